@@ -1,0 +1,7 @@
+// Known verdicts (blacklist or investigator clearance) about devices.
+// $rows: list of {entity_id, label, source, labeled_at}; label is fraud or legit
+UNWIND $rows AS row
+MERGE (n:Device {device_id: row.entity_id})
+SET n.verdict = row.label,
+    n.verdict_source = row.source,
+    n.verdict_at = datetime(row.labeled_at)

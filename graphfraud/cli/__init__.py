@@ -1,0 +1,66 @@
+"""The ``graphfraud`` command: a thin click layer over the library.
+
+Commands only parse options, call the library and print. Heavy libraries are
+imported inside the commands, so ``graphfraud --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from graphfraud import __version__
+from graphfraud.cli.data import load_cmd, synth_cmd, validate_cmd
+from graphfraud.cli.server import neo4j_group
+from graphfraud.errors import GraphFraudError
+
+
+class _Group(click.Group):
+    """Maps library errors onto the exit-code contract: 2 bad input/usage, 1 failure."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except GraphFraudError as e:
+            click.echo(f"error: {e}", err=True)
+            sys.exit(e.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as e:  # the neo4j driver's and everything unforeseen
+            click.echo(f"error: {_describe(e)}", err=True)
+            sys.exit(1)
+
+
+def _describe(e: Exception) -> str:
+    try:
+        from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
+    except ImportError:  # pragma: no cover
+        return f"{type(e).__name__}: {e}"
+    if isinstance(e, AuthError):
+        return "Neo4j refused the credentials (check NEO4J_USER / NEO4J_PASSWORD)"
+    if isinstance(e, ServiceUnavailable):
+        return f"Neo4j is not reachable: {e}"
+    if isinstance(e, Neo4jError):
+        return f"Neo4j error {e.code}: {e.message}"
+    return f"{type(e).__name__}: {e}"
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="graphfraud")
+def cli() -> None:
+    """Graph-based fraud ring detection for e-commerce risk teams.
+
+    Build a graph of merchants, hosts, devices and payment accounts from an
+    export, find coordinated rings, and report them with evidence.
+    """
+
+
+cli.add_command(synth_cmd)
+cli.add_command(validate_cmd)
+cli.add_command(load_cmd)
+cli.add_command(neo4j_group)
+
+
+def main() -> None:
+    cli(prog_name="graphfraud")

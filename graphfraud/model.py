@@ -1,0 +1,63 @@
+"""The graph model: the one closed set of labels, keys and relationship types.
+
+Cypher cannot take a label or a relationship type as a parameter, so every name
+that may appear in a query lives here and nowhere else in the Python code. The
+``.cypher`` files spell the same names; a unit test checks that every label and
+relationship type they use belongs to this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Label(str, Enum):
+    """Node labels."""
+
+    MERCHANT = "Merchant"
+    STREAMER = "Streamer"
+    DEVICE = "Device"
+    PAYMENT_ACCOUNT = "PaymentAccount"
+    RING = "Ring"
+    RUN = "Run"
+
+
+class RelType(str, Enum):
+    """Relationship types."""
+
+    #: (Merchant|Streamer)-[:LOGGED_IN_FROM]->(Device)
+    LOGGED_IN_FROM = "LOGGED_IN_FROM"
+    #: (Merchant|Streamer)-[:PAID_VIA]->(PaymentAccount)
+    PAID_VIA = "PAID_VIA"
+    #: (Streamer)-[:PROMOTED]->(Merchant)
+    PROMOTED = "PROMOTED"
+    #: (Ring)-[:HAS_MEMBER]->(Merchant|Streamer)
+    HAS_MEMBER = "HAS_MEMBER"
+    #: (Ring)-[:SHARES]->(Device|PaymentAccount)
+    SHARES = "SHARES"
+    #: (Run)-[:FOUND]->(Ring)
+    FOUND = "FOUND"
+
+
+@dataclass(frozen=True)
+class NodeKind:
+    """One kind of entity: its label, its key property and its contract name."""
+
+    entity_type: str  # the name used in labels.csv and in reports
+    label: Label
+    key: str
+
+
+MERCHANT = NodeKind("merchant", Label.MERCHANT, "merchant_id")
+STREAMER = NodeKind("streamer", Label.STREAMER, "streamer_id")
+DEVICE = NodeKind("device", Label.DEVICE, "device_id")
+PAYMENT_ACCOUNT = NodeKind("payment_account", Label.PAYMENT_ACCOUNT, "account_id")
+
+#: Entity kinds by the ``entity_type`` value of labels.csv.
+ENTITY_KINDS: dict[str, NodeKind] = {
+    k.entity_type: k for k in (MERCHANT, STREAMER, DEVICE, PAYMENT_ACCOUNT)
+}
+
+ALL_LABELS = frozenset(label.value for label in Label)
+ALL_REL_TYPES = frozenset(rel.value for rel in RelType)

@@ -1,0 +1,627 @@
+"""A synthetic export with planted fraud rings and a separate ground truth.
+
+The data is built to be hard in the ways real exports are hard:
+
+* heavy-tailed degrees (a few hosts promote hundreds of shops, most promote one);
+* hub devices (internet cafes, shared office PCs) and payment aggregators used by
+  hundreds of innocent actors;
+* legit dense look-alikes: agencies whose hosts share studio phones and a payout
+  account, franchise chains settling to one HQ account;
+* several ring typologies (device farm, shared settlement, ban evasion, host
+  collusion, mixed), with camouflage links to innocent actors and members that
+  touch the ring through one identifier only;
+* behaviour signals that overlap between fraud and innocent shops, some rings
+  with no elevated signal at all;
+* a partial, slightly wrong blacklist; many rings have no labelled member.
+
+Ids are random opaque strings and every file is shuffled, so no column, id or
+row order tells a ring member from an innocent one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+#: Actors per unit of scale (merchants + streamers is about 10,000 at scale 1).
+MERCHANTS_PER_SCALE = 7700
+STREAMERS_PER_SCALE = 2300
+WINDOW_END = np.datetime64("2024-06-30T00:00:00", "s")
+DAY = np.timedelta64(86400, "s")
+
+TYPOLOGIES = ("device_farm", "shared_settlement", "ban_evasion", "host_collusion", "mixed")
+TYPOLOGY_WEIGHTS = (0.25, 0.22, 0.15, 0.20, 0.18)
+
+CATEGORIES = np.array(
+    ["apparel", "beauty", "health", "food", "electronics", "home", "jewelry", "toys",
+     "agriculture", "books"]
+)
+CATEGORY_WEIGHTS = np.array([0.18, 0.14, 0.09, 0.16, 0.1, 0.12, 0.05, 0.06, 0.07, 0.03])
+NAME_HEADS = np.array(
+    ["优品", "好物", "鲜果", "Lucky", "Star", "乡村", "臻选", "Happy", "老字号", "Green",
+     "小店", "家居", "美妆", "Sunny", "时尚", "健康", "Golden", "农家", "潮流", "Blue"]
+)
+NAME_TAILS = np.array(
+    ["旗舰店", "专营店", "Shop", "Store", "工厂店", "严选", "Mall", "小铺", "优选", "直营"]
+)
+PHONE_MODELS = np.array(
+    ["Redmi Note 12", "OPPO A57", "vivo Y35", "HUAWEI nova 11", "iPhone 13", "iPhone 14",
+     "Honor X40", "realme 10", "Samsung A54", "Xiaomi 13"]
+)
+PC_MODELS = np.array(["Lenovo M720", "Dell OptiPlex", "HP ProDesk", "Assembled PC"])
+BANKS = np.array(["ICBC", "CCB", "ABC", "BOC", "CMB", "BOCOM", "PSBC"])
+WALLETS = np.array(["Alipay", "WeChat Pay"])
+
+
+@dataclass(frozen=True)
+class SynthConfig:
+    """Knobs of the generator; the defaults give the documented difficulty."""
+
+    scale: float = 1.0
+    seed: int = 0
+    #: Share of merchants that belong to a planted ring.
+    ring_merchant_share: float = 0.04
+    #: Share of rings with at least one blacklisted member.
+    labelled_ring_share: float = 0.65
+    #: Chance that a member of a labelled ring is on the blacklist.
+    member_label_rate: float = 0.35
+    #: Share of innocent merchants wrongly blacklisted.
+    false_blacklist_rate: float = 0.0015
+    #: Share of rings whose behaviour signals look innocent.
+    clean_signal_ring_share: float = 0.35
+
+
+class _Ids:
+    """Allocates entity indices; the opaque string ids are made at the end."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def new(self, n: int) -> np.ndarray:
+        out = np.arange(self.count, self.count + n, dtype=np.int64)
+        self.count += n
+        return out
+
+
+@dataclass
+class _Tables:
+    """Column arrays appended piece by piece, concatenated once."""
+
+    parts: dict[str, dict[str, list[np.ndarray]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(list))
+    )
+
+    def add(self, table: str, **columns: Any) -> None:
+        lengths = {len(np.atleast_1d(v)) for v in columns.values() if np.ndim(v) > 0}
+        n = max(lengths) if lengths else 1
+        for name, values in columns.items():
+            arr = np.asarray(values)
+            if arr.ndim == 0:
+                arr = np.full(n, arr)
+            self.parts[table][name].append(arr)
+
+    def get(self, table: str) -> dict[str, np.ndarray]:
+        return {k: np.concatenate(v) for k, v in self.parts[table].items()}
+
+
+def _opaque_ids(rng: np.random.Generator, n: int, prefix: str, digits: int) -> np.ndarray:
+    """n distinct random ids like ``prefix`` + zero-padded digits, in random order."""
+    space = 10**digits
+    drawn = np.unique(rng.integers(0, space, size=int(n * 1.2) + 16))
+    while len(drawn) < n:
+        drawn = np.unique(np.concatenate([drawn, rng.integers(0, space, size=n)]))
+    picked = rng.permutation(drawn)[:n]
+    return np.char.add(prefix, np.char.zfill(picked.astype(str), digits))
+
+
+def _hex_ids(rng: np.random.Generator, n: int, prefix: str) -> np.ndarray:
+    high = rng.integers(0, 2**62, size=n, dtype=np.int64)
+    ids = np.char.add(prefix, np.char.mod("%016x", high))
+    unique, first = np.unique(ids, return_index=True)
+    if len(unique) != n:  # astronomically rare; keep ids distinct anyway
+        ids = np.char.add(ids, np.char.mod("%d", np.arange(n)))
+    return ids
+
+
+def _dates(base: np.ndarray | np.datetime64, days: np.ndarray | float) -> np.ndarray:
+    """``base`` plus ``days``, never past the end of the export window."""
+    out = (base + (np.asarray(days) * 86400).astype("timedelta64[s]")).astype("datetime64[s]")
+    return np.minimum(out, WINDOW_END - DAY)
+
+
+class _Generator:
+    def __init__(self, config: SynthConfig):
+        self.cfg = config
+        self.rng = np.random.default_rng(config.seed)
+        self.t = _Tables()
+        self.n_m = max(200, round(MERCHANTS_PER_SCALE * config.scale))
+        self.n_s = max(60, round(STREAMERS_PER_SCALE * config.scale))
+        self.devices = _Ids()
+        self.accounts = _Ids()
+        self.device_kind: list[np.ndarray] = []  # 0 phone, 1 pc
+        self.account_kind: list[np.ndarray] = []  # 0 bank, 1 wallet, 2 aggregator
+        self.truth_rings: list[dict[str, Any]] = []
+        self.truth_lookalikes: list[dict[str, Any]] = []
+        rng = self.rng
+        # Actor attributes, overwritten below for planted groups.
+        self.m_registered = _dates(WINDOW_END, -rng.gamma(1.6, 260, self.n_m) - 5)
+        self.m_category = rng.choice(len(CATEGORIES), self.n_m, p=CATEGORY_WEIGHTS)
+        self.m_status = rng.choice(3, self.n_m, p=[0.95, 0.03, 0.02])  # active/suspended/banned
+        self.m_popularity = rng.lognormal(0, 1.4, self.n_m)
+        self.m_fraud = np.zeros(self.n_m, dtype=bool)
+        self.m_bad_signals = np.zeros(self.n_m, dtype=bool)
+        self.s_registered = _dates(WINDOW_END, -rng.gamma(1.8, 300, self.n_s) - 5)
+        self.s_followers = np.round(rng.lognormal(7, 2.0, self.n_s)).astype(np.int64)
+        self.s_fraud = np.zeros(self.n_s, dtype=bool)
+        # Actors not yet placed in a planted group, in random order, and a cursor each.
+        self.m_pool = rng.permutation(self.n_m)
+        self.s_pool = rng.permutation(self.n_s)
+        self.m_next = 0
+        self.s_next = 0
+
+    # -- small helpers -------------------------------------------------------
+    def _take_m(self, n: int) -> np.ndarray:
+        out = self.m_pool[self.m_next:self.m_next + n]
+        self.m_next += len(out)
+        return out
+
+    def _take_s(self, n: int) -> np.ndarray:
+        out = self.s_pool[self.s_next:self.s_next + n]
+        self.s_next += len(out)
+        return out
+
+    def _new_devices(self, n: int, kind: int) -> np.ndarray:
+        self.device_kind.append(np.full(n, kind, dtype=np.int8))
+        return self.devices.new(n)
+
+    def _new_accounts(self, n: int, kind: int | np.ndarray) -> np.ndarray:
+        self.account_kind.append(np.broadcast_to(np.asarray(kind, dtype=np.int8), (n,)).copy())
+        return self.accounts.new(n)
+
+    def _login(self, who: str, actors: np.ndarray, devices: np.ndarray,
+               since: np.ndarray | None = None, heavy: float = 1.0) -> None:
+        rng = self.rng
+        n = len(actors)
+        if n == 0:
+            return
+        registered = self.m_registered if who == "merchant" else self.s_registered
+        start = registered[actors] if since is None else since
+        first = _dates(start, rng.exponential(20, n))
+        span = np.maximum(WINDOW_END - first, DAY).astype(np.int64) / 86400
+        last = _dates(first, rng.uniform(0, 1, n) * span)
+        logins = 1 + rng.poisson(rng.lognormal(1.5, 1.0, n) * heavy)
+        self.t.add(f"{who}_devices", actor=actors, device=devices, first_seen=first,
+                   last_seen=last, logins=logins)
+
+    def _pay(self, who: str, actors: np.ndarray, accounts: np.ndarray,
+             role: str | np.ndarray = "settlement", since: np.ndarray | None = None) -> None:
+        n = len(actors)
+        if n == 0:
+            return
+        registered = self.m_registered if who == "merchant" else self.s_registered
+        start = registered[actors] if since is None else since
+        first = _dates(start, self.rng.exponential(10, n))
+        self.t.add(f"{who}_accounts", actor=actors, account=accounts, role=role,
+                   first_seen=first)
+
+    def _promote(self, streamers: np.ndarray, merchants: np.ndarray, intensity: float = 1.0
+                 ) -> None:
+        rng = self.rng
+        n = len(streamers)
+        if n == 0:
+            return
+        sessions = 1 + rng.poisson(3 * intensity, n)
+        orders = np.round(sessions * rng.lognormal(2.5, 1.2, n)).astype(np.int64)
+        gmv = np.round(orders * rng.lognormal(3.8, 0.8, n), 2)
+        first = _dates(np.maximum(self.m_registered[merchants], self.s_registered[streamers]),
+                       rng.exponential(30, n))
+        span = np.maximum(WINDOW_END - first, DAY).astype(np.int64) / 86400
+        last = _dates(first, rng.uniform(0, 1, n) * span)
+        self.t.add("promotions", streamer=streamers, merchant=merchants, sessions=sessions,
+                   orders=orders, gmv=gmv, first_at=first, last_at=last)
+
+    # -- the innocent platform -------------------------------------------------
+    def innocent_background(self) -> None:
+        rng = self.rng
+        n_m, n_s = self.n_m, self.n_s
+        # Private phones: most shops use one or two, a few many.
+        k = rng.geometric(0.6, n_m)
+        owners = np.repeat(np.arange(n_m), k)
+        self._login("merchant", owners, self._new_devices(len(owners), 0))
+        k = rng.geometric(0.55, n_s)
+        owners = np.repeat(np.arange(n_s), k)
+        self._login("streamer", owners, self._new_devices(len(owners), 0))
+        # Family shops and business partners: pairs sharing one phone.
+        pairs = rng.choice(n_m, size=2 * max(1, int(0.015 * n_m)), replace=False).reshape(-1, 2)
+        shared = self._new_devices(len(pairs), 0)
+        self._login("merchant", pairs.ravel(), np.repeat(shared, 2))
+        # Private accounts: a settlement account each, some a separate withdrawal one.
+        acc = self._new_accounts(n_m, rng.choice(2, n_m, p=[0.7, 0.3]))
+        self._pay("merchant", np.arange(n_m), acc, "settlement")
+        refund = rng.random(n_m) < 0.1  # same account again in another role
+        self._pay("merchant", np.flatnonzero(refund), acc[refund], "refund")
+        extra = np.flatnonzero(rng.random(n_m) < 0.3)
+        self._pay("merchant", extra, self._new_accounts(len(extra), 1), "withdrawal")
+        acc = self._new_accounts(n_s, rng.choice(2, n_s, p=[0.5, 0.5]))
+        self._pay("streamer", np.arange(n_s), acc, "withdrawal")
+        # Hub devices: internet cafes and shared office PCs used by many actors.
+        n_hubs = max(4, round(0.0012 * (n_m + n_s)))
+        sizes = np.minimum(25 + (rng.pareto(1.3, n_hubs) * 40).astype(int), min(900, n_m // 4))
+        hubs = self._new_devices(n_hubs, 1)
+        for hub, size in zip(hubs, sizes, strict=True):
+            n_str = int(size * 0.2)
+            m = rng.choice(n_m, size - n_str, replace=False)
+            self._login("merchant", m, np.full(len(m), hub), heavy=0.3)
+            s = rng.choice(n_s, n_str, replace=False)
+            self._login("streamer", s, np.full(len(s), hub), heavy=0.3)
+        # Payment aggregators: one account settling for very many shops.
+        n_agg = max(3, round(0.0005 * n_m))
+        aggs = self._new_accounts(n_agg, 2)
+        users = np.flatnonzero(rng.random(n_m) < 0.22)
+        weights = 1 / np.arange(1, n_agg + 1) ** 1.1
+        self._pay("merchant", users, rng.choice(aggs, len(users), p=weights / weights.sum()))
+        # Promotions: heavy-tailed on both sides.
+        degree = np.minimum(1 + (rng.pareto(1.25, n_s) * 2).astype(int), max(10, n_m // 20))
+        hosts = np.repeat(np.arange(n_s), degree)
+        p = self.m_popularity / self.m_popularity.sum()
+        shops = rng.choice(n_m, len(hosts), p=p)
+        self._promote(hosts, shops)
+
+    def lookalikes(self) -> None:
+        """Legit dense clusters that a naive detector flags."""
+        rng = self.rng
+        n_groups = max(2, round(6 * self.cfg.scale))
+        for _ in range(n_groups):  # MCN agencies
+            hosts = self._take_s(int(rng.integers(5, 16)))
+            if len(hosts) < 3:
+                break
+            self.s_registered[hosts] = _dates(WINDOW_END, -rng.uniform(400, 1500, len(hosts)))
+            phones = self._new_devices(int(rng.integers(2, 5)), 0)
+            for i, h in enumerate(hosts):
+                use = {phones[i % len(phones)], *rng.choice(phones, rng.integers(0, 3))}
+                use_arr = np.array(sorted(use))
+                self._login("streamer", np.full(len(use_arr), h), use_arr, heavy=3)
+            payout = self._new_accounts(1, 0)
+            self._pay("streamer", hosts, np.repeat(payout, len(hosts)))
+            shops = rng.choice(self.n_m, len(hosts) * 6, p=self.m_popularity / self.m_popularity.sum())
+            self._promote(np.repeat(hosts, 6), shops, intensity=2)
+            self.truth_lookalikes.append({"kind": "agency", "members": [
+                ("streamer", int(h)) for h in hosts]})
+        for _ in range(n_groups):  # franchise chains
+            shops = self._take_m(int(rng.integers(5, 21)))
+            if len(shops) < 3:
+                break
+            self.m_registered[shops] = _dates(WINDOW_END, -rng.uniform(60, 1400, len(shops)))
+            self.m_status[shops] = 0
+            hq = self._new_accounts(1, 0)
+            self._pay("merchant", shops, np.repeat(hq, len(shops)))
+            office = self._new_devices(1, 1)
+            staff = shops[rng.random(len(shops)) < 0.5]
+            self._login("merchant", staff, np.repeat(office, len(staff)))
+            self.truth_lookalikes.append({"kind": "franchise", "members": [
+                ("merchant", int(m)) for m in shops]})
+
+    # -- planted rings ---------------------------------------------------------
+    def rings(self) -> None:
+        rng = self.rng
+        target = int(self.cfg.ring_merchant_share * self.n_m)
+        planted = 0
+        while planted < target:
+            typology = str(rng.choice(TYPOLOGIES, p=TYPOLOGY_WEIGHTS))
+            size = int(min(4 + rng.geometric(0.14), 40))
+            shops = self._take_m(size)
+            if len(shops) < 3:
+                break
+            planted += len(shops)
+            self.m_fraud[shops] = True
+            members: list[tuple[str, int]] = [("merchant", int(m)) for m in shops]
+            shared_dev: list[int] = []
+            shared_acc: list[int] = []
+            # Registration: usually a burst, sometimes spread out to look organic.
+            base = _dates(WINDOW_END, -rng.uniform(40, 700))
+            spread = 25 if rng.random() < 0.7 else 240
+            self.m_registered[shops] = _dates(base, np.sort(rng.uniform(0, spread, len(shops))))
+            self.m_category[shops] = rng.choice(len(CATEGORIES), p=CATEGORY_WEIGHTS)
+            self.m_status[shops] = rng.choice(3, len(shops), p=[0.82, 0.1, 0.08])
+            if typology in ("device_farm", "mixed"):
+                shared_dev += self._farm(shops)
+            if typology in ("shared_settlement", "mixed"):
+                shared_acc += self._settlement(shops)
+            if typology == "ban_evasion":
+                d, a = self._ban_evasion(shops)
+                shared_dev += d
+                shared_acc += a
+            if typology in ("host_collusion", "mixed") and self.s_next < self.n_s - 5:
+                hosts, d = self._collusion(shops, mixed=typology == "mixed")
+                members += [("streamer", int(h)) for h in hosts]
+                shared_dev += d
+            self._camouflage(shops)
+            self.truth_rings.append({"typology": typology, "members": members,
+                                     "devices": shared_dev, "accounts": shared_acc})
+
+    def _farm(self, shops: np.ndarray) -> list[int]:
+        rng = self.rng
+        pool = self._new_devices(max(2, len(shops) // 3 + int(rng.integers(0, 2))), 0)
+        for i, m in enumerate(shops):
+            use = {pool[i % len(pool)], *rng.choice(pool, rng.integers(0, 3))}
+            arr = np.array(sorted(use))
+            self._login("merchant", np.full(len(arr), m), arr, heavy=2)
+        return [int(d) for d in pool]
+
+    def _settlement(self, shops: np.ndarray) -> list[int]:
+        rng = self.rng
+        n = max(1, len(shops) // 5 + int(rng.integers(0, 2)))
+        accs = self._new_accounts(n, rng.choice(2, n, p=[0.5, 0.5]))
+        for i, m in enumerate(shops):
+            use = {accs[i % n], *rng.choice(accs, rng.integers(0, 2))}
+            arr = np.array(sorted(use))
+            self._pay("merchant", np.full(len(arr), m), arr,
+                      rng.choice(["settlement", "withdrawal"], len(arr)))
+        return [int(a) for a in accs]
+
+    def _ban_evasion(self, shops: np.ndarray) -> tuple[list[int], list[int]]:
+        """Banned shops come back under new names with the same phone or account."""
+        rng = self.rng
+        n_old = max(1, int(len(shops) * 0.4))
+        old, new = shops[:n_old], shops[n_old:]
+        self.m_status[old] = 2
+        self.m_registered[old] = _dates(WINDOW_END, -rng.uniform(500, 900, len(old)))
+        phones = self._new_devices(len(old), 0)
+        accs = self._new_accounts(len(old), 0)
+        self._login("merchant", old, phones)
+        self._pay("merchant", old, accs)
+        ban_day = self.m_registered[old] + (rng.uniform(60, 200, len(old)) * 86400).astype(
+            "timedelta64[s]")
+        used_dev: set[int] = set()
+        used_acc: set[int] = set()
+        for m in new:
+            j = int(rng.integers(0, len(old)))
+            self.m_registered[m] = _dates(ban_day[j], rng.uniform(3, 60))
+            self.m_status[m] = 0
+            since = np.array([self.m_registered[m]])
+            roll = rng.random()
+            if roll < 0.75:
+                self._login("merchant", np.array([m]), phones[j:j + 1], since=since)
+                used_dev.add(int(phones[j]))
+            if roll > 0.45:
+                self._pay("merchant", np.array([m]), accs[j:j + 1], since=since)
+                used_acc.add(int(accs[j]))
+        return sorted(used_dev), sorted(used_acc)
+
+    def _collusion(self, shops: np.ndarray, *, mixed: bool) -> tuple[np.ndarray, list[int]]:
+        """Hired hosts push the ring's goods and run its shops from their phones."""
+        rng = self.rng
+        hosts = self._take_s(int(rng.integers(2, 5)) if not mixed else 1)
+        self.s_fraud[hosts] = True
+        self.s_registered[hosts] = _dates(
+            self.m_registered[shops].min(), -rng.uniform(0, 60, len(hosts)))
+        for h in hosts:
+            pushed = shops[rng.random(len(shops)) < 0.8]
+            if len(pushed) == 0:
+                pushed = shops[:1]
+            self._promote(np.full(len(pushed), h), pushed, intensity=3)
+        phones = self._new_devices(len(hosts), 0)
+        self._login("streamer", hosts, phones, heavy=2)
+        for i, m in enumerate(shops):
+            use = phones[rng.random(len(phones)) < 0.5]
+            if len(use) == 0:
+                use = phones[i % len(phones): i % len(phones) + 1]
+            self._login("merchant", np.full(len(use), m), use)
+        return hosts, [int(d) for d in phones]
+
+    def _camouflage(self, shops: np.ndarray) -> None:
+        """Ring shops also look like ordinary shops: promoted by innocent hosts."""
+        rng = self.rng
+        promoted = shops[rng.random(len(shops)) < 0.45]
+        if len(promoted) and self.n_s:
+            hosts = rng.choice(self.n_s, len(promoted))
+            self._promote(hosts, promoted)
+
+    # -- signals, labels, output -----------------------------------------------
+    def signals(self) -> dict[str, np.ndarray]:
+        rng = self.rng
+        n = self.n_m
+        ring_ids = [np.array([i for t, i in r["members"] if t == "merchant"])
+                    for r in self.truth_rings]
+        for members in ring_ids:
+            if rng.random() >= self.cfg.clean_signal_ring_share:
+                self.m_bad_signals[members] = True
+        bad = self.m_bad_signals
+        orders = np.round(rng.lognormal(4.5, 1.5, n)).astype(np.int64)
+        refund_rate = np.where(bad, rng.beta(3, 18, n), rng.beta(2, 26, n))
+        refunds = rng.binomial(orders, refund_rate)
+        health = CATEGORIES[self.m_category] == "health"
+        c_rate = np.where(bad, 0.012, 0.004) * np.where(health, 2.0, 1.0)
+        complaints = rng.poisson(orders * c_rate * rng.lognormal(0, 0.7, n))
+        violations = rng.poisson(np.where(bad, 0.9, 0.25) * np.where(health, 1.8, 1.0))
+        present = rng.random(n) < 0.95
+        idx = np.flatnonzero(present)
+        return {"merchant": idx, "orders": orders[idx], "refunds": refunds[idx],
+                "complaints": complaints[idx], "violations": violations[idx]}
+
+    def labels(self) -> dict[str, list[Any]]:
+        rng = self.rng
+        cfg = self.cfg
+        rows: dict[str, list[Any]] = defaultdict(list)
+
+        def add(kind: str, idx: int, label: str, source: str) -> None:
+            rows["entity_type"].append(kind)
+            rows["entity"].append(idx)
+            rows["label"].append(label)
+            rows["source"].append(source)
+            rows["labeled_at"].append(_dates(WINDOW_END, -rng.uniform(1, 300)))
+
+        for ring in self.truth_rings:
+            shops = [i for t, i in ring["members"] if t == "merchant"]
+            if rng.random() < cfg.labelled_ring_share:
+                hit = [m for m in shops if rng.random() < cfg.member_label_rate]
+                if not hit:
+                    hit = [shops[int(rng.integers(0, len(shops)))]]
+                for m in hit:
+                    add("merchant", m, "fraud", "blacklist")
+                if ring["devices"] and rng.random() < 0.15:
+                    add("device", ring["devices"][0], "fraud", "device_blacklist")
+            for m in shops:
+                if rng.random() < 0.01:
+                    add("merchant", m, "legit", "investigator")  # a wrong clearance
+        innocent = np.flatnonzero(~self.m_fraud)
+        for m in rng.choice(innocent, int(cfg.false_blacklist_rate * len(innocent)) + 1,
+                            replace=False):
+            add("merchant", int(m), "fraud", "blacklist")
+        for m in rng.choice(innocent, int(0.01 * len(innocent)), replace=False):
+            add("merchant", int(m), "legit", "investigator")
+        for group in self.truth_lookalikes:
+            for kind, idx in group["members"]:
+                if rng.random() < 0.1:
+                    add(kind, idx, "legit", "investigator")
+        return rows
+
+
+def _iso(values: np.ndarray, unit: str = "s") -> np.ndarray:
+    return np.datetime_as_string(values.astype("datetime64[s]"), unit=unit)
+
+
+def _write(path: Path, columns: dict[str, np.ndarray], rng: np.random.Generator) -> int:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    n = len(next(iter(columns.values())))
+    order = rng.permutation(n)
+    table = pa.table({k: pa.array(np.asarray(v)[order]) for k, v in columns.items()})
+    pacsv.write_csv(table, path, write_options=pacsv.WriteOptions(quoting_style="needed"))
+    return n
+
+
+def _dedupe_pairs(cols: dict[str, np.ndarray], a: str, b: str) -> dict[str, np.ndarray]:
+    """One row per pair, as an export that aggregates per pair has."""
+    keys = cols[a].astype(np.int64) * (int(cols[b].max()) + 1) + cols[b].astype(np.int64)
+    _, first = np.unique(keys, return_index=True)
+    return {k: v[np.sort(first)] for k, v in cols.items()}
+
+
+def generate(out_dir: str | Path, config: SynthConfig | None = None) -> dict[str, int]:
+    """Write a synthetic export to ``out_dir`` and its ground truth beside the files.
+
+    Parameters
+    ----------
+    out_dir
+        Directory to create (it may exist); contract CSV files are written into it
+        and the ground truth into ``out_dir/ground_truth.json``, which the loaders
+        never read.
+    config
+        Scale, seed and difficulty knobs.
+
+    Returns
+    -------
+    dict
+        Rows written per file.
+    """
+    cfg = config or SynthConfig()
+    gen = _Generator(cfg)
+    gen.rings()
+    gen.lookalikes()
+    gen.innocent_background()
+    signals = gen.signals()
+    labels = gen.labels()
+    rng = gen.rng
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+
+    m_ids = _opaque_ids(rng, gen.n_m, "", 9)
+    s_ids = _opaque_ids(rng, gen.n_s, "h", 8)
+    d_ids = _hex_ids(rng, gen.devices.count, "")
+    a_kind = np.concatenate(gen.account_kind)
+    a_ids = np.where(a_kind == 0, _opaque_ids(rng, gen.accounts.count, "62", 14),
+                     _hex_ids(rng, gen.accounts.count, "w"))
+    d_kind = np.concatenate(gen.device_kind)
+    counts: dict[str, int] = {}
+    status = np.array(["active", "suspended", "banned"])
+    names = np.char.add(rng.choice(NAME_HEADS, gen.n_m), rng.choice(NAME_TAILS, gen.n_m))
+    counts["merchants"] = _write(out / "merchants.csv", {
+        "merchant_id": m_ids, "name": names, "registered_at": _iso(gen.m_registered, "D"),
+        "category": CATEGORIES[gen.m_category], "status": status[gen.m_status]}, rng)
+    counts["streamers"] = _write(out / "streamers.csv", {
+        "streamer_id": s_ids, "name": np.char.add("主播", rng.integers(0, 10**6, gen.n_s).astype(str)),
+        "registered_at": _iso(gen.s_registered, "D"), "followers": gen.s_followers}, rng)
+    listed = np.flatnonzero(rng.random(len(d_ids)) < 0.92)
+    model = np.where(d_kind[listed] == 1, rng.choice(PC_MODELS, len(listed)),
+                     rng.choice(PHONE_MODELS, len(listed)))
+    os_name = np.where(d_kind[listed] == 1, "Windows",
+                       np.where(np.char.startswith(model, "iPhone"), "iOS", "Android"))
+    counts["devices"] = _write(out / "devices.csv", {
+        "device_id": d_ids[listed], "model": model, "os": os_name}, rng)
+    listed = np.flatnonzero(rng.random(len(a_ids)) < 0.95)
+    kinds = np.array(["bank", "wallet", "aggregator"])[a_kind[listed]]
+    counts["payment_accounts"] = _write(out / "payment_accounts.csv", {
+        "account_id": a_ids[listed], "kind": kinds,
+        "bank": np.where(kinds == "bank", rng.choice(BANKS, len(listed)),
+                         rng.choice(WALLETS, len(listed)))}, rng)
+    for who, ids in (("merchant", m_ids), ("streamer", s_ids)):
+        cols = _dedupe_pairs(gen.t.get(f"{who}_devices"), "actor", "device")
+        counts[f"{who}_devices"] = _write(out / f"{who}_devices.csv", {
+            f"{who}_id": ids[cols["actor"]], "device_id": d_ids[cols["device"]],
+            "first_seen": _iso(cols["first_seen"]), "last_seen": _iso(cols["last_seen"]),
+            "logins": cols["logins"]}, rng)
+        cols = gen.t.get(f"{who}_accounts")
+        counts[f"{who}_accounts"] = _write(out / f"{who}_accounts.csv", {
+            f"{who}_id": ids[cols["actor"]], "account_id": a_ids[cols["account"]],
+            "role": cols["role"], "first_seen": _iso(cols["first_seen"])}, rng)
+    cols = _dedupe_pairs(gen.t.get("promotions"), "streamer", "merchant")
+    counts["promotions"] = _write(out / "promotions.csv", {
+        "streamer_id": s_ids[cols["streamer"]], "merchant_id": m_ids[cols["merchant"]],
+        "sessions": cols["sessions"], "orders": cols["orders"], "gmv": cols["gmv"],
+        "first_at": _iso(cols["first_at"]), "last_at": _iso(cols["last_at"])}, rng)
+    counts["merchant_signals"] = _write(out / "merchant_signals.csv", {
+        "merchant_id": m_ids[signals["merchant"]], "orders": signals["orders"],
+        "refunds": signals["refunds"], "complaints": signals["complaints"],
+        "violations": signals["violations"]}, rng)
+    id_of = {"merchant": m_ids, "streamer": s_ids, "device": d_ids, "payment_account": a_ids}
+    label_rows = _label_rows(labels, id_of)
+    counts["labels"] = _write(out / "labels.csv", label_rows, rng)
+
+    truth = {
+        "seed": cfg.seed,
+        "scale": cfg.scale,
+        "rings": [
+            {
+                "ring": f"T{i:05d}",
+                "typology": r["typology"],
+                "members": [{"type": t, "id": str(id_of[t][i])} for t, i in r["members"]],
+                "devices": [str(d_ids[d]) for d in r["devices"]],
+                "accounts": [str(a_ids[a]) for a in r["accounts"]],
+            }
+            for i, r in enumerate(gen.truth_rings)
+        ],
+        "lookalikes": [
+            {"kind": g["kind"], "members": [{"type": t, "id": str(id_of[t][i])}
+                                            for t, i in g["members"]]}
+            for g in gen.truth_lookalikes
+        ],
+    }
+    (out / "ground_truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1))
+    return counts
+
+
+def _label_rows(labels: dict[str, list[Any]], id_of: dict[str, np.ndarray]
+                ) -> dict[str, np.ndarray]:
+    seen: set[tuple[str, int]] = set()
+    keep = []
+    for i, (kind, idx) in enumerate(zip(labels["entity_type"], labels["entity"], strict=True)):
+        if (kind, idx) not in seen:  # one verdict per entity in the export
+            seen.add((kind, idx))
+            keep.append(i)
+    kinds = np.array(labels["entity_type"], dtype=object)[keep]
+    entity = np.array(labels["entity"], dtype=np.int64)[keep]
+    ids = np.array([id_of[k][e] for k, e in zip(kinds, entity, strict=True)], dtype=object)
+    return {
+        "entity_type": kinds.astype(str),
+        "entity_id": ids.astype(str),
+        "label": np.array(labels["label"], dtype=object)[keep].astype(str),
+        "source": np.array(labels["source"], dtype=object)[keep].astype(str),
+        "labeled_at": _iso(np.array(labels["labeled_at"], dtype="datetime64[s]")[keep], "D"),
+    }

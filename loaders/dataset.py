@@ -1,0 +1,108 @@
+"""Typed results of reading an export."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclass(frozen=True)
+class Reject:
+    """One input row that broke the contract."""
+
+    file: str
+    line: int
+    field: str
+    reason: str
+    value: str = ""
+
+
+@dataclass
+class FileReport:
+    """What happened to the rows of one input file.
+
+    ``loaded + rejected == rows`` always holds; ``merged`` counts the loaded rows
+    that were folded into an earlier row (an identical duplicate of a node, or a
+    further row for the same link pair).
+    """
+
+    table: str
+    file: str
+    rows: int = 0
+    loaded: int = 0
+    rejected: int = 0
+    merged: int = 0
+
+
+@dataclass
+class Dataset:
+    """The clean tables of one export, keyed by contract table name.
+
+    Every table present has exactly the contract's columns (missing optional columns
+    are all-null). Ids are strings; timestamps are ISO 8601 strings in UTC; counts
+    are nullable integers; link tables hold one row per pair.
+    """
+
+    source: str
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def table(self, name: str) -> pd.DataFrame | None:
+        return self.tables.get(name)
+
+    def has(self, name: str) -> bool:
+        return name in self.tables
+
+    def entity_ids(self, entity: str) -> set[str]:
+        """Every id of one entity kind the graph will hold, implied ones included."""
+        from graphfraud.loaders.spec import contract
+
+        ids: set[str] = set()
+        for spec in contract().values():
+            df = self.tables.get(spec.name)
+            if df is None:
+                continue
+            if spec.kind == "node" and spec.entity == entity:
+                ids.update(df[spec.key[0]])
+            for col in spec.columns:
+                if col.ref == entity:
+                    ids.update(df[col.name])
+            if spec.kind == "labels":
+                ids.update(df.loc[df["entity_type"] == entity, "entity_id"])
+        return ids
+
+
+@dataclass
+class LoadResult:
+    """A dataset, the per-file report and every rejected row."""
+
+    dataset: Dataset
+    files: list[FileReport]
+    rejects: list[Reject]
+
+    @property
+    def rows(self) -> int:
+        return sum(f.rows for f in self.files)
+
+    @property
+    def loaded(self) -> int:
+        return sum(f.loaded for f in self.files)
+
+    @property
+    def rejected(self) -> int:
+        return sum(f.rejected for f in self.files)
+
+    def write_rejects(self, path: str | Path) -> Path:
+        """Write every rejected row as CSV (file, line, field, reason, value)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["file", "line", "field", "reason", "value"])
+            for r in self.rejects:
+                writer.writerow([r.file, r.line, r.field, r.reason, r.value])
+        return path

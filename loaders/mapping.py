@@ -1,0 +1,99 @@
+"""Column mappings: load an export whose files and columns are named differently.
+
+A mapping file is TOML. Every section is optional::
+
+    # which file holds which contract table (stem or file name)
+    [files]
+    merchants = "shop_master.csv"
+    merchant_devices = "shop_login_log"
+
+    # contract column = export column, per table
+    [columns.merchants]
+    merchant_id = "shop_id"
+    registered_at = "created_time"
+
+    # export value = contract value, per table and column
+    [values.merchants.status]
+    "normal" = "active"
+    "closed" = "banned"
+
+Columns not mentioned keep their contract names; unmapped values are validated
+as they stand.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from graphfraud.errors import ConfigError
+from graphfraud.loaders.spec import contract
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """How one platform's export maps onto the contract."""
+
+    files: dict[str, str] = field(default_factory=dict)
+    columns: dict[str, dict[str, str]] = field(default_factory=dict)
+    values: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+
+    def source_column(self, table: str, column: str) -> str:
+        """The export's name for a contract column."""
+        return self.columns.get(table, {}).get(column, column)
+
+    def file_stem(self, table: str) -> str:
+        name = self.files.get(table, table)
+        for suffix in (".csv", ".parquet"):
+            if name.endswith(suffix):
+                return name[: -len(suffix)]
+        return name
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Mapping:
+        """Read and check a mapping file.
+
+        Raises
+        ------
+        ConfigError
+            If the file cannot be read, is not TOML, or names an unknown table or column.
+        """
+        path = Path(path)
+        try:
+            raw = tomllib.loads(path.read_text("utf-8"))
+        except OSError as e:
+            raise ConfigError(f"{path}: cannot read mapping file: {e.strerror}") from e
+        except tomllib.TOMLDecodeError as e:
+            raise ConfigError(f"{path}: not a valid TOML mapping file: {e}") from e
+        unknown = set(raw) - {"files", "columns", "values"}
+        if unknown:
+            raise ConfigError(f"{path}: unknown section(s) {', '.join(sorted(unknown))}")
+        tables = contract()
+
+        def check_table(section: str, table: str) -> None:
+            if table not in tables:
+                raise ConfigError(f"{path}: [{section}] names unknown table {table!r}")
+
+        def check_column(section: str, table: str, column: str) -> None:
+            check_table(section, table)
+            if column not in tables[table].column_names:
+                raise ConfigError(
+                    f"{path}: [{section}.{table}] names unknown column {column!r}"
+                )
+
+        files = {str(k): str(v) for k, v in raw.get("files", {}).items()}
+        for table in files:
+            check_table("files", table)
+        columns: dict[str, dict[str, str]] = {}
+        for table, cols in raw.get("columns", {}).items():
+            for col in cols:
+                check_column("columns", table, col)
+            columns[table] = {str(k): str(v) for k, v in cols.items()}
+        values: dict[str, dict[str, dict[str, str]]] = {}
+        for table, cols in raw.get("values", {}).items():
+            values[table] = {}
+            for col, pairs in cols.items():
+                check_column("values", table, col)
+                values[table][col] = {str(k): str(v) for k, v in pairs.items()}
+        return cls(files=files, columns=columns, values=values)
