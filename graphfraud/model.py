@@ -9,10 +9,10 @@ relationship type they use belongs to this module.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Label(str, Enum):
+class Label(StrEnum):
     """Node labels."""
 
     MERCHANT = "Merchant"
@@ -23,7 +23,7 @@ class Label(str, Enum):
     RUN = "Run"
 
 
-class RelType(str, Enum):
+class RelType(StrEnum):
     """Relationship types."""
 
     #: (Merchant|Streamer)-[:LOGGED_IN_FROM]->(Device)

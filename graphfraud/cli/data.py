@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import click
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
     from graphfraud.loaders import LoadResult
 
 
-def progress_printer(quiet: bool):  # type: ignore[no-untyped-def]
+def progress_printer(quiet: bool) -> Callable[[str], None]:
     """A callable that prints one progress line on stderr, or nothing when quiet."""
 
     def say(message: str) -> None:
@@ -137,11 +138,13 @@ def load_cmd(data_dir: str, mapping: str | None, rejects: str, batch_size: int,
             bar.__exit__(None, None, None)  # type: ignore[attr-defined]
 
     with settings.driver() as driver:
+        driver.verify_connectivity()  # fail fast when the server is not there at all
         stats = write_dataset(driver, result.dataset, database=settings.database,
                               batch_size=batch_size, progress=on_batch)
     seconds = time.perf_counter() - started
     rows = sum(stats.rows.values())
     click.echo(
-        f"loaded {rows} rows into Neo4j in {seconds:.1f} s ({rows / max(seconds, 1e-9):,.0f} rows/s): "
-        f"{stats.nodes_created} nodes and {stats.relationships_created} relationships created"
+        f"loaded {rows} rows into Neo4j in {seconds:.1f} s "
+        f"({rows / max(seconds, 1e-9):,.0f} rows/s): {stats.nodes_created} nodes and "
+        f"{stats.relationships_created} relationships created"
     )

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+if TYPE_CHECKING:
+    from graphfraud.store.server import LocalServer
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -19,7 +22,7 @@ def _home_option(f: F) -> F:
     )(f)
 
 
-def _server(home: str | None, **overrides: object):  # type: ignore[no-untyped-def]
+def _server(home: str | None, **overrides: Any) -> LocalServer:
     from graphfraud.store.server import LocalServer
 
     return LocalServer.from_env(home=home, **overrides)

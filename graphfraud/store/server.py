@@ -143,27 +143,41 @@ class LocalServer:
         self._env = dict(os.environ if env is None else env)
         state = self._read_state()
         if state:  # an existing install keeps its ports unless told otherwise
-            self.bolt_port = int(state.get("bolt_port", bolt_port))
-            self.http_port = int(state.get("http_port", http_port))
+            self.bolt_port = int(str(state.get("bolt_port", bolt_port)))
+            self.http_port = int(str(state.get("http_port", http_port)))
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> LocalServer:
+    def from_env(
+        cls,
+        env: Mapping[str, str] | None = None,
+        *,
+        home: str | Path | None = None,
+        bolt_port: int | None = None,
+        http_port: int | None = None,
+        heap: str | None = None,
+        pagecache: str | None = None,
+    ) -> LocalServer:
+        """The server described by arguments, then ``GRAPHFRAUD_NEO4J_*`` variables.
+
+        Ports given here or in the environment beat those stored by an earlier install.
+        """
         env = os.environ if env is None else env
-        kwargs: dict[str, object] = {}
-        for name, var in (("bolt_port", "GRAPHFRAUD_NEO4J_BOLT_PORT"),
-                          ("http_port", "GRAPHFRAUD_NEO4J_HTTP_PORT")):
-            if env.get(var):
-                kwargs[name] = int(env[var])
-        for name, var in (("heap", "GRAPHFRAUD_NEO4J_HEAP"),
-                          ("pagecache", "GRAPHFRAUD_NEO4J_PAGECACHE")):
-            if env.get(var):
-                kwargs[name] = env[var]
-        kwargs.update({k: v for k, v in overrides.items() if v is not None})
-        home = kwargs.pop("home", None) or default_home(env)
-        server = cls(Path(str(home)), env=env, **kwargs)  # type: ignore[arg-type]
-        for name in ("bolt_port", "http_port"):  # explicit settings beat the stored ones
-            if name in kwargs:
-                setattr(server, name, int(kwargs[name]))  # type: ignore[call-overload]
+
+        def pick(value: object, var: str) -> str | None:
+            return str(value) if value is not None else (env.get(var) or None)
+
+        server = cls(
+            Path(str(home)).expanduser() if home else default_home(env),
+            heap=pick(heap, "GRAPHFRAUD_NEO4J_HEAP") or "1g",
+            pagecache=pick(pagecache, "GRAPHFRAUD_NEO4J_PAGECACHE") or "512m",
+            env=env,
+        )
+        bolt = pick(bolt_port, "GRAPHFRAUD_NEO4J_BOLT_PORT")
+        http = pick(http_port, "GRAPHFRAUD_NEO4J_HTTP_PORT")
+        if bolt:
+            server.bolt_port = int(bolt)
+        if http:
+            server.http_port = int(http)
         return server
 
     # -- paths ------------------------------------------------------------------
@@ -217,7 +231,8 @@ class LocalServer:
             If there is no Java, or not a version Neo4j 5.26 runs on.
         """
         java_home = self._env.get("JAVA_HOME")
-        java = str(Path(java_home) / "bin" / "java") if java_home else shutil.which("java")
+        java = (str(Path(java_home) / "bin" / "java") if java_home
+                else shutil.which("java", path=self._env.get("PATH")))
         if not java or not Path(java).exists():
             raise PrerequisiteError(
                 "Java 17 is required to run Neo4j 5.26 and none was found; install it "
@@ -257,7 +272,7 @@ class LocalServer:
         self.java()
         if self.is_installed():
             return str(self.version())
-        mvn = shutil.which("mvn")
+        mvn = shutil.which("mvn", path=self._env.get("PATH"))
         if not mvn:
             raise PrerequisiteError(
                 "Maven is required to install Neo4j from Maven Central and none was found; "

@@ -24,7 +24,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -122,8 +122,7 @@ def _opaque_ids(rng: np.random.Generator, n: int, prefix: str, digits: int) -> n
 def _hex_ids(rng: np.random.Generator, n: int, prefix: str) -> np.ndarray:
     high = rng.integers(0, 2**62, size=n, dtype=np.int64)
     ids = np.char.add(prefix, np.char.mod("%016x", high))
-    unique, first = np.unique(ids, return_index=True)
-    if len(unique) != n:  # astronomically rare; keep ids distinct anyway
+    if len(np.unique(ids)) != n:  # astronomically rare; keep ids distinct anyway
         ids = np.char.add(ids, np.char.mod("%d", np.arange(n)))
     return ids
 
@@ -288,7 +287,8 @@ class _Generator:
                 self._login("streamer", np.full(len(use_arr), h), use_arr, heavy=3)
             payout = self._new_accounts(1, 0)
             self._pay("streamer", hosts, np.repeat(payout, len(hosts)))
-            shops = rng.choice(self.n_m, len(hosts) * 6, p=self.m_popularity / self.m_popularity.sum())
+            popularity = self.m_popularity / self.m_popularity.sum()
+            shops = rng.choice(self.n_m, len(hosts) * 6, p=popularity)
             self._promote(np.repeat(hosts, 6), shops, intensity=2)
             self.truth_lookalikes.append({"kind": "agency", "members": [
                 ("streamer", int(h)) for h in hosts]})
@@ -482,7 +482,7 @@ class _Generator:
         return rows
 
 
-def _iso(values: np.ndarray, unit: str = "s") -> np.ndarray:
+def _iso(values: np.ndarray, unit: Literal["D", "s"] = "s") -> np.ndarray:
     return np.datetime_as_string(values.astype("datetime64[s]"), unit=unit)
 
 
@@ -546,7 +546,8 @@ def generate(out_dir: str | Path, config: SynthConfig | None = None) -> dict[str
         "merchant_id": m_ids, "name": names, "registered_at": _iso(gen.m_registered, "D"),
         "category": CATEGORIES[gen.m_category], "status": status[gen.m_status]}, rng)
     counts["streamers"] = _write(out / "streamers.csv", {
-        "streamer_id": s_ids, "name": np.char.add("主播", rng.integers(0, 10**6, gen.n_s).astype(str)),
+        "streamer_id": s_ids,
+        "name": np.char.add("主播", rng.integers(0, 10**6, gen.n_s).astype(str)),
         "registered_at": _iso(gen.s_registered, "D"), "followers": gen.s_followers}, rng)
     listed = np.flatnonzero(rng.random(len(d_ids)) < 0.92)
     model = np.where(d_kind[listed] == 1, rng.choice(PC_MODELS, len(listed)),

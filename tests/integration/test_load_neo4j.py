@@ -1,0 +1,162 @@
+"""Loading into a real Neo4j server: exact counts, idempotent reloads, updates, rejects."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import write_csv
+from graphfraud.cli import cli
+from graphfraud.loaders import read_dataset
+from graphfraud.store.writer import write_dataset
+from graphfraud.synth import SynthConfig, generate
+
+pytestmark = pytest.mark.neo4j
+
+
+@pytest.fixture(scope="module")
+def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("export")
+    generate(out, SynthConfig(scale=0.3, seed=21))
+    return out
+
+
+def _one(driver: Any, query: str, **params: Any) -> Any:
+    records, _, _ = driver.execute_query(query, params, database_="neo4j")
+    return records[0][0]
+
+
+def _counts(driver: Any) -> dict[str, int]:
+    counts = {}
+    for label in ("Merchant", "Streamer", "Device", "PaymentAccount"):
+        counts[label] = _one(driver, f"MATCH (n:{label}) RETURN count(n)")
+    for rel in ("LOGGED_IN_FROM", "PAID_VIA", "PROMOTED"):
+        counts[rel] = _one(driver, f"MATCH ()-[r:{rel}]->() RETURN count(r)")
+    counts["verdicts"] = _one(driver, "MATCH (n) WHERE n.verdict IS NOT NULL RETURN count(n)")
+    counts["signals"] = _one(driver, "MATCH (m:Merchant) WHERE m.orders IS NOT NULL "
+                                     "RETURN count(m)")
+    return counts
+
+
+def _fingerprint(driver: Any) -> list[Any]:
+    """Every stored property of merchants and login links, for before/after comparison."""
+    records, _, _ = driver.execute_query(
+        "MATCH (m:Merchant) OPTIONAL MATCH (m)-[r:LOGGED_IN_FROM]->(d:Device) "
+        "RETURN m.merchant_id AS id, properties(m) AS m, d.device_id AS d, "
+        "properties(r) AS r ORDER BY id, d", database_="neo4j")
+    return [(r["id"], sorted(r["m"].items()), r["d"], sorted((r["r"] or {}).items()))
+            for r in records]
+
+
+def test_load_matches_input_rows_exactly_and_reload_changes_nothing(
+    empty_db: Any, export: Path
+) -> None:
+    result = read_dataset(export)
+    assert result.rejects == []
+    t = result.dataset.tables
+    stats = write_dataset(empty_db, result.dataset, database="neo4j", batch_size=700)
+    expected = {
+        "Merchant": len(result.dataset.entity_ids("merchant")),
+        "Streamer": len(result.dataset.entity_ids("streamer")),
+        "Device": len(result.dataset.entity_ids("device")),
+        "PaymentAccount": len(result.dataset.entity_ids("payment_account")),
+        "LOGGED_IN_FROM": len(t["merchant_devices"]) + len(t["streamer_devices"]),
+        "PAID_VIA": len(t["merchant_accounts"]) + len(t["streamer_accounts"]),
+        "PROMOTED": len(t["promotions"]),
+        "verdicts": len(t["labels"]),
+        "signals": int(t["merchant_signals"]["orders"].notna().sum()),
+    }
+    assert expected["Merchant"] == len(t["merchants"])  # no merchant is implied by a link
+    assert _counts(empty_db) == expected
+    assert stats.nodes_created == sum(expected[k] for k in
+                                      ("Merchant", "Streamer", "Device", "PaymentAccount"))
+    before = _fingerprint(empty_db)
+
+    again = write_dataset(empty_db, read_dataset(export).dataset, database="neo4j")
+    assert (again.nodes_created, again.relationships_created) == (0, 0)
+    assert _counts(empty_db) == expected
+    assert _fingerprint(empty_db) == before
+
+
+def test_types_and_values_survive_the_round_trip(empty_db: Any, export: Path) -> None:
+    result = read_dataset(export)
+    write_dataset(empty_db, result.dataset, database="neo4j")
+    m = result.dataset.tables["merchants"].iloc[0]
+    node = _one(empty_db, "MATCH (m:Merchant {merchant_id: $id}) RETURN m", id=m.merchant_id)
+    assert node["status"] == m.status and node["name"] == m["name"]
+    assert node["registered_at"].to_native().date() == m.registered_at.date()
+    link = result.dataset.tables["merchant_accounts"].iloc[0]
+    roles = _one(empty_db, "MATCH (:Merchant {merchant_id: $m})-[r:PAID_VIA]->"
+                           "(:PaymentAccount {account_id: $a}) RETURN r.roles",
+                 m=link.merchant_id, a=link.account_id)
+    assert roles == link.role.split(",")
+
+
+def test_newer_export_updates_properties_and_adds_links(
+    empty_db: Any, export: Path, tmp_path: Path
+) -> None:
+    write_dataset(empty_db, read_dataset(export).dataset, database="neo4j")
+    before = _counts(empty_db)
+    newer = tmp_path / "newer"
+    shutil.copytree(export, newer)
+    with (newer / "merchants.csv").open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    target = rows[1][0]
+    rows[1][1] = "Renamed Shop"
+    with (newer / "merchants.csv").open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    with (newer / "merchant_devices.csv").open("a", encoding="utf-8") as fh:
+        fh.write(f"{target},brand-new-device,2024-06-01,2024-06-02,4\n")
+    stats = write_dataset(empty_db, read_dataset(newer).dataset, database="neo4j")
+    assert (stats.nodes_created, stats.relationships_created) == (1, 1)
+    after = _counts(empty_db)
+    assert after == {**before, "Device": before["Device"] + 1,
+                     "LOGGED_IN_FROM": before["LOGGED_IN_FROM"] + 1}
+    assert _one(empty_db, "MATCH (m:Merchant {merchant_id: $id}) RETURN m.name",
+                id=target) == "Renamed Shop"
+
+
+def test_cli_load_lands_every_good_row_and_rejects_every_bad_one(
+    empty_db: Any, neo4j_settings: Any, tmp_path: Path
+) -> None:
+    data = tmp_path / "bad-export"
+    write_csv(data, "merchants.csv",
+              "merchant_id,name,registered_at,category,status\n"
+              "m1,A,2024-01-01,food,active\n"
+              "m2,B,2024-13-45,food,active\n"  # bad timestamp
+              "m3,C,2024-01-03,food,closed\n"  # bad enum
+              "m4,D,2024-01-04,food,banned\n")
+    write_csv(data, "merchant_devices.csv",
+              "merchant_id,device_id,first_seen,last_seen,logins\n"
+              "m1,d1,2024-01-01,2024-01-02,3\n"
+              "m4,d1,2024-01-01,2024-01-02,1\n"
+              "m2,d2,2024-01-01,2024-01-02,1\n"  # m2 was rejected: unknown merchant now
+              "m4,d3,2024-01-01,2024-01-02,-1\n")  # negative count
+    rejects = tmp_path / "rejects.csv"
+    env = {"NEO4J_URI": neo4j_settings.uri, "NEO4J_USER": neo4j_settings.user,
+           "NEO4J_PASSWORD": neo4j_settings.password}
+    result = CliRunner().invoke(cli, ["load", str(data), "--rejects", str(rejects), "-q"],
+                                env=env)
+    assert result.exit_code == 0, result.output + result.stderr
+    with rejects.open(newline="") as fh:
+        got = [(r["file"], r["line"], r["field"], r["reason"]) for r in csv.DictReader(fh)]
+    assert got == [
+        ("merchants.csv", "3", "registered_at",
+         "unparseable timestamp in field registered_at: '2024-13-45' (expected ISO 8601)"),
+        ("merchants.csv", "4", "status",
+         "unknown value 'closed' in field status (expected one of active, suspended, banned)"),
+        ("merchant_devices.csv", "4", "merchant_id",
+         "unknown merchant 'm2' (not in merchants.csv)"),
+        ("merchant_devices.csv", "5", "logins", "negative value in field logins: '-1'"),
+    ]
+    ids = _one(empty_db, "MATCH (m:Merchant) RETURN collect(m.merchant_id)")
+    assert sorted(ids) == ["m1", "m4"]
+    links = _one(empty_db, "MATCH (m:Merchant)-[:LOGGED_IN_FROM]->(d:Device) "
+                           "RETURN collect(m.merchant_id + '>' + d.device_id)")
+    assert sorted(links) == ["m1>d1", "m4>d1"]
+    assert neo4j_settings.password not in result.output + result.stderr

@@ -1,0 +1,49 @@
+"""The Cypher library ships with the package, is parameterised, and uses the closed model."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from graphfraud import model
+from graphfraud.errors import GraphFraudError
+from graphfraud.loaders.spec import contract
+from graphfraud.store import catalog
+
+ALL = catalog.names("schema") + catalog.names("load")
+
+
+def test_catalog_loads_every_file_from_the_installed_package() -> None:
+    assert len(catalog.names("schema")) >= 6
+    assert all(catalog.statement(name).strip() for name in ALL)
+    with pytest.raises(GraphFraudError, match="no Cypher statement named 'load/nope'"):
+        catalog.statement("load/nope")
+
+
+def test_every_table_of_the_contract_has_a_load_statement() -> None:
+    names = set(catalog.names("load"))
+    for spec in contract().values():
+        if spec.kind == "labels":
+            for entity in model.ENTITY_KINDS:
+                assert f"load/labels_{entity}" in names
+        else:
+            assert f"load/{spec.name}" in names
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_statement_uses_only_model_labels_and_types(name: str) -> None:
+    text = re.sub(r"//.*", "", catalog.statement(name))
+    labels = set(re.findall(r"\(\w*:(\w+)", text))
+    rels = set(re.findall(r"\[\w*:(\w+)", text))
+    assert labels <= model.ALL_LABELS, labels - model.ALL_LABELS
+    assert rels <= model.ALL_REL_TYPES, rels - model.ALL_REL_TYPES
+    assert ";" not in text.strip().rstrip(";")  # one statement per file
+
+
+@pytest.mark.parametrize("name", catalog.names("load"))
+def test_load_statements_are_parameterised_merges(name: str) -> None:
+    text = catalog.statement(name)
+    assert "UNWIND $rows AS row" in text
+    assert "CREATE " not in text  # MERGE, so a reload never duplicates
+    assert not re.search(r"\{\s*[a-z_]+\s*\}", re.sub(r"//.*", "", text))  # no format holes

@@ -1,0 +1,267 @@
+"""The loaders: validation at the boundary, rejects with file/line/reason, merges."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import write_csv
+from graphfraud.errors import InputError
+from graphfraud.loaders import read_dataset
+from graphfraud.loaders.mapping import Mapping
+
+MERCHANTS = (
+    "merchant_id,name,registered_at,category,status\n"
+    "007,Tea House,2024-03-01,food,active\n"
+    "m2,Shoe Shop,2024-03-01T08:15:00+08:00,apparel,Banned\n"
+    "m3,,,,\n"
+)
+
+
+def _reasons(result) -> dict[tuple[str, int], str]:  # type: ignore[no-untyped-def]
+    return {(r.file, r.line): r.reason for r in result.rejects}
+
+
+def _check_totals(result) -> None:  # type: ignore[no-untyped-def]
+    for f in result.files:
+        assert f.loaded + f.rejected == f.rows, f
+
+
+def test_clean_export_loads_with_typed_columns(tmp_path: Path) -> None:
+    write_csv(tmp_path, "merchants.csv", MERCHANTS)
+    result = read_dataset(tmp_path)
+    m = result.dataset.tables["merchants"]
+    assert list(m["merchant_id"]) == ["007", "m2", "m3"]  # ids stay strings, zeros kept
+    assert m.loc[1, "status"] == "banned"  # enum values are case-insensitive
+    assert m.loc[1, "registered_at"] == pd.Timestamp("2024-03-01T00:15:00Z")  # offset -> UTC
+    assert pd.isna(m.loc[2, "name"]) and pd.isna(m.loc[2, "registered_at"])
+    assert result.rejects == []
+    assert (result.files[0].rows, result.files[0].loaded) == (3, 3)
+
+
+@pytest.mark.parametrize(
+    ("row", "field", "reason"),
+    [
+        (",x,2024-01-01,food,active", "merchant_id", "missing required field merchant_id"),
+        ("m9,x,yesterday,food,active", "registered_at", "unparseable timestamp"),
+        ("m9,x,2024-01-01,food,closed", "status", "unknown value 'closed' in field status"),
+        ("m9,x,2024-01-01,food", "", "wrong number of fields: expected 5, found 4"),
+        ("m9,x,2024-01-01,food,active,extra", "", "wrong number of fields"),
+        ("007,Other name,2024-03-01,food,active", "merchant_id",
+         "duplicate merchant_id '007' with different fields (the first row, at line 2, stands)"),
+    ],
+)
+def test_bad_merchant_rows_are_rejected_with_line_and_reason(
+    tmp_path: Path, row: str, field: str, reason: str
+) -> None:
+    write_csv(tmp_path, "merchants.csv", MERCHANTS + row + "\n")
+    result = read_dataset(tmp_path)
+    assert len(result.rejects) == 1
+    bad = result.rejects[0]
+    assert (bad.file, bad.line, bad.field) == ("merchants.csv", 5, field)
+    assert reason in bad.reason
+    assert len(result.dataset.tables["merchants"]) == 3
+    _check_totals(result)
+
+
+def test_identical_duplicate_merges_and_counts_as_loaded(tmp_path: Path) -> None:
+    write_csv(tmp_path, "merchants.csv", MERCHANTS + "007,Tea House,2024-03-01,food,active\n")
+    result = read_dataset(tmp_path)
+    assert result.rejects == []
+    report = result.files[0]
+    assert (report.rows, report.loaded, report.rejected, report.merged) == (4, 4, 0, 1)
+    assert len(result.dataset.tables["merchants"]) == 3
+
+
+@pytest.mark.parametrize(
+    ("row", "field", "reason"),
+    [
+        ("m2,d1,2024-01-01,2024-01-02,-3", "logins", "negative value in field logins"),
+        ("m2,d1,2024-01-01,2024-01-02,1.5", "logins", "must be a whole number"),
+        ("m2,d1,2024-01-01,2024-01-02,many", "logins", "unparseable number in field logins"),
+        ("nobody,d1,2024-01-01,2024-01-02,1", "merchant_id",
+         "unknown merchant 'nobody' (not in merchants.csv)"),
+        ("m2,,2024-01-01,2024-01-02,1", "device_id", "missing required field device_id"),
+    ],
+)
+def test_bad_link_rows(tmp_path: Path, row: str, field: str, reason: str) -> None:
+    write_csv(tmp_path, "merchants.csv", MERCHANTS)
+    write_csv(tmp_path, "merchant_devices.csv",
+              "merchant_id,device_id,first_seen,last_seen,logins\n"
+              "007,d1,2024-01-01,2024-01-05,2\n" + row + "\n")
+    result = read_dataset(tmp_path)
+    [bad] = result.rejects
+    assert (bad.file, bad.line, bad.field) == ("merchant_devices.csv", 3, field)
+    assert reason in bad.reason
+    assert list(result.dataset.tables["merchant_devices"]["merchant_id"]) == ["007"]
+    _check_totals(result)
+
+
+def test_link_rows_for_one_pair_merge(tmp_path: Path) -> None:
+    write_csv(tmp_path, "merchants.csv", MERCHANTS)
+    write_csv(tmp_path, "merchant_devices.csv",
+              "merchant_id,device_id,first_seen,last_seen,logins\n"
+              "007,d1,2024-02-01,2024-02-05,2\n"
+              "007,d1,2024-01-01,2024-01-05,3\n"
+              "m2,d1,,,\n"
+              "m2,d1,,,\n")
+    write_csv(tmp_path, "merchant_accounts.csv",
+              "merchant_id,account_id,role,first_seen\n"
+              "007,a1,settlement,2024-01-02\n"
+              "007,a1,refund,2024-01-01\n"
+              "007,a1,settlement,\n")
+    result = read_dataset(tmp_path)
+    links = result.dataset.tables["merchant_devices"].set_index("merchant_id")
+    assert links.loc["007", "logins"] == 5
+    assert links.loc["007", "first_seen"] == pd.Timestamp("2024-01-01", tz="UTC")
+    assert links.loc["007", "last_seen"] == pd.Timestamp("2024-02-05", tz="UTC")
+    assert pd.isna(links.loc["m2", "logins"])  # no counts at all stays unknown, not 0
+    accounts = result.dataset.tables["merchant_accounts"]
+    assert accounts.loc[0, "role"] == "refund,settlement"
+    assert accounts.loc[0, "first_seen"] == pd.Timestamp("2024-01-01", tz="UTC")
+    md = next(f for f in result.files if f.table == "merchant_devices")
+    assert (md.rows, md.loaded, md.merged) == (4, 4, 2)
+
+
+def test_quoted_newlines_crlf_bom_keep_true_line_numbers(tmp_path: Path) -> None:
+    text = (
+        "\ufeffmerchant_id,name,registered_at,category,status\r\n"
+        'm1,"two\r\nlines",2024-01-01,food,active\r\n'
+        "\r\n"
+        "m2,ok,notadate,food,active\r\n"
+    )
+    write_csv(tmp_path, "merchants.csv", text)
+    result = read_dataset(tmp_path)
+    m = result.dataset.tables["merchants"]
+    assert list(m["merchant_id"]) == ["m1"]
+    assert m.loc[0, "name"] == "two\r\nlines"
+    [bad] = result.rejects
+    assert bad.line == 5  # header 1, quoted record 2-3, blank 4
+    assert bad.field == "registered_at"
+
+
+def test_streamers_are_created_from_links_without_streamers_file(tmp_path: Path) -> None:
+    write_csv(tmp_path, "merchants.csv", MERCHANTS)
+    write_csv(tmp_path, "promotions.csv",
+              "streamer_id,merchant_id,sessions,orders,gmv,first_at,last_at\n"
+              "h1,007,3,10,99.5,2024-01-01,2024-01-03\n")
+    result = read_dataset(tmp_path)
+    assert result.rejects == []
+    assert result.dataset.entity_ids("streamer") == {"h1"}
+
+
+def test_unknown_streamer_is_rejected_when_streamers_file_exists(tmp_path: Path) -> None:
+    write_csv(tmp_path, "merchants.csv", MERCHANTS)
+    write_csv(tmp_path, "streamers.csv", "streamer_id,name,registered_at,followers\nh1,A,,10\n")
+    write_csv(tmp_path, "promotions.csv",
+              "streamer_id,merchant_id,sessions\nh1,007,1\nh2,007,1\n")
+    result = read_dataset(tmp_path)
+    [bad] = result.rejects
+    assert (bad.file, bad.line, bad.reason) == (
+        "promotions.csv", 3, "unknown streamer 'h2' (not in streamers.csv)")
+
+
+def test_labels_check_each_entity_kind(tmp_path: Path) -> None:
+    write_csv(tmp_path, "merchants.csv", MERCHANTS)
+    write_csv(tmp_path, "labels.csv",
+              "entity_type,entity_id,label,source,labeled_at\n"
+              "merchant,007,fraud,blacklist,2024-01-01\n"
+              "merchant,ghost,fraud,blacklist,2024-01-01\n"
+              "device,d9,fraud,,\n"
+              "shop,007,fraud,,\n"
+              "merchant,m2,maybe,,\n")
+    result = read_dataset(tmp_path)
+    reasons = _reasons(result)
+    assert reasons[("labels.csv", 3)] == "unknown merchant 'ghost' (not in merchants.csv)"
+    assert "unknown value 'shop' in field entity_type" in reasons[("labels.csv", 5)]
+    assert "unknown value 'maybe' in field label" in reasons[("labels.csv", 6)]
+    assert result.dataset.entity_ids("device") == {"d9"}
+    _check_totals(result)
+
+
+def test_missing_required_column_stops_with_file_and_column(tmp_path: Path) -> None:
+    write_csv(tmp_path, "merchants.csv", "id,name\n1,x\n")
+    with pytest.raises(InputError) as info:
+        read_dataset(tmp_path)
+    assert str(info.value) == f"{tmp_path / 'merchants.csv'}: missing required column 'merchant_id'"
+    assert info.value.column == "merchant_id"
+
+
+def test_missing_merchants_file_stops(tmp_path: Path) -> None:
+    write_csv(tmp_path, "devices.csv", "device_id\nd1\n")
+    with pytest.raises(InputError, match=r"merchants\.csv: required file is missing"):
+        read_dataset(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "the file is empty"),
+        ("merchant_id;name;status\n1;x;active\n", "seems to be delimited by ';'"),
+    ],
+)
+def test_unusable_files_stop_with_one_line_error(tmp_path: Path, content: str,
+                                                 message: str) -> None:
+    write_csv(tmp_path, "merchants.csv", content)
+    with pytest.raises(InputError, match=message) as info:
+        read_dataset(tmp_path)
+    assert "\n" not in str(info.value)
+
+
+def test_non_utf8_file_names_the_line(tmp_path: Path) -> None:
+    write_csv(tmp_path, "merchants.csv",
+              "merchant_id,name\nm1,ok\nm2,老字号\n", encoding="gbk")
+    with pytest.raises(InputError, match=r"merchants\.csv: line 3: not valid UTF-8"):
+        read_dataset(tmp_path)
+
+
+def test_header_only_file_loads_nothing(tmp_path: Path) -> None:
+    write_csv(tmp_path, "merchants.csv", "merchant_id,name\n")
+    result = read_dataset(tmp_path)
+    assert result.files[0].rows == 0
+    assert result.dataset.tables["merchants"].empty
+
+
+def test_parquet_input_is_accepted(tmp_path: Path) -> None:
+    frame = pd.DataFrame({
+        "merchant_id": ["007", "m2", None],
+        "registered_at": pd.to_datetime(["2024-03-01", "2024-03-02", None]),
+        "status": ["active", "nope", "active"],
+    })
+    frame.to_parquet(tmp_path / "merchants.parquet")
+    write_csv(tmp_path, "merchant_signals.csv", "merchant_id,orders,refunds\n007,10,1\n")
+    result = read_dataset(tmp_path)
+    assert list(result.dataset.tables["merchants"]["merchant_id"]) == ["007"]
+    assert {(r.line, r.field) for r in result.rejects} == {(2, "status"), (3, "merchant_id")}
+    assert result.dataset.tables["merchant_signals"].loc[0, "orders"] == 10
+
+
+def test_mapping_renames_files_columns_and_values(tmp_path: Path) -> None:
+    write_csv(tmp_path, "shops.csv", "shop_id,state\ns1,normal\ns2,closed\n")
+    mapping_file = write_csv(tmp_path / "conf", "mapping.toml", (
+        '[files]\nmerchants = "shops.csv"\n'
+        '[columns.merchants]\nmerchant_id = "shop_id"\nstatus = "state"\n'
+        '[values.merchants.status]\nnormal = "active"\nclosed = "banned"\n'
+    ))
+    result = read_dataset(tmp_path, mapping=Mapping.from_file(mapping_file))
+    m = result.dataset.tables["merchants"]
+    assert list(zip(m["merchant_id"], m["status"], strict=True)) == [
+        ("s1", "active"), ("s2", "banned")]
+
+
+def test_mapping_file_with_unknown_column_is_a_config_error(tmp_path: Path) -> None:
+    from graphfraud.errors import ConfigError
+
+    path = write_csv(tmp_path, "m.toml", '[columns.merchants]\nshop = "x"\n')
+    with pytest.raises(ConfigError, match="unknown column 'shop'"):
+        Mapping.from_file(path)
+
+
+def test_overlong_values_are_rejected_not_truncated(tmp_path: Path) -> None:
+    write_csv(tmp_path, "merchants.csv", MERCHANTS + "m9," + "x" * 5000 + ",,,\n")
+    result = read_dataset(tmp_path)
+    [bad] = result.rejects
+    assert bad.field == "name" and "longer than 4096" in bad.reason
+    assert len(bad.value) == 200

@@ -1,0 +1,87 @@
+"""The local server manager, without starting a server (see tests/integration)."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from graphfraud.errors import PrerequisiteError
+from graphfraud.store.connection import Neo4jSettings
+from graphfraud.store.server import LocalServer
+
+
+def test_config_binds_loopback_with_auth_on(tmp_path: Path) -> None:
+    server = LocalServer(tmp_path, bolt_port=17999, http_port=17998)
+    text = server.write_config().read_text()
+    assert "server.default_listen_address=127.0.0.1" in text
+    assert "server.bolt.listen_address=127.0.0.1:17999" in text
+    assert "server.http.listen_address=127.0.0.1:17998" in text
+    assert "dbms.security.auth_enabled=true" in text
+    assert "dbms.usage_report.enabled=false" in text
+
+
+def test_missing_java_names_what_to_install(tmp_path: Path) -> None:
+    server = LocalServer(tmp_path, env={"JAVA_HOME": str(tmp_path / "nojava"), "PATH": ""})
+    with pytest.raises(PrerequisiteError, match="apt-get install openjdk-17-jre-headless"):
+        server.java()
+
+
+def test_wrong_java_version_is_refused(tmp_path: Path) -> None:
+    fake = tmp_path / "jdk" / "bin" / "java"
+    fake.parent.mkdir(parents=True)
+    fake.write_text('#!/bin/sh\necho \'openjdk version "11.0.2" 2019-01-15\' >&2\n')
+    fake.chmod(0o755)
+    server = LocalServer(tmp_path, env={"JAVA_HOME": str(tmp_path / "jdk")})
+    with pytest.raises(PrerequisiteError, match=r"is Java 11; Neo4j 5\.26 runs on Java 17 or 21"):
+        server.java()
+
+
+def test_missing_maven_names_what_to_install(tmp_path: Path) -> None:
+    fake = tmp_path / "jdk" / "bin" / "java"
+    fake.parent.mkdir(parents=True)
+    fake.write_text('#!/bin/sh\necho \'openjdk version "17.0.15" 2025-04-15\' >&2\n')
+    fake.chmod(0o755)
+    server = LocalServer(tmp_path / "home", env={"JAVA_HOME": str(tmp_path / "jdk"),
+                                                 "PATH": str(tmp_path)})
+    with pytest.raises(PrerequisiteError, match="apt-get install maven"):
+        server.install()
+
+
+def test_password_file_is_owner_only(tmp_path: Path) -> None:
+    server = LocalServer(tmp_path)
+    server._store_password("a-long-password")
+    mode = stat.S_IMODE(server.password_file.stat().st_mode)
+    assert mode == 0o600
+    assert server.read_password() == "a-long-password"
+
+
+def test_stale_pid_file_is_not_a_running_server(tmp_path: Path) -> None:
+    server = LocalServer(tmp_path)
+    server.pid_file.parent.mkdir(parents=True)
+    server.pid_file.write_text(f"{os.getpid()}\n")  # alive, but not a Neo4j of this home
+    assert server.pid() is None
+    assert server.status().running is False
+
+
+def test_settings_fall_back_to_the_local_server(tmp_path: Path) -> None:
+    server = LocalServer(tmp_path, bolt_port=17123)
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "neo4j-kernel-5.26.30.jar").write_bytes(b"")
+    server._write_state(version="5.26.30")
+    server._store_password("local-pass-123")
+    settings = Neo4jSettings.from_env({"GRAPHFRAUD_NEO4J_HOME": str(tmp_path)})
+    assert settings.uri == "bolt://127.0.0.1:17123"
+    assert settings.password == "local-pass-123"
+    assert "local-pass-123" not in repr(settings) + settings.describe()
+
+
+def test_settings_from_neo4j_variables() -> None:
+    settings = Neo4jSettings.from_env({
+        "NEO4J_URI": "neo4j+s://abc.databases.neo4j.io", "NEO4J_USER": "risk",
+        "NEO4J_PASSWORD": "pw-123456", "NEO4J_DATABASE": "fraud"})
+    assert (settings.uri, settings.user, settings.database) == (
+        "neo4j+s://abc.databases.neo4j.io", "risk", "fraud")
+    assert settings.describe() == "neo4j+s://abc.databases.neo4j.io (database fraud, user risk)"
