@@ -52,6 +52,6 @@ def empty_db(driver, neo4j_settings):  # type: ignore[no-untyped-def]
     """The dedicated test database, emptied before the test."""
     with driver.session(database=neo4j_settings.database) as session:
         session.run(
-            "MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+            "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
         ).consume()
     return driver

@@ -367,7 +367,7 @@ class _Generator:
     def _ban_evasion(self, shops: np.ndarray) -> tuple[list[int], list[int]]:
         """Banned shops come back under new names with the same phone or account."""
         rng = self.rng
-        n_old = max(1, int(len(shops) * 0.4))
+        n_old = max(1, min(int(len(shops) * 0.4), len(shops) // 2))
         old, new = shops[:n_old], shops[n_old:]
         self.m_status[old] = 2
         self.m_registered[old] = _dates(WINDOW_END, -rng.uniform(500, 900, len(old)))
@@ -379,8 +379,9 @@ class _Generator:
             "timedelta64[s]")
         used_dev: set[int] = set()
         used_acc: set[int] = set()
-        for m in new:
-            j = int(rng.integers(0, len(old)))
+        for i, m in enumerate(new):
+            # every banned shop comes back at least once; later ones pick any of them
+            j = i if i < len(old) else int(rng.integers(0, len(old)))
             self.m_registered[m] = _dates(ban_day[j], rng.uniform(3, 60))
             self.m_status[m] = 0
             since = np.array([self.m_registered[m]])

@@ -1,0 +1,117 @@
+"""Load throughput into Neo4j, beside a row-at-a-time baseline, on synthetic exports.
+
+Runs against its own throwaway local server (own home and ports), so it never
+touches a database that holds anyone's data:
+
+    python benchmarks/load_throughput.py --scale 1 --scale 10
+
+For each scale it prints: rows in the export, time to read and validate, first
+load into an empty graph (rows/s), a reload of the same export (rows/s), and the
+baseline: the same statements sent one row per transaction (rows/s, measured on
+a sample), with the ratio of the batched first load to it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from graphfraud.loaders import read_dataset
+from graphfraud.store import catalog
+from graphfraud.store.connection import Neo4jSettings
+from graphfraud.store.server import LocalServer
+from graphfraud.store.writer import _records, ensure_schema, write_dataset
+from graphfraud.synth import SynthConfig, generate
+
+BASELINE_SAMPLE = 3000
+
+
+def _wipe(driver: Any) -> None:
+    with driver.session(database="neo4j") as session:
+        session.run(
+            "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 20000 ROWS"
+        ).consume()
+
+
+def _baseline_rows_per_second(driver: Any, dataset: Any) -> float:
+    """Row-at-a-time: one transaction per row, the way naive loaders write."""
+    _wipe(driver)
+    ensure_schema(driver, database="neo4j")
+    sample = 0
+    started = time.perf_counter()
+    for table in ("merchants", "merchant_devices", "promotions"):
+        rows = _records(dataset.tables[table].head(BASELINE_SAMPLE // 3))
+        query = catalog.statement(f"load/{table}")
+        with driver.session(database="neo4j") as session:
+            for row in rows:
+                session.execute_write(lambda tx, r=row: tx.run(query, rows=[r]).consume())
+        sample += len(rows)
+    return sample / (time.perf_counter() - started)
+
+
+def run(scales: list[float], seed: int, batch_size: int, workdir: Path) -> list[dict[str, Any]]:
+    server = LocalServer.from_env(home=workdir / "neo4j", bolt_port=17787, http_port=17574,
+                                  heap="2g", pagecache="2g")
+    server.start()
+    settings = Neo4jSettings(uri=server.bolt_uri, password=server.read_password())
+    results = []
+    try:
+        with settings.driver() as driver:
+            for scale in scales:
+                data = workdir / f"export-{scale}"
+                generate(data, SynthConfig(scale=scale, seed=seed))
+                t0 = time.perf_counter()
+                loaded = read_dataset(data)
+                read_s = time.perf_counter() - t0
+                rows = sum(len(t) for t in loaded.dataset.tables.values())
+                _wipe(driver)
+                t0 = time.perf_counter()
+                write_dataset(driver, loaded.dataset, database="neo4j", batch_size=batch_size)
+                first_s = time.perf_counter() - t0
+                t0 = time.perf_counter()
+                write_dataset(driver, loaded.dataset, database="neo4j", batch_size=batch_size)
+                reload_s = time.perf_counter() - t0
+                baseline = _baseline_rows_per_second(driver, loaded.dataset)
+                results.append({
+                    "scale": scale, "input_rows": loaded.rows, "graph_rows": rows,
+                    "read_s": read_s, "first_s": first_s, "reload_s": reload_s,
+                    "first_rps": rows / first_s, "reload_rps": rows / reload_s,
+                    "baseline_rps": baseline,
+                })
+    finally:
+        server.stop()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, action="append", help="repeatable; default 1")
+    parser.add_argument("--seed", type=int, default=101)
+    parser.add_argument("--batch-size", type=int, default=5000)
+    parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="graphfraud-bench-"))
+    try:
+        results = run(args.scale or [1.0], args.seed, args.batch_size, workdir)
+    finally:
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    print(f"machine: {platform.machine()}, {platform.python_implementation()} "
+          f"{platform.python_version()}, batch size {args.batch_size}")
+    print("| scale | input rows | graph rows | read+validate | first load | rows/s "
+          "| reload | rows/s | row-at-a-time rows/s | first load vs baseline |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for r in results:
+        print(f"| {r['scale']:g} | {r['input_rows']:,} | {r['graph_rows']:,} "
+              f"| {r['read_s']:.1f} s | {r['first_s']:.1f} s | {r['first_rps']:,.0f} "
+              f"| {r['reload_s']:.1f} s | {r['reload_rps']:,.0f} | {r['baseline_rps']:,.0f} "
+              f"| {r['first_rps'] / r['baseline_rps']:.1f}x |")
+
+
+if __name__ == "__main__":
+    main()
