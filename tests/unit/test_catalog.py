@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +20,16 @@ def test_catalog_loads_every_file_from_the_installed_package() -> None:
     assert all(catalog.statement(name).strip() for name in ALL)
     with pytest.raises(GraphFraudError, match="no Cypher statement named 'load/nope'"):
         catalog.statement("load/nope")
+
+
+def test_installed_package_ships_every_cypher_file_of_the_checkout() -> None:
+    source = Path(__file__).resolve().parents[2] / "cypher"
+    in_checkout = {
+        str(p.relative_to(source).with_suffix("")) for p in source.rglob("*.cypher")
+    }
+    groups = {p.parent.name for p in source.rglob("*.cypher")}
+    installed = {name for group in groups for name in catalog.names(group)}
+    assert in_checkout and installed == in_checkout
 
 
 def test_every_table_of_the_contract_has_a_load_statement() -> None:
