@@ -49,9 +49,13 @@ def _baseline_rows_per_second(driver: Any, dataset: Any) -> float:
         query = catalog.statement(f"load/{table}")
         with driver.session(database="neo4j") as session:
             for row in rows:
-                session.execute_write(lambda tx, r=row: tx.run(query, rows=[r]).consume())
+                session.execute_write(_write_one, query, row)
         sample += len(rows)
     return sample / (time.perf_counter() - started)
+
+
+def _write_one(tx: Any, query: str, row: dict[str, Any]) -> None:
+    tx.run(query, rows=[row]).consume()
 
 
 def run(scales: list[float], seed: int, batch_size: int, workdir: Path) -> list[dict[str, Any]]:
