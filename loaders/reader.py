@@ -430,9 +430,9 @@ def _merge_links(spec: TableSpec, frame: pd.DataFrame, report: FileReport) -> pd
             aggregations[col.name] = col.merge or "first"
     grouped = rows.groupby(key, sort=False)
     merged = grouped.agg(aggregations) if aggregations else grouped.size().to_frame("_n")
-    for col in aggregations:
-        if spec.column(col).merge == "sum":  # keep NA when every row of a pair had none
-            merged.loc[grouped[col].count() == 0, col] = pd.NA
+    for name in aggregations:
+        if spec.column(name).merge == "sum":  # keep NA when every row of a pair had none
+            merged.loc[grouped[name].count() == 0, name] = pd.NA
     for col in set_columns:
         merged[col.name] = _union_of_values(rows, key, col)
     merged = merged.reset_index()
