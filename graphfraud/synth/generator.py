@@ -371,8 +371,13 @@ class _Generator:
         old, new = shops[:n_old], shops[n_old:]
         self.m_status[old] = 2
         self.m_registered[old] = _dates(WINDOW_END, -rng.uniform(500, 900, len(old)))
-        phones = self._new_devices(len(old), 0)
-        accs = self._new_accounts(len(old), 0)
+        # One operator: a few phones and accounts behind all the banned shops, used in
+        # overlapping pairs (phones by shops 0-1, 2-3, ...; accounts by 1-2, 3-4, ...).
+        step = np.arange(len(old))
+        own_phones = self._new_devices(int(step[-1] // 2 + 1), 0)
+        own_accs = self._new_accounts(int((step[-1] + 1) // 2 + 1), 0)
+        phones = own_phones[step // 2]
+        accs = own_accs[(step + 1) // 2]
         self._login("merchant", old, phones)
         self._pay("merchant", old, accs)
         ban_day = self.m_registered[old] + (rng.uniform(60, 200, len(old)) * 86400).astype(

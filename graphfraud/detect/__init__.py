@@ -1,0 +1,1 @@
+"""Detection: candidate rings, graph embeddings, seed expansion."""

@@ -1,0 +1,84 @@
+"""FastRP: fast random-projection node embeddings on the sparse actor graph.
+
+Each actor starts from a sparse random vector (Achlioptas: +-sqrt(3) with
+probability 1/6 each, else 0); the embedding is a weighted sum of that vector
+propagated 1..K steps along the degree-normalised adjacency. Cost is K sparse
+matrix products of nnz x dim: linear in the number of links, so it scales to
+millions of actors where walk-based embeddings (node2vec) do not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+
+
+@dataclass(frozen=True)
+class EmbeddingParams:
+    """Knobs of the embedding."""
+
+    dimensions: int = 64
+    #: Weights of the 1-, 2-, 3-... step propagations.
+    iteration_weights: tuple[float, ...] = (0.0, 1.0, 1.0)
+    #: Degree normalisation exponent (0: none, -0.5: symmetric-style damping of hubs).
+    normalization_strength: float = -0.5
+    random_seed: int = 42
+
+
+def fastrp(adjacency: sp.csr_matrix, params: EmbeddingParams | None = None) -> np.ndarray:
+    """L2-normalised embeddings, one row per node (zero rows for isolated nodes).
+
+    Parameters
+    ----------
+    adjacency
+        Symmetric, non-negative weighted adjacency.
+    params
+        Dimensions, propagation weights, seed.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n, dimensions)`` float32.
+
+    Examples
+    --------
+    >>> import scipy.sparse as sp
+    >>> a = sp.csr_matrix(np.array([[0, 1, 0], [1, 0, 0], [0, 0, 0]], dtype=float))
+    >>> e = fastrp(a, EmbeddingParams(dimensions=8))
+    >>> e.shape, float(np.linalg.norm(e[2]))
+    ((3, 8), 0.0)
+    """
+    import scipy.sparse as sp
+
+    params = params or EmbeddingParams()
+    n = adjacency.shape[0]
+    rng = np.random.default_rng(params.random_seed)
+    draw = rng.random((n, params.dimensions))
+    projection = np.zeros((n, params.dimensions), dtype=np.float32)
+    projection[draw < 1 / 6] = np.sqrt(3.0)
+    projection[draw > 5 / 6] = -np.sqrt(3.0)
+    degree = np.asarray(adjacency.sum(axis=1)).ravel()
+    inv = np.zeros(n)
+    inv[degree > 0] = 1.0 / degree[degree > 0]
+    transition = (sp.diags(inv) @ adjacency).tocsr().astype(np.float32)
+    scale = np.zeros(n, dtype=np.float32)
+    scale[degree > 0] = (degree[degree > 0] ** params.normalization_strength).astype(np.float32)
+    current = projection * scale[:, None]
+    embedding = np.zeros_like(projection)
+    for weight in params.iteration_weights:
+        current = transition @ current
+        current = _normalise(current)
+        if weight:
+            embedding += weight * current
+    return _normalise(embedding)
+
+
+def _normalise(x: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(x, axis=1)
+    norms[norms == 0] = 1.0
+    return (x / norms[:, None]).astype(np.float32)

@@ -1,0 +1,181 @@
+"""The scan pipeline, stage by stage: project -> detect -> score -> (report).
+
+Each stage is its own module with typed inputs and outputs; this module only
+wires them together and times them. Reading (files or Neo4j) happens before,
+writing the report and the write-back after.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from graphfraud.detect.communities import CommunityParams, candidate_rings
+from graphfraud.detect.embedding import EmbeddingParams, fastrp
+from graphfraud.detect.seeds import personalized_pagerank
+from graphfraud.graph.projection import ActorGraph, Hub, ProjectionParams, project
+from graphfraud.loaders.dataset import Dataset
+from graphfraud.score.diff import Changes, carry_over
+from graphfraud.score.rings import Ring, ScoreParams, actor_facts, score_ring
+
+
+@dataclass(frozen=True)
+class ScanParams:
+    """Every knob that shapes a scan."""
+
+    projection: ProjectionParams = field(default_factory=ProjectionParams)
+    communities: CommunityParams = field(default_factory=CommunityParams)
+    embedding: EmbeddingParams = field(default_factory=EmbeddingParams)
+    score: ScoreParams = field(default_factory=ScoreParams)
+
+    @classmethod
+    def with_seed(cls, seed: int, **overrides: Any) -> ScanParams:
+        """Defaults with one seed for every random stage, and flat knob overrides."""
+        params = cls(
+            communities=replace(CommunityParams(), random_seed=seed),
+            embedding=replace(EmbeddingParams(), random_seed=seed),
+        )
+        return params.updated(**overrides)
+
+    def updated(self, **overrides: Any) -> ScanParams:
+        """A copy with knobs replaced by name (``hub_degree=50``, ``use_embedding=False``)."""
+        parts = {name: getattr(self, name) for name in
+                 ("projection", "communities", "embedding", "score")}
+        for key, value in overrides.items():
+            if value is None:
+                continue
+            for name, part in parts.items():
+                if key in part.__dataclass_fields__:
+                    parts[name] = replace(part, **{key: value})
+                    break
+            else:
+                raise KeyError(f"unknown scan parameter {key!r}")
+        return ScanParams(**parts)
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name in ("projection", "communities", "embedding", "score"):
+            for key, value in asdict(getattr(self, name)).items():
+                out[key] = list(value) if isinstance(value, tuple) else value
+        out["seed"] = self.communities.random_seed
+        return out
+
+
+@dataclass
+class ScanResult:
+    """Everything the report writers need."""
+
+    rings: list[Ring]
+    hubs: tuple[Hub, ...]
+    params: ScanParams
+    counts: dict[str, int]
+    timings: dict[str, float]
+    changes: Changes | None = None
+
+
+Progress = Callable[[str], None]
+
+
+def scan(
+    dataset: Dataset,
+    params: ScanParams | None = None,
+    *,
+    previous: list[dict[str, Any]] | None = None,
+    progress: Progress | None = None,
+) -> ScanResult:
+    """Find and score rings in a dataset.
+
+    Parameters
+    ----------
+    dataset
+        A validated dataset (from files or from Neo4j).
+    params
+        Knobs; the defaults are documented in docs/algorithms.md.
+    previous
+        The ``rings`` of an earlier report: ring ids carry over and changes are listed.
+    progress
+        Called with the name of each stage as it starts.
+    """
+    params = params or ScanParams()
+    say = progress or (lambda _: None)
+    timings: dict[str, float] = {}
+
+    def timed(stage: str) -> Callable[[float], None]:
+        say(stage)
+        start = time.perf_counter()
+        return lambda _=0.0: timings.__setitem__(stage, round(time.perf_counter() - start, 3))
+
+    done = timed("project")
+    graph = project(dataset, params.projection)
+    done()
+    done = timed("communities")
+    candidates = candidate_rings(graph, params.communities)
+    done()
+    adjacency = (graph.shared + graph.promotions).tocsr()
+    embedding = None
+    if params.score.use_embedding:
+        done = timed("embeddings")
+        embedding = fastrp(adjacency, params.embedding)
+        done()
+    done = timed("scoring")
+    facts = actor_facts(graph, dataset)
+    seeds = np.flatnonzero((facts.verdict > 0) | facts.touches_fraud_identifier)
+    proximity = personalized_pagerank(adjacency, seeds)
+    rings = [
+        score_ring(graph, facts, members, embedding=embedding, proximity=proximity,
+                   fraud_centroids=_fraud_vectors(embedding, seeds, members),
+                   params=params.score)
+        for members in candidates
+    ]
+    rings.sort(key=lambda r: (-r.score, r.ring_id))
+    changes = None
+    if previous is not None:
+        rings, changes = carry_over(rings, previous)
+    rings = _unique_ids(rings)
+    done()
+    counts = _counts(graph, rings)
+    return ScanResult(rings=rings, hubs=graph.hubs, params=params, counts=counts,
+                      timings=timings, changes=changes)
+
+
+def _fraud_vectors(embedding: np.ndarray | None, seeds: np.ndarray,
+                   members: np.ndarray) -> np.ndarray | None:
+    """Embeddings of known-fraud actors outside the ring (similarity, not membership)."""
+    if embedding is None or not len(seeds):
+        return None
+    outside = np.setdiff1d(seeds, members, assume_unique=False)
+    return embedding[outside] if len(outside) else None
+
+
+def _unique_ids(rings: list[Ring]) -> list[Ring]:
+    seen: set[str] = set()
+    out = []
+    for ring in rings:
+        ring_id, k = ring.ring_id, 2
+        while ring_id in seen:
+            ring_id, k = f"{ring.ring_id}-{k}", k + 1
+        seen.add(ring_id)
+        out.append(ring if ring_id == ring.ring_id else replace(ring, ring_id=ring_id))
+    return out
+
+
+def _counts(graph: ActorGraph, rings: list[Ring]) -> dict[str, int]:
+    from graphfraud.graph.projection import ACCOUNT, DEVICE, MERCHANT, STREAMER
+
+    return {
+        "merchants": int((graph.actor_types == MERCHANT).sum()),
+        "streamers": int((graph.actor_types == STREAMER).sum()),
+        "devices": int((graph.identifier_types == DEVICE).sum()),
+        "payment_accounts": int((graph.identifier_types == ACCOUNT).sum()),
+        "actor_links": int(graph.shared.nnz // 2),
+        "rings": len(rings),
+        "high": sum(r.risk == "high" for r in rings),
+        "medium": sum(r.risk == "medium" for r in rings),
+        "low": sum(r.risk == "low" for r in rings),
+        "hubs_dropped": sum(h.action == "dropped" for h in graph.hubs),
+        "hubs_down_weighted": sum(h.action == "down-weighted" for h in graph.hubs),
+    }

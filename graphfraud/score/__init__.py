@@ -1,0 +1,1 @@
+"""Scoring of candidate rings, and ring identity across runs."""

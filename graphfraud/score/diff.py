@@ -1,0 +1,80 @@
+"""Ring identity across runs: carry ids over by membership and say what changed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from graphfraud.score.rings import Ring
+
+#: Two rings are the same ring when their member sets overlap at least this much (Jaccard).
+SAME_RING_OVERLAP = 0.5
+
+
+@dataclass
+class Changes:
+    """What changed since the previous report, by ring id."""
+
+    new: list[str] = field(default_factory=list)
+    grown: dict[str, list[str]] = field(default_factory=dict)  # ring -> added members
+    shrunk: dict[str, list[str]] = field(default_factory=dict)  # ring -> removed members
+    changed: list[str] = field(default_factory=list)  # members both added and removed
+    unchanged: list[str] = field(default_factory=list)
+    gone: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"new": self.new, "grown": self.grown, "shrunk": self.shrunk,
+                "changed": self.changed, "unchanged": self.unchanged, "gone": self.gone}
+
+
+def _keys(members: object) -> frozenset[str]:
+    return frozenset(f"{m['type']}:{m['id']}" if isinstance(m, dict) else f"{m.type}:{m.id}"
+                     for m in members)  # type: ignore[attr-defined]
+
+
+def carry_over(rings: list[Ring], previous: list[dict]) -> tuple[list[Ring], Changes]:
+    """Give each ring the id of the previous ring it mostly is, and list the changes.
+
+    ``previous`` is the ``rings`` list of an earlier ``rings.json``. Matching is
+    greedy by overlap, highest first, one previous ring per current ring.
+    """
+    prev = [(str(p["ring_id"]), _keys(p["members"])) for p in previous]
+    current = [_keys(r.members) for r in rings]
+    pairs = []
+    index: dict[str, list[int]] = {}
+    for j, (_, members) in enumerate(prev):
+        for key in members:
+            index.setdefault(key, []).append(j)
+    for i, members in enumerate(current):
+        candidates = {j for key in members for j in index.get(key, [])}
+        for j in candidates:
+            overlap = len(members & prev[j][1]) / len(members | prev[j][1])
+            if overlap >= SAME_RING_OVERLAP:
+                pairs.append((overlap, i, j))
+    pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
+    match: dict[int, int] = {}
+    taken: set[int] = set()
+    for _, i, j in pairs:
+        if i not in match and j not in taken:
+            match[i] = j
+            taken.add(j)
+    changes = Changes()
+    out = []
+    for i, ring in enumerate(rings):
+        if i not in match:
+            changes.new.append(ring.ring_id)
+            out.append(ring)
+            continue
+        ring_id, before = prev[match[i]]
+        ring = replace(ring, ring_id=ring_id)
+        added, removed = sorted(current[i] - before), sorted(before - current[i])
+        if added and removed:
+            changes.changed.append(ring_id)
+        elif added:
+            changes.grown[ring_id] = added
+        elif removed:
+            changes.shrunk[ring_id] = removed
+        else:
+            changes.unchanged.append(ring_id)
+        out.append(ring)
+    changes.gone = sorted(prev[j][0] for j in range(len(prev)) if j not in taken)
+    return out, changes
