@@ -14,7 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from graphfraud.detect.communities import CommunityParams, candidate_rings
+from graphfraud.detect.communities import (
+    CommunityParams,
+    candidate_rings,
+    expand_by_similarity,
+)
 from graphfraud.detect.embedding import EmbeddingParams, fastrp
 from graphfraud.detect.seeds import personalized_pagerank
 from graphfraud.graph.projection import ActorGraph, Hub, ProjectionParams, project
@@ -120,6 +124,10 @@ def scan(
     if params.score.use_embedding:
         done = timed("embeddings")
         embedding = fastrp(adjacency, params.embedding)
+        candidates = expand_by_similarity(
+            graph, candidates, embedding,
+            min_similarity=params.embedding.expand_similarity,
+            max_ring_size=params.communities.max_ring_size)
         done()
     done = timed("scoring")
     facts = actor_facts(graph, dataset)

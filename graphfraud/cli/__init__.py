@@ -12,6 +12,7 @@ import click
 
 from graphfraud import __version__
 from graphfraud.cli.data import load_cmd, synth_cmd, validate_cmd
+from graphfraud.cli.scan import scan_cmd
 from graphfraud.cli.server import neo4j_group
 from graphfraud.errors import GraphFraudError
 
@@ -59,6 +60,7 @@ def cli() -> None:
 cli.add_command(synth_cmd)
 cli.add_command(validate_cmd)
 cli.add_command(load_cmd)
+cli.add_command(scan_cmd)
 cli.add_command(neo4j_group)
 
 

@@ -25,7 +25,8 @@ def progress_printer(quiet: bool) -> Callable[[str], None]:
     return say
 
 
-def read_export(data_dir: str, mapping: str | None, rejects: str, quiet: bool) -> LoadResult:
+def read_export(data_dir: str, mapping: str | None, rejects: str, quiet: bool, *,
+                table: bool = True) -> LoadResult:
     """Read and validate an export, write its rejects file, print the per-file summary."""
     from graphfraud.loaders import read_dataset
     from graphfraud.loaders.mapping import Mapping
@@ -38,6 +39,17 @@ def read_export(data_dir: str, mapping: str | None, rejects: str, quiet: bool) -
         progress=lambda name: say(f"reading {name}"),
     )
     result.write_rejects(rejects)
+    if not table:
+        say(f"read {result.rows} rows, {result.rejected} rejected")
+    else:
+        _print_table(result)
+    say(f"read in {time.perf_counter() - started:.1f} s")
+    if result.rejected:
+        click.echo(f"{result.rejected} rejected rows written to {rejects}", err=True)
+    return result
+
+
+def _print_table(result: LoadResult) -> None:
     click.echo(f"{'file':<24}{'rows':>10}{'loaded':>10}{'rejected':>10}{'merged':>10}")
     for f in result.files:
         click.echo(f"{f.file:<24}{f.rows:>10}{f.loaded:>10}{f.rejected:>10}{f.merged:>10}")
@@ -45,10 +57,6 @@ def read_export(data_dir: str, mapping: str | None, rejects: str, quiet: bool) -
         f"{'total':<24}{result.rows:>10}{result.loaded:>10}{result.rejected:>10}"
         f"{sum(f.merged for f in result.files):>10}"
     )
-    say(f"read in {time.perf_counter() - started:.1f} s")
-    if result.rejected:
-        click.echo(f"{result.rejected} rejected rows written to {rejects}", err=True)
-    return result
 
 
 @click.command("synth")

@@ -88,3 +88,46 @@ def _split(graph: ActorGraph, members: np.ndarray, params: CommunityParams
     for node, cluster in assignment.items():
         by_cluster.setdefault(int(cluster), []).append(int(node))
     return [np.sort(members[np.asarray(nodes)]) for nodes in by_cluster.values()]
+
+
+def expand_by_similarity(graph: ActorGraph, groups: list[np.ndarray], embedding: np.ndarray,
+                         *, min_similarity: float = 0.8, max_ring_size: int = 60
+                         ) -> list[np.ndarray]:
+    """Add weakly linked actors whose embedding sits inside a candidate ring.
+
+    An actor that shares only moderately popular identifiers with a ring (a host
+    phone used by 25 of the ring's shops is no longer rare enough to make a strong
+    link) is still a member when its neighbourhood *is* the ring: its embedding is
+    then close to the ring's centroid. Users of a genuine hub are not: their
+    neighbourhoods are their own. Each actor joins at most one ring, the one it is
+    most strongly linked to; rings do not grow past ``max_ring_size``.
+    """
+    import scipy.sparse as sp
+
+    if not groups:
+        return groups
+    n = graph.n_actors
+    owner = np.full(n, -1, dtype=np.int64)
+    for gi, members in enumerate(groups):
+        owner[members] = gi
+    rows = np.concatenate(groups)
+    cols = owner[rows]
+    membership = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, len(groups)))
+    weight_to_group = (graph.shared @ membership).tocsr()
+    centroids = np.vstack([embedding[g].mean(axis=0) for g in groups])
+    norms = np.linalg.norm(centroids, axis=1)
+    norms[norms == 0] = 1.0
+    centroids = centroids / norms[:, None]
+    outside = np.flatnonzero((owner < 0) & (np.diff(weight_to_group.indptr) > 0))
+    added: dict[int, list[int]] = {}
+    for u in outside:
+        start, end = weight_to_group.indptr[u], weight_to_group.indptr[u + 1]
+        target = int(weight_to_group.indices[start + np.argmax(weight_to_group.data[start:end])])
+        if float(embedding[u] @ centroids[target]) >= min_similarity:
+            added.setdefault(target, []).append(int(u))
+    out = []
+    for gi, members in enumerate(groups):
+        extra = added.get(gi, [])[: max(0, max_ring_size - len(members))]
+        out.append(np.sort(np.concatenate([members, np.asarray(extra, dtype=members.dtype)]))
+                   if extra else members)
+    return out

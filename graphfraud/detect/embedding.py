@@ -28,6 +28,9 @@ class EmbeddingParams:
     #: Degree normalisation exponent (0: none, -0.5: symmetric-style damping of hubs).
     normalization_strength: float = -0.5
     random_seed: int = 42
+    #: Weakly linked actors join a candidate ring when their embedding's cosine
+    #: similarity to the ring's centroid is at least this.
+    expand_similarity: float = 0.8
 
 
 def fastrp(adjacency: sp.csr_matrix, params: EmbeddingParams | None = None) -> np.ndarray:

@@ -54,10 +54,15 @@ class ScoreParams:
     burst_half_life_days: float = 21.0
     #: Member age (days) at which the youth sub-score halves.
     youth_half_life_days: float = 240.0
+    #: A shop counts as re-registered after a ban when it joined this long after the
+    #: banned shop whose phone or account it uses (a burst of sign-ups is not evasion).
+    ban_gap_days: float = 30.0
     high: float = 0.6
     medium: float = 0.35
-    #: Members attached more weakly than this are not listed as ring members.
-    min_member_attachment: float = 0.3
+    #: A member must be linked to at least this many other members (rings of more
+    #: than three); an actor tied to the ring through one member only (a family
+    #: shop sharing a phone with one ring shop) is not listed.
+    min_member_support: int = 2
     #: Use graph embeddings (member attachment and similarity to known fraud).
     use_embedding: bool = True
 
@@ -90,6 +95,8 @@ class Ring:
     known_fraud: int
     known_legit: int
     features: dict[str, float] = field(default_factory=dict, compare=False)
+    #: (member key, identifier key) for every use of a shared identifier, for pictures.
+    usage: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
 
 @dataclass
@@ -261,7 +268,8 @@ def score_ring(
             if not len(cols):
                 continue
             partners = np.unique(sub[:, cols].tocsr().nonzero()[0])
-            later = partners[(reg[partners] > reg[b]) & ~facts.banned[members][partners]]
+            later = partners[(reg[partners] >= reg[b] + params.ban_gap_days)
+                             & ~facts.banned[members][partners]]
             evaders.update(int(x) for x in later)
     ban_evasion = min(1.0, len(evaders) / 2.0)
 
@@ -308,6 +316,7 @@ def score_ring(
     # ring's centroid. Weakly attached actors are left out of the ring.
     within = (graph.shared[members][:, members] + graph.promotions[members][:, members])
     strength = np.asarray(within.sum(axis=1)).ravel()
+    support = np.diff(within.tocsr().indptr)
     typical = float(np.median(strength)) or 1.0
     attach = np.minimum(1.0, strength / typical)
     embedding_score = 0.0
@@ -321,8 +330,8 @@ def score_ring(
             if fraud_centroids is not None and len(fraud_centroids):
                 sims = fraud_centroids @ (centroid / norm)
                 embedding_score = float(np.clip(sims.max(), 0.0, 1.0)) ** 4
-    keep = attach >= params.min_member_attachment
-    if keep.sum() < 2:
+    keep = (support >= params.min_member_support) | (n <= 3)
+    if keep.sum() < 3:
         keep = np.ones(n, dtype=bool)
 
     logit = (params.bias
@@ -354,6 +363,15 @@ def score_ring(
     ]
     shared.sort(key=lambda s: (-s.members, s.type, s.id))
 
+    listed_keys = {f"{m.type}:{m.id}" for m in listed}
+    sub_usage = inc[:, shared_cols].tocoo()
+    usage = tuple(sorted(
+        (graph.actor_key(int(members[r])),
+         f"{IDENTIFIER_TYPES[graph.identifier_types[shared_cols[c]]]}:"
+         f"{graph.identifier_ids[shared_cols[c]]}")
+        for r, c in zip(sub_usage.row, sub_usage.col, strict=True)
+        if graph.actor_key(int(members[r])) in listed_keys
+    ))
     features = {
         "coordination": coordination, "exclusivity": exclusivity, "burst": burst,
         "youth": youth, "ban_evasion": ban_evasion, "behaviour": behaviour,
@@ -374,6 +392,7 @@ def score_ring(
         score=round(score, 4), risk=risk, pattern=pattern, members=tuple(listed),
         shared=tuple(shared), evidence=tuple(evidence), known_fraud=known_fraud,
         known_legit=known_legit, features={k: round(v, 4) for k, v in features.items()},
+        usage=usage,
     )
 
 
@@ -424,10 +443,12 @@ def _evidence(*, n: int, n_merchants: int, coverage: dict[int, tuple[int, int]],
         found.append((2.5, f"{_plural(touching, 'member')} used a blacklisted phone or account"))
     if evaders:
         found.append((3.0, f"{_plural(evaders, 'shop')} registered after a banned member "
-                      "and reuse its phone or account"))
+                      f"and {'reuses' if evaders == 1 else 'reuse'} its phone or account"))
     if colluding_hosts:
-        found.append((2.2, f"{_plural(colluding_hosts, 'host')} promote the ring's shops and "
-                      "share their devices or accounts"))
+        verbs = "promotes the ring's shops and shares" if colluding_hosts == 1 else \
+            "promote the ring's shops and share"
+        found.append((2.2, f"{_plural(colluding_hosts, 'host')} {verbs} their devices or "
+                      "accounts"))
     labels = {"refund": "refund rate", "complaint": "complaints per order",
               "violation": "violations"}
     for key, ratio in ratios.items():
@@ -438,12 +459,12 @@ def _evidence(*, n: int, n_merchants: int, coverage: dict[int, tuple[int, int]],
         found.append((1.2, "closely linked to blacklisted actors outside the ring"))
     if embedding >= 0.5:
         found.append((0.8, "its link pattern resembles known fraud (graph embedding)"))
-    found.sort(key=lambda x: -x[0])
+    found.sort(key=lambda x: -x[0])  # stable: ties keep the order above
     texts = [text for _, text in found]
     if known_legit:
         texts.append(f"but: {_plural(known_legit, 'member')} cleared as legit by an "
                      "investigator")
-    if len(ages) and float(np.min(ages)) > 365:
+    if len(ages) and float(np.min(ages)) > 365 and not (math.isfinite(span) and span <= 180):
         texts.append(f"but: every member registered more than a year ago "
                      f"(oldest {float(np.max(ages)) / 365:.1f} years)")
     return texts

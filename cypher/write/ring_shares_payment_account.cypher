@@ -1,0 +1,7 @@
+// Link rings to the payment accounts their members share.
+// $rows: list of {ring_id, id, members}
+UNWIND $rows AS row
+MATCH (r:Ring {ring_id: row.ring_id})
+MATCH (a:PaymentAccount {account_id: row.id})
+MERGE (r)-[s:SHARES]->(a)
+SET s.members = row.members

@@ -1,0 +1,55 @@
+"""Write a run's rings back into Neo4j, all in one transaction, marked complete last."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from graphfraud.store import catalog
+
+if TYPE_CHECKING:
+    from neo4j import Driver, ManagedTransaction
+
+
+def write_rings(driver: Driver, report: dict[str, Any], *, database: str) -> int:
+    """Write the rings of one ``rings.json`` document; returns the number written.
+
+    The run node, its rings, their members and shared identifiers, and finally the
+    run's ``complete`` flag are written in a single managed transaction: a reader
+    sees either the previous state or the whole new run.
+    """
+    rings = report["rings"]
+    run = {
+        "run_id": report["run_id"],
+        "generated_at": report["generated_at"],
+        "source": report["source"],
+        "params": json.dumps(report["params"], sort_keys=True),
+        "summary": json.dumps(report["summary"], sort_keys=True),
+    }
+    ring_rows = [{k: r[k] for k in ("ring_id", "score", "risk", "pattern", "evidence",
+                                    "known_fraud", "known_legit")} for r in rings]
+    members: dict[str, list[dict[str, Any]]] = {"merchant": [], "streamer": []}
+    shares: dict[str, list[dict[str, Any]]] = {"device": [], "payment_account": []}
+    for r in rings:
+        for m in r["members"]:
+            members[m["type"]].append({"ring_id": r["ring_id"], "id": m["id"],
+                                       "score": m["score"]})
+        for s in r["shared"]:
+            shares[s["type"]].append({"ring_id": r["ring_id"], "id": s["id"],
+                                      "members": s["members"]})
+
+    def work(tx: ManagedTransaction) -> None:
+        tx.run(catalog.statement("write/run"), run=run).consume()
+        tx.run(catalog.statement("write/rings"), run_id=run["run_id"],
+               rings=ring_rows).consume()
+        tx.run(catalog.statement("write/clear_ring_links"),
+               ring_ids=[r["ring_id"] for r in rings]).consume()
+        for kind, rows in members.items():
+            tx.run(catalog.statement(f"write/ring_members_{kind}"), rows=rows).consume()
+        for kind, rows in shares.items():
+            tx.run(catalog.statement(f"write/ring_shares_{kind}"), rows=rows).consume()
+        tx.run(catalog.statement("write/complete_run"), run_id=run["run_id"]).consume()
+
+    with driver.session(database=database) as session:
+        session.execute_write(work)
+    return len(rings)
