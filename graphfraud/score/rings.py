@@ -41,13 +41,13 @@ class ScoreParams:
 
     bias: float = -3.2
     w_coordination: float = 2.2
-    w_burst: float = 2.2
+    w_burst: float = 3.0
     w_youth: float = 0.8
     w_ban_evasion: float = 2.5
     w_behaviour: float = 2.2
     w_known_fraud: float = 2.6
     w_proximity: float = 0.8
-    w_host_collusion: float = 1.0
+    w_host_collusion: float = 1.8
     w_embedding: float = 1.0
     w_known_legit: float = 3.0
     #: Registration spread (days) at which the burst sub-score halves.
@@ -57,8 +57,8 @@ class ScoreParams:
     #: A shop counts as re-registered after a ban when it joined this long after the
     #: banned shop whose phone or account it uses (a burst of sign-ups is not evasion).
     ban_gap_days: float = 30.0
-    high: float = 0.6
-    medium: float = 0.35
+    high: float = 0.5
+    medium: float = 0.3
     #: A member must be linked to at least this many other members (rings of more
     #: than three); an actor tied to the ring through one member only (a family
     #: shop sharing a phone with one ring shop) is not listed.
