@@ -230,7 +230,7 @@ def score_ring(
     params: ScoreParams,
 ) -> Ring:
     """Score one candidate (actor indices) and explain the score."""
-    members = np.asarray(members)
+    members = _supported(graph, np.asarray(members), params)
     n = len(members)
     types = graph.actor_types[members]
     is_merchant = types == MERCHANT
@@ -316,7 +316,6 @@ def score_ring(
     # ring's centroid. Weakly attached actors are left out of the ring.
     within = (graph.shared[members][:, members] + graph.promotions[members][:, members])
     strength = np.asarray(within.sum(axis=1)).ravel()
-    support = np.diff(within.tocsr().indptr)
     typical = float(np.median(strength)) or 1.0
     attach = np.minimum(1.0, strength / typical)
     embedding_score = 0.0
@@ -330,10 +329,6 @@ def score_ring(
             if fraud_centroids is not None and len(fraud_centroids):
                 sims = fraud_centroids @ (centroid / norm)
                 embedding_score = float(np.clip(sims.max(), 0.0, 1.0)) ** 4
-    keep = (support >= params.min_member_support) | (n <= 3)
-    if keep.sum() < 3:
-        keep = np.ones(n, dtype=bool)
-
     logit = (params.bias
              + params.w_coordination * coordination
              + params.w_burst * burst
@@ -353,7 +348,7 @@ def score_ring(
     member_scores = np.where(verdict < 0, member_scores * 0.5, member_scores)
     listed = [
         Member(ACTOR_TYPES[graph.actor_types[i]], str(graph.actor_ids[i]), round(float(s), 4))
-        for i, s, k in zip(members, member_scores, keep, strict=True) if k
+        for i, s in zip(members, member_scores, strict=True)
     ]
     listed.sort(key=lambda m: (-m.score, m.type, m.id))
     shared = [
@@ -363,14 +358,12 @@ def score_ring(
     ]
     shared.sort(key=lambda s: (-s.members, s.type, s.id))
 
-    listed_keys = {f"{m.type}:{m.id}" for m in listed}
     sub_usage = inc[:, shared_cols].tocoo()
     usage = tuple(sorted(
         (graph.actor_key(int(members[r])),
          f"{IDENTIFIER_TYPES[graph.identifier_types[shared_cols[c]]]}:"
          f"{graph.identifier_ids[shared_cols[c]]}")
         for r, c in zip(sub_usage.row, sub_usage.col, strict=True)
-        if graph.actor_key(int(members[r])) in listed_keys
     ))
     features = {
         "coordination": coordination, "exclusivity": exclusivity, "burst": burst,
@@ -388,12 +381,26 @@ def score_ring(
         embedding=embedding_score,
     )
     return Ring(
-        ring_id=ring_identity(graph, members[keep]),
+        ring_id=ring_identity(graph, members),
         score=round(score, 4), risk=risk, pattern=pattern, members=tuple(listed),
         shared=tuple(shared), evidence=tuple(evidence), known_fraud=known_fraud,
         known_legit=known_legit, features={k: round(v, 4) for k, v in features.items()},
         usage=usage,
     )
+
+
+def _supported(graph: ActorGraph, members: np.ndarray, params: ScoreParams) -> np.ndarray:
+    """The candidate without actors tied to it through a single member.
+
+    The ring is scored as it is reported: an innocent family shop that shares a
+    phone with one ring shop neither appears as a member nor colours the score.
+    """
+    if len(members) <= 3:
+        return members
+    within = graph.shared[members][:, members] + graph.promotions[members][:, members]
+    support = np.diff(within.tocsr().indptr)
+    keep = support >= params.min_member_support
+    return members[keep] if keep.sum() >= 3 else members
 
 
 def _hub_cap(graph: ActorGraph) -> int:

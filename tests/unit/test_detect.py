@@ -1,0 +1,193 @@
+"""Detection on hand-made exports whose answer is known by construction."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from conftest import write_csv
+
+from graphfraud.detect.communities import CommunityParams, candidate_rings
+from graphfraud.detect.embedding import EmbeddingParams, fastrp
+from graphfraud.detect.seeds import personalized_pagerank
+from graphfraud.graph.projection import ProjectionParams, project
+from graphfraud.loaders import read_dataset
+from graphfraud.pipeline import ScanParams, scan
+from graphfraud.report import RunInfo, build_report
+
+
+def _export(tmp_path: Path, *, farm_joined: str = "2024-05-0{}", extra_farm_shop: bool = False
+            ) -> Path:
+    """A device farm, a franchise, an internet-cafe hub, and a family pair.
+
+    farm:      f1..f5, registered within days, two shared phones, many complaints
+    franchise: c1..c6, registered over years, one HQ account, few complaints
+    cafe:      150 ordinary shops (and f1) log in from one PC
+    family:    p1, p2 share a phone
+    """
+    d = tmp_path / "export"
+    shops = [f"f{i}" for i in range(1, 6)] + (["f6"] if extra_farm_shop else [])
+    rows = ["merchant_id,name,registered_at,category,status"]
+    rows += [f"{s},Farm {s},{farm_joined.format(i + 1)},health,active"
+             for i, s in enumerate(shops)]
+    rows += [f"c{i},Chain {i},20{15 + i}-01-01,food,active" for i in range(1, 7)]
+    rows += [f"u{i},Shop {i},2020-01-01,food,active" for i in range(150)]
+    rows += ["p1,A,2021-01-01,food,active", "p2,B,2021-01-02,food,active"]
+    write_csv(d, "merchants.csv", "\n".join(rows) + "\n")
+    links = ["merchant_id,device_id,first_seen,last_seen,logins"]
+    for i, s in enumerate(shops):
+        links.append(f"{s},phone-A,,,5")
+        if i % 2:
+            links.append(f"{s},phone-B,,,5")
+        links.append(f"{s},own-{s},,,1")
+    links.append("f2,phone-B,,,1")
+    links += [f"u{i},cafe-pc,,,1" for i in range(150)] + ["f1,cafe-pc,,,1"]
+    links += ["c1,hq-pc,,,3", "c2,hq-pc,,,3", "p1,home,,,3", "p2,home,,,3"]
+    write_csv(d, "merchant_devices.csv", "\n".join(links) + "\n")
+    accounts = ["merchant_id,account_id,role,first_seen"]
+    accounts += [f"c{i},hq-account,settlement," for i in range(1, 7)]
+    accounts += [f"{s},own-acc-{s},settlement," for s in shops]
+    write_csv(d, "merchant_accounts.csv", "\n".join(accounts) + "\n")
+    signals = ["merchant_id,orders,refunds,complaints,violations"]
+    signals += [f"{s},200,60,30,4" for s in shops]
+    signals += [f"c{i},500,10,1,0" for i in range(1, 7)]
+    signals += [f"u{i},300,15,2,0" for i in range(150)]
+    write_csv(d, "merchant_signals.csv", "\n".join(signals) + "\n")
+    write_csv(d, "labels.csv", "entity_type,entity_id,label,source,labeled_at\n"
+              "merchant,c1,legit,investigator,2024-01-01\n")
+    return d
+
+
+@pytest.fixture()
+def result(tmp_path: Path):  # type: ignore[no-untyped-def]
+    return scan(read_dataset(_export(tmp_path)).dataset, ScanParams.with_seed(7))
+
+
+def _members(ring) -> set[str]:  # type: ignore[no-untyped-def]
+    return {m.id for m in ring.members}
+
+
+def test_device_farm_is_high_with_readable_evidence(result) -> None:  # type: ignore[no-untyped-def]
+    farm = next(r for r in result.rings if "f1" in _members(r))
+    assert _members(farm) == {"f1", "f2", "f3", "f4", "f5"}
+    assert farm.risk == "high" and farm.pattern == "device_farm"
+    assert "5 of 5 shops log in from the same 2 phones" in farm.evidence
+    assert "shops registered within 3 days" in farm.evidence
+    assert any("complaints per order" in e for e in farm.evidence)
+    assert {(s.type, s.id, s.members) for s in farm.shared} == {
+        ("device", "phone-A", 5), ("device", "phone-B", 2)}
+
+
+def test_legit_franchise_comes_out_low(result) -> None:  # type: ignore[no-untyped-def]
+    chain = next(r for r in result.rings if "c1" in _members(r))
+    assert _members(chain) == {f"c{i}" for i in range(1, 7)}
+    assert chain.risk == "low"
+    assert chain.known_legit == 1
+    assert any(e.startswith("but: 1 member cleared as legit") for e in chain.evidence)
+
+
+def test_hub_is_dropped_listed_and_glues_nothing(result) -> None:  # type: ignore[no-untyped-def]
+    assert [(h.id, h.actors, h.action) for h in result.hubs] == [("cafe-pc", 151, "dropped")]
+    assert not any("u1" in _members(r) for r in result.rings)
+
+
+def test_family_pair_is_no_ring(result) -> None:  # type: ignore[no-untyped-def]
+    assert not any("p1" in _members(r) for r in result.rings)
+    assert [r.risk for r in result.rings] == ["high", "low"]  # sorted by score
+
+
+def test_report_follows_the_contract(result, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    report = build_report(result, RunInfo(source="x", rows=10, rejected_rows=2))
+    assert report["schema_version"] == "1"
+    assert set(report) >= {"schema_version", "run_id", "generated_at", "source", "params",
+                           "summary", "rings"}
+    assert report["params"]["seed"] == 7
+    assert report["summary"]["rejected_rows"] == 2
+    assert report["summary"]["high"] == 1 and report["summary"]["rings"] == 2
+    ring = report["rings"][0]
+    assert set(ring) == {"ring_id", "score", "risk", "pattern", "members", "shared",
+                         "evidence", "known_fraud", "known_legit"}
+    assert 0.0 <= ring["score"] <= 1.0
+    assert all(0.0 <= m["score"] <= 1.0 for m in ring["members"])
+    json.dumps(report)  # serialisable as is
+
+
+def test_same_data_same_seed_same_rings(tmp_path: Path) -> None:
+    dataset = read_dataset(_export(tmp_path)).dataset
+    a = scan(dataset, ScanParams.with_seed(3)).rings
+    b = scan(dataset, ScanParams.with_seed(3)).rings
+    assert a == b
+
+
+def test_ring_id_survives_a_new_member_and_the_change_is_reported(tmp_path: Path) -> None:
+    first = scan(read_dataset(_export(tmp_path / "a")).dataset, ScanParams.with_seed(1))
+    report = build_report(first, RunInfo(source="a"))
+    grown_export = _export(tmp_path / "b", extra_farm_shop=True)
+    second = scan(read_dataset(grown_export).dataset, ScanParams.with_seed(1),
+                  previous=report["rings"])
+    farm_before = next(r for r in first.rings if "f1" in _members(r))
+    farm_after = next(r for r in second.rings if "f1" in _members(r))
+    assert "f6" in _members(farm_after)
+    assert farm_after.ring_id == farm_before.ring_id
+    assert second.changes is not None
+    assert second.changes.grown == {farm_before.ring_id: ["merchant:f6"]}
+    assert second.changes.new == [] and second.changes.gone == []
+
+
+def test_no_links_no_rings(tmp_path: Path) -> None:
+    write_csv(tmp_path / "d", "merchants.csv", "merchant_id\nm1\nm2\n")
+    result = scan(read_dataset(tmp_path / "d").dataset)
+    assert result.rings == [] and result.counts["merchants"] == 2
+
+
+def test_giant_component_is_split_by_leiden(tmp_path: Path) -> None:
+    """Two 8-shop cliques joined by one bridge phone, with max ring size 10."""
+    rows, links = ["merchant_id"], ["merchant_id,device_id"]
+    for group in ("a", "b"):
+        for i in range(8):
+            rows.append(f"{group}{i}")
+            links += [f"{group}{i},{group}-phone-{k}" for k in range(3)]
+    links += ["a0,bridge", "b0,bridge"]
+    write_csv(tmp_path / "d", "merchants.csv", "\n".join(rows) + "\n")
+    write_csv(tmp_path / "d", "merchant_devices.csv", "\n".join(links) + "\n")
+    dataset = read_dataset(tmp_path / "d").dataset
+    graph = project(dataset)
+    groups = candidate_rings(graph, CommunityParams(max_ring_size=10, random_seed=5))
+    found = sorted(sorted(str(graph.actor_ids[i]) for i in g) for g in groups)
+    assert found == [[f"a{i}" for i in range(8)], [f"b{i}" for i in range(8)]]
+    again = candidate_rings(graph, CommunityParams(max_ring_size=10, random_seed=5))
+    assert [g.tolist() for g in groups] == [g.tolist() for g in again]
+
+
+def test_projection_weights_by_rarity(tmp_path: Path) -> None:
+    write_csv(tmp_path / "d", "merchants.csv", "merchant_id\nm1\nm2\nm3\nm4\n")
+    write_csv(tmp_path / "d", "merchant_devices.csv",
+              "merchant_id,device_id\nm1,pair\nm2,pair\nm1,trio\nm2,trio\nm3,trio\n")
+    graph = project(read_dataset(tmp_path / "d").dataset, ProjectionParams(strong_degree=5))
+    index = {str(a): i for i, a in enumerate(graph.actor_ids)}
+    w = graph.shared.toarray()
+    assert w[index["m1"], index["m2"]] == pytest.approx(1.0 + 0.5)  # 1/(2-1) + 1/(3-1)
+    assert w[index["m1"], index["m3"]] == pytest.approx(0.5)
+    assert w[index["m4"]].sum() == 0
+
+
+def test_fastrp_is_seeded_and_puts_neighbours_together() -> None:
+    a = sp.lil_matrix((6, 6))
+    for i, j in ((0, 1), (1, 2), (0, 2), (3, 4), (4, 5), (3, 5)):
+        a[i, j] = a[j, i] = 1.0
+    adjacency = sp.csr_matrix(a)
+    e1 = fastrp(adjacency, EmbeddingParams(dimensions=32, random_seed=1))
+    e2 = fastrp(adjacency, EmbeddingParams(dimensions=32, random_seed=1))
+    assert np.array_equal(e1, e2)
+    assert e1[0] @ e1[1] > 0.9 and abs(e1[0] @ e1[3]) < 0.5
+
+
+def test_pagerank_without_seeds_is_zero_and_decays_with_distance() -> None:
+    chain = sp.diags([1.0] * 4, 1, shape=(5, 5))
+    adjacency = sp.csr_matrix(chain + chain.T)
+    assert not personalized_pagerank(adjacency, np.array([], dtype=int)).any()
+    p = personalized_pagerank(adjacency, np.array([0]))
+    assert p[0] == 1.0 and p[1] > p[2] > p[3] > p[4] > 0
