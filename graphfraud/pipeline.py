@@ -108,10 +108,14 @@ def scan(
     say = progress or (lambda _: None)
     timings: dict[str, float] = {}
 
-    def timed(stage: str) -> Callable[[float], None]:
+    def timed(stage: str) -> Callable[[], None]:
         say(stage)
         start = time.perf_counter()
-        return lambda _=0.0: timings.__setitem__(stage, round(time.perf_counter() - start, 3))
+
+        def done() -> None:
+            timings[stage] = round(time.perf_counter() - start, 3)
+
+        return done
 
     done = timed("project")
     graph = project(dataset, params.projection)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every check: lint (ruff), types (mypy), unit tests, and integration tests against
-# a real Neo4j 5.26 server that this script installs (Maven Central) and starts.
+# Every check: lint (ruff), types (mypy), unit tests, a browser test of the HTML report
+# (Debian's chromium), and integration tests against a real Neo4j 5.26 server that this
+# script installs (Maven Central) and starts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
@@ -8,6 +9,7 @@ root="$(pwd)"
 need_apt=()
 command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)  # the report's browser test
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && apt-get install -y -qq "${need_apt[@]}"

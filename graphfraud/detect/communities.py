@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -24,7 +25,7 @@ class CommunityParams:
     random_seed: int = 42
 
 
-def strong_links(graph: ActorGraph):  # type: ignore[no-untyped-def]
+def strong_links(graph: ActorGraph) -> Any:
     """The actor pairs whose shared identifiers alone are strong evidence."""
     strong = graph.shared.copy()
     strong.data = (strong.data >= graph.strong_threshold * (1 - 1e-9)).astype(np.float64)
@@ -60,11 +61,41 @@ def candidate_rings(graph: ActorGraph, params: CommunityParams | None = None
         members = np.sort(order[start:end])
         if len(members) > params.max_ring_size:
             groups.extend(_split(graph, members, params))
+        elif len(members) >= 2 * params.min_ring_size:
+            groups.extend(_cut_bridges(strong, members, params.min_ring_size))
         else:
             groups.append(members)
     groups = [g for g in groups if len(g) >= params.min_ring_size]
     groups.sort(key=lambda g: int(g[0]))
     return groups
+
+
+def _cut_bridges(strong: object, members: np.ndarray, min_size: int) -> list[np.ndarray]:
+    """Separate groups that hang together by one link only.
+
+    Two groups of at least ``min_size`` actors joined by a single strong link (a
+    ring shop and a franchise shop that share a family phone) are two groups: the
+    link is a bridge of the strong-link graph. Bridges that would cut off fewer
+    than ``min_size`` actors are kept.
+    """
+    import networkx as nx
+
+    sub = strong[members][:, members].tocoo()  # type: ignore[index]
+    g = nx.Graph()
+    g.add_nodes_from(range(len(members)))
+    g.add_edges_from((int(a), int(b)) for a, b in zip(sub.row, sub.col, strict=True) if a < b)
+    cut = False
+    for a, b in list(nx.bridges(g)):
+        g.remove_edge(a, b)
+        side = nx.node_connected_component(g, a)
+        if min(len(side), len(members) - len(side)) >= min_size:
+            cut = True
+        else:
+            g.add_edge(a, b)
+    if not cut:
+        return [members]
+    return [np.sort(members[np.fromiter(c, dtype=np.int64)])
+            for c in nx.connected_components(g)]
 
 
 def _split(graph: ActorGraph, members: np.ndarray, params: CommunityParams

@@ -89,7 +89,9 @@ def _index(frame_ids: list[np.ndarray]) -> np.ndarray:
 
 
 def _positions(universe: pd.Index, values: pd.Series) -> np.ndarray:
-    pos = universe.get_indexer(values)
+    import pandas as pd
+
+    pos = universe.get_indexer(pd.Index(values))
     if (pos < 0).any():  # the loaders guarantee references; guard against misuse
         raise ValueError("projection met an id outside its index")
     return np.asarray(pos)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -50,6 +50,9 @@ class ScoreParams:
     w_host_collusion: float = 1.8
     w_embedding: float = 1.0
     w_known_legit: float = 3.0
+    #: Up to this ring size each blacklisted member counts fully; in larger rings
+    #: it counts in proportion (a noisy blacklist hits big groups by chance).
+    blacklist_ring_size: float = 6.0
     #: Registration spread (days) at which the burst sub-score halves.
     burst_half_life_days: float = 21.0
     #: Member age (days) at which the youth sub-score halves.
@@ -111,7 +114,7 @@ class ActorFacts:
     violations: np.ndarray
     verdict: np.ndarray  # +1 fraud, -1 legit, 0 none
     touches_fraud_identifier: np.ndarray  # bool
-    promoted: object  # csr: streamer -> merchant promotion presence
+    promoted: Any  # scipy csr matrix: streamer -> merchant promotion presence
     as_of_days: float
     platform_refund_rate: float
     platform_complaint_rate: float
@@ -132,7 +135,7 @@ def actor_facts(graph: ActorGraph, dataset: Dataset) -> ActorFacts:
         out = np.full(n, np.nan)
         if frame is None or frame.empty or col not in frame:
             return out
-        pos = keys.get_indexer(kind + ":" + frame[id_col].astype(str))
+        pos = keys.get_indexer(pd.Index(frame[id_col].astype(str)).map(lambda v: f"{kind}:{v}"))
         values = frame[col]
         if isinstance(values.dtype, pd.DatetimeTZDtype):
             numeric = values.dt.tz_convert(None).to_numpy(dtype="datetime64[s]")
@@ -295,7 +298,9 @@ def score_ring(
     known_fraud = int((verdict > 0).sum())
     known_legit = int((verdict < 0).sum())
     touching = int(facts.touches_fraud_identifier[members].sum())
-    known = 1.0 - 0.5 ** (known_fraud + 0.5 * touching)
+    # Blacklists are noisy: one blacklisted shop among twenty says less than one in five.
+    dilution = min(1.0, params.blacklist_ring_size / n)
+    known = 1.0 - 0.5 ** ((known_fraud + 0.5 * touching) * dilution)
     legit_share = known_legit / n
     outside = proximity[members][verdict <= 0]
     proximity_score = float(min(1.0, np.mean(outside) / 0.1)) if len(outside) else 0.0

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from conftest import write_csv
 
+from conftest import write_csv
 from graphfraud.detect.communities import CommunityParams, candidate_rings
 from graphfraud.detect.embedding import EmbeddingParams, fastrp
 from graphfraud.detect.seeds import personalized_pagerank

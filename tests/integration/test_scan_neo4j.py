@@ -1,0 +1,63 @@
+"""Scanning the graph in Neo4j gives the file scan's rings, and writes them back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from graphfraud.cli import cli
+from graphfraud.synth import SynthConfig, generate
+
+pytestmark = pytest.mark.neo4j
+
+
+def test_neo4j_scan_equals_file_scan_and_writes_rings_back(
+    empty_db: Any, neo4j_settings: Any, tmp_path: Path
+) -> None:
+    data = tmp_path / "export"
+    generate(data, SynthConfig(scale=0.3, seed=33))
+    env = {"NEO4J_URI": neo4j_settings.uri, "NEO4J_USER": neo4j_settings.user,
+           "NEO4J_PASSWORD": neo4j_settings.password}
+    runner = CliRunner()
+    loaded = runner.invoke(cli, ["load", str(data), "-q", "--rejects",
+                                 str(tmp_path / "r.csv")], env=env)
+    assert loaded.exit_code == 0, loaded.output
+    from_files = runner.invoke(cli, ["scan", str(data), "--out", str(tmp_path / "files"),
+                                     "--seed", "5", "-q"])
+    from_graph = runner.invoke(cli, ["scan", "--neo4j", "--out", str(tmp_path / "graph"),
+                                     "--seed", "5", "-q"], env=env)
+    assert from_files.exit_code == 0 and from_graph.exit_code == 0, from_graph.output
+    a = json.loads((tmp_path / "files" / "rings.json").read_text())
+    b = json.loads((tmp_path / "graph" / "rings.json").read_text())
+    assert a["rings"] and a["rings"] == b["rings"]
+    assert b["source"].startswith("bolt://") and neo4j_settings.password not in json.dumps(b)
+
+    records, _, _ = empty_db.execute_query(
+        "MATCH (run:Run {run_id: $run}) "
+        "OPTIONAL MATCH (run)-[:FOUND]->(r:Ring) "
+        "OPTIONAL MATCH (r)-[h:HAS_MEMBER]->() "
+        "RETURN run.complete AS complete, count(DISTINCT r) AS rings, count(h) AS members",
+        run=b["run_id"], database_="neo4j")
+    assert records[0]["complete"] is True
+    assert records[0]["rings"] == len(b["rings"])
+    assert records[0]["members"] == sum(len(r["members"]) for r in b["rings"])
+    top = b["rings"][0]
+    records, _, _ = empty_db.execute_query(
+        "MATCH (r:Ring {ring_id: $id})-[:HAS_MEMBER]->(m) "
+        "RETURN r.risk AS risk, collect(coalesce(m.merchant_id, m.streamer_id)) AS ids",
+        id=top["ring_id"], database_="neo4j")
+    assert records[0]["risk"] == top["risk"]
+    assert sorted(records[0]["ids"]) == sorted(m["id"] for m in top["members"])
+
+    again = runner.invoke(cli, ["scan", "--neo4j", "--out", str(tmp_path / "graph"),
+                                "--seed", "5", "-q"], env=env)
+    assert again.exit_code == 0
+    records, _, _ = empty_db.execute_query(
+        "MATCH (r:Ring) OPTIONAL MATCH (r)-[h:HAS_MEMBER]->() "
+        "RETURN count(DISTINCT r) AS rings, count(h) AS members", database_="neo4j")
+    assert records[0]["rings"] == len(b["rings"])  # stable ids: no duplicate rings
+    assert records[0]["members"] == sum(len(r["members"]) for r in b["rings"])

@@ -1,0 +1,131 @@
+"""`graphfraud scan`: outputs, the contract's fields, exit codes, quality floors."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from graphfraud.cli import cli
+from graphfraud.loaders import read_dataset
+from graphfraud.pipeline import ScanParams, scan
+from graphfraud.synth import SynthConfig, generate
+from graphfraud.synth.evaluate import (
+    baseline_components,
+    baseline_louvain,
+    evaluate,
+    load_truth,
+)
+
+
+@pytest.fixture(scope="module")
+def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("scan-export")
+    generate(out, SynthConfig(scale=1, seed=907))  # a seed no knob was looked at on
+    return out
+
+
+@pytest.fixture(scope="module")
+def scanned(export: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("scan-out")
+    result = CliRunner().invoke(cli, ["scan", str(export), "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    assert "rings:" in result.stdout and "high" in result.stdout
+    return out
+
+
+def test_scan_writes_the_three_reports(scanned: Path) -> None:
+    report = json.loads((scanned / "rings.json").read_text())
+    assert report["schema_version"] == "1"
+    assert report["summary"]["rejected_rows"] == 0 and report["summary"]["rings"] > 0
+    scores = [r["score"] for r in report["rings"]]
+    assert scores == sorted(scores, reverse=True)
+    with (scanned / "rings.csv").open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == sum(len(r["members"]) for r in report["rings"])
+    html = (scanned / "report.html").read_text()
+    high = [r["ring_id"] for r in report["rings"] if r["risk"] == "high"]
+    assert high and all(f'id="{ring_id}"' in html for ring_id in high)
+    assert "http://" not in html and "https://" not in html  # self-contained, offline
+
+
+def test_rescan_into_the_same_directory_reports_no_change(export: Path, scanned: Path,
+                                                          tmp_path: Path) -> None:
+    out = tmp_path / "again"
+    shutil.copytree(scanned, out)
+    result = CliRunner().invoke(cli, ["scan", str(export), "--out", str(out), "-q"])
+    assert result.exit_code == 0
+    assert "since the previous run: 0 new, 0 grown, 0 shrunk, 0 changed, 0 gone" in result.stdout
+    before = json.loads((scanned / "rings.json").read_text())["rings"]
+    after = json.loads((out / "rings.json").read_text())["rings"]
+    assert before == after
+
+
+def test_scan_usage_errors_exit_2(tmp_path: Path, export: Path) -> None:
+    runner = CliRunner()
+    both = runner.invoke(cli, ["scan", str(export), "--neo4j", "--out", str(tmp_path)])
+    assert both.exit_code == 2 and "either DATA_DIR or --neo4j" in both.stderr
+    neither = runner.invoke(cli, ["scan", "--out", str(tmp_path)])
+    assert neither.exit_code == 2
+    missing = runner.invoke(cli, ["scan", str(tmp_path / "nope"), "--out", str(tmp_path)])
+    assert missing.exit_code == 2 and "not a directory" in missing.stderr
+
+
+def test_quality_floors_and_baselines(export: Path) -> None:
+    """Floors a regression must not cross (measured figures are in docs/quality.md)."""
+    dataset = read_dataset(export).dataset
+    truth = load_truth(export)
+    result = scan(dataset, ScanParams.with_seed(907))
+    predicted = [frozenset(f"{m.type}:{m.id}" for m in r.members)
+                 for r in result.rings if r.risk == "high"]
+    ours = evaluate(predicted, truth)
+    assert ours.member_f1 >= 0.9
+    assert ours.ring_recall >= 0.9
+    assert ours.ring_precision >= 0.9
+    assert ours.lookalikes_flagged == 0
+    pruned = evaluate(baseline_components(dataset, max_sharing=10), truth)
+    louvain = evaluate(baseline_louvain(dataset, max_sharing=10, seed=907), truth)
+    assert ours.member_f1 >= pruned.member_f1 + 0.05
+    assert ours.member_f1 >= louvain.member_f1 + 0.05
+
+
+def test_embedding_expansion_recovers_weakly_linked_members(export: Path) -> None:
+    dataset = read_dataset(export).dataset
+    truth = load_truth(export)
+
+    def recall(use_embedding: bool) -> float:
+        result = scan(dataset, ScanParams.with_seed(907, use_embedding=use_embedding))
+        predicted = [frozenset(f"{m.type}:{m.id}" for m in r.members)
+                     for r in result.rings if r.risk == "high"]
+        return evaluate(predicted, truth).member_recall
+
+    assert recall(True) >= recall(False)
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None and not os.environ.get("CI"),
+                    reason="chromium is not installed (scripts/test.sh installs it)")
+def test_report_renders_in_a_real_browser(scanned: Path, tmp_path: Path) -> None:
+    """Headless Chromium lays out every high ring's section and picture."""
+    chromium = shutil.which("chromium")
+    assert chromium, "chromium is required (apt-get install chromium)"
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+             "--no-first-run", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={tmp_path / 'profile'}"]
+    page = (scanned / "report.html").resolve().as_uri()
+    dom = subprocess.run([chromium, *flags, "--dump-dom", page], capture_output=True,
+                         text=True, timeout=120, check=True).stdout
+    report = json.loads((scanned / "rings.json").read_text())
+    high = sum(r["risk"] == "high" for r in report["rings"])
+    assert f'data-high-sections="{high}"' in dom
+    assert f'data-high-pictures="{high}"' in dom
+    shot = tmp_path / "report.png"
+    subprocess.run([chromium, *flags, "--window-size=1280,1600", f"--screenshot={shot}", page],
+                   capture_output=True, timeout=120, check=True)
+    assert shot.stat().st_size > 20_000  # a rendered page, not a blank one
