@@ -302,8 +302,12 @@ def score_ring(
     dilution = min(1.0, params.blacklist_ring_size / n)
     known = 1.0 - 0.5 ** ((known_fraud + 0.5 * touching) * dilution)
     legit_share = known_legit / n
+    # Seed expansion: closeness to blacklisted actors elsewhere. A ring with its own
+    # blacklisted members is scored on those (known_fraud); counting the walk from them
+    # into the ring again would count the same label twice.
     outside = proximity[members][verdict <= 0]
-    proximity_score = float(min(1.0, np.mean(outside) / 0.1)) if len(outside) else 0.0
+    proximity_score = float(min(1.0, np.mean(outside) / 0.1)) \
+        if len(outside) and not (known_fraud or touching) else 0.0
 
     streamers = members[~is_merchant]
     host_collusion = 0.0
