@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+import numpy as np
+
 
 class Label(StrEnum):
     """Node labels."""
@@ -61,3 +63,14 @@ ENTITY_KINDS: dict[str, NodeKind] = {
 
 ALL_LABELS = frozenset(label.value for label in Label)
 ALL_REL_TYPES = frozenset(rel.value for rel in RelType)
+
+
+def entity_keys(kinds: object, ids: object) -> np.ndarray:
+    """``"type:id"`` keys, the one spelling of an entity across kinds (vectorised).
+
+    >>> entity_keys("merchant", ["007", "m2"]).tolist()
+    ['merchant:007', 'merchant:m2']
+    """
+    id_text = np.asarray(ids, dtype=object).astype(str)
+    kind_text = np.asarray(kinds, dtype=object).astype(str)
+    return np.char.add(np.char.add(kind_text, ":"), id_text)

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from graphfraud.graph.projection import ACCOUNT, ACTOR_TYPES, DEVICE, IDENTIFIER_TYPES, MERCHANT
+from graphfraud.model import entity_keys
 
 if TYPE_CHECKING:
     from graphfraud.graph.projection import ActorGraph
@@ -135,7 +136,7 @@ def actor_facts(graph: ActorGraph, dataset: Dataset) -> ActorFacts:
         out = np.full(n, np.nan)
         if frame is None or frame.empty or col not in frame:
             return out
-        pos = keys.get_indexer(pd.Index(frame[id_col].astype(str)).map(lambda v: f"{kind}:{v}"))
+        pos = keys.get_indexer(pd.Index(entity_keys(kind, frame[id_col])))
         values = frame[col]
         if isinstance(values.dtype, pd.DatetimeTZDtype):
             numeric = values.dt.tz_convert(None).to_numpy(dtype="datetime64[s]")
@@ -153,11 +154,11 @@ def actor_facts(graph: ActorGraph, dataset: Dataset) -> ActorFacts:
         streamer_reg = aligned(t["streamers"], "streamer", "streamer_id", "registered_at")
         registered = np.where(np.isnan(registered), streamer_reg, registered)
     banned = np.zeros(n, dtype=bool)
-    pos = keys.get_indexer("merchant:" + merchants["merchant_id"].astype(str))
+    pos = keys.get_indexer(pd.Index(entity_keys("merchant", merchants["merchant_id"])))
     banned[pos] = (merchants["status"] == "banned").fillna(False).to_numpy()
     signals = t.get("merchant_signals")
-    sig = {c: aligned(signals, "merchant", "merchant_id", c)
-           for c in ("orders", "refunds", "complaints", "violations")}
+    sig = {c: aligned(signals, "merchant", "merchant_id", c) if signals is not None
+           else np.full(n, np.nan) for c in ("orders", "refunds", "complaints", "violations")}
     verdict = np.zeros(n, dtype=np.int8)
     touches = np.zeros(n, dtype=bool)
     labels = t.get("labels")
@@ -165,14 +166,14 @@ def actor_facts(graph: ActorGraph, dataset: Dataset) -> ActorFacts:
         value = np.where(labels["label"] == "fraud", 1, -1)
         for kind in ACTOR_TYPES:
             part = (labels["entity_type"] == kind).to_numpy()
-            p = keys.get_indexer(kind + ":" + labels.loc[part, "entity_id"].astype(str))
+            p = keys.get_indexer(pd.Index(entity_keys(kind, labels.loc[part, "entity_id"])))
             ok = p >= 0
             verdict[p[ok]] = value[part][ok]
         ident_keys = pd.Index([f"{IDENTIFIER_TYPES[k]}:{i}" for k, i in
                                zip(graph.identifier_types, graph.identifier_ids, strict=True)])
         bad = labels[(labels["label"] == "fraud")
                      & labels["entity_type"].isin(IDENTIFIER_TYPES)]
-        cols = ident_keys.get_indexer(bad["entity_type"] + ":" + bad["entity_id"].astype(str))
+        cols = ident_keys.get_indexer(pd.Index(entity_keys(bad["entity_type"], bad["entity_id"])))
         cols = cols[cols >= 0]
         if len(cols):
             used = np.asarray(graph.incidence[:, cols].sum(axis=1)).ravel()

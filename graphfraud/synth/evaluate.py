@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from graphfraud.loaders.dataset import Dataset
+from graphfraud.model import entity_keys
 
 Group = frozenset[str]
 
@@ -103,8 +104,8 @@ def _actor_identifier_pairs(dataset: Dataset) -> tuple[np.ndarray, np.ndarray]:
         frame = dataset.tables.get(table)
         if frame is None or frame.empty:
             continue
-        actors.append((actor_col.split("_")[0] + ":" + frame[actor_col].astype(str)).to_numpy())
-        idents.append((kind + ":" + frame[ident_col].astype(str)).to_numpy())
+        actors.append(entity_keys(actor_col.split("_")[0], frame[actor_col]))
+        idents.append(entity_keys(kind, frame[ident_col]))
     return np.concatenate(actors), np.concatenate(idents)
 
 
@@ -146,6 +147,6 @@ def baseline_louvain(dataset: Dataset, *, max_sharing: int = 10, seed: int = 0,
     blacklisted: set[str] = set()
     if labels is not None:
         fraud = labels[labels["label"] == "fraud"]
-        blacklisted = set(fraud["entity_type"] + ":" + fraud["entity_id"].astype(str))
+        blacklisted = set(entity_keys(fraud["entity_type"], fraud["entity_id"]).tolist())
     return [frozenset(c) for c in communities
             if len(c) >= min_size and blacklisted & set(c)]
