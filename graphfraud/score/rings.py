@@ -129,8 +129,7 @@ def actor_facts(graph: ActorGraph, dataset: Dataset) -> ActorFacts:
 
     t = dataset.tables
     n = graph.n_actors
-    keys = pd.Index([f"{ACTOR_TYPES[k]}:{i}" for k, i in
-                     zip(graph.actor_types, graph.actor_ids, strict=True)])
+    keys = pd.Index(entity_keys(np.asarray(ACTOR_TYPES)[graph.actor_types], graph.actor_ids))
 
     def aligned(frame: pd.DataFrame, kind: str, id_col: str, col: str) -> np.ndarray:
         out = np.full(n, np.nan)
@@ -169,8 +168,8 @@ def actor_facts(graph: ActorGraph, dataset: Dataset) -> ActorFacts:
             p = keys.get_indexer(pd.Index(entity_keys(kind, labels.loc[part, "entity_id"])))
             ok = p >= 0
             verdict[p[ok]] = value[part][ok]
-        ident_keys = pd.Index([f"{IDENTIFIER_TYPES[k]}:{i}" for k, i in
-                               zip(graph.identifier_types, graph.identifier_ids, strict=True)])
+        ident_keys = pd.Index(entity_keys(np.asarray(IDENTIFIER_TYPES)[graph.identifier_types],
+                                          graph.identifier_ids))
         bad = labels[(labels["label"] == "fraud")
                      & labels["entity_type"].isin(IDENTIFIER_TYPES)]
         cols = ident_keys.get_indexer(pd.Index(entity_keys(bad["entity_type"], bad["entity_id"])))
