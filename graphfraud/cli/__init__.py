@@ -12,6 +12,7 @@ import click
 
 from graphfraud import __version__
 from graphfraud.cli.data import load_cmd, synth_cmd, validate_cmd
+from graphfraud.cli.query import query_cmd
 from graphfraud.cli.scan import scan_cmd
 from graphfraud.cli.server import neo4j_group
 from graphfraud.errors import GraphFraudError
@@ -61,6 +62,7 @@ cli.add_command(synth_cmd)
 cli.add_command(validate_cmd)
 cli.add_command(load_cmd)
 cli.add_command(scan_cmd)
+cli.add_command(query_cmd)
 cli.add_command(neo4j_group)
 
 

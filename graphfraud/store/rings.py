@@ -26,8 +26,9 @@ def write_rings(driver: Driver, report: dict[str, Any], *, database: str) -> int
         "params": json.dumps(report["params"], sort_keys=True),
         "summary": json.dumps(report["summary"], sort_keys=True),
     }
-    ring_rows = [{k: r[k] for k in ("ring_id", "score", "risk", "pattern", "evidence",
-                                    "known_fraud", "known_legit")} for r in rings]
+    ring_rows = [{**{k: r[k] for k in ("ring_id", "score", "risk", "pattern", "evidence",
+                                       "known_fraud", "known_legit")},
+                  "members": len(r["members"])} for r in rings]
     members: dict[str, list[dict[str, Any]]] = {"merchant": [], "streamer": []}
     shares: dict[str, list[dict[str, Any]]] = {"device": [], "payment_account": []}
     for r in rings:

@@ -1,0 +1,202 @@
+"""The investigator query library: named, parameterised, read-only Cypher queries.
+
+Each query is a ``.cypher`` file (the built-in ones in ``cypher/investigate/``, a user's
+own in a directory they name) whose header comment declares it::
+
+    // What question it answers (first comment lines).
+    // @param merchant_id string  the merchant's id
+    // @param limit integer = 50  most rows returned
+    // @returns what one row holds
+
+Parameters are typed (``string``, ``integer``, ``float``, ``boolean``), required unless
+they have a default, and checked before anything is sent; every ``$name`` in the body
+must be declared and every declared one used. Queries run in READ sessions, so a query
+that tries to write is refused by the server.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from graphfraud.errors import ConfigError, UsageError
+from graphfraud.store import catalog
+
+if TYPE_CHECKING:
+    from neo4j import Driver
+
+_PARAM = re.compile(
+    r"^//\s*@param\s+(?P<name>[A-Za-z_]\w*)\s+(?P<type>string|integer|float|boolean)"
+    r"(?:\s*=\s*(?P<default>\"[^\"]*\"|\S+))?\s*(?P<doc>.*)$"
+)
+_RETURNS = re.compile(r"^//\s*@returns\s+(?P<doc>.*)$")
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class QueryParam:
+    name: str
+    type: str
+    default: Any  # None: required
+    doc: str
+
+    @property
+    def required(self) -> bool:
+        return self.default is None
+
+
+@dataclass(frozen=True)
+class Query:
+    name: str
+    summary: str
+    params: tuple[QueryParam, ...]
+    returns: str
+    text: str
+    origin: str
+
+    def param(self, name: str) -> QueryParam | None:
+        return next((p for p in self.params if p.name == name), None)
+
+
+def _convert(value: str, kind: str, label: str) -> Any:
+    try:
+        if kind == "integer":
+            return int(value)
+        if kind == "float":
+            return float(value)
+    except ValueError:
+        raise UsageError(f"{label}: expected {'an integer' if kind == 'integer' else 'a number'},"
+                         f" got {value!r}") from None
+    if kind == "boolean":
+        lowered = value.strip().lower()
+        if lowered in ("true", "yes", "1"):
+            return True
+        if lowered in ("false", "no", "0"):
+            return False
+        raise UsageError(f"{label}: expected true or false, got {value!r}")
+    return value
+
+
+def parse_query(name: str, text: str, origin: str) -> Query:
+    """Read a query file's header.
+
+    Raises
+    ------
+    ConfigError
+        If the name is not a plain lower-case word, the header declares a parameter
+        twice or with a bad default, or the body uses an undeclared ``$parameter``
+        (or leaves a declared one unused).
+    """
+    if not _NAME.match(name):
+        raise ConfigError(f"{origin}: query names are lower-case words with underscores")
+    summary: list[str] = []
+    params: list[QueryParam] = []
+    returns = ""
+    body: list[str] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped.startswith("//"):
+            body.append(line)
+            continue
+        if match := _PARAM.match(stripped):
+            if any(p.name == match["name"] for p in params):
+                raise ConfigError(f"{origin}: parameter {match['name']!r} declared twice")
+            default = match["default"]
+            if default is not None:
+                default = default[1:-1] if default.startswith('"') else default
+                default = _convert(default, match["type"], f"{origin}: default of "
+                                   f"{match['name']}")
+            params.append(QueryParam(match["name"], match["type"], default, match["doc"]))
+        elif match := _RETURNS.match(stripped):
+            returns = match["doc"]
+        elif not params and not returns:
+            summary.append(stripped.lstrip("/").strip())
+    code = "\n".join(re.sub(r"//.*$", "", line) for line in body)
+    used = set(re.findall(r"\$([A-Za-z_]\w*)", code))
+    declared = {p.name for p in params}
+    if used - declared:
+        raise ConfigError(f"{origin}: undeclared parameter(s) {', '.join(sorted(used - declared))}"
+                          " (add // @param lines)")
+    if declared - used:
+        raise ConfigError(f"{origin}: declared but unused parameter(s) "
+                          f"{', '.join(sorted(declared - used))}")
+    return Query(name=name, summary=" ".join(summary), params=tuple(params), returns=returns,
+                 text=text, origin=origin)
+
+
+def library(extra_dir: str | Path | None = None) -> dict[str, Query]:
+    """The built-in queries plus those in ``extra_dir`` (a user's own), by name.
+
+    Raises
+    ------
+    ConfigError
+        If ``extra_dir`` is not a directory, a file in it is malformed, or a user query
+        has the name of a built-in one.
+    """
+    queries = {}
+    for full in catalog.names("investigate"):
+        name = full.split("/", 1)[1]
+        queries[name] = parse_query(name, catalog.statement(full), f"cypher/{full}.cypher")
+    if extra_dir:
+        folder = Path(extra_dir)
+        if not folder.is_dir():
+            raise ConfigError(f"{folder}: query directory does not exist")
+        for path in sorted(folder.glob("*.cypher")):
+            if path.stem in queries:
+                raise ConfigError(f"{path}: a built-in query is already named {path.stem!r}")
+            queries[path.stem] = parse_query(path.stem, path.read_text("utf-8"), str(path))
+    return queries
+
+
+def bind(query: Query, raw: dict[str, str]) -> dict[str, Any]:
+    """Typed parameter values for a run of ``query`` from ``name=value`` strings.
+
+    Raises
+    ------
+    UsageError
+        For an unknown or missing parameter, or a value of the wrong type.
+    """
+    unknown = sorted(set(raw) - {p.name for p in query.params})
+    if unknown:
+        known = ", ".join(p.name for p in query.params) or "none"
+        raise UsageError(f"query {query.name}: unknown parameter(s) {', '.join(unknown)} "
+                         f"(it takes: {known})")
+    values: dict[str, Any] = {}
+    for p in query.params:
+        if p.name in raw:
+            values[p.name] = _convert(raw[p.name], p.type, f"parameter {p.name}")
+        elif p.required:
+            raise UsageError(f"query {query.name}: missing parameter {p.name} ({p.type})")
+        else:
+            values[p.name] = p.default
+    return values
+
+
+def _plain(value: Any) -> Any:
+    """Driver values as JSON-friendly Python values."""
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if hasattr(value, "iso_format"):
+        return value.iso_format()
+    if hasattr(value, "element_id") and hasattr(value, "items"):  # node or relationship
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def run_query(driver: Driver, query: Query, params: dict[str, Any], *, database: str
+              ) -> tuple[list[str], list[list[Any]]]:
+    """Run a query in a READ transaction; returns its column names and rows."""
+    from neo4j import READ_ACCESS
+
+    def work(tx: Any) -> tuple[list[str], list[list[Any]]]:
+        result = tx.run(query.text, params)
+        keys = list(result.keys())
+        return keys, [[_plain(v) for v in record.values()] for record in result]
+
+    with driver.session(database=database, default_access_mode=READ_ACCESS) as session:
+        keys, rows = session.execute_read(work)
+    return keys, rows
