@@ -167,7 +167,10 @@ def test_blacklist_neighbourhood(graph: Any) -> None:
     assert [(r["type"], r["id"], r["distance"]) for r in rows] == [
         ("merchant", "m2", 1), ("merchant", "m3", 1), ("streamer", "s1", 1)]
     two = _run(graph, "blacklist_neighbourhood", id="m1", hops="2", max_sharing="10")
-    assert ("merchant", "u5", 1) in [(r["type"], r["id"], r["distance"]) for r in two]
+    found = [(r["type"], r["id"], r["distance"]) for r in two]
+    assert ("merchant", "u5", 1) in found  # through the cafe PC, allowed at max_sharing 10
+    assert ("streamer", "s2", 2) in found  # s2 promotes u1: two hops from m1
+    assert len(found) == len(set(found)) and ("merchant", "m1", 1) not in found
 
 
 def test_device_and_account_users(graph: Any) -> None:

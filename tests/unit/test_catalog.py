@@ -12,11 +12,13 @@ from graphfraud.errors import GraphFraudError
 from graphfraud.loaders.spec import contract
 from graphfraud.store import catalog
 
-ALL = catalog.names("schema") + catalog.names("load")
+GROUPS = ("schema", "load", "detect", "write", "investigate")
+ALL = [name for group in GROUPS for name in catalog.names(group)]
 
 
 def test_catalog_loads_every_file_from_the_installed_package() -> None:
     assert len(catalog.names("schema")) >= 6
+    assert len(catalog.names("investigate")) >= 12
     assert all(catalog.statement(name).strip() for name in ALL)
     with pytest.raises(GraphFraudError, match="no Cypher statement named 'load/nope'"):
         catalog.statement("load/nope")
@@ -45,8 +47,9 @@ def test_every_table_of_the_contract_has_a_load_statement() -> None:
 @pytest.mark.parametrize("name", ALL)
 def test_statement_uses_only_model_labels_and_types(name: str) -> None:
     text = re.sub(r"//.*", "", catalog.statement(name))
-    labels = set(re.findall(r"\(\w*:(\w+)", text))
-    rels = set(re.findall(r"\[\w*:(\w+)", text))
+    text = re.sub(r"'[^']*'", "''", text)  # string literals are not names
+    labels = set(re.findall(r"[\w(]:([A-Z][a-z]\w*)", text))
+    rels = set(re.findall(r"[\[|]:?([A-Z][A-Z_]+)\b", text))
     assert labels <= model.ALL_LABELS, labels - model.ALL_LABELS
     assert rels <= model.ALL_REL_TYPES, rels - model.ALL_REL_TYPES
     assert ";" not in text.strip().rstrip(";")  # one statement per file
