@@ -26,14 +26,14 @@ def typical_parameters(driver: Any, database: str) -> dict[str, dict[str, str]]:
         return records[0][0] if records else None
 
     ring = one("MATCH (r:Ring) RETURN r.ring_id ORDER BY r.score DESC, r.ring_id LIMIT 1")
-    member = one("MATCH (r:Ring)-[:HAS_MEMBER]->(m:Merchant) WITH r, m ORDER BY r.score DESC,"
-                 " m.merchant_id LIMIT 1 RETURN m.merchant_id")
-    other = one("MATCH (r:Ring)-[:HAS_MEMBER]->(m:Merchant) WITH r, m ORDER BY r.score DESC,"
-                " m.merchant_id DESC LIMIT 1 RETURN m.merchant_id")
+    member = one("MATCH (:Ring {ring_id: $r})-[:HAS_MEMBER]->(m:Merchant) "
+                 "RETURN min(m.merchant_id)", r=ring)
+    other = one("MATCH (:Ring {ring_id: $r})-[:HAS_MEMBER]->(m:Merchant) "
+                "RETURN max(m.merchant_id)", r=ring)
     device = one("MATCH (:Merchant {merchant_id: $id})-[:LOGGED_IN_FROM]->(d) "
                  "RETURN d.device_id ORDER BY d.device_id LIMIT 1", id=member)
-    account = one("MATCH (a:PaymentAccount)<-[:PAID_VIA]-() WITH a, count(*) AS n "
-                  "WHERE n >= 2 AND n <= 20 RETURN a.account_id LIMIT 1")
+    account = one("MATCH (r:Ring)-[:SHARES]->(a:PaymentAccount) "
+                  "RETURN a.account_id ORDER BY r.score DESC, a.account_id LIMIT 1")
     blacklisted = one("MATCH (m:Merchant) WHERE m.verdict = 'fraud' RETURN m.merchant_id "
                       "ORDER BY m.merchant_id LIMIT 1")
     latest = one("MATCH (m:Merchant) RETURN toString(max(m.registered_at))")
@@ -59,11 +59,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--plan", metavar="NAME", action="append",
+                        help="print the PROFILE plan of this query (repeatable) and exit")
     args = parser.parse_args()
     settings = Neo4jSettings.from_env()
     queries = library()
     with settings.driver() as driver:
         params = typical_parameters(driver, settings.database)
+        for name in args.plan or []:
+            query = queries[name]
+            values = bind(query, {k: v for k, v in params.get(name, {}).items() if v})
+            with driver.session(database=settings.database) as session:
+                summary = session.run("PROFILE " + query.text, values).consume()
+            print(f"PROFILE {name} {values}")
+            _print_plan(summary.profile)
+            print()
+        if args.plan:
+            return
         print("| query | rows | median ms | p95 ms | db hits (PROFILE) |")
         print("|---|---|---|---|---|")
         for name in sorted(queries):
@@ -85,6 +97,15 @@ def main() -> None:
             p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
             print(f"| {name} | {rows} | {statistics.median(times):.1f} | {p95:.1f} | {hits} |",
                   flush=True)
+
+
+def _print_plan(plan: Any, depth: int = 0) -> None:
+    args = plan.get("args", {})
+    detail = str(args.get("Details", ""))[:90]
+    print(f"{'  ' * depth}{plan['operatorType']:<32} rows={plan.get('rows', 0):<8} "
+          f"dbHits={plan.get('dbHits', 0):<9} {detail}")
+    for child in plan.get("children", []):
+        _print_plan(child, depth + 1)
 
 
 def _db_hits(plan: Any) -> int:

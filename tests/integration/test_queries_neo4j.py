@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import write_csv
 
+from conftest import write_csv
 from graphfraud.cli import cli
 from graphfraud.loaders import read_dataset
 from graphfraud.store.queries import bind, library, run_query
@@ -139,8 +139,9 @@ def test_ban_evasion_chains(graph: Any) -> None:
 
 def test_hosts_promoting_rings(graph: Any) -> None:
     rows = _run(graph, "hosts_promoting_rings", min_score="0.5")
-    assert [(r["streamer_id"], r["ring_count"], r["rings"], r["shops"], r["orders"])
-            for r in rows] == [("s1", 1, ["R-farm"], 2, 15), ("s2", 1, ["R-new"], 1, 1)]
+    assert [(r["streamer_id"], r["ring_shops"], r["promoted_shops"], r["ring_share"],
+             r["rings"], r["orders"]) for r in rows] == [
+        ("s1", 2, 2, 1.0, ["R-farm"], 15), ("s2", 1, 1, 1.0, ["R-new"], 1)]
 
 
 def test_ring_detail(graph: Any) -> None:
