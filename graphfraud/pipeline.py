@@ -139,7 +139,7 @@ def scan(
     proximity = personalized_pagerank(adjacency, seeds)
     rings = [
         score_ring(graph, facts, members, embedding=embedding, proximity=proximity,
-                   fraud_centroids=_fraud_vectors(embedding, seeds, members),
+                   seeds=seeds,
                    params=params.score)
         for members in candidates
     ]
@@ -152,15 +152,6 @@ def scan(
     counts = _counts(graph, rings)
     return ScanResult(rings=rings, hubs=graph.hubs, params=params, counts=counts,
                       timings=timings, changes=changes)
-
-
-def _fraud_vectors(embedding: np.ndarray | None, seeds: np.ndarray,
-                   members: np.ndarray) -> np.ndarray | None:
-    """Embeddings of known-fraud actors outside the ring (similarity, not membership)."""
-    if embedding is None or not len(seeds):
-        return None
-    outside = np.setdiff1d(seeds, members, assume_unique=False)
-    return embedding[outside] if len(outside) else None
 
 
 def _unique_ids(rings: list[Ring]) -> list[Ring]:

@@ -73,6 +73,8 @@ class ActorGraph:
     promotions: sp.csr_matrix  # actors x actors, symmetric promotion weights
     hubs: tuple[Hub, ...]
     strong_threshold: float
+    #: Identifiers used by more actors than this were dropped as hubs.
+    hub_cap: int
 
     @property
     def n_actors(self) -> int:
@@ -195,4 +197,5 @@ def project(dataset: Dataset, params: ProjectionParams | None = None) -> ActorGr
         promotions=promotions,
         hubs=tuple(hubs),
         strong_threshold=1.0 / (params.strong_degree - 1),
+        hub_cap=params.hub_degree,
     )

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from graphfraud.graph.projection import ACCOUNT, ACTOR_TYPES, DEVICE, IDENTIFIER_TYPES, MERCHANT
 from graphfraud.model import entity_keys
@@ -229,7 +230,7 @@ def score_ring(
     *,
     embedding: np.ndarray | None,
     proximity: np.ndarray,
-    fraud_centroids: np.ndarray | None,
+    seeds: np.ndarray,
     params: ScoreParams,
 ) -> Ring:
     """Score one candidate (actor indices) and explain the score."""
@@ -237,11 +238,16 @@ def score_ring(
     n = len(members)
     types = graph.actor_types[members]
     is_merchant = types == MERCHANT
-    inc = graph.incidence[members]
-    inside = np.asarray(inc.sum(axis=0)).ravel()
-    degree = graph.identifier_degree
+    # The members' incidence over only the identifiers they use (local columns): cost
+    # grows with the ring, not with the graph.
+    rows = graph.incidence[members]
+    ident, local = np.unique(rows.indices, return_inverse=True)
+    inc = sp.csr_matrix((rows.data, local, rows.indptr), shape=(n, len(ident)))
+    inside = np.bincount(local, minlength=len(ident))
+    degree = graph.identifier_degree[ident]
+    ident_types = graph.identifier_types[ident]
     shared_cols = np.flatnonzero(inside >= 2)
-    kept = shared_cols[degree[shared_cols] <= _hub_cap(graph)]
+    kept = shared_cols[degree[shared_cols] <= graph.hub_cap]
     exclusivity = float(inside[kept].sum() / degree[kept].sum()) if len(kept) else 0.0
     multiplicity = 1.0 - math.exp(-max(len(kept) - 1, 0) / 2.0)
     coordination = exclusivity * (0.5 + 0.5 * multiplicity)
@@ -249,7 +255,7 @@ def score_ring(
     # Coverage of the top shared devices and accounts ("7 of 9 shops use the same 3 phones").
     coverage = {}
     for kind in (DEVICE, ACCOUNT):
-        cols = kept[graph.identifier_types[kept] == kind]
+        cols = kept[ident_types[kept] == kind]
         cols = cols[np.argsort(-inside[cols], kind="stable")][:3]
         users = np.asarray(inc[:, cols].sum(axis=1)).ravel() > 0 if len(cols) else np.zeros(n, bool)
         coverage[kind] = (int(users.sum()), len(cols))
@@ -313,7 +319,7 @@ def score_ring(
     host_collusion = 0.0
     colluding_hosts = 0
     if len(streamers) and is_merchant.any():
-        s_inc = graph.incidence[streamers][:, kept]
+        s_inc = inc[~is_merchant][:, kept]
         m_used = np.asarray(inc[is_merchant][:, kept].sum(axis=0)).ravel() > 0
         shares = np.asarray(s_inc[:, m_used].sum(axis=1)).ravel() > 0
         promotes = np.asarray(
@@ -335,8 +341,9 @@ def score_ring(
         if norm > 0:
             cos = vectors @ (centroid / norm)
             attach = 0.5 * attach + 0.5 * np.clip(cos, 0.0, 1.0)
-            if fraud_centroids is not None and len(fraud_centroids):
-                sims = fraud_centroids @ (centroid / norm)
+            outside_seeds = seeds[~np.isin(seeds, members)]
+            if len(outside_seeds):
+                sims = embedding[outside_seeds] @ (centroid / norm)
                 embedding_score = float(np.clip(sims.max(), 0.0, 1.0)) ** 4
     logit = (params.bias
              + params.w_coordination * coordination
@@ -361,7 +368,7 @@ def score_ring(
     ]
     listed.sort(key=lambda m: (-m.score, m.type, m.id))
     shared = [
-        Shared(IDENTIFIER_TYPES[graph.identifier_types[c]], str(graph.identifier_ids[c]),
+        Shared(IDENTIFIER_TYPES[ident_types[c]], str(graph.identifier_ids[ident[c]]),
                int(inside[c]))
         for c in shared_cols
     ]
@@ -370,8 +377,8 @@ def score_ring(
     sub_usage = inc[:, shared_cols].tocoo()
     usage = tuple(sorted(
         (graph.actor_key(int(members[r])),
-         f"{IDENTIFIER_TYPES[graph.identifier_types[shared_cols[c]]]}:"
-         f"{graph.identifier_ids[shared_cols[c]]}")
+         f"{IDENTIFIER_TYPES[ident_types[shared_cols[c]]]}:"
+         f"{graph.identifier_ids[ident[shared_cols[c]]]}")
         for r, c in zip(sub_usage.row, sub_usage.col, strict=True)
     ))
     features = {
@@ -410,11 +417,6 @@ def _supported(graph: ActorGraph, members: np.ndarray, params: ScoreParams) -> n
     support = np.diff(within.tocsr().indptr)
     keep = support >= params.min_member_support
     return members[keep] if keep.sum() >= 3 else members
-
-
-def _hub_cap(graph: ActorGraph) -> int:
-    dropped = [h.actors for h in graph.hubs if h.action == "dropped"]
-    return min(dropped) - 1 if dropped else int(graph.identifier_degree.max(initial=0))
 
 
 def _pattern(coverage: dict[int, tuple[int, int]], n: int, ban_evasion: float,
