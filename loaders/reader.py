@@ -52,12 +52,35 @@ def _find_file(data_dir: Path, stem: str) -> Path | None:
     return None
 
 
-def _string_series(values: object, n: int | None = None) -> pd.Series:
-    import pandas as pd
+def _string_series(values: object) -> pd.Series:
+    """Strings as an Arrow-backed Series; blank and whitespace-only values are missing.
 
-    s = pd.Series(values, dtype="string")
-    # Blank and whitespace-only values count as missing; everything else is verbatim.
-    return s.mask(s.str.strip() == "")
+    Everything else is kept verbatim. Arrow input is converted without a trip through
+    Python objects.
+    """
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(values, pa.ChunkedArray | pa.Array):
+        arr = values.cast(pa.large_string())
+    else:
+        arr = pa.array(values, type=pa.large_string(), from_pandas=True)
+    blank = pc.equal(pc.utf8_trim_whitespace(arr), "")
+    arr = pc.if_else(blank, pa.scalar(None, pa.large_string()), arr)
+    return pd.Series(pd.array(arr, dtype="string[pyarrow]"))
+
+
+def _isin(series: pd.Series, values: pd.Index) -> np.ndarray:
+    """``series.isin(values)`` via Arrow, without converting either side to Python objects."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(series.array, type=pa.large_string()) if len(series) else pa.array(
+        [], type=pa.large_string())
+    value_set = pa.array(values.array, type=pa.large_string())
+    return np.asarray(pc.fill_null(pc.is_in(arr, value_set=value_set), False))
 
 
 def _resolve_columns(
@@ -202,7 +225,7 @@ def _read_csv_fast(
     frame = pd.DataFrame(
         {
             name: (
-                _string_series(table.column(names[pos]).to_pandas())
+                _string_series(table.column(names[pos]))
                 if pos >= 0
                 else _string_series([None] * n)
             )
@@ -235,7 +258,7 @@ def _read_parquet(path: Path, spec: TableSpec, mapping: Mapping) -> _RawTable:
             col = pc.strftime(col, format="%Y-%m-%dT%H:%M:%S")
         elif not pa.types.is_string(col.type):
             col = pc.cast(col, pa.string())
-        columns[name] = _string_series(col.to_pandas())
+        columns[name] = _string_series(col)
     return _RawTable(pd.DataFrame(columns), np.arange(1, n + 1, dtype=np.int64), [])
 
 
@@ -366,10 +389,10 @@ def _check_references(
         if col.ref == "entity_type":  # labels: the entity kind is per row
             for entity, ids in known.items():
                 rows = (frame["entity_type"] == entity).fillna(False).to_numpy()
-                unknown = rows & ~frame[col.name].isin(ids).to_numpy()
+                unknown = rows & ~_isin(frame[col.name], ids)
                 check.flag(unknown, col.name, _unknown_reason(entity, file_of[entity]))
         elif col.ref in known:
-            unknown = ~frame[col.name].isin(known[col.ref]).to_numpy()
+            unknown = ~_isin(frame[col.name], known[col.ref])
             check.flag(unknown, col.name, _unknown_reason(col.ref, file_of[col.ref]))
 
 
