@@ -25,6 +25,7 @@ from graphfraud.loaders.dataset import Dataset
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
     import scipy.sparse as sp
 
 MERCHANT, STREAMER = 0, 1
@@ -84,19 +85,41 @@ class ActorGraph:
         return f"{ACTOR_TYPES[self.actor_types[i]]}:{self.actor_ids[i]}"
 
 
-def _index(frame_ids: list[np.ndarray]) -> np.ndarray:
-    if not frame_ids:
-        return np.array([], dtype=object)
-    return np.unique(np.concatenate([np.asarray(a, dtype=object) for a in frame_ids]))
+def _arrow(values: pd.Series) -> pa.Array:
+    import pyarrow as pa
+
+    return pa.array(values.array, type=pa.large_string())
 
 
-def _positions(universe: pd.Index, values: pd.Series) -> np.ndarray:
-    import pandas as pd
+def _sorted_unique(parts: list[pd.Series]) -> pa.Array:
+    """Distinct ids, sorted (UTF-8 byte order, the same as code point order), in Arrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-    pos = universe.get_indexer(pd.Index(values))
-    if (pos < 0).any():  # the loaders guarantee references; guard against misuse
+    if not parts:
+        return pa.array([], type=pa.large_string())
+    unique = pc.unique(pa.chunked_array([_arrow(p) for p in parts], type=pa.large_string()))
+    return pc.take(unique, pc.sort_indices(unique))
+
+
+def _positions(universe: pa.Array, values: pd.Series) -> np.ndarray:
+    import pyarrow.compute as pc
+
+    pos = pc.index_in(_arrow(values), value_set=universe)
+    if pos.null_count:  # the loaders guarantee references; guard against misuse
         raise ValueError("projection met an id outside its index")
-    return np.asarray(pos)
+    return np.asarray(pos.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _streamer_ids(dataset: Dataset) -> list[pd.Series]:
+    """Every column that names streamers (they may exist only through links)."""
+    t = dataset.tables
+    parts = [t[name]["streamer_id"] for name in ("streamers", "streamer_devices",
+                                                 "streamer_accounts", "promotions") if name in t]
+    if "labels" in t:
+        labels = t["labels"]
+        parts.append(labels.loc[labels["entity_type"] == "streamer", "entity_id"])
+    return parts
 
 
 def project(dataset: Dataset, params: ProjectionParams | None = None) -> ActorGraph:
@@ -113,30 +136,31 @@ def project(dataset: Dataset, params: ProjectionParams | None = None) -> ActorGr
     -------
     ActorGraph
     """
-    import pandas as pd
     import scipy.sparse as sp
 
     params = params or ProjectionParams()
     t = dataset.tables
-    merchants = np.unique(np.asarray(t["merchants"]["merchant_id"], dtype=object))
-    streamers = np.array(sorted(dataset.entity_ids("streamer")), dtype=object)
+    m_index = _sorted_unique([t["merchants"]["merchant_id"]])
+    s_index = _sorted_unique(_streamer_ids(dataset))
+    merchants = m_index.to_numpy(zero_copy_only=False).astype(object)
+    streamers = s_index.to_numpy(zero_copy_only=False).astype(object)
     actor_ids = np.concatenate([merchants, streamers])
     actor_types = np.concatenate([np.full(len(merchants), MERCHANT, np.int8),
                                   np.full(len(streamers), STREAMER, np.int8)])
-    m_index, s_index = pd.Index(merchants), pd.Index(streamers)
 
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []
-    id_lists: dict[int, list[np.ndarray]] = {DEVICE: [], ACCOUNT: []}
+    id_lists: dict[int, list[pd.Series]] = {DEVICE: [], ACCOUNT: []}
     links = (("merchant_devices", "merchant_id", "device_id", DEVICE),
              ("streamer_devices", "streamer_id", "device_id", DEVICE),
              ("merchant_accounts", "merchant_id", "account_id", ACCOUNT),
              ("streamer_accounts", "streamer_id", "account_id", ACCOUNT))
     for table, _, ident, kind in links:
         if table in t:
-            id_lists[kind].append(t[table][ident].to_numpy(dtype=object))
-    devices, accounts = _index(id_lists[DEVICE]), _index(id_lists[ACCOUNT])
-    d_index, a_index = pd.Index(devices), pd.Index(accounts)
+            id_lists[kind].append(t[table][ident])
+    d_index, a_index = _sorted_unique(id_lists[DEVICE]), _sorted_unique(id_lists[ACCOUNT])
+    devices = d_index.to_numpy(zero_copy_only=False).astype(object)
+    accounts = a_index.to_numpy(zero_copy_only=False).astype(object)
     for table, actor_col, ident, kind in links:
         if table not in t or t[table].empty:
             continue
