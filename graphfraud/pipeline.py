@@ -123,7 +123,7 @@ def scan(
     done = timed("communities")
     candidates = candidate_rings(graph, params.communities)
     done()
-    adjacency = (graph.shared + graph.promotions).tocsr()
+    adjacency = graph.linked
     embedding = None
     if params.score.use_embedding:
         done = timed("embeddings")

@@ -72,6 +72,7 @@ class ActorGraph:
     incidence: sp.csr_matrix  # actors x identifiers, 1 where the actor uses it
     shared: sp.csr_matrix  # actors x actors, summed rarity weights of shared identifiers
     promotions: sp.csr_matrix  # actors x actors, symmetric promotion weights
+    linked: sp.csr_matrix  # shared + promotions: every tie between two actors
     hubs: tuple[Hub, ...]
     strong_threshold: float
     #: Identifiers used by more actors than this were dropped as hubs.
@@ -219,6 +220,7 @@ def project(dataset: Dataset, params: ProjectionParams | None = None) -> ActorGr
         incidence=incidence,
         shared=shared,
         promotions=promotions,
+        linked=(shared + promotions).tocsr(),
         hubs=tuple(hubs),
         strong_threshold=1.0 / (params.strong_degree - 1),
         hub_cap=params.hub_degree,

@@ -322,14 +322,14 @@ def score_ring(
         s_inc = inc[~is_merchant][:, kept]
         m_used = np.asarray(inc[is_merchant][:, kept].sum(axis=0)).ravel() > 0
         shares = np.asarray(s_inc[:, m_used].sum(axis=1)).ravel() > 0
-        promotes = np.asarray(
-            facts.promoted[streamers][:, members[is_merchant]].sum(axis=1)).ravel() > 0
+        promoted = _submatrix(facts.promoted, streamers, members[is_merchant])
+        promotes = np.diff(promoted.indptr) > 0
         colluding_hosts = int((shares & promotes).sum())
         host_collusion = min(1.0, colluding_hosts / 1.0)
 
     # Member attachment: in-ring link strength, and (with embeddings) closeness to the
     # ring's centroid. Weakly attached actors are left out of the ring.
-    within = (graph.shared[members][:, members] + graph.promotions[members][:, members])
+    within = _submatrix(graph.linked, members)
     strength = np.asarray(within.sum(axis=1)).ravel()
     typical = float(np.median(strength)) or 1.0
     attach = np.minimum(1.0, strength / typical)
@@ -405,6 +405,21 @@ def score_ring(
     )
 
 
+def _submatrix(matrix: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray | None = None
+               ) -> sp.csr_matrix:
+    """``matrix[rows][:, cols]`` for sorted ``cols``, at a cost that grows with the rows
+    taken (scipy's column indexing allocates a buffer the width of the whole graph)."""
+    cols = rows if cols is None else cols
+    taken = matrix[rows]
+    indices = taken.indices
+    pos = np.searchsorted(cols, indices)
+    np.minimum(pos, max(len(cols) - 1, 0), out=pos)
+    hit = (cols[pos] == indices) if len(cols) else np.zeros(len(indices), dtype=bool)
+    running = np.concatenate([[0], np.cumsum(hit)])
+    indptr = running[taken.indptr]
+    return sp.csr_matrix((taken.data[hit], pos[hit], indptr), shape=(len(rows), len(cols)))
+
+
 def _supported(graph: ActorGraph, members: np.ndarray, params: ScoreParams) -> np.ndarray:
     """The candidate without actors tied to it through a single member.
 
@@ -413,7 +428,7 @@ def _supported(graph: ActorGraph, members: np.ndarray, params: ScoreParams) -> n
     """
     if len(members) <= 3:
         return members
-    within = graph.shared[members][:, members] + graph.promotions[members][:, members]
+    within = _submatrix(graph.linked, members)
     support = np.diff(within.tocsr().indptr)
     keep = support >= params.min_member_support
     return members[keep] if keep.sum() >= 3 else members
