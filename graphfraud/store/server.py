@@ -39,7 +39,6 @@ VERSION_RANGE = "[5.26.0,5.27)"
 BROWSER_VERSION = "5.24.0"  # the Neo4j Browser the 5.26 distribution ships
 SUPPORTED_JAVA = (17, 21)
 ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
-ADMIN_ENTRY_POINT = "org.neo4j.cli.AdminTool"
 JVM_OPTIONS = (
     "-XX:+UseG1GC",
     "-XX:-OmitStackTraceInFastThrow",
@@ -504,7 +503,3 @@ class LocalServer:
             time.sleep(0.5)
         self.pid_file.unlink(missing_ok=True)
         return True
-
-    def admin_command(self, *args: str) -> list[str]:
-        """The argv that runs ``neo4j-admin`` with ``args`` against this install."""
-        return [self.java(), "-cp", f"{self.lib}/*", ADMIN_ENTRY_POINT, *args]
