@@ -47,7 +47,7 @@ def candidate_rings(graph: ActorGraph, params: CommunityParams | None = None
     params = params or CommunityParams()
     strong = strong_links(graph)
     if strong.nnz == 0:
-        return []
+        return _popular_identifier_groups(graph, [], params)
     _, labels = connected_components(strong, directed=False)
     degree = np.diff(strong.indptr)
     labels = np.where(degree > 0, labels, -1)  # isolated actors belong to no candidate
@@ -66,8 +66,38 @@ def candidate_rings(graph: ActorGraph, params: CommunityParams | None = None
         else:
             groups.append(members)
     groups = [g for g in groups if len(g) >= params.min_ring_size]
+    groups += _popular_identifier_groups(graph, groups, params)
     groups.sort(key=lambda g: int(g[0]))
     return groups
+
+
+def _popular_identifier_groups(graph: ActorGraph, groups: list[np.ndarray],
+                               params: CommunityParams) -> list[np.ndarray]:
+    """Users of one moderately popular identifier, as a candidate of their own.
+
+    A phone used by 30 shops is too popular to make a strong link (an office PC or a
+    small internet cafe looks the same), so its users form no component. Whether it is
+    a 30-shop farm or a cafe is a question for the scoring (registration burst, youth,
+    behaviour, labels), so each such identifier whose users are mostly in no other
+    candidate becomes a candidate: a cafe's unrelated users then score low, a farm high.
+    """
+    degree = graph.identifier_degree
+    popular = np.flatnonzero((degree > graph.strong_degree)
+                             & (degree <= min(graph.hub_cap, params.max_ring_size)))
+    if not len(popular):
+        return []
+    owned = np.zeros(graph.n_actors, dtype=bool)
+    for members in groups:
+        owned[members] = True
+    by_identifier = graph.incidence[:, popular].tocsc()
+    found = []
+    for j in range(len(popular)):
+        users = by_identifier.indices[by_identifier.indptr[j]:by_identifier.indptr[j + 1]]
+        free = np.sort(users[~owned[users]])
+        if len(free) >= max(params.min_ring_size, len(users) / 2):
+            owned[free] = True
+            found.append(free)
+    return found
 
 
 def _cut_bridges(strong: object, members: np.ndarray, min_size: int) -> list[np.ndarray]:

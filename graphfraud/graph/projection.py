@@ -77,6 +77,8 @@ class ActorGraph:
     strong_threshold: float
     #: Identifiers used by more actors than this were dropped as hubs.
     hub_cap: int
+    #: Identifiers used by more actors than this cannot make a strong link alone.
+    strong_degree: int
 
     @property
     def n_actors(self) -> int:
@@ -224,4 +226,5 @@ def project(dataset: Dataset, params: ProjectionParams | None = None) -> ActorGr
         hubs=tuple(hubs),
         strong_threshold=1.0 / (params.strong_degree - 1),
         hub_cap=params.hub_degree,
+        strong_degree=params.strong_degree,
     )

@@ -269,9 +269,12 @@ def score_ring(
 
     # Ban evasion: a shop registered after a banned member, sharing an identifier with it.
     evaders: set[int] = set()
+    # Only rare identifiers evidence evasion or collusion: a later shop on the same
+    # internet-cafe PC as a banned one, or a host on it, proves nothing.
+    rare = kept[degree[kept] <= graph.strong_degree]
     banned_local = np.flatnonzero(facts.banned[members])
-    if len(banned_local) and len(kept):
-        sub = inc[:, kept].tocsc()
+    if len(banned_local) and len(rare):
+        sub = inc[:, rare].tocsc()
         for b in banned_local:
             cols = sub[b].indices
             if not len(cols):
@@ -319,8 +322,8 @@ def score_ring(
     host_collusion = 0.0
     colluding_hosts = 0
     if len(streamers) and is_merchant.any():
-        s_inc = inc[~is_merchant][:, kept]
-        m_used = np.asarray(inc[is_merchant][:, kept].sum(axis=0)).ravel() > 0
+        s_inc = inc[~is_merchant][:, rare]
+        m_used = np.asarray(inc[is_merchant][:, rare].sum(axis=0)).ravel() > 0
         shares = np.asarray(s_inc[:, m_used].sum(axis=1)).ravel() > 0
         promoted = _submatrix(facts.promoted, streamers, members[is_merchant])
         promotes = np.diff(promoted.indptr) > 0

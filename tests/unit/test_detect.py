@@ -191,3 +191,26 @@ def test_pagerank_without_seeds_is_zero_and_decays_with_distance() -> None:
     assert not personalized_pagerank(adjacency, np.array([], dtype=int)).any()
     p = personalized_pagerank(adjacency, np.array([0]))
     assert p[0] == 1.0 and p[1] > p[2] > p[3] > p[4] > 0
+
+
+def test_one_phone_behind_thirty_new_shops_is_a_ring_an_office_pc_is_not(
+    tmp_path: Path,
+) -> None:
+    """Both identifiers are too popular for a strong link; scoring tells them apart."""
+    rows = ["merchant_id,registered_at,status"]
+    rows += [f"farm{i:02d},2024-06-{1 + i % 5:02d},active" for i in range(30)]
+    rows += [f"office{i:02d},20{12 + i % 10}-0{1 + i % 9}-01,active" for i in range(40)]
+    links = ["merchant_id,device_id"]
+    links += [f"farm{i:02d},farm-phone" for i in range(30)]
+    links += [f"office{i:02d},office-pc" for i in range(40)]
+    signals = ["merchant_id,orders,refunds,complaints,violations"]
+    signals += [f"farm{i:02d},100,30,10,3" for i in range(30)]
+    signals += [f"office{i:02d},100,5,0,0" for i in range(40)]
+    write_csv(tmp_path / "d", "merchants.csv", "\n".join(rows) + "\n")
+    write_csv(tmp_path / "d", "merchant_devices.csv", "\n".join(links) + "\n")
+    write_csv(tmp_path / "d", "merchant_signals.csv", "\n".join(signals) + "\n")
+    result = scan(read_dataset(tmp_path / "d").dataset, ScanParams.with_seed(2))
+    by_first = {r.members[0].id[:4]: r for r in result.rings}
+    assert len(by_first["farm"].members) == 30 and by_first["farm"].risk == "high"
+    assert "30 of 30 shops log in from the same phone" in by_first["farm"].evidence
+    assert len(by_first["offi"].members) == 40 and by_first["offi"].risk == "low"
