@@ -75,7 +75,12 @@ class Neo4jSettings:
         return f"{parts.scheme}://{host}{port} (database {self.database}, user {self.user})"
 
     def driver(self) -> Driver:
-        """A new driver; the caller closes it (use it in a ``with`` block)."""
+        """A new driver; the caller closes it (use it in a ``with`` block).
+
+        Server notifications (hints such as "this label does not exist yet" on an
+        empty database) are switched off: they would reach users as log noise.
+        """
         from neo4j import GraphDatabase
 
-        return GraphDatabase.driver(self.uri, auth=(self.user, self.password))
+        return GraphDatabase.driver(self.uri, auth=(self.user, self.password),
+                                    notifications_min_severity="OFF")
