@@ -4,6 +4,7 @@ Runs against its own throwaway local server (own home and ports), so it never
 touches a database that holds anyone's data:
 
     python benchmarks/load_throughput.py --scale 1 --scale 10
+    python benchmarks/load_throughput.py --scale 3 --batch-curve 500,1000,2000,5000,10000,20000
 
 For each scale it prints: rows in the export, time to read and validate, first
 load into an empty graph (rows/s), a reload of the same export (rows/s), and the
@@ -92,14 +93,55 @@ def run(scales: list[float], seed: int, batch_size: int, workdir: Path) -> list[
     return results
 
 
+def batch_curve(scale: float, seed: int, sizes: list[int], workdir: Path
+                ) -> list[tuple[int, float]]:
+    """First-load rows/s into an empty graph for each batch size."""
+    server = LocalServer.from_env(home=workdir / "neo4j", bolt_port=17787, http_port=17574,
+                                  heap="2g", pagecache="2g")
+    server.start()
+    settings = Neo4jSettings(uri=server.bolt_uri, password=server.read_password())
+    data = workdir / f"export-{scale}"
+    generate(data, SynthConfig(scale=scale, seed=seed))
+    dataset = read_dataset(data).dataset
+    rows = sum(len(t) for t in dataset.tables.values())
+    out = []
+    try:
+        with settings.driver() as driver:
+            _wipe(driver)
+            write_dataset(driver, dataset, database="neo4j")  # warm-up: JIT, page cache
+            for size in sizes:
+                _wipe(driver)
+                started = time.perf_counter()
+                write_dataset(driver, dataset, database="neo4j", batch_size=size)
+                out.append((size, rows / (time.perf_counter() - started)))
+    finally:
+        server.stop()
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, action="append", help="repeatable; default 1")
     parser.add_argument("--seed", type=int, default=101)
     parser.add_argument("--batch-size", type=int, default=5000)
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    parser.add_argument("--batch-curve", metavar="SIZES",
+                        help="comma-separated batch sizes: print first-load rows/s for each "
+                        "(at the first --scale) instead of the table")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="graphfraud-bench-"))
+    if args.batch_curve:
+        try:
+            sizes = [int(s) for s in args.batch_curve.split(",")]
+            curve = batch_curve((args.scale or [1.0])[0], args.seed, sizes, workdir)
+        finally:
+            if not args.keep:
+                shutil.rmtree(workdir, ignore_errors=True)
+        print("| batch size | first load rows/s |")
+        print("|---|---|")
+        for size, rps in curve:
+            print(f"| {size:,} | {rps:,.0f} |")
+        return
     try:
         results = run(args.scale or [1.0], args.seed, args.batch_size, workdir)
     finally:
