@@ -2,6 +2,9 @@
 
 A mapping file is TOML. Every section is optional::
 
+    # text encoding of the CSV files (default utf-8), e.g. for a GBK export
+    encoding = "gb18030"
+
     # which file holds which contract table (stem or file name)
     [files]
     merchants = "shop_master.csv"
@@ -23,8 +26,9 @@ as they stand.
 
 from __future__ import annotations
 
+import codecs
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from graphfraud.errors import ConfigError
@@ -38,6 +42,7 @@ class Mapping:
     files: dict[str, str] = field(default_factory=dict)
     columns: dict[str, dict[str, str]] = field(default_factory=dict)
     values: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+    encoding: str = "utf-8"
 
     def source_column(self, table: str, column: str) -> str:
         """The export's name for a contract column."""
@@ -66,7 +71,7 @@ class Mapping:
             raise ConfigError(f"{path}: cannot read mapping file: {e.strerror}") from e
         except tomllib.TOMLDecodeError as e:
             raise ConfigError(f"{path}: not a valid TOML mapping file: {e}") from e
-        unknown = set(raw) - {"files", "columns", "values"}
+        unknown = set(raw) - {"files", "columns", "values", "encoding"}
         if unknown:
             raise ConfigError(f"{path}: unknown section(s) {', '.join(sorted(unknown))}")
         tables = contract()
@@ -96,4 +101,30 @@ class Mapping:
             for col, pairs in cols.items():
                 check_column("values", table, col)
                 values[table][col] = {str(k): str(v) for k, v in pairs.items()}
-        return cls(files=files, columns=columns, values=values)
+        encoding = str(raw.get("encoding", "utf-8"))
+        try:
+            check_encoding(encoding)
+        except ValueError as e:
+            raise ConfigError(f"{path}: {e}") from e
+        return cls(files=files, columns=columns, values=values, encoding=encoding)
+
+    def with_encoding(self, encoding: str | None) -> Mapping:
+        """This mapping with another CSV encoding (None keeps the current one)."""
+        if encoding is None:
+            return self
+        check_encoding(encoding)
+        return replace(self, encoding=encoding)
+
+
+def check_encoding(name: str) -> str:
+    """The canonical codec name of ``name``.
+
+    Raises
+    ------
+    ValueError
+        If Python knows no such text encoding.
+    """
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        raise ValueError(f"unknown text encoding {name!r} (try utf-8 or gb18030)") from None

@@ -31,6 +31,9 @@ MAX_TEXT_LENGTH = 4096
 #: How much of a rejected value the rejects file repeats.
 REJECT_VALUE_PREVIEW = 200
 _SUSPECT_DELIMITERS = (";", "\t", "|")
+#: Largest single CSV field parsed (Python's default is 128 KiB). Larger fields are
+#: still read, so that the row is rejected naming its field, not as unparseable.
+CSV_FIELD_LIMIT = 1 << 30
 
 ProgressFn = Callable[[str], None]
 
@@ -109,7 +112,7 @@ def _resolve_columns(
         if not found and col.required:
             mapped = f" (mapped to {col.name!r})" if source != col.name else ""
             raise InputError(
-                f"{path}: missing required column {source!r}{mapped}",
+                f"{path}: line 1: missing required column {source!r}{mapped}",
                 file=str(path),
                 column=source,
             )
@@ -124,19 +127,13 @@ def _read_csv(path: Path, spec: TableSpec, mapping: Mapping) -> _RawTable:
         data = path.read_bytes()
     except OSError as e:
         raise InputError(f"{path}: cannot read file: {e.strerror}", file=str(path)) from e
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = data.count(b"\n", 0, e.start) + 1
-        raise InputError(
-            f"{path}: line {line}: not valid UTF-8 (byte 0x{data[e.start]:02x}); "
-            "export the file as UTF-8",
-            file=str(path),
-        ) from e
+    text = _decode(path, data, mapping.encoding)
+    if mapping.encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
+        data = text.encode("utf-8")  # pyarrow's parser reads UTF-8 only
     if not text.strip():
         raise InputError(f"{path}: the file is empty (no header line)", file=str(path))
+    if csv.field_size_limit() < CSV_FIELD_LIMIT:
+        csv.field_size_limit(CSV_FIELD_LIMIT)
     reader = csv.reader(io.StringIO(text, newline=""), strict=False)
     header = next(reader)
     header_lines = reader.line_num
@@ -182,6 +179,49 @@ def _read_csv(path: Path, spec: TableSpec, mapping: Mapping) -> _RawTable:
 
     frame = pd.DataFrame({name: _string_series(values) for name, values in columns.items()})
     return _RawTable(frame, np.asarray(lines, dtype=np.int64), malformed)
+
+
+def _decode(path: Path, data: bytes, encoding: str) -> str:
+    """The file's text; a byte that is not valid in ``encoding`` stops the read.
+
+    The error names the line and the column the byte sits in, and suggests GB18030
+    when the file decodes as such (GBK exports of Chinese names are common).
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) and "16" not in encoding:
+        raise InputError(
+            f"{path}: line 1: the file is UTF-16 encoded; export it as UTF-8 "
+            "(or pass --encoding utf-16)",
+            file=str(path),
+        )
+    if data.startswith(b"\xef\xbb\xbf") and encoding.lower().replace("_", "-") in (
+        "utf-8", "utf8"
+    ):
+        data = data[3:]
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as e:
+        line_start = data.rfind(b"\n", 0, e.start) + 1
+        line = data.count(b"\n", 0, e.start) + 1
+        header_end = data.find(b"\n")
+        header_bytes = data[: header_end if header_end >= 0 else len(data)]
+        header = next(csv.reader([header_bytes.decode(encoding, "replace").strip("\r")]), [])
+        before = data[line_start : e.start].decode(encoding, "replace")
+        fields = next(csv.reader([before]), [""])
+        column = len(fields) - 1
+        name = header[column].strip() if 0 <= column < len(header) else f"#{column + 1}"
+        hint = f"export the file as {encoding.upper()}"
+        if encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
+            try:
+                data.decode("gb18030")
+                hint = "it looks GBK/GB18030-encoded: pass --encoding gb18030 or export as UTF-8"
+            except UnicodeDecodeError:
+                hint = "export the file as UTF-8"
+        raise InputError(
+            f"{path}: line {line}, field {name}: not valid {encoding} "
+            f"(byte 0x{data[e.start]:02x}); {hint}",
+            file=str(path),
+            column=name,
+        ) from e
 
 
 def _read_csv_fast(

@@ -26,16 +26,21 @@ def progress_printer(quiet: bool) -> Callable[[str], None]:
 
 
 def read_export(data_dir: str, mapping: str | None, rejects: str, quiet: bool, *,
-                table: bool = True) -> LoadResult:
+                encoding: str | None = None, table: bool = True) -> LoadResult:
     """Read and validate an export, write its rejects file, print the per-file summary."""
+    from graphfraud.errors import UsageError
     from graphfraud.loaders import read_dataset
     from graphfraud.loaders.mapping import Mapping
 
     say = progress_printer(quiet)
     started = time.perf_counter()
+    try:
+        how = (Mapping.from_file(mapping) if mapping else Mapping()).with_encoding(encoding)
+    except ValueError as e:
+        raise UsageError(f"--encoding: {e}") from e
     result = read_dataset(
         data_dir,
-        mapping=Mapping.from_file(mapping) if mapping else None,
+        mapping=how,
         progress=lambda name: say(f"reading {name}"),
     )
     result.write_rejects(rejects)
@@ -90,7 +95,8 @@ def synth_cmd(out_dir: str, seed: int, scale: float, quiet: bool) -> None:
 @mapping_option
 @rejects_option("rejects.csv")
 @quiet_option
-def validate_cmd(data_dir: str, mapping: str | None, rejects: str, quiet: bool) -> None:
+def validate_cmd(data_dir: str, mapping: str | None, encoding: str | None, rejects: str,
+                 quiet: bool) -> None:
     """Check an export against the data contract without loading it anywhere.
 
     Prints rows read, loaded and rejected per file, writes the rejected rows with
@@ -100,7 +106,7 @@ def validate_cmd(data_dir: str, mapping: str | None, rejects: str, quiet: bool) 
 
         graphfraud validate exports/2024-06-30 --rejects /tmp/rejects.csv
     """
-    read_export(data_dir, mapping, rejects, quiet)
+    read_export(data_dir, mapping, rejects, quiet, encoding=encoding)
 
 
 @click.command("load")
@@ -110,8 +116,8 @@ def validate_cmd(data_dir: str, mapping: str | None, rejects: str, quiet: bool) 
 @click.option("--batch-size", type=click.IntRange(min=1), default=5000, show_default=True,
               help="Rows per write transaction.")
 @quiet_option
-def load_cmd(data_dir: str, mapping: str | None, rejects: str, batch_size: int,
-             quiet: bool) -> None:
+def load_cmd(data_dir: str, mapping: str | None, encoding: str | None, rejects: str,
+             batch_size: int, quiet: bool) -> None:
     """Validate an export and build (or update) the graph in Neo4j.
 
     Connection: NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD, NEO4J_DATABASE; without
@@ -126,7 +132,7 @@ def load_cmd(data_dir: str, mapping: str | None, rejects: str, batch_size: int,
     from graphfraud.store.writer import write_dataset
 
     settings = Neo4jSettings.from_env()
-    result = read_export(data_dir, mapping, rejects, quiet)
+    result = read_export(data_dir, mapping, rejects, quiet, encoding=encoding)
     say = progress_printer(quiet)
     say(f"writing to {settings.describe()}")
     started = time.perf_counter()

@@ -17,6 +17,13 @@ def quiet_option(f: F) -> F:
 
 
 def mapping_option(f: F) -> F:
+    """``--mapping`` and ``--encoding``: how to read an export that is not in contract form."""
+    f = click.option(
+        "--encoding",
+        metavar="CODEC",
+        help="Text encoding of the CSV files, e.g. gb18030 for a GBK export "
+        "[utf-8, or the mapping file's].",
+    )(f)
     return click.option(
         "--mapping",
         type=click.Path(exists=True, dir_okay=False),

@@ -38,7 +38,7 @@ from graphfraud.errors import InputError, UsageError
 def scan_cmd(data_dir: str | None, out_dir: str, from_neo4j: bool, seed: int,
              previous: str | None, hub_degree: int | None, strong_degree: int | None,
              min_ring_size: int | None, max_ring_size: int | None, no_embedding: bool,
-             mapping: str | None, quiet: bool) -> None:
+             mapping: str | None, encoding: str | None, quiet: bool) -> None:
     """Find coordinated rings and write the ring report into OUT.
 
     Without --neo4j, DATA_DIR is read with the embedded in-memory graph (no server).
@@ -81,7 +81,8 @@ def scan_cmd(data_dir: str | None, out_dir: str, from_neo4j: bool, seed: int,
     else:
         assert data_dir is not None
         out.mkdir(parents=True, exist_ok=True)
-        loaded = read_export(data_dir, mapping, str(out / "rejects.csv"), quiet, table=False)
+        loaded = read_export(data_dir, mapping, str(out / "rejects.csv"), quiet,
+                             encoding=encoding, table=False)
         dataset = loaded.dataset
         info = RunInfo(source=str(data_dir), rows=loaded.rows, rejected_rows=loaded.rejected)
     read_s = time.perf_counter() - started

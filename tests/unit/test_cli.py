@@ -65,7 +65,7 @@ def test_missing_required_column_exits_2_with_one_line(tmp_path: Path) -> None:
                                       "--rejects", str(tmp_path / "r.csv")])
     assert result.exit_code == 2
     assert result.stderr.strip() == (
-        f"error: {tmp_path / 'd' / 'merchants.csv'}: missing required column 'merchant_id'")
+        f"error: {tmp_path / 'd' / 'merchants.csv'}: line 1: missing required column 'merchant_id'")
 
 
 def test_missing_directory_exits_2(tmp_path: Path) -> None:

@@ -185,7 +185,7 @@ def test_missing_required_column_stops_with_file_and_column(tmp_path: Path) -> N
     write_csv(tmp_path, "merchants.csv", "id,name\n1,x\n")
     with pytest.raises(InputError) as info:
         read_dataset(tmp_path)
-    assert str(info.value) == f"{tmp_path / 'merchants.csv'}: missing required column 'merchant_id'"
+    assert str(info.value) == f"{tmp_path / 'merchants.csv'}: line 1: missing required column 'merchant_id'"
     assert info.value.column == "merchant_id"
 
 
@@ -213,7 +213,7 @@ def test_unusable_files_stop_with_one_line_error(tmp_path: Path, content: str,
 def test_non_utf8_file_names_the_line(tmp_path: Path) -> None:
     write_csv(tmp_path, "merchants.csv",
               "merchant_id,name\nm1,ok\nm2,老字号\n", encoding="gbk")
-    with pytest.raises(InputError, match=r"merchants\.csv: line 3: not valid UTF-8"):
+    with pytest.raises(InputError, match=r"merchants\.csv: line 3, field name: not valid utf-8"):
         read_dataset(tmp_path)
 
 
