@@ -36,15 +36,13 @@ class _Group(click.Group):
 
 def _describe(e: Exception) -> str:
     try:
-        from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
+        from neo4j.exceptions import DriverError, Neo4jError
     except ImportError:  # pragma: no cover
         return f"{type(e).__name__}: {e}"
-    if isinstance(e, AuthError):
-        return "Neo4j refused the credentials (check NEO4J_USER / NEO4J_PASSWORD)"
-    if isinstance(e, ServiceUnavailable):
-        return f"Neo4j is not reachable: {e}"
-    if isinstance(e, Neo4jError):
-        return f"Neo4j error {e.code}: {e.message}"
+    if isinstance(e, DriverError | Neo4jError):
+        from graphfraud.store.connection import describe_error
+
+        return describe_error(e)
     return f"{type(e).__name__}: {e}"
 
 

@@ -128,7 +128,7 @@ def load_cmd(data_dir: str, mapping: str | None, encoding: str | None, rejects: 
 
         graphfraud neo4j start && graphfraud load demo-data
     """
-    from graphfraud.store.connection import Neo4jSettings
+    from graphfraud.store.connection import Neo4jSettings, store_errors
     from graphfraud.store.writer import write_dataset
 
     settings = Neo4jSettings.from_env()
@@ -151,7 +151,7 @@ def load_cmd(data_dir: str, mapping: str | None, encoding: str | None, rejects: 
         if done >= total:
             bar.__exit__(None, None, None)  # type: ignore[attr-defined]
 
-    with settings.driver() as driver:
+    with store_errors(settings, "loading"), settings.driver() as driver:
         driver.verify_connectivity()  # fail fast when the server is not there at all
         stats = write_dataset(driver, result.dataset, database=settings.database,
                               batch_size=batch_size, progress=on_batch)

@@ -97,10 +97,10 @@ def query_cmd(name: str | None, params: tuple[str, ...], fmt: str, list_only: bo
     query = queries[name]
     values = bind(query, _parse_params(params))
 
-    from graphfraud.store.connection import Neo4jSettings
+    from graphfraud.store.connection import Neo4jSettings, store_errors
 
     settings = Neo4jSettings.from_env()
-    with settings.driver() as driver:
+    with store_errors(settings, f"query {name}"), settings.driver() as driver:
         driver.verify_connectivity()
         keys, rows = run_query(driver, query, values, database=settings.database)
     if fmt == "json":

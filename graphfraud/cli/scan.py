@@ -68,12 +68,12 @@ def scan_cmd(data_dir: str | None, out_dir: str, from_neo4j: bool, seed: int,
     started = time.perf_counter()
     settings = None
     if from_neo4j:
-        from graphfraud.store.connection import Neo4jSettings
+        from graphfraud.store.connection import Neo4jSettings, store_errors
         from graphfraud.store.reader import read_graph
 
         settings = Neo4jSettings.from_env()
         say(f"reading the graph from {settings.describe()}")
-        with settings.driver() as driver:
+        with store_errors(settings, "reading the graph"), settings.driver() as driver:
             driver.verify_connectivity()
             dataset = read_graph(driver, database=settings.database)
         rows = sum(len(t) for t in dataset.tables.values())
@@ -90,10 +90,11 @@ def scan_cmd(data_dir: str | None, out_dir: str, from_neo4j: bool, seed: int,
     result.timings["read"] = round(read_s, 3)
     paths = write_reports(result, info, out)
     if settings is not None:
+        from graphfraud.store.connection import store_errors
         from graphfraud.store.rings import write_rings
 
         report = json.loads(paths["json"].read_text("utf-8"))
-        with settings.driver() as driver:
+        with store_errors(settings, "writing the rings back"), settings.driver() as driver:
             write_rings(driver, report, database=settings.database)
         say(f"wrote {len(report['rings'])} rings back to Neo4j (run {report['run_id']})")
     counts = result.counts

@@ -4,23 +4,35 @@
 any Neo4j: Aura (``neo4j+s://``), a cluster, or a server of your own. Without
 ``NEO4J_URI`` the local server that ``graphfraud neo4j start`` manages is used, with
 the password it generated. The password never appears in ``repr``, logs or errors.
+
+TLS is always verified: ``+s`` schemes check the server certificate against the
+system's CAs, or against ``NEO4J_TRUSTED_CERTIFICATES`` (a PEM file) for a private CA.
+The ``+ssc`` schemes, which accept any certificate, are refused.
+
+Transient failures (a server restart, a leader switch, a deadlock) are retried by
+the driver with exponential backoff for ``GRAPHFRAUD_RETRY_SECONDS`` (default 30);
+after that the command fails with :class:`~graphfraud.errors.StoreError`.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from graphfraud.errors import ConfigError
+from graphfraud.errors import ConfigError, StoreError
 
 if TYPE_CHECKING:
     from neo4j import Driver
 
 DEFAULT_USER = "neo4j"
 DEFAULT_DATABASE = "neo4j"
+DEFAULT_RETRY_SECONDS = 30.0
+_SCHEMES = {"bolt", "bolt+s", "neo4j", "neo4j+s"}
 
 
 @dataclass(frozen=True)
@@ -31,6 +43,8 @@ class Neo4jSettings:
     user: str = DEFAULT_USER
     password: str = field(default="", repr=False)
     database: str = DEFAULT_DATABASE
+    retry_seconds: float = DEFAULT_RETRY_SECONDS
+    trusted_certificates: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Neo4jSettings:
@@ -58,13 +72,36 @@ class Neo4jSettings:
         if not password:
             raise ConfigError("NEO4J_PASSWORD is not set")
         scheme = urlsplit(uri).scheme
-        if scheme not in {"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"}:
+        if scheme.endswith("+ssc"):
+            raise ConfigError(
+                f"NEO4J_URI uses {scheme}://, which accepts any certificate; use "
+                f"{scheme[:-4]}+s:// and, for a private CA or a self-signed server, set "
+                "NEO4J_TRUSTED_CERTIFICATES to its PEM certificate file"
+            )
+        if scheme not in _SCHEMES:
             raise ConfigError(f"NEO4J_URI has an unsupported scheme {scheme!r}")
+        trusted = env.get("NEO4J_TRUSTED_CERTIFICATES", "").strip() or None
+        if trusted is not None:
+            if not scheme.endswith("+s"):
+                raise ConfigError("NEO4J_TRUSTED_CERTIFICATES needs an encrypted NEO4J_URI "
+                                  "(bolt+s:// or neo4j+s://)")
+            if not Path(trusted).is_file():
+                raise ConfigError(f"NEO4J_TRUSTED_CERTIFICATES: no such file {trusted}")
+        retry = env.get("GRAPHFRAUD_RETRY_SECONDS", "").strip()
+        try:
+            retry_seconds = float(retry) if retry else DEFAULT_RETRY_SECONDS
+        except ValueError:
+            retry_seconds = -1
+        if not 0 <= retry_seconds <= 3600:
+            raise ConfigError(f"GRAPHFRAUD_RETRY_SECONDS must be a number of seconds "
+                              f"from 0 to 3600, got {retry!r}")
         return cls(
             uri=uri,
             user=env.get("NEO4J_USER", "").strip() or DEFAULT_USER,
             password=password,
             database=env.get("NEO4J_DATABASE", "").strip() or DEFAULT_DATABASE,
+            retry_seconds=retry_seconds,
+            trusted_certificates=trusted,
         )
 
     def describe(self) -> str:
@@ -80,7 +117,78 @@ class Neo4jSettings:
         Server notifications (hints such as "this label does not exist yet" on an
         empty database) are switched off: they would reach users as log noise.
         """
-        from neo4j import GraphDatabase
+        from neo4j import GraphDatabase, TrustCustomCAs
 
-        return GraphDatabase.driver(self.uri, auth=(self.user, self.password),
-                                    notifications_min_severity="OFF")
+        uri = self.uri
+        options: dict[str, Any] = {}
+        if self.trusted_certificates:
+            # The driver takes a custom CA only with a plain scheme plus `encrypted`.
+            scheme, rest = uri.split("://", 1)
+            uri = f"{scheme.removesuffix('+s')}://{rest}"
+            options = {"encrypted": True,
+                       "trusted_certificates": TrustCustomCAs(self.trusted_certificates)}
+        return GraphDatabase.driver(uri, auth=(self.user, self.password),
+                                    notifications_min_severity="OFF",
+                                    max_transaction_retry_time=self.retry_seconds,
+                                    **options)
+
+
+def describe_error(e: BaseException) -> str:
+    """A one-line, secret-free explanation of a driver error."""
+    from neo4j.exceptions import (
+        AuthError,
+        Neo4jError,
+        ServiceUnavailable,
+        SessionExpired,
+    )
+
+    text = str(e).splitlines()[0] if str(e) else type(e).__name__
+    if isinstance(e, AuthError):
+        return "Neo4j refused the credentials (check NEO4J_USER / NEO4J_PASSWORD)"
+    chain = [e, *(_causes(e))]
+    if any("CERTIFICATE_VERIFY_FAILED" in str(x) or "certificate verify failed" in str(x)
+           for x in chain):
+        return ("the server's TLS certificate could not be verified (for a private CA or a "
+                "self-signed server, set NEO4J_TRUSTED_CERTIFICATES to its PEM file)")
+    if isinstance(e, ServiceUnavailable | SessionExpired):
+        return f"Neo4j is not reachable ({text})"
+    if isinstance(e, Neo4jError):
+        return f"Neo4j error {e.code}: {e.message}"
+    return f"{type(e).__name__}: {text}"
+
+
+def _causes(e: BaseException) -> Iterator[BaseException]:
+    """The exceptions ``e`` was raised from, innermost last (at most ten)."""
+    cause = e.__cause__ or e.__context__
+    for _ in range(10):
+        if cause is None:
+            return
+        yield cause
+        cause = cause.__cause__ or cause.__context__
+
+
+@contextmanager
+def store_errors(settings: Neo4jSettings, action: str) -> Iterator[None]:
+    """Turn driver errors inside the block into a :class:`StoreError` for ``action``.
+
+    Retries have already happened inside the driver's managed transactions; what
+    arrives here is final. The message names the server (never the password), says
+    how long retries went on, and that a rerun is safe.
+    """
+    from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable
+
+    try:
+        yield
+    except StoreError:
+        raise
+    except (DriverError, Neo4jError) as e:
+        where = settings.describe()
+        if isinstance(e, AuthError):
+            raise StoreError(f"{action}: {where}: {describe_error(e)}") from None
+        retried = (f"; gave up after retrying for {settings.retry_seconds:g} s"
+                   if isinstance(e, ServiceUnavailable) and settings.retry_seconds else "")
+        notes = "".join(f"; {n}" for n in getattr(e, "__notes__", []))
+        raise StoreError(
+            f"{action} failed: {where}: {describe_error(e)}{retried}{notes}. It is safe "
+            "to run the same command again once the server is back"
+        ) from e

@@ -22,14 +22,21 @@ _TABLES = ("merchants", "streamers", "merchant_devices", "streamer_devices",
 
 
 def _fetch(driver: Driver, database: str, name: str) -> pd.DataFrame:
-    """Stream one read query into a DataFrame, in a READ session."""
-    import pandas as pd
-    from neo4j import READ_ACCESS
+    """Stream one read query into a DataFrame, in a managed read transaction.
 
-    with driver.session(database=database, default_access_mode=READ_ACCESS) as session:
-        result = session.run(catalog.statement(name))
-        keys = list(result.keys())
-        rows: list[Any] = [record.values() for record in result]
+    A transaction that fails on a transient error (the server restarting) is run
+    again from the start by the driver, so a retried read never mixes two attempts.
+    """
+    import pandas as pd
+
+    query = catalog.statement(name)
+
+    def work(tx: Any) -> tuple[list[str], list[Any]]:
+        result = tx.run(query)
+        return list(result.keys()), [record.values() for record in result]
+
+    with driver.session(database=database) as session:
+        keys, rows = session.execute_read(work)
     return pd.DataFrame.from_records(rows, columns=keys)
 
 

@@ -117,7 +117,12 @@ def write_dataset(
         done = 0
         with driver.session(database=database) as session:
             for batch in _batches(rows, batch_size):
-                counters = session.execute_write(_run_batch, query, batch)
+                try:
+                    counters = session.execute_write(_run_batch, query, batch)
+                except Exception as e:
+                    e.add_note(f"the load stopped in {table} after {done:,} of "
+                               f"{len(rows):,} rows; earlier batches are written")
+                    raise
                 stats.nodes_created += counters.nodes_created
                 stats.relationships_created += counters.relationships_created
                 stats.properties_set += counters.properties_set

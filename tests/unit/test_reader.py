@@ -185,7 +185,8 @@ def test_missing_required_column_stops_with_file_and_column(tmp_path: Path) -> N
     write_csv(tmp_path, "merchants.csv", "id,name\n1,x\n")
     with pytest.raises(InputError) as info:
         read_dataset(tmp_path)
-    assert str(info.value) == f"{tmp_path / 'merchants.csv'}: line 1: missing required column 'merchant_id'"
+    assert str(info.value) == (
+        f"{tmp_path / 'merchants.csv'}: line 1: missing required column 'merchant_id'")
     assert info.value.column == "merchant_id"
 
 
