@@ -151,7 +151,7 @@ def load_cmd(data_dir: str, mapping: str | None, encoding: str | None, rejects: 
         if done >= total:
             bar.__exit__(None, None, None)  # type: ignore[attr-defined]
 
-    with store_errors(settings, "loading"), settings.driver() as driver:
+    with store_errors(settings, "loading", say), settings.driver() as driver:
         driver.verify_connectivity()  # fail fast when the server is not there at all
         stats = write_dataset(driver, result.dataset, database=settings.database,
                               batch_size=batch_size, progress=on_batch)

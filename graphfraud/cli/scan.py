@@ -73,7 +73,7 @@ def scan_cmd(data_dir: str | None, out_dir: str, from_neo4j: bool, seed: int,
 
         settings = Neo4jSettings.from_env()
         say(f"reading the graph from {settings.describe()}")
-        with store_errors(settings, "reading the graph"), settings.driver() as driver:
+        with store_errors(settings, "reading the graph", say), settings.driver() as driver:
             driver.verify_connectivity()
             dataset = read_graph(driver, database=settings.database)
         rows = sum(len(t) for t in dataset.tables.values())
@@ -94,7 +94,7 @@ def scan_cmd(data_dir: str | None, out_dir: str, from_neo4j: bool, seed: int,
         from graphfraud.store.rings import write_rings
 
         report = json.loads(paths["json"].read_text("utf-8"))
-        with store_errors(settings, "writing the rings back"), settings.driver() as driver:
+        with store_errors(settings, "writing the rings back", say), settings.driver() as driver:
             write_rings(driver, report, database=settings.database)
         say(f"wrote {len(report['rings'])} rings back to Neo4j (run {report['run_id']})")
     counts = result.counts

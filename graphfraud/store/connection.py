@@ -16,8 +16,10 @@ after that the command fails with :class:`~graphfraud.errors.StoreError`.
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,16 +169,44 @@ def _causes(e: BaseException) -> Iterator[BaseException]:
         cause = cause.__cause__ or cause.__context__
 
 
+class _RetryNotices(logging.Handler):
+    """Turns the driver's multi-line retry warnings into one short line each."""
+
+    def __init__(self, say: Callable[[str], None] | None):
+        super().__init__(logging.WARNING)
+        self.say = say
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.say is None:
+            return
+        message = record.getMessage()
+        delay = re.search(r"will be retried in ([0-9.]+)s", message)
+        code = re.search(r"neo4j_code: ([\w.]+)", message)
+        reason = code.group(1).rsplit(".", 1)[-1] if code else message.split("(", 1)[0]
+        if delay:
+            self.say(f"waiting for Neo4j ({reason.strip()}); retrying in "
+                     f"{float(delay.group(1)):.1f} s")
+        else:
+            self.say(f"neo4j driver: {message.splitlines()[0][:200]}")
+
+
 @contextmanager
-def store_errors(settings: Neo4jSettings, action: str) -> Iterator[None]:
+def store_errors(settings: Neo4jSettings, action: str,
+                 say: Callable[[str], None] | None = None) -> Iterator[None]:
     """Turn driver errors inside the block into a :class:`StoreError` for ``action``.
 
-    Retries have already happened inside the driver's managed transactions; what
-    arrives here is final. The message names the server (never the password), says
-    how long retries went on, and that a rerun is safe.
+    Retries happen inside the driver's managed transactions; each is reported through
+    ``say`` as one line (nothing when ``say`` is None) instead of the driver's own
+    log output. What arrives here is final: the message names the server (never the
+    password), says how long retries went on, and that a rerun is safe.
     """
     from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable
 
+    logger = logging.getLogger("neo4j")
+    handler = _RetryNotices(say)
+    propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
     try:
         yield
     except StoreError:
@@ -192,3 +222,6 @@ def store_errors(settings: Neo4jSettings, action: str) -> Iterator[None]:
             f"{action} failed: {where}: {describe_error(e)}{retried}{notes}. It is safe "
             "to run the same command again once the server is back"
         ) from e
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate

@@ -1,0 +1,276 @@
+"""What holds when things go wrong, against the real test server.
+
+* ``kill -9`` of a load at a random point, then the same load again, leaves the graph
+  exactly as one clean load makes it.
+* The server going away during a load or a scan: the driver retries with backoff and
+  the command finishes when the server comes back in time; when it does not, the
+  command fails within the retry bound with a one-line message, and a rerun completes.
+* A ring write-back that fails part-way leaves nothing behind.
+
+These tests stop and start the shared test server; they put it back before they end.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graphfraud.store.connection import Neo4jSettings
+
+pytestmark = [pytest.mark.neo4j, pytest.mark.slow]
+
+
+def fingerprint(driver: Any, database: str = "neo4j") -> dict[str, Any]:
+    """Counts per label and type, and a digest of every property of every node and link.
+
+    Links are named by their endpoints' properties (element ids differ between loads).
+    """
+    nodes, _, _ = driver.execute_query(
+        "MATCH (n) RETURN labels(n) AS l, properties(n) AS p", database_=database)
+    rels, _, _ = driver.execute_query(
+        "MATCH (a)-[r]->(b) RETURN type(r) AS t, properties(a) AS a, properties(b) AS b, "
+        "properties(r) AS p", database_=database)
+
+    def text(value: Any) -> str:
+        return json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
+
+    node_rows = sorted(text([sorted(r["l"]), r["p"]]) for r in nodes)
+    rel_rows = sorted(text([r["t"], r["a"], r["b"], r["p"]]) for r in rels)
+    labels: dict[str, int] = {}
+    for r in nodes:
+        for label in r["l"]:
+            labels[label] = labels.get(label, 0) + 1
+    types: dict[str, int] = {}
+    for r in rels:
+        types[r["t"]] = types.get(r["t"], 0) + 1
+    digest = hashlib.sha256("\n".join([*node_rows, "--", *rel_rows]).encode()).hexdigest()
+    return {"labels": labels, "types": types, "duplicates": len(node_rows) - len(set(node_rows)),
+            "digest": digest}
+
+
+def _entities(driver: Any) -> int:
+    records, _, _ = driver.execute_query(
+        "CALL () { MATCH (n) RETURN count(n) AS nodes } "
+        "CALL () { MATCH ()-[r]->() RETURN count(r) AS links } RETURN nodes + links",
+        database_="neo4j")
+    return int(records[0][0])
+
+
+def _wipe(driver: Any) -> None:
+    with driver.session(database="neo4j") as session:
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+                    ).consume()
+
+
+@pytest.fixture(scope="module")
+def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from graphfraud.synth import SynthConfig, generate
+
+    out = tmp_path_factory.mktemp("reliability") / "export"
+    generate(out, SynthConfig(scale=0.5, seed=31))
+    return out
+
+
+@pytest.fixture(scope="module")
+def clean(export: Path, driver: Any) -> dict[str, Any]:
+    """The fingerprint of one clean load of ``export`` (the reference)."""
+    from graphfraud.loaders import read_dataset
+    from graphfraud.store.writer import write_dataset
+
+    _wipe(driver)
+    write_dataset(driver, read_dataset(export).dataset, database="neo4j")
+    reference = fingerprint(driver)
+    reference["total"] = sum(reference["labels"].values()) + sum(reference["types"].values())
+    return reference
+
+
+@pytest.fixture()
+def server() -> Iterator[Any]:
+    """The shared test server's process controller; it is running again after the test."""
+    from graphfraud.store.server import LocalServer
+
+    home = os.environ.get("GRAPHFRAUD_TEST_NEO4J_HOME")
+    if not home:
+        pytest.skip("needs the test server's home (scripts/test.sh sets it)")
+    local = LocalServer.from_env(home=home)
+    yield local
+    if not local.status().running:
+        local.start()
+
+
+def _env(settings: Neo4jSettings, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
+    env.update(NEO4J_URI=settings.uri, NEO4J_PASSWORD=settings.password, **extra)
+    return env
+
+
+_children: list[subprocess.Popen[str]] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_children() -> Iterator[None]:
+    """A failing test must not leave a load writing into the next test's graph."""
+    yield
+    while _children:
+        child = _children.pop()
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+
+
+def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
+    child = subprocess.Popen([sys.executable, "-m", "graphfraud", *args], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _children.append(child)
+    return child
+
+
+def _start_load(export: Path, tmp_path: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    return _spawn(["load", str(export), "-q", "--batch-size", "500",
+                   "--rejects", str(tmp_path / "rejects.csv")], env)
+
+
+def _wait_until_written(driver: Any, proc: subprocess.Popen[str], target: int) -> int:
+    """Poll until at least ``target`` nodes + links exist; returns how many there were."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        written = _entities(driver)
+        if written >= target:
+            return written
+        assert proc.poll() is None, f"the load ended before the kill point: {proc.stderr}"
+        time.sleep(0.05)
+    raise AssertionError("the load made no progress")
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_kill_9_mid_load_then_rerun_equals_one_clean_load(
+    seed: int, export: Path, clean: dict[str, Any], driver: Any,
+    neo4j_settings: Neo4jSettings, tmp_path: Path,
+) -> None:
+    _wipe(driver)
+    kill_at = int(clean["total"] * random.Random(seed).uniform(0.15, 0.85))
+    env = _env(neo4j_settings)
+    proc = _start_load(export, tmp_path, env)
+    _wait_until_written(driver, proc, kill_at)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    partial = _entities(driver)
+    assert 0 < partial < clean["total"], "the kill did not land mid-load"
+
+    rerun = _start_load(export, tmp_path, env)
+    _out, err = rerun.communicate(timeout=300)
+    assert rerun.returncode == 0, err
+    after = fingerprint(driver)
+    after["total"] = clean["total"]
+    assert after == clean  # same counts, same properties, no duplicates
+
+
+def test_server_restart_during_a_load_is_retried_and_the_load_completes(
+    export: Path, clean: dict[str, Any], driver: Any, neo4j_settings: Neo4jSettings,
+    server: Any, tmp_path: Path,
+) -> None:
+    _wipe(driver)
+    proc = _start_load(export, tmp_path, _env(neo4j_settings, GRAPHFRAUD_RETRY_SECONDS="120"))
+    _wait_until_written(driver, proc, clean["total"] // 3)
+    server.stop()
+    assert proc.poll() is None  # the load waits for the server...
+    server.start()
+    _out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err  # ...and finishes when it is back
+    after = fingerprint(driver)
+    after["total"] = clean["total"]
+    assert after == clean
+
+
+def test_server_gone_for_good_fails_within_the_retry_bound_and_a_rerun_completes(
+    export: Path, clean: dict[str, Any], driver: Any, neo4j_settings: Neo4jSettings,
+    server: Any, tmp_path: Path,
+) -> None:
+    _wipe(driver)
+    env = _env(neo4j_settings, GRAPHFRAUD_RETRY_SECONDS="5")
+    proc = _start_load(export, tmp_path, env)
+    _wait_until_written(driver, proc, clean["total"] // 3)
+    server.stop()
+    stopped = time.monotonic()
+    out, err = proc.communicate(timeout=120)
+    gave_up_after = time.monotonic() - stopped
+    assert proc.returncode == 1
+    message = err.strip()
+    assert "\n" not in message, message
+    assert message.startswith("error: loading failed: bolt://127.0.0.1:")
+    assert "gave up after retrying for 5 s" in message
+    assert "the load stopped in" in message and "earlier batches are written" in message
+    assert neo4j_settings.password not in out + err
+    assert gave_up_after < 5 + 20  # bounded: the retry time plus one attempt's timeouts
+
+    server.start()
+    rerun = _start_load(export, tmp_path, env)
+    _, err = rerun.communicate(timeout=300)
+    assert rerun.returncode == 0, err
+    after = fingerprint(driver)
+    after["total"] = clean["total"]
+    assert after == clean
+
+
+def test_server_restart_during_a_scan_is_retried_and_the_rings_are_written(
+    export: Path, clean: dict[str, Any], driver: Any, neo4j_settings: Neo4jSettings,
+    server: Any, tmp_path: Path,
+) -> None:
+    out = tmp_path / "scan"
+    proc = _spawn(["scan", "--neo4j", "--out", str(out)],
+                  _env(neo4j_settings, GRAPHFRAUD_RETRY_SECONDS="120"))
+    assert proc.stderr is not None
+    for line in proc.stderr:  # the graph has been read once detection starts
+        if line.startswith("stage:"):
+            break
+    server.stop()
+    server.start()
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    report = json.loads((out / "rings.json").read_text("utf-8"))
+    records, _, _ = driver.execute_query(
+        "MATCH (run:Run {run_id: $id}) RETURN run.complete AS complete, "
+        "COUNT { (run)-[:FOUND]->() } AS rings", id=report["run_id"], database_="neo4j")
+    assert [(r["complete"], r["rings"]) for r in records] == [(True, len(report["rings"]))]
+    assert len(report["rings"]) > 0
+
+
+def test_a_write_back_that_fails_part_way_leaves_nothing(
+    export: Path, clean: dict[str, Any], driver: Any, tmp_path: Path,
+) -> None:
+    from graphfraud.loaders import read_dataset
+    from graphfraud.pipeline import ScanParams, scan
+    from graphfraud.report import RunInfo, write_reports
+    from graphfraud.store.rings import write_rings
+
+    result = scan(read_dataset(export).dataset, ScanParams.with_seed(0))
+    paths = write_reports(result, RunInfo(source="test", rows=0, rejected_rows=0), tmp_path)
+    report = json.loads(paths["json"].read_text("utf-8"))
+    driver.execute_query("MATCH (n) WHERE n:Run OR n:Ring DETACH DELETE n", database_="neo4j")
+    write_rings(driver, report, database="neo4j")
+    broken = json.loads(json.dumps(report))
+    broken["run_id"] = "run-that-fails"
+    broken["rings"][-1]["members"][0]["score"] = {"not": "a number"}  # Neo4j refuses a map
+    from neo4j.exceptions import CypherTypeError
+
+    with pytest.raises(CypherTypeError, match=r"Property values can only be of primitive"):
+        write_rings(driver, broken, database="neo4j")
+    records, _, _ = driver.execute_query(
+        "MATCH (run:Run) RETURN run.run_id AS id, run.complete AS complete", database_="neo4j")
+    assert [(r["id"], r["complete"]) for r in records] == [(report["run_id"], True)]
+    members, _, _ = driver.execute_query(
+        "MATCH (r:Ring {ring_id: $id})-[:HAS_MEMBER]->(m) RETURN count(m)",
+        id=report["rings"][-1]["ring_id"], database_="neo4j")
+    assert members[0][0] == len(report["rings"][-1]["members"])  # the old members stand
