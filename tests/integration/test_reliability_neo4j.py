@@ -274,3 +274,85 @@ def test_a_write_back_that_fails_part_way_leaves_nothing(
         "MATCH (r:Ring {ring_id: $id})-[:HAS_MEMBER]->(m) RETURN count(m)",
         id=report["rings"][-1]["ring_id"], database_="neo4j")
     assert members[0][0] == len(report["rings"][-1]["members"])  # the old members stand
+
+
+def test_investigators_never_see_a_half_written_run(
+    export: Path, clean: dict[str, Any], driver: Any, tmp_path: Path,
+) -> None:
+    """A batch writes 30 runs while two investigators query; every read is consistent."""
+    import threading
+
+    from graphfraud.loaders import read_dataset
+    from graphfraud.pipeline import ScanParams, scan
+    from graphfraud.report import RunInfo, write_reports
+    from graphfraud.store.queries import bind, library, run_query
+    from graphfraud.store.rings import write_rings
+
+    result = scan(read_dataset(export).dataset, ScanParams.with_seed(0))
+    paths = write_reports(result, RunInfo(source="test", rows=0, rejected_rows=0), tmp_path)
+    base = json.loads(paths["json"].read_text("utf-8"))
+    assert len(base["rings"]) >= 6
+    runs = []
+    for k in range(30):  # each run drops a third of the rings and, in odd runs, a member
+        run = json.loads(json.dumps(base))
+        run["run_id"] = f"concurrency-{k}"
+        run["generated_at"] = f"2026-01-01T00:{k:02d}:00Z"
+        run["rings"] = [r for i, r in enumerate(run["rings"]) if i % 3 != k % 3]
+        if k % 2:
+            for r in run["rings"]:
+                r["members"] = r["members"][:-1]
+        run["summary"]["rings"] = len(run["rings"])
+        runs.append(run)
+    expected = {r["run_id"]: len(r["rings"]) for r in runs}
+    sizes: dict[str, set[int]] = {}
+    for run in runs:
+        for r in run["rings"]:
+            sizes.setdefault(r["ring_id"], set()).add(len(r["members"]))
+    watched = base["rings"][1]["ring_id"]
+    queries = library()
+    top = bind(queries["top_rings"], {"limit": "1000"})
+    detail = bind(queries["ring_detail"], {"ring_id": watched})
+    driver.execute_query("MATCH (n) WHERE n:Run OR n:Ring DETACH DELETE n", database_="neo4j")
+
+    done = threading.Event()
+    problems: list[str] = []
+    seen_latest: set[str] = set()
+    reads = [0]
+
+    def write() -> None:
+        try:
+            for run in runs:
+                write_rings(driver, run, database="neo4j")
+        except Exception as e:  # reported below; the readers stop either way
+            problems.append(f"writer: {e!r}")
+        finally:
+            done.set()
+
+    def investigate() -> None:
+        while not done.is_set():
+            records, _, _ = driver.execute_query(
+                "MATCH (run:Run) RETURN run.run_id AS id, run.complete AS complete, "
+                "COUNT { (run)-[:FOUND]->() } AS found", database_="neo4j")
+            for r in records:
+                if not r["complete"] or r["found"] != expected[r["id"]]:
+                    problems.append(f"run {r['id']}: complete={r['complete']}, "
+                                    f"found {r['found']} of {expected[r['id']]}")
+            _, rows = run_query(driver, queries["top_rings"], top, database="neo4j")
+            if rows:
+                ids = {row[0] for row in rows}
+                if len(ids) != 1 or len(rows) != expected[rows[0][0]]:
+                    problems.append(f"top_rings mixed runs {ids} or rows {len(rows)}")
+                seen_latest.update(ids)
+            _, rows = run_query(driver, queries["ring_detail"], detail, database="neo4j")
+            if rows and len(rows[0][7]) not in sizes[watched]:
+                problems.append(f"ring {watched} has {len(rows[0][7])} members")
+            reads[0] += 1
+
+    threads = [threading.Thread(target=write)] + [
+        threading.Thread(target=investigate) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert problems == []
+    assert reads[0] >= 10 and len(seen_latest) >= 2  # the reads really overlapped the writes
