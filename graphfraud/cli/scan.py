@@ -33,12 +33,15 @@ from graphfraud.errors import InputError, UsageError
 @click.option("--max-ring-size", type=click.IntRange(min=3),
               help="Larger groups are split with Leiden [60].")
 @click.option("--no-embedding", is_flag=True, help="Score without graph embeddings.")
+@click.option("--redact", is_flag=True,
+              help="Pseudonyms instead of ids in report.html and rings.csv, for sharing "
+              "outside the risk team (redaction-key.csv maps them back).")
 @mapping_option
 @quiet_option
 def scan_cmd(data_dir: str | None, out_dir: str, from_neo4j: bool, seed: int,
              previous: str | None, hub_degree: int | None, strong_degree: int | None,
              min_ring_size: int | None, max_ring_size: int | None, no_embedding: bool,
-             mapping: str | None, encoding: str | None, quiet: bool) -> None:
+             redact: bool, mapping: str | None, encoding: str | None, quiet: bool) -> None:
     """Find coordinated rings and write the ring report into OUT.
 
     Without --neo4j, DATA_DIR is read with the embedded in-memory graph (no server).
@@ -88,7 +91,7 @@ def scan_cmd(data_dir: str | None, out_dir: str, from_neo4j: bool, seed: int,
     read_s = time.perf_counter() - started
     result = scan(dataset, params, previous=prior, progress=lambda s: say(f"stage: {s}"))
     result.timings["read"] = round(read_s, 3)
-    paths = write_reports(result, info, out)
+    paths = write_reports(result, info, out, redact=redact)
     if settings is not None:
         from graphfraud.store.connection import store_errors
         from graphfraud.store.rings import write_rings

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -45,12 +46,18 @@ def _layout(ring: dict[str, Any], seed: int) -> dict[str, Any]:
     return {"nodes": nodes, "lines": lines, "size": SIZE}
 
 
-def render_html(report: dict[str, Any], result: ScanResult) -> str:
-    """The page for one run; pictures for every ring that gets a section."""
+def render_html(report: dict[str, Any], result: ScanResult, *,
+                rename: Callable[[str], str] | None = None) -> str:
+    """The page for one run; pictures for every ring that gets a section.
+
+    ``rename`` maps a ``type:id`` node key of the ring pictures to the key shown
+    (pseudonyms, when the report is redacted).
+    """
     env = Environment(loader=PackageLoader("graphfraud.report", "templates"),
                       autoescape=select_autoescape(["html", "j2"]))
     features = {r.ring_id: r.features for r in result.rings}
-    usage = {r.ring_id: list(r.usage) for r in result.rings}
+    usage = {r.ring_id: [(rename(a), rename(b)) if rename else (a, b) for a, b in r.usage]
+             for r in result.rings}
     shown = [r for r in report["rings"] if r["risk"] in ("high", "medium")][:MAX_SECTIONS]
     sections = []
     for ring in shown:

@@ -69,8 +69,14 @@ def build_report(result: ScanResult, info: RunInfo) -> dict[str, Any]:
     return report
 
 
-def write_reports(result: ScanResult, info: RunInfo, out_dir: str | Path) -> dict[str, Path]:
-    """Write rings.json, rings.csv and report.html into ``out_dir``; return their paths."""
+def write_reports(result: ScanResult, info: RunInfo, out_dir: str | Path, *,
+                  redact: bool = False) -> dict[str, Path]:
+    """Write rings.json, rings.csv and report.html into ``out_dir``; return their paths.
+
+    With ``redact``, rings.csv and report.html carry pseudonyms instead of entity
+    ids (see :mod:`graphfraud.report.redact`) and ``redaction-key.csv`` maps them
+    back; rings.json, the team's own record, keeps the real ids.
+    """
     from graphfraud.report.html import render_html
 
     out = Path(out_dir)
@@ -78,18 +84,32 @@ def write_reports(result: ScanResult, info: RunInfo, out_dir: str | Path) -> dic
     report = build_report(result, info)
     paths = {"json": out / "rings.json", "csv": out / "rings.csv", "html": out / "report.html"}
     _atomic_write(paths["json"], json.dumps(report, ensure_ascii=False, indent=1) + "\n")
+    shared_view = report
+    rename = None
+    if redact:
+        from graphfraud.report.redact import Redactor
+
+        redactor = Redactor()
+        shared_view = redactor.report(report)
+        rename = redactor.key
     with _atomic(paths["csv"]) as tmp, tmp.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["ring_id", "ring_score", "risk", "pattern", "member_type", "member_id",
                          "member_score", "ring_known_fraud", "ring_known_legit",
                          "shared_identifiers", "top_evidence"])
-        for ring in report["rings"]:
+        for ring in shared_view["rings"]:
             for m in ring["members"]:
                 writer.writerow([ring["ring_id"], ring["score"], ring["risk"], ring["pattern"],
                                  m["type"], m["id"], m["score"], ring["known_fraud"],
                                  ring["known_legit"], len(ring["shared"]),
                                  ring["evidence"][0] if ring["evidence"] else ""])
-    _atomic_write(paths["html"], render_html(report, result))
+    _atomic_write(paths["html"], render_html(shared_view, result, rename=rename))
+    if redact:
+        paths["key"] = out / "redaction-key.csv"
+        with _atomic(paths["key"]) as tmp:
+            redactor.write_key(tmp)
+    else:
+        (out / "redaction-key.csv").unlink(missing_ok=True)  # a stale key would mislead
     return paths
 
 

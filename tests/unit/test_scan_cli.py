@@ -144,3 +144,49 @@ def test_report_renders_in_a_real_browser(scanned: Path, tmp_path: Path) -> None
     subprocess.run([chromium, *flags, "--window-size=1280,1600", f"--screenshot={shot}", page],
                    capture_output=True, timeout=120, check=True)
     assert shot.stat().st_size > 20_000  # a rendered page, not a blank one
+
+
+def _redacted_scan(export: Path, out: Path) -> None:
+    result = CliRunner().invoke(cli, ["scan", str(export), "--out", str(out), "-q", "--redact"])
+    assert result.exit_code == 0, result.output
+
+
+def test_redact_masks_every_id_consistently_and_the_key_maps_back(
+    export: Path, scanned: Path, tmp_path: Path,
+) -> None:
+    import re
+
+    out = tmp_path / "redacted"
+    _redacted_scan(export, out)
+    report = json.loads((out / "rings.json").read_text())  # the team's record: real ids
+    assert report["rings"] == json.loads((scanned / "rings.json").read_text())["rings"]
+    real = {(m["type"], m["id"]) for r in report["rings"] for m in r["members"]}
+    real |= {(s["type"], s["id"]) for r in report["rings"] for s in r["shared"]}
+    real |= {(h["type"], h["id"]) for h in report["hubs"]}
+    html = (out / "report.html").read_text()
+    csv_text = (out / "rings.csv").read_text()
+    tokens = set(re.findall(r"[\w-]+", html)) | set(re.findall(r"[\w-]+", csv_text))
+    assert not {value for _, value in real} & tokens  # no id survives, anywhere
+    assert str(export) not in html
+
+    with (out / "redaction-key.csv").open(newline="") as fh:
+        key = {row["pseudonym"]: (row["type"], row["id"]) for row in csv.DictReader(fh)}
+    assert set(key.values()) == real and len(key) == len(real)  # one pseudonym per id
+    with (out / "rings.csv").open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    members = {(r["ring_id"], m["type"], m["id"]) for r in report["rings"] for m in r["members"]}
+    mapped = {(row["ring_id"], *key[row["member_id"]]) for row in rows}
+    assert mapped == members  # consistent: every row maps back to its true member
+    shown = set(re.findall(r"<code>([MSDA]-[0-9a-f]{12,})</code>", html))
+    assert shown and shown <= set(key)  # the page uses the same pseudonyms as the CSV
+
+    again = tmp_path / "redacted-again"
+    _redacted_scan(export, again)
+    with (again / "redaction-key.csv").open(newline="") as fh:
+        other = {row["pseudonym"] for row in csv.DictReader(fh)}
+    assert not other & set(key)  # two shared reports cannot be linked by pseudonym
+
+    plain = tmp_path / "redacted"
+    result = CliRunner().invoke(cli, ["scan", str(export), "--out", str(plain), "-q"])
+    assert result.exit_code == 0
+    assert not (plain / "redaction-key.csv").exists()  # no stale key beside real ids

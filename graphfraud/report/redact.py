@@ -1,0 +1,81 @@
+"""Pseudonyms for sharing a report outside the risk team (``graphfraud scan --redact``).
+
+Every merchant, streamer, device and payment-account id in report.html and rings.csv
+is replaced by a keyed hash (HMAC-SHA256 with a random key drawn for each report):
+the same id gets the same pseudonym everywhere in one report, so the rings still read
+as rings, but pseudonyms from two reports cannot be linked, and an id cannot be found
+by hashing guesses without the key. The key never leaves memory; the team keeps the
+way back in ``redaction-key.csv`` (pseudonym, type, id), which stays with rings.json.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import hmac
+import secrets
+from hashlib import sha256
+from pathlib import Path
+from typing import Any
+
+PREFIXES = {"merchant": "M", "streamer": "S", "device": "D", "payment_account": "A"}
+#: Hex digits of a pseudonym; lengthened for the rare id whose prefix collides.
+DIGITS = 12
+
+
+class Redactor:
+    """Consistent pseudonyms for the ids of one report.
+
+    >>> r = Redactor(key=b"k" * 16)
+    >>> r("merchant", "867402821") == r("merchant", "867402821")
+    True
+    >>> r("merchant", "867402821").startswith("M-")
+    True
+    """
+
+    def __init__(self, *, key: bytes | None = None):
+        self._key = key or secrets.token_bytes(32)
+        self._by_id: dict[tuple[str, str], str] = {}
+        self._taken: set[str] = set()
+
+    def __call__(self, kind: str, value: str) -> str:
+        known = self._by_id.get((kind, value))
+        if known is not None:
+            return known
+        digest = hmac.new(self._key, f"{kind}\x00{value}".encode(), sha256).hexdigest()
+        prefix = PREFIXES.get(kind, "X")
+        width = DIGITS
+        pseudonym = f"{prefix}-{digest[:width]}"
+        while pseudonym in self._taken:
+            width += 4
+            pseudonym = f"{prefix}-{digest[:width]}"
+        self._taken.add(pseudonym)
+        self._by_id[(kind, value)] = pseudonym
+        return pseudonym
+
+    def key(self, node: str) -> str:
+        """A ``type:id`` node key with its id replaced."""
+        kind, _, value = node.partition(":")
+        return f"{kind}:{self(kind, value)}"
+
+    def report(self, report: dict[str, Any]) -> dict[str, Any]:
+        """A copy of a rings.json document with every entity id replaced."""
+        out = copy.deepcopy(report)
+        out["source"] = "(redacted)"
+        for ring in out["rings"]:
+            for m in ring["members"]:
+                m["id"] = self(m["type"], m["id"])
+            for s in ring["shared"]:
+                s["id"] = self(s["type"], s["id"])
+        for h in out.get("hubs", []):
+            h["id"] = self(h["type"], h["id"])
+        return out
+
+    def write_key(self, path: Path) -> Path:
+        """The way back: one row per pseudonym used (pseudonym, type, id)."""
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["pseudonym", "type", "id"])
+            for (kind, value), pseudonym in sorted(self._by_id.items(), key=lambda x: x[1]):
+                writer.writerow([pseudonym, kind, value])
+        return path
