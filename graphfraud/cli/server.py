@@ -46,8 +46,13 @@ def neo4j_group() -> None:
 @click.option("--pagecache", help="Page cache, e.g. 2g [default: 512m].")
 @click.option("--timeout", type=float, default=180, show_default=True,
               help="Seconds to wait for Bolt to answer.")
+@click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False),
+              help="PEM certificate for Bolt TLS (bolt+s://); kept for later starts.")
+@click.option("--tls-key", type=click.Path(exists=True, dir_okay=False),
+              help="PEM private key of --tls-cert (stored owner-only).")
 def start_cmd(home: str | None, bolt_port: int | None, http_port: int | None,
-              heap: str | None, pagecache: str | None, timeout: float) -> None:
+              heap: str | None, pagecache: str | None, timeout: float,
+              tls_cert: str | None, tls_key: str | None) -> None:
     """Install Neo4j if needed, start it, and wait until Bolt answers.
 
     Running it again while the server runs changes nothing.
@@ -56,8 +61,18 @@ def start_cmd(home: str | None, bolt_port: int | None, http_port: int | None,
 
         graphfraud neo4j start --pagecache 2g
     """
+    from pathlib import Path
+
+    from graphfraud.errors import UsageError
+
     server = _server(home, bolt_port=bolt_port, http_port=http_port, heap=heap,
                      pagecache=pagecache)
+    if bool(tls_cert) != bool(tls_key):
+        raise UsageError("give --tls-cert and --tls-key together")
+    if tls_cert and tls_key:
+        if server.pid() is not None:
+            raise UsageError("the server is running; stop it before changing its TLS files")
+        server.install_tls(Path(tls_cert), Path(tls_key))
     status = server.start(timeout=timeout, say=lambda m: click.echo(m, err=True))
     _print(status, server)
 
@@ -101,6 +116,9 @@ def _print(status: Any, server: Any) -> None:
     click.echo(f"state:     {state}")
     click.echo(f"version:   Neo4j {status.version or '(not installed)'} Community")
     click.echo(f"bolt:      {status.bolt_uri}")
+    if server.tls_enabled:
+        click.echo(f"tls:       {status.bolt_uri.replace('bolt://', 'bolt+s://')} "
+                   f"(certificate {server.tls_dir / 'public.crt'})")
     click.echo(f"browser:   {status.http_url}")
     click.echo(f"home:      {status.home}")
     click.echo(f"password:  stored in {server.password_file} (owner-only)")

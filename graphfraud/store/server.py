@@ -205,6 +205,42 @@ class LocalServer:
         return f"bolt://127.0.0.1:{self.bolt_port}"
 
     @property
+    def tls_dir(self) -> Path:
+        return self.home / "certificates" / "bolt"
+
+    @property
+    def tls_enabled(self) -> bool:
+        """Whether Bolt also accepts TLS (``bolt+s://``) with the installed certificate."""
+        return (self.tls_dir / "public.crt").is_file() and (self.tls_dir / "private.key").is_file()
+
+    def install_tls(self, certificate: Path, private_key: Path) -> None:
+        """Use this PEM certificate and key for Bolt TLS from the next start on.
+
+        Plain Bolt stays available on loopback (TLS level OPTIONAL), so local tools
+        keep working; clients that ask for ``bolt+s://`` get the certificate checked.
+
+        Raises
+        ------
+        Neo4jServerError
+            If either file cannot be read or is not PEM.
+        """
+        try:
+            cert = certificate.read_bytes()
+            key = private_key.read_bytes()
+        except OSError as e:
+            raise Neo4jServerError(f"cannot read the TLS files: {e}") from e
+        if b"-----BEGIN CERTIFICATE-----" not in cert:
+            raise Neo4jServerError(f"{certificate}: not a PEM certificate")
+        if b"PRIVATE KEY-----" not in key:
+            raise Neo4jServerError(f"{private_key}: not a PEM private key")
+        self.tls_dir.mkdir(parents=True, exist_ok=True)
+        (self.tls_dir / "public.crt").write_bytes(cert)
+        key_file = self.tls_dir / "private.key"
+        key_file.touch(mode=0o600)
+        key_file.chmod(0o600)
+        key_file.write_bytes(key)
+
+    @property
     def http_url(self) -> str:
         return f"http://127.0.0.1:{self.http_port}/browser/"
 
@@ -323,6 +359,15 @@ class LocalServer:
             "dbms.usage_report.enabled": "false",
             "db.tx_log.rotation.retention_policy": "2 files",
         }
+        if self.tls_enabled:
+            settings.update({
+                "dbms.ssl.policy.bolt.enabled": "true",
+                "dbms.ssl.policy.bolt.base_directory": str(self.tls_dir),
+                "dbms.ssl.policy.bolt.private_key": "private.key",
+                "dbms.ssl.policy.bolt.public_certificate": "public.crt",
+                "dbms.ssl.policy.bolt.client_auth": "NONE",
+                "server.bolt.tls_level": "OPTIONAL",
+            })
         path = self.conf_dir / "neo4j.conf"
         lines = ["# Written by graphfraud; regenerated at every start."]
         lines += [f"{k}={v}" for k, v in settings.items()]

@@ -239,3 +239,11 @@ def test_a_users_write_query_is_refused_by_the_server(graph: Any, neo4j_settings
     records, _, _ = graph.execute_query(
         "MATCH (m:Merchant {merchant_id: 'm1'}) RETURN m.status", database_="neo4j")
     assert records[0][0] == "active"
+
+
+def test_a_wrong_password_is_named_but_never_shown(graph: Any, neo4j_settings: Any) -> None:
+    env = {"NEO4J_URI": neo4j_settings.uri, "NEO4J_PASSWORD": "wrong-Pa55word-123"}
+    result = CliRunner().invoke(cli, ["query", "top_rings"], env=env)
+    assert result.exit_code == 1
+    assert "refused the credentials" in result.stderr
+    assert "wrong-Pa55word-123" not in result.output + result.stderr

@@ -103,3 +103,31 @@ def test_module_entry_point_answers() -> None:
     done = subprocess.run([sys.executable, "-m", "graphfraud", "--version"],
                           capture_output=True, text=True, check=True)
     assert done.stdout.startswith("graphfraud, version ")
+
+
+def test_no_command_takes_a_secret_on_the_command_line() -> None:
+    import click
+
+    def commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+        found = []
+        for name, command in group.commands.items():
+            found.append((prefix + name, command))
+            if isinstance(command, click.Group):
+                found.extend(commands(command, f"{prefix}{name} "))
+        return found
+
+    listed = commands(cli)
+    assert len(listed) >= 8
+    for name, command in listed:
+        for param in command.params:
+            words = " ".join([*getattr(param, "opts", []), param.name or ""]).lower()
+            assert not any(w in words for w in ("password", "secret", "token", "auth")), name
+
+
+def test_settings_never_show_the_password() -> None:
+    from graphfraud.store.connection import Neo4jSettings
+
+    settings = Neo4jSettings.from_env({"NEO4J_URI": "neo4j+s://db.example.com",
+                                       "NEO4J_PASSWORD": "s3cret-value-xyz"})
+    assert "s3cret-value-xyz" not in repr(settings) + settings.describe()
+    assert settings.describe() == "neo4j+s://db.example.com (database neo4j, user neo4j)"
