@@ -96,6 +96,17 @@ def clean(export: Path, driver: Any) -> dict[str, Any]:
 
 
 @pytest.fixture()
+def loaded(export: Path, clean: dict[str, Any], driver: Any) -> Any:
+    """The graph of ``export``, whatever an earlier test left behind."""
+    from graphfraud.loaders import read_dataset
+    from graphfraud.store.writer import write_dataset
+
+    _wipe(driver)
+    write_dataset(driver, read_dataset(export).dataset, database="neo4j")
+    return driver
+
+
+@pytest.fixture()
 def server() -> Iterator[Any]:
     """The shared test server's process controller; it is running again after the test."""
     from graphfraud.store.server import LocalServer
@@ -130,7 +141,10 @@ def _no_stray_children() -> Iterator[None]:
 
 
 def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
-    child = subprocess.Popen([sys.executable, "-m", "graphfraud", *args], env=env,
+    """The installed `graphfraud` command (what users run) in a child process."""
+    command = Path(sys.executable).with_name("graphfraud")
+    assert command.exists(), f"{command}: graphfraud is not installed in this environment"
+    child = subprocess.Popen([str(command), *args], env=env, cwd=Path(sys.executable).parent,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _children.append(child)
     return child
@@ -148,7 +162,10 @@ def _wait_until_written(driver: Any, proc: subprocess.Popen[str], target: int) -
         written = _entities(driver)
         if written >= target:
             return written
-        assert proc.poll() is None, f"the load ended before the kill point: {proc.stderr}"
+        if proc.poll() is not None:
+            _, err = proc.communicate()
+            raise AssertionError(f"the load ended (exit {proc.returncode}) at {written} of "
+                                 f"{target}: {err[-2000:]}")
         time.sleep(0.05)
     raise AssertionError("the load made no progress")
 
@@ -225,7 +242,7 @@ def test_server_gone_for_good_fails_within_the_retry_bound_and_a_rerun_completes
 
 
 def test_server_restart_during_a_scan_is_retried_and_the_rings_are_written(
-    export: Path, clean: dict[str, Any], driver: Any, neo4j_settings: Neo4jSettings,
+    loaded: Any, driver: Any, neo4j_settings: Neo4jSettings,
     server: Any, tmp_path: Path,
 ) -> None:
     out = tmp_path / "scan"
@@ -248,7 +265,7 @@ def test_server_restart_during_a_scan_is_retried_and_the_rings_are_written(
 
 
 def test_a_write_back_that_fails_part_way_leaves_nothing(
-    export: Path, clean: dict[str, Any], driver: Any, tmp_path: Path,
+    export: Path, loaded: Any, driver: Any, tmp_path: Path,
 ) -> None:
     from graphfraud.loaders import read_dataset
     from graphfraud.pipeline import ScanParams, scan
@@ -277,7 +294,7 @@ def test_a_write_back_that_fails_part_way_leaves_nothing(
 
 
 def test_investigators_never_see_a_half_written_run(
-    export: Path, clean: dict[str, Any], driver: Any, tmp_path: Path,
+    export: Path, loaded: Any, driver: Any, tmp_path: Path,
 ) -> None:
     """A batch writes 30 runs while two investigators query; every read is consistent."""
     import threading
