@@ -107,7 +107,9 @@ def scan_cmd(data_dir: str | None, out_dir: str, from_neo4j: bool, seed: int,
     if result.changes is not None:
         c = result.changes
         click.echo(f"since the previous run: {len(c.new)} new, {len(c.grown)} grown, "
-                   f"{len(c.shrunk)} shrunk, {len(c.changed)} changed, {len(c.gone)} gone")
+                   f"{len(c.shrunk)} shrunk, {len(c.changed)} changed, {len(c.gone)} gone"
+                   + (f", {len(c.merged)} merged, {len(c.split)} split"
+                      if c.merged or c.split else ""))
     click.echo(f"report: {paths['html']}")
     say(f"done in {time.perf_counter() - started:.1f} s")
 

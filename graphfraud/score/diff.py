@@ -8,6 +8,12 @@ from graphfraud.score.rings import Ring
 
 #: Two rings are the same ring when their member sets overlap at least this much (Jaccard).
 SAME_RING_OVERLAP = 0.5
+#: A previous ring went into a current ring when the current one holds at least this
+#: share of its members (merges: two or more previous rings went into one ring).
+MERGE_SHARE = 0.5
+#: A previous ring split when two or more current rings each hold at least this share
+#: (and at least two) of its members.
+SPLIT_SHARE = 0.25
 
 
 @dataclass
@@ -17,13 +23,23 @@ class Changes:
     new: list[str] = field(default_factory=list)
     grown: dict[str, list[str]] = field(default_factory=dict)  # ring -> added members
     shrunk: dict[str, list[str]] = field(default_factory=dict)  # ring -> removed members
-    changed: list[str] = field(default_factory=list)  # members both added and removed
+    #: ring -> {"added": [...], "removed": [...]}: members both joined and left
+    changed: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     unchanged: list[str] = field(default_factory=list)
     gone: list[str] = field(default_factory=list)
+    merged: dict[str, list[str]] = field(default_factory=dict)  # ring -> previous rings in it
+    split: dict[str, list[str]] = field(default_factory=dict)  # previous ring -> current rings
 
     def as_dict(self) -> dict[str, object]:
         return {"new": self.new, "grown": self.grown, "shrunk": self.shrunk,
-                "changed": self.changed, "unchanged": self.unchanged, "gone": self.gone}
+                "changed": self.changed, "unchanged": self.unchanged, "gone": self.gone,
+                "merged": self.merged, "split": self.split}
+
+    def added_members(self, ring_id: str) -> list[str]:
+        """Members (``type:id``) that joined ``ring_id`` since the previous run."""
+        if ring_id in self.grown:
+            return self.grown[ring_id]
+        return self.changed.get(ring_id, {}).get("added", [])
 
 
 def _keys(members: object) -> frozenset[str]:
@@ -68,7 +84,7 @@ def carry_over(rings: list[Ring], previous: list[dict]) -> tuple[list[Ring], Cha
         ring = replace(ring, ring_id=ring_id)
         added, removed = sorted(current[i] - before), sorted(before - current[i])
         if added and removed:
-            changes.changed.append(ring_id)
+            changes.changed[ring_id] = {"added": added, "removed": removed}
         elif added:
             changes.grown[ring_id] = added
         elif removed:
@@ -77,4 +93,27 @@ def carry_over(rings: list[Ring], previous: list[dict]) -> tuple[list[Ring], Cha
             changes.unchanged.append(ring_id)
         out.append(ring)
     changes.gone = sorted(prev[j][0] for j in range(len(prev)) if j not in taken)
+    _merges_and_splits(changes, [r.ring_id for r in out], current, prev, index)
     return out, changes
+
+
+def _merges_and_splits(changes: Changes, ids: list[str], current: list[frozenset[str]],
+                       prev: list[tuple[str, frozenset[str]]],
+                       index: dict[str, list[int]]) -> None:
+    """Fill ``changes.merged`` and ``changes.split`` from member overlaps."""
+    into: dict[int, list[int]] = {}  # previous ring -> current rings holding a share of it
+    for i, members in enumerate(current):
+        shares: dict[int, int] = {}
+        for key in members:
+            for j in index.get(key, []):
+                shares[j] = shares.get(j, 0) + 1
+        absorbed = sorted(prev[j][0] for j, n in shares.items()
+                          if n >= MERGE_SHARE * len(prev[j][1]))
+        if len(absorbed) >= 2:
+            changes.merged[ids[i]] = absorbed
+        for j, n in shares.items():
+            if n >= 2 and n >= SPLIT_SHARE * len(prev[j][1]):
+                into.setdefault(j, []).append(i)
+    for j, parts in into.items():
+        if len(parts) >= 2:
+            changes.split[prev[j][0]] = sorted(ids[i] for i in parts)
