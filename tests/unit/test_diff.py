@@ -33,10 +33,11 @@ def test_every_kind_of_change_is_named_by_stable_id() -> None:
     assert changes.unchanged == ["R-same"]
     assert changes.grown == {"R-grow": ["merchant:f2"],  # R-m1 grew by absorbing R-m2
                              "R-m1": ["merchant:u", "merchant:v", "merchant:w"]}
-    assert changes.shrunk == {"R-shrink": ["merchant:j"]}
+    assert changes.shrunk == {"R-shrink": ["merchant:j"],  # one half keeps the split's id
+                              "R-split": ["merchant:x4", "merchant:x5", "merchant:x6"]}
     assert changes.changed == {"R-swap": {"added": ["merchant:m2"], "removed": ["merchant:m"]}}
     assert changes.merged == {"R-m1": ["R-m1", "R-m2"]}
-    assert set(changes.split) == {"R-split"} and len(changes.split["R-split"]) == 2
+    assert changes.split == {"R-split": ["R-split", "fresh-7"]}
     assert "fresh-8" in changes.new and "R-gone" in changes.gone and "R-m2" in changes.gone
     assert changes.added_members("R-grow") == ["merchant:f2"]
     assert changes.added_members("R-swap") == ["merchant:m2"]
