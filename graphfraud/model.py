@@ -23,6 +23,7 @@ class Label(StrEnum):
     PAYMENT_ACCOUNT = "PaymentAccount"
     RING = "Ring"
     RUN = "Run"
+    VERDICT = "Verdict"
 
 
 class RelType(StrEnum):
@@ -40,6 +41,8 @@ class RelType(StrEnum):
     SHARES = "SHARES"
     #: (Run)-[:FOUND]->(Ring)
     FOUND = "FOUND"
+    #: (Verdict)-[:ABOUT]->(Ring|Merchant|Streamer|Device|PaymentAccount)
+    ABOUT = "ABOUT"
 
 
 @dataclass(frozen=True)

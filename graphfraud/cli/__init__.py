@@ -11,10 +11,12 @@ import sys
 import click
 
 from graphfraud import __version__
+from graphfraud.cli.batch import batch_cmd
 from graphfraud.cli.data import load_cmd, synth_cmd, validate_cmd
 from graphfraud.cli.query import query_cmd
 from graphfraud.cli.scan import scan_cmd
 from graphfraud.cli.server import neo4j_group
+from graphfraud.cli.verdict import verdict_cmd
 from graphfraud.errors import GraphFraudError
 
 
@@ -61,6 +63,8 @@ cli.add_command(validate_cmd)
 cli.add_command(load_cmd)
 cli.add_command(scan_cmd)
 cli.add_command(query_cmd)
+cli.add_command(batch_cmd)
+cli.add_command(verdict_cmd)
 cli.add_command(neo4j_group)
 
 

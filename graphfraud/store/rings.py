@@ -11,8 +11,12 @@ if TYPE_CHECKING:
     from neo4j import Driver, ManagedTransaction
 
 
-def write_rings(driver: Driver, report: dict[str, Any], *, database: str) -> int:
+def write_rings(driver: Driver, report: dict[str, Any], *, database: str,
+                batch: dict[str, str] | None = None) -> int:
     """Write the rings of one ``rings.json`` document; returns the number written.
+
+    ``batch`` (from ``graphfraud batch``) adds the export digest, the load state id and
+    the run directory to the ``Run`` node.
 
     The run node, its rings, their members and shared identifiers, and finally the
     run's ``complete`` flag are written in a single managed transaction: a reader
@@ -25,6 +29,8 @@ def write_rings(driver: Driver, report: dict[str, Any], *, database: str) -> int
         "source": report["source"],
         "params": json.dumps(report["params"], sort_keys=True),
         "summary": json.dumps(report["summary"], sort_keys=True),
+        "export_digest": None, "state_id": None, "run_dir": None,
+        **(batch or {}),
     }
     ring_rows = [{**{k: r[k] for k in ("ring_id", "score", "risk", "pattern", "evidence",
                                        "known_fraud", "known_legit")},

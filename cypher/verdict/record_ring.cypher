@@ -1,0 +1,22 @@
+// Record an analyst's verdict about a ring, with the members it had at that moment,
+// and the same verdict for each member (confirm: fraud; dismiss: legit).
+// $v: {verdict_id, decision, label, note, analyst, at}
+MATCH (r:Ring {ring_id: $ring_id})
+WITH r, COLLECT { MATCH (r)-[:HAS_MEMBER]->(m)
+                  RETURN CASE WHEN m:Merchant THEN 'merchant:' + m.merchant_id
+                              ELSE 'streamer:' + m.streamer_id END } AS members
+CREATE (v:Verdict {verdict_id: $v.verdict_id, target_type: 'ring', target_id: $ring_id,
+                   decision: $v.decision, label: $v.label, note: $v.note,
+                   analyst: $v.analyst, at: datetime($v.at), members: members})
+CREATE (v)-[:ABOUT]->(r)
+SET r.verdict = $v.decision, r.verdict_at = datetime($v.at), r.verdict_members = members
+WITH r, v
+MATCH (r)-[:HAS_MEMBER]->(m)
+CREATE (mv:Verdict {verdict_id: v.verdict_id + '/' + coalesce(m.merchant_id, m.streamer_id),
+                    target_type: CASE WHEN m:Merchant THEN 'merchant' ELSE 'streamer' END,
+                    target_id: coalesce(m.merchant_id, m.streamer_id),
+                    decision: v.decision, label: v.label, note: v.note, analyst: v.analyst,
+                    at: v.at, via_ring: r.ring_id})
+CREATE (mv)-[:ABOUT]->(m)
+SET m.verdict = v.label, m.verdict_source = 'analyst:' + v.analyst, m.verdict_at = v.at
+RETURN count(mv) AS members

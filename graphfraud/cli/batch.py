@@ -1,0 +1,59 @@
+"""``graphfraud batch``: the job a scheduler runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from graphfraud.cli.data import progress_printer
+from graphfraud.cli.options import mapping_option, quiet_option
+
+
+@click.command("batch")
+@click.argument("exports", type=click.Path(exists=True, file_okay=False))
+@click.option("--runs", "runs_dir", type=click.Path(file_okay=False), required=True,
+              help="Directory of dated run directories (and the lock and load state).")
+@click.option("--seed", type=int, default=42, show_default=True, help="Random seed.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=5000, show_default=True,
+              help="Rows per write transaction.")
+@mapping_option
+@quiet_option
+def batch_cmd(exports: str, runs_dir: str, seed: int, batch_size: int, mapping: str | None,
+              encoding: str | None, quiet: bool) -> None:
+    """Load the newest export into Neo4j, scan, write rings back, report, alert.
+
+    EXPORTS is an export directory, or a directory of dated export directories of
+    which the newest (by name) is taken. Each run gets RUNS/<time>_<export>/ with
+    rings.json, rings.csv, report.html, rejects.csv, alerts.json and batch.json;
+    RUNS/LATEST names the newest complete one. An export already processed changes
+    nothing; a newer one is applied as the difference against the last run. Two
+    runs never overlap (a lock in RUNS). Exit 0 on success, 1 on any failure, 2 on
+    bad input, so a scheduler can alert.
+
+    Example:
+
+        graphfraud batch /data/exports --runs /data/graphfraud-runs
+    """
+    from graphfraud.batch.job import batch_lock, run_batch, summary_lines
+    from graphfraud.errors import UsageError
+    from graphfraud.loaders.mapping import Mapping
+    from graphfraud.pipeline import ScanParams
+    from graphfraud.store.connection import Neo4jSettings, store_errors
+
+    say = progress_printer(quiet)
+    try:
+        how = (Mapping.from_file(mapping) if mapping else Mapping()).with_encoding(encoding)
+    except ValueError as e:
+        raise UsageError(f"--encoding: {e}") from e
+    settings = Neo4jSettings.from_env()
+    runs = Path(runs_dir)
+    with batch_lock(runs), store_errors(settings, "batch", say), \
+            settings.driver() as driver:
+        driver.verify_connectivity()
+        result = run_batch(Path(exports), runs, driver, database=settings.database,
+                           params=ScanParams.with_seed(seed),
+                           mapping=how, batch_size=batch_size, say=say)
+    for line in summary_lines(result):
+        if line:
+            click.echo(line)

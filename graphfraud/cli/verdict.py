@@ -1,0 +1,138 @@
+"""``graphfraud verdict``: record, list, export and import analysts' decisions."""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from graphfraud.errors import UsageError
+
+
+def _analyst(given: str | None) -> str:
+    if given:
+        return given
+    if os.environ.get("GRAPHFRAUD_ANALYST"):
+        return os.environ["GRAPHFRAUD_ANALYST"]
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name in a bare container
+        return ""
+
+
+@click.command("verdict")
+@click.argument("target", required=False)
+@click.argument("decision", required=False, type=click.Choice(["confirm", "dismiss"]))
+@click.option("--note", default="", help="Why (required when recording).")
+@click.option("--analyst", help="Who decides [GRAPHFRAUD_ANALYST, else the login name].")
+@click.option("--history", "show_history", is_flag=True,
+              help="List every verdict recorded about TARGET, oldest first.")
+@click.option("--export", "export_path", type=click.Path(dir_okay=False),
+              help="Write every entity's latest analyst verdict as a labels.csv.")
+@click.option("--import", "import_path", type=click.Path(exists=True, dir_okay=False),
+              help="Record the rows of a labels.csv as verdicts (fraud = confirm, "
+              "legit = dismiss).")
+def verdict_cmd(target: str | None, decision: str | None, note: str, analyst: str | None,
+                show_history: bool, export_path: str | None, import_path: str | None) -> None:
+    """Record an investigator's decision about a ring or an entity.
+
+    TARGET is a ring id (R-…) or TYPE:ID (merchant:…, streamer:…, device:…,
+    payment_account:…). `confirm` makes the target (a ring: each of its current
+    members) known fraud for the next scan; `dismiss` makes it legit, and a dismissed
+    ring is not alerted again unless it changes materially. Every verdict is kept:
+    who, when, why, and for a ring its members at that moment.
+
+    Example:
+
+        graphfraud verdict R-07f965228d78 confirm --note "same phones as case 2291"
+
+        graphfraud verdict merchant:004512349 dismiss --note "franchise, checked licence"
+
+        graphfraud verdict R-07f965228d78 --history
+    """
+    from graphfraud.store.connection import Neo4jSettings, store_errors
+    from graphfraud.store.verdicts import (
+        history,
+        latest_entity_verdicts,
+        parse_target,
+        record_verdict,
+    )
+
+    modes = sum([bool(decision), show_history, bool(export_path), bool(import_path)])
+    if modes != 1:
+        raise UsageError("give TARGET confirm|dismiss --note …, or TARGET --history, "
+                         "or --export FILE, or --import FILE")
+    if (decision or show_history) and not target:
+        raise UsageError("name the ring or entity (TARGET)")
+    settings = Neo4jSettings.from_env()
+    with store_errors(settings, "verdict"), settings.driver() as driver:
+        driver.verify_connectivity()
+        if decision and target:
+            done = record_verdict(driver, parse_target(target), decision, note=note,
+                                  analyst=_analyst(analyst), database=settings.database)
+            what = f"{done.members} members" if done.target.type == "ring" else "it"
+            click.echo(f"{done.verdict_id}: {done.target} {done.decision}ed by {done.analyst} "
+                       f"at {done.at}; {what} now count as {done.label}")
+        elif show_history and target:
+            rows = history(driver, parse_target(target), database=settings.database)
+            if not rows:
+                click.echo(f"no verdicts about {target}")
+            for r in rows:
+                via = f" (via ring {r['via_ring']})" if r.get("via_ring") else ""
+                members = f" [{len(r['members'])} members]" if r.get("members") else ""
+                click.echo(f"{r['at']}  {r['decision']:<8} {r['analyst']}{via}{members}: "
+                           f"{r['note']}")
+        elif export_path:
+            rows = latest_entity_verdicts(driver, database=settings.database)
+            path = Path(export_path)
+            with path.open("w", encoding="utf-8", newline="") as fh:
+                writer = csv.writer(fh)
+                writer.writerow(["entity_type", "entity_id", "label", "source", "labeled_at"])
+                for r in rows:
+                    writer.writerow([r["entity_type"], r["entity_id"], r["label"], r["source"],
+                                     r["labeled_at"]])
+            click.echo(f"{len(rows)} verdicts written to {path}")
+        elif import_path:
+            _import(driver, Path(import_path), _analyst(analyst), settings.database)
+
+
+def _import(driver: object, path: Path, analyst: str, database: str) -> None:
+    """Record each valid row of a labels.csv; bad rows and unknown targets are listed."""
+    from datetime import datetime
+
+    from graphfraud.loaders.mapping import Mapping
+    from graphfraud.loaders.reader import read_table
+    from graphfraud.loaders.spec import contract
+    from graphfraud.store.verdicts import Target, record_verdict
+
+    table, report, rejects = read_table(path, contract()["labels"], mapping=Mapping(),
+                                        known={}, file_of={})
+    recorded = missing = 0
+    for row in table.itertuples(index=False):
+        source = str(row.source) if isinstance(row.source, str) else ""
+        who = source.removeprefix("analyst:") if source.startswith("analyst:") else analyst
+        when = row.labeled_at.to_pydatetime() if not _is_na(row.labeled_at) else None
+        try:
+            record_verdict(driver, Target(str(row.entity_type), str(row.entity_id)),  # type: ignore[arg-type]
+                           "confirm" if row.label == "fraud" else "dismiss",
+                           note=f"imported from {path.name}" + (f" ({source})" if source else ""),
+                           analyst=who or analyst, database=database,
+                           at=when if isinstance(when, datetime) else None)
+            recorded += 1
+        except UsageError as e:
+            missing += 1
+            click.echo(f"{path.name}: {row.entity_type}:{row.entity_id}: {e}", err=True)
+    for r in rejects:
+        click.echo(f"{r.file}: line {r.line}: {r.field}: {r.reason}", err=True)
+    click.echo(f"{recorded} verdicts recorded from {path}; {missing} not in the graph, "
+               f"{report.rejected} rows rejected")
+
+
+def _is_na(value: Any) -> bool:
+    import pandas as pd
+
+    return bool(pd.isna(value))

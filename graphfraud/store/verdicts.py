@@ -1,0 +1,135 @@
+"""Analysts' verdicts in Neo4j: recorded once, never changed, and fed to the next scan.
+
+A verdict is a ``Verdict`` node (who, when, why, what) linked ``ABOUT`` its ring or
+entity. Nothing updates or deletes a ``Verdict``: the history of a target is the list
+of its verdicts. Recording one also sets the target's current ``verdict`` property
+(``fraud`` for confirm, ``legit`` for dismiss), which the next scan reads as a known
+label: confirmed members count as known fraud, dismissed rings' members and cleared
+entities as legit. A ring verdict applies to every member the ring has at that moment
+and keeps that member list, so later alerts can tell whether the ring changed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from graphfraud.errors import UsageError
+from graphfraud.model import ENTITY_KINDS
+from graphfraud.store import catalog
+
+if TYPE_CHECKING:
+    from neo4j import Driver
+
+DECISIONS = {"confirm": "fraud", "dismiss": "legit"}
+TARGET_TYPES = ("ring", *ENTITY_KINDS)
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a verdict is about: a ring (``ring``) or an entity kind, and its id."""
+
+    type: str
+    id: str
+
+    def __str__(self) -> str:
+        return f"{self.type}:{self.id}"
+
+
+def parse_target(text: str) -> Target:
+    """``R-…`` is a ring; ``merchant:ID`` (or another entity kind) is an entity.
+
+    Raises
+    ------
+    UsageError
+        If the text names neither.
+    """
+    kind, sep, rest = text.partition(":")
+    if sep and kind in TARGET_TYPES and rest:
+        return Target(kind, rest)
+    if text.startswith("R-") and not sep:
+        return Target("ring", text)
+    raise UsageError(
+        f"cannot tell what {text!r} is: give a ring id (R-…) or TYPE:ID with TYPE one of "
+        + ", ".join(ENTITY_KINDS)
+    )
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One recorded verdict."""
+
+    verdict_id: str
+    target: Target
+    decision: str
+    label: str
+    analyst: str
+    at: str
+    members: int  # entities the verdict applied to (1, or a ring's members)
+
+
+def record_verdict(driver: Driver, target: Target, decision: str, *, note: str, analyst: str,
+                   database: str, at: datetime | None = None) -> Recorded:
+    """Record one verdict in a single transaction.
+
+    Raises
+    ------
+    UsageError
+        If the decision is unknown, the note or analyst is empty, or the target does
+        not exist in the graph.
+    """
+    if decision not in DECISIONS:
+        raise UsageError(f"decision must be confirm or dismiss, got {decision!r}")
+    if not note.strip():
+        raise UsageError("a verdict needs a note saying why (--note)")
+    if not analyst.strip():
+        raise UsageError("a verdict needs the analyst's name (--analyst or GRAPHFRAUD_ANALYST)")
+    when = (at or datetime.now(UTC)).astimezone(UTC).isoformat()
+    verdict: dict[str, Any] = {"verdict_id": f"V-{uuid.uuid4().hex[:16]}", "decision": decision,
+               "label": DECISIONS[decision], "note": note.strip(), "analyst": analyst.strip(),
+               "at": when, "via_ring": None}
+
+    def work(tx: Any) -> int:
+        if target.type == "ring":
+            found = tx.run(catalog.statement("verdict/ring_exists"),
+                           id=target.id).single()
+            if not found or not found["n"]:
+                return -1
+            row = tx.run(catalog.statement("verdict/record_ring"), ring_id=target.id,
+                         v=verdict).single()
+            return int(row["members"]) if row else 0
+        rows = list(tx.run(catalog.statement(f"verdict/record_{target.type}"), id=target.id,
+                           v=verdict))
+        return len(rows) or -1
+
+    with driver.session(database=database) as session:
+        applied = session.execute_write(work)
+    if applied < 0:
+        raise UsageError(f"no {target.type} {target.id!r} in the graph")
+    return Recorded(verdict["verdict_id"], target, decision, verdict["label"],
+                    verdict["analyst"], when, applied)
+
+
+def history(driver: Driver, target: Target, *, database: str) -> list[dict[str, Any]]:
+    """Every verdict about ``target``, oldest first."""
+    records, _, _ = driver.execute_query(
+        catalog.statement("verdict/history"), target_type=target.type, target_id=target.id,
+        database_=database)
+    return [dict(r) for r in records]
+
+
+def latest_entity_verdicts(driver: Driver, *, database: str) -> list[dict[str, Any]]:
+    """The newest analyst verdict of every entity, as labels.csv rows."""
+    records, _, _ = driver.execute_query(catalog.statement("verdict/latest"),
+                                         database_=database)
+    return [dict(r) for r in records]
+
+
+def ring_verdicts(driver: Driver, *, database: str) -> dict[str, dict[str, Any]]:
+    """Ring id -> {decision, at, members (``type:id`` at the time of the verdict)}."""
+    records, _, _ = driver.execute_query(catalog.statement("verdict/ring_verdicts"),
+                                         database_=database)
+    return {r["ring_id"]: {"decision": r["decision"], "at": r["at"],
+                           "members": list(r["members"] or [])} for r in records}
