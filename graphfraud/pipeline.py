@@ -79,6 +79,8 @@ class ScanResult:
     counts: dict[str, int]
     timings: dict[str, float]
     changes: Changes | None = None
+    #: The onboarding-check lookup table (graphfraud.check.index), when built.
+    index: Any = None
 
 
 Progress = Callable[[str], None]
@@ -90,6 +92,7 @@ def scan(
     *,
     previous: list[dict[str, Any]] | None = None,
     progress: Progress | None = None,
+    build_index: bool = True,
 ) -> ScanResult:
     """Find and score rings in a dataset.
 
@@ -103,6 +106,8 @@ def scan(
         The ``rings`` of an earlier report: ring ids carry over and changes are listed.
     progress
         Called with the name of each stage as it starts.
+    build_index
+        Also build the onboarding-check index (``graphfraud check --index``).
     """
     params = params or ScanParams()
     say = progress or (lambda _: None)
@@ -149,9 +154,16 @@ def scan(
         rings, changes = carry_over(rings, previous)
     rings = _unique_ids(rings)
     done()
+    index = None
+    if build_index:
+        from graphfraud.check.index import build_index as make_index
+
+        done = timed("index")
+        index = make_index(graph, facts, rings, dataset)
+        done()
     counts = _counts(graph, rings)
     return ScanResult(rings=rings, hubs=graph.hubs, params=params, counts=counts,
-                      timings=timings, changes=changes)
+                      timings=timings, changes=changes, index=index)
 
 
 def _unique_ids(rings: list[Ring]) -> list[Ring]:

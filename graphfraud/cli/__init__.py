@@ -12,6 +12,7 @@ import click
 
 from graphfraud import __version__
 from graphfraud.cli.batch import batch_cmd
+from graphfraud.cli.check import check_cmd
 from graphfraud.cli.data import load_cmd, synth_cmd, validate_cmd
 from graphfraud.cli.query import query_cmd
 from graphfraud.cli.scan import scan_cmd
@@ -64,6 +65,7 @@ cli.add_command(load_cmd)
 cli.add_command(scan_cmd)
 cli.add_command(query_cmd)
 cli.add_command(batch_cmd)
+cli.add_command(check_cmd)
 cli.add_command(verdict_cmd)
 cli.add_command(neo4j_group)
 

@@ -110,6 +110,12 @@ def write_reports(result: ScanResult, info: RunInfo, out_dir: str | Path, *,
             redactor.write_key(tmp)
     else:
         (out / "redaction-key.csv").unlink(missing_ok=True)  # a stale key would mislead
+    if result.index is not None:
+        from graphfraud.check.index import INDEX_FILE
+
+        paths["index"] = out / INDEX_FILE
+        with _atomic(paths["index"]) as tmp:
+            result.index.to_parquet(tmp, index=False)
     return paths
 
 

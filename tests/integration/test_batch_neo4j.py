@@ -297,3 +297,37 @@ def test_a_batch_that_cannot_reach_neo4j_fails_and_publishes_nothing(
                                 env={"NEO4J_URI": "bolt://127.0.0.1:1", "NEO4J_PASSWORD": "x" * 9})
     assert result.exit_code == 1 and result.stderr.startswith("error: batch failed")
     assert not (runs / "LATEST").exists()
+
+
+def test_check_gives_the_same_answer_from_neo4j_and_from_the_index(
+    first_export: Path, empty_db: Any, neo4j_settings: Any, tmp_path: Path,
+) -> None:
+    exports, runs = tmp_path / "exports", tmp_path / "runs"
+    shutil.copytree(first_export, exports / "2026-01-01")
+    _batch(exports, runs, neo4j_settings)
+    run = _latest(runs)
+    rings = json.loads((run / "rings.json").read_text())["rings"]
+    high = next(r for r in rings if r["risk"] == "high")
+    host = next((m["id"] for r in rings for m in r["members"] if m["type"] == "streamer"),
+                "no-such-host")
+    applicants = [
+        {"merchant_id": "near", "devices": [s["id"] for s in high["shared"]
+                                            if s["type"] == "device"][:2],
+         "accounts": [s["id"] for s in high["shared"] if s["type"] == "payment_account"][:1]},
+        {"merchant_id": "far", "devices": ["never-seen"], "accounts": ["never-seen-either"]},
+        {"merchant_id": "host", "streamers": [host]},
+    ]
+    payload = "\n".join(json.dumps(a) for a in applicants) + "\n"
+    runner, env = CliRunner(), _env(neo4j_settings)
+    live = runner.invoke(cli, ["check", "--neo4j", "--json", "-"], input=payload, env=env)
+    cached = runner.invoke(cli, ["check", "--index", str(run), "--json", "-"], input=payload)
+    assert live.exit_code == 0 and cached.exit_code == 0, live.output + cached.output
+    answers = [[json.loads(line) for line in r.stdout.splitlines()] for r in (live, cached)]
+    for from_neo4j, from_index in zip(*answers, strict=True):
+        assert from_neo4j["recommendation"] == from_index["recommendation"]
+        assert from_neo4j["score"] == pytest.approx(from_index["score"], abs=1e-6)
+        assert [r["text"] for r in from_neo4j["reasons"]] == [
+            r["text"] for r in from_index["reasons"]]
+    near, far, _ = answers[0]
+    assert near["recommendation"] == "block" and high["ring_id"] in json.dumps(near["reasons"])
+    assert far["recommendation"] == "allow" and far["reasons"] == []

@@ -1,0 +1,57 @@
+"""Onboarding check against Neo4j: the same touches as the in-memory index, live."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from graphfraud.check.assess import Applicant, Assessment, RingRef, Touch, assess
+from graphfraud.store import catalog
+
+if TYPE_CHECKING:
+    from neo4j import Driver
+
+_QUERIES = {"device": "check/devices", "payment_account": "check/accounts",
+            "streamer": "check/streamers"}
+
+
+def touches(driver: Driver, applicant: Applicant, *, database: str,
+            hub_cap: int = 100) -> list[Touch]:
+    """Look every identifier and host of ``applicant`` up, in one read transaction."""
+    wanted: dict[str, list[str]] = {"device": list(applicant.devices),
+                                    "payment_account": list(applicant.accounts),
+                                    "streamer": list(applicant.streamers)}
+
+    def work(tx: Any) -> dict[tuple[str, str], dict[str, Any]]:
+        found = {}
+        for kind, ids in wanted.items():
+            if ids:
+                for record in tx.run(catalog.statement(_QUERIES[kind]), ids=ids):
+                    found[(kind, record["id"])] = dict(record)
+        return found
+
+    with driver.session(database=database) as session:
+        found = session.execute_read(work)
+    out = []
+    for kind, ids in wanted.items():
+        for value in ids:
+            rec = found.get((kind, value))
+            if rec is None:
+                out.append(Touch(kind, value, known=False))
+                continue
+            rings = tuple(sorted((RingRef(r["ring_id"], r["risk"], float(r["score"]),
+                                          r["pattern"]) for r in rec["rings"]),
+                                 key=lambda r: -r.score))
+            out.append(Touch(kind, value, known=True, actors=int(rec["actors"]),
+                             verdict=rec["verdict"], fraud_actors=tuple(rec["fraud_actors"]),
+                             rings=rings,
+                             hub=kind != "streamer" and int(rec["actors"]) > hub_cap))
+    return out
+
+
+def check(driver: Driver, applicant: Applicant, *, database: str, source: str) -> Assessment:
+    started = time.perf_counter()
+    result = assess(applicant, touches(driver, applicant, database=database))
+    result.seconds = time.perf_counter() - started
+    result.source = source
+    return result

@@ -1,0 +1,64 @@
+"""Alert rules: only what an analyst has not seen, no re-alert storm."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphfraud.batch.alerts import decide_alerts
+from graphfraud.score.diff import Changes
+
+
+def ring(ring_id: str, ids: list[str], risk: str = "high") -> dict[str, Any]:
+    return {"ring_id": ring_id, "risk": risk, "score": 0.9, "pattern": "device_farm",
+            "members": [{"type": "merchant", "id": i} for i in ids], "evidence": ["e"]}
+
+
+def keys(*ids: str) -> list[str]:
+    return [f"merchant:{i}" for i in ids]
+
+
+def test_first_run_alerts_every_high_ring_and_only_those() -> None:
+    rings = [ring("R-1", ["a", "b", "c"]), ring("R-2", ["d", "e", "f"], risk="medium")]
+    out = decide_alerts(rings, changes=None, previous=None, verdicts={})
+    assert [(a.ring_id, a.reason) for a in out.alerts] == [("R-1", "new ring")]
+
+
+def test_later_runs_alert_new_grown_and_escalated_rings_only() -> None:
+    rings = [ring("R-same", ["a", "b", "c"]), ring("R-grew", ["d", "e", "f", "g"]),
+             ring("R-new", ["h", "i", "j"]), ring("R-up", ["k", "l", "m"]),
+             ring("R-shrunk", ["n", "o", "p"])]
+    previous = [ring("R-same", ["a", "b", "c"]), ring("R-grew", ["d", "e", "f"]),
+                ring("R-up", ["k", "l", "m"], risk="medium"),
+                ring("R-shrunk", ["n", "o", "p", "q"])]
+    changes = Changes(new=["R-new"], grown={"R-grew": keys("g")}, unchanged=["R-same", "R-up"],
+                      shrunk={"R-shrunk": keys("q")})
+    out = decide_alerts(rings, changes=changes, previous=previous, verdicts={})
+    assert {a.ring_id: a.reason for a in out.alerts} == {
+        "R-grew": "ring grew", "R-new": "new ring", "R-up": "risk rose from medium to high"}
+    assert out.suppressed == {"unchanged since the previous run": 2}
+
+
+def test_handled_rings_alert_only_on_what_the_verdict_did_not_cover() -> None:
+    dismissed = {"decision": "dismiss", "members": keys("a", "b", "c", "d", "e")}
+    confirmed = {"decision": "confirm", "members": keys("v", "w", "x")}
+    verdicts = {"R-dis": dismissed, "R-con": confirmed}
+    previous = [ring("R-dis", ["a", "b", "c", "d", "e"]), ring("R-con", ["v", "w", "x"])]
+    one_more = [ring("R-dis", ["a", "b", "c", "d", "e", "f"]), ring("R-con", ["v", "w", "x"])]
+    changes = Changes(grown={"R-dis": keys("f")}, unchanged=["R-con"])
+    quiet = decide_alerts(one_more, changes=changes, previous=previous, verdicts=verdicts)
+    assert quiet.alerts == []
+    assert quiet.suppressed == {"dismissed, no material change": 1,
+                                "confirmed, no new members": 1}
+
+    two_more = [ring("R-dis", ["a", "b", "c", "d", "e", "f", "g"]),
+                ring("R-con", ["v", "w", "x", "y"])]
+    changes = Changes(grown={"R-dis": keys("g"), "R-con": keys("y")})
+    loud = decide_alerts(two_more, changes=changes, previous=one_more, verdicts=verdicts)
+    assert {a.ring_id: (a.reason, a.new_members) for a in loud.alerts} == {
+        "R-dis": ("dismissed ring changed materially: 2 members joined since the dismissal",
+                  keys("f", "g")),
+        "R-con": ("confirmed ring has new members", keys("y"))}
+
+    unchanged = decide_alerts(two_more, changes=Changes(unchanged=["R-dis", "R-con"]),
+                              previous=two_more, verdicts=verdicts)
+    assert unchanged.alerts == []  # alerted once, not again at every run

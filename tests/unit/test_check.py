@@ -1,0 +1,109 @@
+"""`graphfraud check` against the last scan's index: near a ring, next to fraud, far away."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from graphfraud.check.assess import Applicant, RingRef, Touch, assess
+from graphfraud.check.index import CheckIndex
+from graphfraud.cli import cli
+from graphfraud.synth import SynthConfig, generate
+
+
+@pytest.fixture(scope="module")
+def scanned(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data = tmp_path_factory.mktemp("check-data")
+    generate(data, SynthConfig(scale=0.3, seed=613))
+    out = tmp_path_factory.mktemp("check-out")
+    result = CliRunner().invoke(cli, ["scan", str(data), "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def _rings(out: Path) -> list[dict[str, Any]]:
+    return json.loads((out / "rings.json").read_text())["rings"]
+
+
+def test_a_merchant_next_to_a_high_ring_is_blocked_naming_the_ring(scanned: Path) -> None:
+    ring = next(r for r in _rings(scanned) if r["risk"] == "high")
+    shared = ring["shared"][0]
+    flag = "--device" if shared["type"] == "device" else "--account"
+    result = CliRunner().invoke(cli, ["check", "--index", str(scanned), flag, shared["id"],
+                                      "--format", "json"])
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.stdout)
+    assert answer["recommendation"] == "block" and answer["score"] >= 0.8
+    assert any(ring["ring_id"] in r["text"] and r["action"] == "block"
+               for r in answer["reasons"])
+    assert answer["milliseconds"] < 1000
+
+
+def test_a_merchant_far_from_everything_is_allowed(scanned: Path) -> None:
+    index = CheckIndex.load(scanned)
+    answer = index.check(Applicant("newcomer", devices=("never-seen-phone",),
+                                   accounts=("never-seen-wallet",)))
+    assert (answer.recommendation, answer.score, answer.reasons) == ("allow", 0.0, [])
+    assert [t.known for t in answer.touches] == [False, False]
+
+
+def test_a_quiet_identifier_of_a_legit_shop_is_a_note_not_a_block(scanned: Path) -> None:
+    index = CheckIndex.load(scanned)
+    frame = index.frame
+    quiet = frame[(frame["type"] == "device") & (frame["actors"] == 1)
+                  & frame["rings"].isna() & frame["fraud_actors"].isna()
+                  & frame["verdict"].isna()]
+    assert len(quiet)
+    answer = index.check(Applicant("x", devices=(str(quiet.iloc[0]["id"]),)))
+    assert answer.recommendation == "allow" and 0 < answer.score <= 0.1
+    assert "already used by 1 other actor" in answer.reasons[0].text
+
+
+def test_json_lines_in_one_answer_per_line(scanned: Path) -> None:
+    ring = next(r for r in _rings(scanned) if r["risk"] == "high")
+    host = next((m["id"] for r in _rings(scanned) for m in r["members"]
+                 if m["type"] == "streamer" and r["risk"] in ("high", "medium")), None)
+    lines = [json.dumps({"merchant_id": "a", "devices": ["nope"]}),
+             json.dumps({"merchant_id": "b", ring["shared"][0]["type"].replace(
+                 "payment_account", "account") + "s": [ring["shared"][0]["id"]]})]
+    if host:
+        lines.append(json.dumps({"merchant_id": "c", "streamers": [host]}))
+    result = CliRunner().invoke(cli, ["check", "--index", str(scanned), "--json", "-"],
+                                input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.output
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [a["merchant_id"] for a in answers] == ["a", "b", "c"][:len(lines)]
+    assert answers[0]["recommendation"] == "allow" and answers[1]["recommendation"] == "block"
+    if host:
+        assert answers[2]["recommendation"] == "review"
+        assert f"host {host} is a member of" in answers[2]["reasons"][0]["text"]
+
+
+def test_bad_applicants_are_usage_or_input_errors(scanned: Path) -> None:
+    runner = CliRunner()
+    nothing = runner.invoke(cli, ["check", "--index", str(scanned)])
+    assert nothing.exit_code == 2 and "nothing to check" in nothing.stderr
+    both = runner.invoke(cli, ["check", "--device", "x"])
+    assert both.exit_code == 2 and "--index OUT_DIR or --neo4j" in both.stderr
+    broken = runner.invoke(cli, ["check", "--index", str(scanned), "--json", "-"],
+                           input='{"devices": "a"}\n{"phones": ["b"]}\n')
+    assert broken.exit_code == 2 and "line 2: not a valid applicant: unknown field(s) phones" \
+        in broken.stderr
+
+
+def test_rules_rank_blacklist_over_rings_over_sharing() -> None:
+    ring = RingRef("R-1", "high", 0.9, "device_farm")
+    touches = [Touch("device", "d1", True, actors=3, rings=(ring,)),
+               Touch("payment_account", "a1", True, actors=2, verdict="fraud"),
+               Touch("device", "hub", True, actors=500, hub=True,
+                     fraud_actors=("merchant:m9",)),
+               Touch("streamer", "h1", True, actors=4, verdict="fraud")]
+    result = assess(Applicant("m", devices=("d1",)), touches)
+    assert [r.weight for r in result.reasons] == [0.95, 0.8, 0.7, 0.2]
+    assert result.recommendation == "block"
+    assert not any("hub" in r.text for r in result.reasons)  # hubs are ignored
+    assert result.score == pytest.approx(1 - 0.05 * 0.2 * 0.3 * 0.8, abs=1e-4)
