@@ -6,7 +6,6 @@ import csv
 import getpass
 import os
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -102,7 +101,7 @@ def verdict_cmd(target: str | None, decision: str | None, note: str, analyst: st
 
 def _import(driver: object, path: Path, analyst: str, database: str) -> None:
     """Record each valid row of a labels.csv; bad rows and unknown targets are listed."""
-    from datetime import datetime
+    import pandas as pd
 
     from graphfraud.loaders.mapping import Mapping
     from graphfraud.loaders.reader import read_table
@@ -112,27 +111,23 @@ def _import(driver: object, path: Path, analyst: str, database: str) -> None:
     table, report, rejects = read_table(path, contract()["labels"], mapping=Mapping(),
                                         known={}, file_of={})
     recorded = missing = 0
-    for row in table.itertuples(index=False):
-        source = str(row.source) if isinstance(row.source, str) else ""
+    for row in table.to_dict("records"):
+        source = row["source"] if isinstance(row["source"], str) else ""
         who = source.removeprefix("analyst:") if source.startswith("analyst:") else analyst
-        when = row.labeled_at.to_pydatetime() if not _is_na(row.labeled_at) else None
+        stamp = row["labeled_at"]
+        when = stamp.to_pydatetime() if isinstance(stamp, pd.Timestamp) else None
+        target = Target(str(row["entity_type"]), str(row["entity_id"]))
         try:
-            record_verdict(driver, Target(str(row.entity_type), str(row.entity_id)),  # type: ignore[arg-type]
-                           "confirm" if row.label == "fraud" else "dismiss",
+            record_verdict(driver, target,  # type: ignore[arg-type]
+                           "confirm" if row["label"] == "fraud" else "dismiss",
                            note=f"imported from {path.name}" + (f" ({source})" if source else ""),
-                           analyst=who or analyst, database=database,
-                           at=when if isinstance(when, datetime) else None)
+                           analyst=who or analyst, database=database, at=when)
             recorded += 1
         except UsageError as e:
             missing += 1
-            click.echo(f"{path.name}: {row.entity_type}:{row.entity_id}: {e}", err=True)
+            click.echo(f"{path.name}: {target}: {e}", err=True)
     for r in rejects:
         click.echo(f"{r.file}: line {r.line}: {r.field}: {r.reason}", err=True)
     click.echo(f"{recorded} verdicts recorded from {path}; {missing} not in the graph, "
                f"{report.rejected} rows rejected")
 
-
-def _is_na(value: Any) -> bool:
-    import pandas as pd
-
-    return bool(pd.isna(value))
