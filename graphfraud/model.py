@@ -74,6 +74,18 @@ def entity_keys(kinds: object, ids: object) -> np.ndarray:
     >>> entity_keys("merchant", ["007", "m2"]).tolist()
     ['merchant:007', 'merchant:m2']
     """
-    id_text = np.asarray(ids, dtype=object).astype(str)
-    kind_text = np.asarray(kinds, dtype=object).astype(str)
-    return np.char.add(np.char.add(kind_text, ":"), id_text)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def text(values: object) -> pa.Array | pa.Scalar:
+        if isinstance(values, str):
+            return pa.scalar(values, pa.large_string())
+        values = getattr(values, "array", values)  # a pandas Series: its Arrow-backed array
+        return pa.array(np.asarray(values, dtype=object) if isinstance(values, list | tuple)
+                        else values, type=pa.large_string(), from_pandas=True)
+
+    joined = pc.binary_join_element_wise(text(kinds), text(ids),
+                                         pa.scalar(":", pa.large_string()))
+    if isinstance(joined, pa.Scalar):
+        return np.asarray([joined.as_py()], dtype=object)
+    return np.asarray(joined.to_numpy(zero_copy_only=False), dtype=object)

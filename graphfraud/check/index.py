@@ -48,42 +48,42 @@ def build_index(graph: ActorGraph, facts: ActorFacts, rings: list[Ring],
                 dataset: Dataset) -> pd.DataFrame:
     """The lookup table (see the module docstring), vectorised over the incidence matrix."""
     import pandas as pd
+    import scipy.sparse as sp
 
     n_ident = len(graph.identifier_ids)
-    actor_keys = entity_keys(np.asarray(ACTOR_TYPES)[graph.actor_types], graph.actor_ids)
     incidence = graph.incidence.tocsr()
 
     bad = np.flatnonzero((facts.verdict > 0) | facts.banned)
+    bad_keys = entity_keys(np.asarray(ACTOR_TYPES)[graph.actor_types[bad]], graph.actor_ids[bad])
     coo = incidence[bad].tocoo()
-    fraud = _grouped(coo.col, actor_keys[bad][coo.row], n_ident)
+    fraud = _grouped(coo.col, bad_keys[coo.row], n_ident)
 
-    position = pd.Index(actor_keys)
-    ring_cols: list[np.ndarray] = []
-    ring_names: list[np.ndarray] = []
-    host_rows: list[np.ndarray] = []
-    host_names: list[np.ndarray] = []
-    for ring in rings:
-        rows = position.get_indexer([f"{m.type}:{m.id}" for m in ring.members])
-        rows = rows[rows >= 0]
-        cols = np.unique(incidence[rows].indices)
-        ring_cols.append(cols)
-        ring_names.append(np.full(len(cols), ring.ring_id, dtype=object))
-        hosts = rows[graph.actor_types[rows] == STREAMER]
-        host_rows.append(hosts)
-        host_names.append(np.full(len(hosts), ring.ring_id, dtype=object))
-    in_rings = _grouped(np.concatenate(ring_cols) if ring_cols else np.array([], int),
-                        np.concatenate(ring_names) if ring_names else np.array([], object),
-                        n_ident)
+    # rings x actors membership, then rings x identifiers by one sparse product
+    kinds = np.asarray([m.type for r in rings for m in r.members], dtype=object)
+    ids = np.asarray([m.id for r in rings for m in r.members], dtype=object)
+    ring_of = np.repeat(np.arange(len(rings)), [len(r.members) for r in rings])
+    rows = np.full(len(ids), -1, dtype=np.int64)
+    for kind in ACTOR_TYPES:
+        part = kinds == kind
+        if part.any():
+            rows[part] = graph.positions(kind, ids[part].tolist())
+    ok = rows >= 0
+    membership = sp.csr_matrix((np.ones(int(ok.sum())), (ring_of[ok], rows[ok])),
+                               shape=(len(rings), graph.n_actors))
+    touched = (membership @ incidence).tocoo()
+    ring_ids = np.asarray([r.ring_id for r in rings], dtype=object)
+    in_rings = _grouped(touched.col, ring_ids[touched.row], n_ident)
+    streamer_rows = np.flatnonzero(graph.actor_types == STREAMER)
+    host_coo = membership[:, streamer_rows].tocoo()
 
     verdict = pd.Series([None] * n_ident, dtype="string")
     labels = dataset.tables.get("labels")
     if labels is not None and not labels.empty:
-        ident_keys = pd.Index(entity_keys(np.asarray(IDENTIFIER_TYPES)[graph.identifier_types],
-                                          graph.identifier_ids))
-        label_keys = entity_keys(labels["entity_type"].astype(str), labels["entity_id"])
-        pos = ident_keys.get_indexer(label_keys)
-        found = pos >= 0
-        verdict.iloc[pos[found]] = labels["label"].to_numpy()[found]
+        for kind in IDENTIFIER_TYPES:
+            part = (labels["entity_type"] == kind).fillna(False).to_numpy()
+            pos = graph.positions(kind, labels.loc[part, "entity_id"])
+            found = pos >= 0
+            verdict.iloc[pos[found]] = labels.loc[part, "label"].to_numpy()[found]
 
     identifiers = pd.DataFrame({
         "type": np.asarray(IDENTIFIER_TYPES)[graph.identifier_types],
@@ -94,13 +94,10 @@ def build_index(graph: ActorGraph, facts: ActorFacts, rings: list[Ring],
         "rings": in_rings,
     })
 
-    streamers = np.flatnonzero(graph.actor_types == STREAMER)
+    streamers = streamer_rows
     promoted = np.diff(facts.promoted.tocsr().indptr)[streamers] if facts.promoted.shape[0] \
         else np.zeros(len(streamers), int)
-    local = {int(s): i for i, s in enumerate(streamers)}
-    host_cols = np.array([local[int(r)] for rs in host_rows for r in rs], dtype=np.int64)
-    host_ring = _grouped(host_cols, np.concatenate(host_names) if host_names
-                         else np.array([], object), len(streamers))
+    host_ring = _grouped(host_coo.col, ring_ids[host_coo.row], len(streamers))
     host_verdict = [("fraud" if v > 0 else "legit" if v < 0 else None)
                     for v in facts.verdict[streamers].tolist()]
     hosts = pd.DataFrame({

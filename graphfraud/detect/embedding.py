@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     import scipy.sparse as sp
 
 
+_DRAW_BLOCK = 1 << 16
+
+
 @dataclass(frozen=True)
 class EmbeddingParams:
     """Knobs of the embedding."""
@@ -61,14 +64,19 @@ def fastrp(adjacency: sp.csr_matrix, params: EmbeddingParams | None = None) -> n
     params = params or EmbeddingParams()
     n = adjacency.shape[0]
     rng = np.random.default_rng(params.random_seed)
-    draw = rng.random((n, params.dimensions))
     projection = np.zeros((n, params.dimensions), dtype=np.float32)
-    projection[draw < 1 / 6] = np.sqrt(3.0)
-    projection[draw > 5 / 6] = -np.sqrt(3.0)
+    # Drawn in blocks of rows: the same stream as one draw, without n x dim doubles.
+    for start in range(0, n, _DRAW_BLOCK):
+        draw = rng.random((min(_DRAW_BLOCK, n - start), params.dimensions))
+        block = projection[start:start + len(draw)]
+        block[draw < 1 / 6] = np.sqrt(3.0)
+        block[draw > 5 / 6] = -np.sqrt(3.0)
     degree = np.asarray(adjacency.sum(axis=1)).ravel()
     inv = np.zeros(n)
     inv[degree > 0] = 1.0 / degree[degree > 0]
-    transition = (sp.diags(inv) @ adjacency).tocsr().astype(np.float32)
+    # Row-normalised transition matrix, built in float32 without a float64 copy.
+    transition = sp.csr_matrix(adjacency, dtype=np.float32, copy=True)
+    transition.data *= np.repeat(inv, np.diff(transition.indptr)).astype(np.float32)
     scale = np.zeros(n, dtype=np.float32)
     scale[degree > 0] = (degree[degree > 0] ** params.normalization_strength).astype(np.float32)
     current = projection * scale[:, None]

@@ -16,8 +16,8 @@ but can no longer make a strong link on their own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -79,6 +79,9 @@ class ActorGraph:
     hub_cap: int
     #: Identifiers used by more actors than this cannot make a strong link alone.
     strong_degree: int
+    #: Per entity kind, its sorted id universe (Arrow) and the offset of its first row.
+    universes: dict[str, tuple[Any, int]] = field(default_factory=dict, compare=False,
+                                                   repr=False)
 
     @property
     def n_actors(self) -> int:
@@ -86,6 +89,20 @@ class ActorGraph:
 
     def actor_key(self, i: int) -> str:
         return f"{ACTOR_TYPES[self.actor_types[i]]}:{self.actor_ids[i]}"
+
+    def positions(self, kind: str, ids: object) -> np.ndarray:
+        """Row of each id of one entity kind: an actor row for merchants and streamers,
+        an identifier column for devices and payment accounts; -1 when absent."""
+        import pandas as pd
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        universe, offset = self.universes[kind]
+        values = ids.array if isinstance(ids, pd.Series) else ids
+        arr = pa.array(values, type=pa.large_string(), from_pandas=True)
+        pos = pc.index_in(arr, value_set=universe)
+        out = np.asarray(pc.fill_null(pos, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+        return np.where(out >= 0, out + offset, -1)
 
 
 def _arrow(values: pd.Series) -> pa.Array:
@@ -227,4 +244,6 @@ def project(dataset: Dataset, params: ProjectionParams | None = None) -> ActorGr
         strong_threshold=1.0 / (params.strong_degree - 1),
         hub_cap=params.hub_degree,
         strong_degree=params.strong_degree,
+        universes={"merchant": (m_index, 0), "streamer": (s_index, len(merchants)),
+                   "device": (d_index, 0), "payment_account": (a_index, len(devices))},
     )
