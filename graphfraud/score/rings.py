@@ -30,7 +30,6 @@ import numpy as np
 import scipy.sparse as sp
 
 from graphfraud.graph.projection import ACCOUNT, ACTOR_TYPES, DEVICE, IDENTIFIER_TYPES, MERCHANT
-from graphfraud.model import entity_keys
 
 if TYPE_CHECKING:
     from graphfraud.graph.projection import ActorGraph
