@@ -16,6 +16,7 @@ but can no longer make a strong link on their own.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -111,34 +112,47 @@ def _arrow(values: pd.Series) -> pa.Array:
     return pa.array(values.array, type=pa.large_string())
 
 
-def _sorted_unique(parts: list[pd.Series]) -> pa.Array:
-    """Distinct ids, sorted (UTF-8 byte order, the same as code point order), in Arrow."""
+def _encode(parts: list[pd.Series]) -> tuple[pa.Array, list[np.ndarray[Any, Any]]]:
+    """The sorted distinct ids of ``parts`` and each part's positions in them.
+
+    One dictionary encoding over all parts (one hash pass), then only the distinct
+    values are sorted (UTF-8 byte order, the same as code point order).
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
 
     if not parts:
-        return pa.array([], type=pa.large_string())
-    unique = pc.unique(pa.chunked_array([_arrow(p) for p in parts], type=pa.large_string()))
-    return pc.take(unique, pc.sort_indices(unique))
+        return pa.array([], type=pa.large_string()), []
+    # A chunked encoding shares one dictionary across chunks: no copy of the strings.
+    arrays = [_arrow(p) for p in parts]
+    chunks = pa.chunked_array([c for a in arrays for c in getattr(a, "chunks", [a])],
+                              type=pa.large_string())
+    encoded = pc.dictionary_encode(chunks)
+    if not encoded.num_chunks:
+        return pa.array([], type=pa.large_string()), [np.zeros(0, np.int64) for _ in parts]
+    dictionary = encoded.chunk(encoded.num_chunks - 1).dictionary
+    order = np.asarray(pc.sort_indices(dictionary).to_numpy(), dtype=np.int64)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    if any(c.indices.null_count for c in encoded.chunks):  # the loaders never pass these
+        raise ValueError("projection met a missing id")
+    codes = np.concatenate([np.asarray(c.indices.to_numpy(zero_copy_only=False))
+                            for c in encoded.chunks])
+    positions = rank[codes]
+    bounds = np.cumsum([0] + [len(p) for p in parts])
+    return (pc.take(dictionary, pa.array(order)),
+            [positions[a:b] for a, b in itertools.pairwise(bounds)])
 
 
-def _positions(universe: pa.Array, values: pd.Series) -> np.ndarray:
-    import pyarrow.compute as pc
-
-    pos = pc.index_in(_arrow(values), value_set=universe)
-    if pos.null_count:  # the loaders guarantee references; guard against misuse
-        raise ValueError("projection met an id outside its index")
-    return np.asarray(pos.to_numpy(zero_copy_only=False), dtype=np.int64)
-
-
-def _streamer_ids(dataset: Dataset) -> list[pd.Series]:
-    """Every column that names streamers (they may exist only through links)."""
+def _streamer_columns(dataset: Dataset) -> dict[str, pd.Series]:
+    """Every column that names streamers (they may exist only through links), by table."""
     t = dataset.tables
-    parts = [t[name]["streamer_id"] for name in ("streamers", "streamer_devices",
-                                                 "streamer_accounts", "promotions") if name in t]
+    parts = {name: t[name]["streamer_id"] for name in ("streamers", "streamer_devices",
+                                                      "streamer_accounts", "promotions")
+             if name in t}
     if "labels" in t:
         labels = t["labels"]
-        parts.append(labels.loc[labels["entity_type"] == "streamer", "entity_id"])
+        parts["labels"] = labels.loc[labels["entity_type"] == "streamer", "entity_id"]
     return parts
 
 
@@ -160,38 +174,44 @@ def project(dataset: Dataset, params: ProjectionParams | None = None) -> ActorGr
 
     params = params or ProjectionParams()
     t = dataset.tables
-    m_index = _sorted_unique([t["merchants"]["merchant_id"]])
-    s_index = _sorted_unique(_streamer_ids(dataset))
+    links = (("merchant_devices", "merchant_id", "device_id", DEVICE),
+             ("streamer_devices", "streamer_id", "device_id", DEVICE),
+             ("merchant_accounts", "merchant_id", "account_id", ACCOUNT),
+             ("streamer_accounts", "streamer_id", "account_id", ACCOUNT))
+    present = [link for link in links if link[0] in t and not t[link[0]].empty]
+    has_promotions = "promotions" in t and not t["promotions"].empty
+
+    # One hash pass per kind: the sorted universe and every column's positions in it.
+    m_parts = [t["merchants"]["merchant_id"]] + [t[name][col] for name, col, _, _ in present
+                                                 if col == "merchant_id"]
+    if has_promotions:
+        m_parts.append(t["promotions"]["merchant_id"])
+    m_index, m_pos = _encode(m_parts)
+    if len(np.unique(m_pos[0])) != len(m_index):  # the loaders guarantee references
+        raise ValueError("projection met a merchant id outside merchants")
+    s_columns = _streamer_columns(dataset)
+    s_index, s_pos = _encode(list(s_columns.values()))
+    s_of = dict(zip(s_columns, s_pos, strict=True))
+    d_index, d_pos = _encode([t[name][ident] for name, _, ident, kind in present
+                              if kind == DEVICE])
+    a_index, a_pos = _encode([t[name][ident] for name, _, ident, kind in present
+                              if kind == ACCOUNT])
     merchants = m_index.to_numpy(zero_copy_only=False).astype(object)
     streamers = s_index.to_numpy(zero_copy_only=False).astype(object)
+    devices = d_index.to_numpy(zero_copy_only=False).astype(object)
+    accounts = a_index.to_numpy(zero_copy_only=False).astype(object)
     actor_ids = np.concatenate([merchants, streamers])
     actor_types = np.concatenate([np.full(len(merchants), MERCHANT, np.int8),
                                   np.full(len(streamers), STREAMER, np.int8)])
 
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []
-    id_lists: dict[int, list[pd.Series]] = {DEVICE: [], ACCOUNT: []}
-    links = (("merchant_devices", "merchant_id", "device_id", DEVICE),
-             ("streamer_devices", "streamer_id", "device_id", DEVICE),
-             ("merchant_accounts", "merchant_id", "account_id", ACCOUNT),
-             ("streamer_accounts", "streamer_id", "account_id", ACCOUNT))
-    for table, _, ident, kind in links:
-        if table in t:
-            id_lists[kind].append(t[table][ident])
-    d_index, a_index = _sorted_unique(id_lists[DEVICE]), _sorted_unique(id_lists[ACCOUNT])
-    devices = d_index.to_numpy(zero_copy_only=False).astype(object)
-    accounts = a_index.to_numpy(zero_copy_only=False).astype(object)
-    for table, actor_col, ident, kind in links:
-        if table not in t or t[table].empty:
-            continue
-        frame = t[table]
-        if actor_col == "merchant_id":
-            r = _positions(m_index, frame[actor_col])
-        else:
-            r = _positions(s_index, frame[actor_col]) + len(merchants)
-        c = _positions(d_index if kind == DEVICE else a_index, frame[ident])
+    m_next, d_next, a_next = iter(m_pos[1:]), iter(d_pos), iter(a_pos)
+    for name, actor_col, _, kind in present:
+        r = next(m_next) if actor_col == "merchant_id" else s_of[name] + len(merchants)
+        c = next(d_next) if kind == DEVICE else next(a_next) + len(devices)
         rows.append(r)
-        cols.append(c if kind == DEVICE else c + len(devices))
+        cols.append(c)
     identifier_ids = np.concatenate([devices, accounts])
     identifier_types = np.concatenate([np.full(len(devices), DEVICE, np.int8),
                                        np.full(len(accounts), ACCOUNT, np.int8)])
@@ -220,14 +240,13 @@ def project(dataset: Dataset, params: ProjectionParams | None = None) -> ActorGr
     hubs.sort(key=lambda h: (-h.actors, h.type, h.id))
 
     promotions = sp.csr_matrix((n, n))
-    if "promotions" in t and not t["promotions"].empty:
-        p = t["promotions"]
-        s_pos = _positions(s_index, p["streamer_id"]) + len(merchants)
-        m_pos = _positions(m_index, p["merchant_id"])
+    if has_promotions:
+        promoter = s_of["promotions"] + len(merchants)
+        promoted = next(m_next)
         # A host who promotes many shops says little about each of them.
-        host_degree = np.bincount(s_pos, minlength=n)
-        w = params.promotion_weight / np.maximum(host_degree[s_pos], 1) ** 0.5
-        promo = sp.csr_matrix((w, (s_pos, m_pos)), shape=(n, n))
+        host_degree = np.bincount(promoter, minlength=n)
+        w = params.promotion_weight / np.maximum(host_degree[promoter], 1) ** 0.5
+        promo = sp.csr_matrix((w, (promoter, promoted)), shape=(n, n))
         promotions = (promo + promo.T).tocsr()
 
     return ActorGraph(
