@@ -142,10 +142,10 @@ def scan(
     facts = actor_facts(graph, dataset)
     seeds = np.flatnonzero((facts.verdict > 0) | facts.touches_fraud_identifier)
     proximity = personalized_pagerank(adjacency, seeds)
+    seed_vectors = embedding[seeds] if embedding is not None else None
     rings = [
         score_ring(graph, facts, members, embedding=embedding, proximity=proximity,
-                   seeds=seeds,
-                   params=params.score)
+                   seeds=seeds, params=params.score, seed_vectors=seed_vectors)
         for members in candidates
     ]
     rings.sort(key=lambda r: (-r.score, r.ring_id))

@@ -232,8 +232,13 @@ def score_ring(
     proximity: np.ndarray,
     seeds: np.ndarray,
     params: ScoreParams,
+    seed_vectors: np.ndarray | None = None,
 ) -> Ring:
-    """Score one candidate (actor indices) and explain the score."""
+    """Score one candidate (actor indices) and explain the score.
+
+    ``seed_vectors`` (``embedding[seeds]``, computed once by the caller) saves
+    gathering every seed's embedding again for each ring.
+    """
     members = _supported(graph, np.asarray(members), params)
     n = len(members)
     types = graph.actor_types[members]
@@ -344,9 +349,12 @@ def score_ring(
         if norm > 0:
             cos = vectors @ (centroid / norm)
             attach = 0.5 * attach + 0.5 * np.clip(cos, 0.0, 1.0)
-            outside_seeds = seeds[~np.isin(seeds, members)]
-            if len(outside_seeds):
-                sims = embedding[outside_seeds] @ (centroid / norm)
+            outside = ~np.isin(seeds, members)
+            if outside.any():
+                if seed_vectors is None:
+                    sims = embedding[seeds[outside]] @ (centroid / norm)
+                else:
+                    sims = (seed_vectors @ (centroid / norm))[outside]
                 embedding_score = float(np.clip(sims.max(), 0.0, 1.0)) ** 4
     logit = (params.bias
              + params.w_coordination * coordination
