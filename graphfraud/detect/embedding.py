@@ -82,14 +82,17 @@ def fastrp(adjacency: sp.csr_matrix, params: EmbeddingParams | None = None) -> n
     current = projection * scale[:, None]
     embedding = np.zeros_like(projection)
     for weight in params.iteration_weights:
-        current = transition @ current
-        current = _normalise(current)
+        current = _normalise(transition @ current)
         if weight:
             embedding += weight * current
+    del current, projection, transition
     return _normalise(embedding)
 
 
 def _normalise(x: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length, in place (float32 in, float32 out)."""
+    x = x.astype(np.float32, copy=False)
     norms = np.linalg.norm(x, axis=1)
     norms[norms == 0] = 1.0
-    return (x / norms[:, None]).astype(np.float32)
+    x /= norms[:, None].astype(np.float32, copy=False)
+    return x
