@@ -127,13 +127,28 @@ def _read_csv(path: Path, spec: TableSpec, mapping: Mapping) -> _RawTable:
         data = path.read_bytes()
     except OSError as e:
         raise InputError(f"{path}: cannot read file: {e.strerror}", file=str(path)) from e
+    if csv.field_size_limit() < CSV_FIELD_LIMIT:
+        csv.field_size_limit(CSV_FIELD_LIMIT)
+    utf8 = mapping.encoding.lower().replace("_", "-") in ("utf-8", "utf8")
+    if utf8 and data.strip():
+        # Clean UTF-8 goes straight to pyarrow (which checks the encoding itself);
+        # only the header line is decoded here.
+        body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+        first = body.split(b"\n", 1)[0]
+        try:
+            header = next(csv.reader([first.decode("utf-8").rstrip("\r")]), [])
+        except UnicodeDecodeError:
+            header = []
+        if header and first.count(b'"') % 2 == 0:
+            positions = _resolve_columns(spec, header, mapping, path)
+            fast = _read_csv_fast(body, None, len(header), 1, positions)
+            if fast is not None:
+                return fast
     text = _decode(path, data, mapping.encoding)
-    if mapping.encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
+    if not utf8:
         data = text.encode("utf-8")  # pyarrow's parser reads UTF-8 only
     if not text.strip():
         raise InputError(f"{path}: the file is empty (no header line)", file=str(path))
-    if csv.field_size_limit() < CSV_FIELD_LIMIT:
-        csv.field_size_limit(CSV_FIELD_LIMIT)
     reader = csv.reader(io.StringIO(text, newline=""), strict=False)
     header = next(reader)
     header_lines = reader.line_num
@@ -225,7 +240,7 @@ def _decode(path: Path, data: bytes, encoding: str) -> str:
 
 
 def _read_csv_fast(
-    data: bytes, text: str, width: int, header_lines: int, positions: dict[str, int]
+    data: bytes, text: str | None, width: int, header_lines: int, positions: dict[str, int]
 ) -> _RawTable | None:
     """pyarrow's parser, used only when every physical line after the header is one row.
 
@@ -239,7 +254,10 @@ def _read_csv_fast(
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    line_count = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if text is not None:
+        line_count = text.count("\n") + (0 if text.endswith("\n") else 1)
+    else:
+        line_count = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     invalid: list[object] = []
 
     def on_invalid(row: object) -> str:
@@ -383,8 +401,7 @@ def _check_column(check: _Checker, spec: ColumnSpec, mapping: Mapping, table: st
         )
         frame[name] = parsed.dt.as_unit("us")
     elif spec.type in ("count", "amount"):
-        numbers = pd.to_numeric(s.str.strip(), errors="coerce")
-        values = numbers.to_numpy(dtype=float, na_value=np.nan)
+        values = _parse_numbers(s)
         with np.errstate(invalid="ignore"):
             check.flag(
                 present & ~np.isfinite(values),
@@ -419,6 +436,26 @@ def _check_column(check: _Checker, spec: ColumnSpec, mapping: Mapping, table: st
         frame[name] = normal
 
 
+def _parse_numbers(s: pd.Series) -> np.ndarray:
+    """Floats of a string column (NaN where missing or not a number).
+
+    Arrow casts a clean column in one pass; a column with any unparseable value goes
+    through pandas, which leaves those values NaN for the checks to reject.
+    """
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pc.utf8_trim_whitespace(pa.array(s.array, type=pa.large_string()))
+        parsed = pc.cast(arr, pa.float64())
+        return np.asarray(parsed.to_numpy(zero_copy_only=False), dtype=float)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        numbers = pd.to_numeric(s.str.strip(), errors="coerce")
+        return numbers.to_numpy(dtype=float, na_value=np.nan)
+
+
 def _check_references(
     check: _Checker, spec: TableSpec, known: dict[str, pd.Index], file_of: dict[str, str]
 ) -> None:
@@ -440,6 +477,21 @@ def _unknown_reason(entity: str, file: str) -> Callable[[str, int], str]:
     return lambda v, _: f"unknown {entity} {v[:60]!r} (not in {file})"
 
 
+def _has_repeats(frame: pd.DataFrame, key: list[str]) -> bool:
+    """Whether any key occurs twice: one Arrow distinct count over the joined key (the
+    common answer, no, then costs no pandas factorisation). Ids holding the separator
+    can only make two keys look alike, which sends the table to the exact check."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if len(frame) < 2:
+        return False
+    parts = [pa.array(frame[k].array, type=pa.large_string()) for k in key]
+    joined = parts[0] if len(parts) == 1 else pc.binary_join_element_wise(
+        *parts, pa.scalar("\x1f", pa.large_string()))
+    return bool(pc.count_distinct(joined, mode="all").as_py() != len(frame))
+
+
 def _dedupe_entities(check: _Checker, spec: TableSpec, report: FileReport) -> pd.DataFrame:
     """Keep the first row of every key; identical repeats merge, conflicting ones are rejected."""
     import numpy as np
@@ -448,9 +500,9 @@ def _dedupe_entities(check: _Checker, spec: TableSpec, report: FileReport) -> pd
     frame = check.frame.loc[~check.bad]
     lines = check.lines[~check.bad]
     key = list(spec.key)
-    repeated = frame.duplicated(subset=key, keep="first").to_numpy()
-    if not repeated.any():
+    if not _has_repeats(frame, key):
         return frame
+    repeated = frame.duplicated(subset=key, keep="first").to_numpy()
     row_hash = pd.util.hash_pandas_object(frame, index=False).to_numpy()
     grouped = pd.DataFrame({"h": row_hash, "line": lines}, index=frame.index)
     for k in key:
@@ -478,9 +530,9 @@ def _merge_links(spec: TableSpec, frame: pd.DataFrame, report: FileReport) -> pd
     import pandas as pd
 
     key = list(spec.key)
-    repeated = frame.duplicated(subset=key, keep=False).to_numpy()
-    if not repeated.any():
+    if not _has_repeats(frame, key):
         return frame
+    repeated = frame.duplicated(subset=key, keep=False).to_numpy()
     rows = frame.loc[repeated]
     aggregations: dict[str, str] = {}
     set_columns = []

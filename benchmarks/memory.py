@@ -1,0 +1,54 @@
+"""Peak memory of a command and all its processes (proportional set size, summed).
+
+Resident set sizes double-count pages that forked workers share with their parent;
+PSS splits each shared page between the processes that map it, so the sum is the
+memory the run really holds. Sampled every 50 ms from /proc/PID/smaps_rollup.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    kids = [int(x) for x in text.split()]
+    return kids + [g for k in kids for g in _children(k)]
+
+
+def _pss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def run_measured(command: list[str], **kwargs: object) -> tuple[float, float, int]:
+    """Run ``command``; return (wall seconds, peak summed PSS in GiB, exit code)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, **kwargs)  # type: ignore[call-overload]
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            total = sum(_pss_kib(p) for p in [proc.pid, *_children(proc.pid)])
+            peak = max(peak, total)
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    code = proc.wait()
+    done.set()
+    sampler.join()
+    return time.perf_counter() - started, peak / (1 << 20), code
