@@ -74,25 +74,40 @@ def fastrp(adjacency: sp.csr_matrix, params: EmbeddingParams | None = None) -> n
     degree = np.asarray(adjacency.sum(axis=1)).ravel()
     inv = np.zeros(n)
     inv[degree > 0] = 1.0 / degree[degree > 0]
-    # Row-normalised transition matrix, built in float32 without a float64 copy.
-    transition = sp.csr_matrix(adjacency, dtype=np.float32, copy=True)
-    transition.data *= np.repeat(inv, np.diff(transition.indptr)).astype(np.float32)
+    # Row-normalised transition matrix in float32, sharing the adjacency's index arrays;
+    # the values are scaled in blocks of rows, so no nnz-sized float64 temporary exists.
+    inv32 = inv.astype(np.float32)
+    data = np.empty(len(adjacency.data), dtype=np.float32)
+    indptr = adjacency.indptr
+    for start in range(0, n, _DRAW_BLOCK):
+        stop = min(n, start + _DRAW_BLOCK)
+        lo, hi = indptr[start], indptr[stop]
+        block = adjacency.data[lo:hi].astype(np.float32)
+        block *= np.repeat(inv32[start:stop], np.diff(indptr[start:stop + 1]))
+        data[lo:hi] = block
+    transition = sp.csr_matrix((data, adjacency.indices, indptr), shape=adjacency.shape,
+                               copy=False)
     scale = np.zeros(n, dtype=np.float32)
     scale[degree > 0] = (degree[degree > 0] ** params.normalization_strength).astype(np.float32)
-    current = projection * scale[:, None]
+    projection *= scale[:, None]
+    current = projection  # scaled in place: no second n x dim array
     embedding = np.zeros_like(projection)
     for weight in params.iteration_weights:
         current = _normalise(transition @ current)
         if weight:
-            embedding += weight * current
+            for start in range(0, n, _DRAW_BLOCK):  # no n x dim temporary
+                rows = slice(start, start + _DRAW_BLOCK)
+                embedding[rows] += weight * current[rows]
     del current, projection, transition
     return _normalise(embedding)
 
 
 def _normalise(x: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit length, in place (float32 in, float32 out)."""
+    """Rows scaled to unit length, in place and in blocks of rows (float32 in and out)."""
     x = x.astype(np.float32, copy=False)
-    norms = np.linalg.norm(x, axis=1)
-    norms[norms == 0] = 1.0
-    x /= norms[:, None].astype(np.float32, copy=False)
+    for start in range(0, len(x), _DRAW_BLOCK):
+        block = x[start:start + _DRAW_BLOCK]
+        norms = np.linalg.norm(block, axis=1)
+        norms[norms == 0] = 1.0
+        block /= norms[:, None].astype(np.float32, copy=False)
     return x
