@@ -7,8 +7,6 @@ writing the report and the write-back after.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
@@ -95,7 +93,6 @@ def scan(
     previous: list[dict[str, Any]] | None = None,
     progress: Progress | None = None,
     build_index: bool = True,
-    workers: int | None = None,
 ) -> ScanResult:
     """Find and score rings in a dataset.
 
@@ -111,9 +108,6 @@ def scan(
         Called with the name of each stage as it starts.
     build_index
         Also build the onboarding-check index (``graphfraud check --index``).
-    workers
-        Processes that score rings (default: ``GRAPHFRAUD_WORKERS``, else the CPUs
-        this process may use, at most 8). The rings are the same for any number.
     """
     params = params or ScanParams()
     say = progress or (lambda _: None)
@@ -149,9 +143,11 @@ def scan(
     seeds = np.flatnonzero((facts.verdict > 0) | facts.touches_fraud_identifier)
     proximity = personalized_pagerank(adjacency, seeds)
     seed_vectors = embedding[seeds] if embedding is not None else None
-    rings = _score_all(graph, facts, candidates, workers=workers, embedding=embedding,
-                       proximity=proximity, seeds=seeds, params=params.score,
-                       seed_vectors=seed_vectors)
+    rings = [
+        score_ring(graph, facts, members, embedding=embedding, proximity=proximity,
+                   seeds=seeds, params=params.score, seed_vectors=seed_vectors)
+        for members in candidates
+    ]
     rings.sort(key=lambda r: (-r.score, r.ring_id))
     changes = None
     if previous is not None:
@@ -168,48 +164,6 @@ def scan(
     counts = _counts(graph, rings)
     return ScanResult(rings=rings, hubs=graph.hubs, params=params, counts=counts,
                       timings=timings, changes=changes, index=index)
-
-
-#: Fewer candidates than this are scored in-process (forking costs more than it saves).
-PARALLEL_MIN_CANDIDATES = 2000
-_SCORING: dict[str, Any] = {}
-
-
-def _worker_count(requested: int | None) -> int:
-    if requested is None:
-        env = os.environ.get("GRAPHFRAUD_WORKERS", "").strip()
-        if env:
-            return max(1, int(env))
-        return max(1, min(8, len(os.sched_getaffinity(0))))
-    return max(1, requested)
-
-
-def _score_chunk(chunk: list[np.ndarray]) -> list[Ring]:
-    ctx = _SCORING
-    return [score_ring(ctx["graph"], ctx["facts"], members, **ctx["kwargs"]) for members in chunk]
-
-
-def _score_all(graph: ActorGraph, facts: Any, candidates: list[np.ndarray], *,
-               workers: int | None, **kwargs: Any) -> list[Ring]:
-    """Score every candidate, in forked worker processes when there are many.
-
-    Workers inherit the graph and facts through fork (copy-on-write, nothing is
-    pickled but the candidates and the rings); results keep the candidates' order.
-    """
-    count = _worker_count(workers)
-    if count <= 1 or len(candidates) < PARALLEL_MIN_CANDIDATES \
-            or "fork" not in multiprocessing.get_all_start_methods():
-        return [score_ring(graph, facts, members, **kwargs) for members in candidates]
-    from concurrent.futures import ProcessPoolExecutor
-
-    _SCORING.update(graph=graph, facts=facts, kwargs=kwargs)
-    try:
-        chunks = [list(part) for part in np.array_split(np.arange(len(candidates)), count * 4)]
-        with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork")) as pool:
-            parts = pool.map(_score_chunk, [[candidates[i] for i in c] for c in chunks])
-            return [ring for part in parts for ring in part]
-    finally:
-        _SCORING.clear()
 
 
 def _unique_ids(rings: list[Ring]) -> list[Ring]:

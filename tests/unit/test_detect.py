@@ -214,21 +214,3 @@ def test_one_phone_behind_thirty_new_shops_is_a_ring_an_office_pc_is_not(
     assert len(by_first["farm"].members) == 30 and by_first["farm"].risk == "high"
     assert "30 of 30 shops log in from the same phone" in by_first["farm"].evidence
     assert len(by_first["offi"].members) == 40 and by_first["offi"].risk == "low"
-
-
-def test_scoring_in_worker_processes_gives_the_same_rings(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import tempfile
-
-    import graphfraud.pipeline as pipeline
-    from graphfraud.loaders import read_dataset
-    from graphfraud.synth import SynthConfig, generate
-
-    with tempfile.TemporaryDirectory() as tmp:
-        generate(tmp, SynthConfig(scale=0.5, seed=404))
-        dataset = read_dataset(tmp).dataset
-    serial = pipeline.scan(dataset, workers=1, build_index=False).rings
-    monkeypatch.setattr(pipeline, "PARALLEL_MIN_CANDIDATES", 0)
-    parallel = pipeline.scan(dataset, workers=2, build_index=False).rings
-    assert len(serial) > 10
-    assert [(r.ring_id, r.score, r.members, r.evidence) for r in parallel] == [
-        (r.ring_id, r.score, r.members, r.evidence) for r in serial]
