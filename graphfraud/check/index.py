@@ -22,6 +22,7 @@ from graphfraud.model import entity_keys
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
 
     from graphfraud.graph.projection import ActorGraph
     from graphfraud.loaders.dataset import Dataset
@@ -30,24 +31,39 @@ if TYPE_CHECKING:
 INDEX_FILE = "check-index.parquet"
 
 
-def _grouped(cols: np.ndarray, values: np.ndarray, size: int) -> list[list[str] | None]:
-    """``values`` grouped by ``cols`` into a list per position (None where empty)."""
-    out: list[list[str] | None] = [None] * size
-    order = np.argsort(cols, kind="stable")
-    cols, values = cols[order], values[order]
-    if not len(cols):
-        return out
-    starts = np.flatnonzero(np.r_[True, cols[1:] != cols[:-1]])
-    ends = np.r_[starts[1:], len(cols)]
-    for s, e in zip(starts, ends, strict=True):
-        out[int(cols[s])] = sorted(set(values[s:e].tolist()))
-    return out
+def _lists(cols: np.ndarray, values: np.ndarray, size: int) -> pa.Array:
+    """A list<string> column of ``size`` rows: the distinct ``values`` of each position in
+    ``cols``, sorted; null where a position has none."""
+    import pandas as pd
+    import pyarrow as pa
+
+    if len(cols):
+        pairs = pd.DataFrame({"c": np.asarray(cols, dtype=np.int64),
+                              "v": np.asarray(values, dtype=object)})
+        pairs = pairs.drop_duplicates().sort_values(["c", "v"], kind="stable")
+        cols, values = pairs["c"].to_numpy(), pairs["v"].to_numpy(dtype=object)
+    counts = np.bincount(cols.astype(np.int64), minlength=size) if len(cols) else \
+        np.zeros(size, np.int64)
+    offsets = np.zeros(size + 1, dtype=np.int32)
+    np.cumsum(counts, out=offsets[1:])
+    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values, type=pa.string()),
+                                    mask=pa.array(counts == 0))
+
+
+def _verdicts(codes: np.ndarray) -> pa.Array:
+    """fraud / legit / null from +1 / -1 / 0."""
+    import pyarrow as pa
+
+    index = np.where(codes > 0, 0, 1).astype(np.int8)
+    return pa.DictionaryArray.from_arrays(pa.array(index, mask=codes == 0),
+                                          pa.array(["fraud", "legit"])).cast(pa.string())
 
 
 def build_index(graph: ActorGraph, facts: ActorFacts, rings: list[Ring],
-                dataset: Dataset) -> pd.DataFrame:
-    """The lookup table (see the module docstring), vectorised over the incidence matrix."""
-    import pandas as pd
+                dataset: Dataset) -> pa.Table:
+    """The lookup table (see the module docstring), built in Arrow from the incidence
+    matrix: ids come straight from the graph's Arrow id universes, lists as offsets."""
+    import pyarrow as pa
     import scipy.sparse as sp
 
     n_ident = len(graph.identifier_ids)
@@ -56,7 +72,7 @@ def build_index(graph: ActorGraph, facts: ActorFacts, rings: list[Ring],
     bad = np.flatnonzero((facts.verdict > 0) | facts.banned)
     bad_keys = entity_keys(np.asarray(ACTOR_TYPES)[graph.actor_types[bad]], graph.actor_ids[bad])
     coo = incidence[bad].tocoo()
-    fraud = _grouped(coo.col, bad_keys[coo.row], n_ident)
+    fraud = _lists(coo.col, bad_keys[coo.row], n_ident)
 
     # rings x actors membership, then rings x identifiers by one sparse product
     kinds = np.asarray([m.type for r in rings for m in r.members], dtype=object)
@@ -72,45 +88,48 @@ def build_index(graph: ActorGraph, facts: ActorFacts, rings: list[Ring],
                                shape=(len(rings), graph.n_actors))
     touched = (membership @ incidence).tocoo()
     ring_ids = np.asarray([r.ring_id for r in rings], dtype=object)
-    in_rings = _grouped(touched.col, ring_ids[touched.row], n_ident)
-    streamer_rows = np.flatnonzero(graph.actor_types == STREAMER)
-    host_coo = membership[:, streamer_rows].tocoo()
+    streamers = np.flatnonzero(graph.actor_types == STREAMER)
+    host_coo = membership[:, streamers].tocoo()
 
-    verdict = pd.Series([None] * n_ident, dtype="string")
+    verdict = np.zeros(n_ident, dtype=np.int8)
     labels = dataset.tables.get("labels")
     if labels is not None and not labels.empty:
         for kind in IDENTIFIER_TYPES:
             part = (labels["entity_type"] == kind).fillna(False).to_numpy()
             pos = graph.positions(kind, labels.loc[part, "entity_id"])
             found = pos >= 0
-            verdict.iloc[pos[found]] = labels.loc[part, "label"].to_numpy()[found]
+            verdict[pos[found]] = np.where(
+                labels.loc[part, "label"].to_numpy()[found] == "fraud", 1, -1)
 
-    identifiers = pd.DataFrame({
-        "type": np.asarray(IDENTIFIER_TYPES)[graph.identifier_types],
-        "id": graph.identifier_ids.astype(str),
-        "actors": graph.identifier_degree.astype(np.int64),
-        "verdict": verdict,
+    def universe(kind: str) -> pa.Array:
+        return graph.universes[kind][0].cast(pa.string())
+
+    identifiers = pa.table({
+        "type": pa.array(np.asarray(IDENTIFIER_TYPES, dtype=object)[graph.identifier_types],
+                         type=pa.string()),
+        "id": pa.concat_arrays([universe("device"), universe("payment_account")]),
+        "actors": pa.array(graph.identifier_degree.astype(np.int64)),
+        "verdict": _verdicts(verdict),
         "fraud_actors": fraud,
-        "rings": in_rings,
+        "rings": _lists(touched.col, ring_ids[touched.row], n_ident),
     })
-
-    streamers = streamer_rows
     promoted = np.diff(facts.promoted.tocsr().indptr)[streamers] if facts.promoted.shape[0] \
         else np.zeros(len(streamers), int)
-    host_ring = _grouped(host_coo.col, ring_ids[host_coo.row], len(streamers))
-    host_verdict = [("fraud" if v > 0 else "legit" if v < 0 else None)
-                    for v in facts.verdict[streamers].tolist()]
-    hosts = pd.DataFrame({
-        "type": "streamer", "id": graph.actor_ids[streamers].astype(str),
-        "actors": promoted.astype(np.int64),
-        "verdict": pd.Series(host_verdict, dtype="string"),
-        "fraud_actors": [None] * len(streamers), "rings": host_ring,
+    hosts = pa.table({
+        "type": pa.array(["streamer"] * len(streamers), type=pa.string()),
+        "id": universe("streamer"),
+        "actors": pa.array(promoted.astype(np.int64)),
+        "verdict": _verdicts(facts.verdict[streamers]),
+        "fraud_actors": _lists(np.zeros(0, np.int64), np.zeros(0, object), len(streamers)),
+        "rings": _lists(host_coo.col, ring_ids[host_coo.row], len(streamers)),
     })
-    return pd.concat([identifiers, hosts], ignore_index=True)
+    return pa.concat_tables([identifiers, hosts])
 
 
-def save_index(frame: pd.DataFrame, path: Path) -> Path:
-    frame.to_parquet(path, index=False)
+def save_index(table: pa.Table, path: Path) -> Path:
+    import pyarrow.parquet as pq
+
+    pq.write_table(table, path)
     return path
 
 

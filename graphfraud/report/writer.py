@@ -111,11 +111,11 @@ def write_reports(result: ScanResult, info: RunInfo, out_dir: str | Path, *,
     else:
         (out / "redaction-key.csv").unlink(missing_ok=True)  # a stale key would mislead
     if result.index is not None:
-        from graphfraud.check.index import INDEX_FILE
+        from graphfraud.check.index import INDEX_FILE, save_index
 
         paths["index"] = out / INDEX_FILE
         with _atomic(paths["index"]) as tmp:
-            result.index.to_parquet(tmp, index=False)
+            save_index(result.index, tmp)
     return paths
 
 
