@@ -129,12 +129,19 @@ def actor_facts(graph: ActorGraph, dataset: Dataset) -> ActorFacts:
 
     t = dataset.tables
     n = graph.n_actors
+    located: dict[tuple[str, str], np.ndarray] = {}  # one id lookup per table, not per column
 
-    def aligned(frame: pd.DataFrame, kind: str, id_col: str, col: str) -> np.ndarray:
+    def rows_of(frame: pd.DataFrame, kind: str, id_col: str, table: str) -> np.ndarray:
+        if (table, id_col) not in located:
+            located[(table, id_col)] = graph.positions(kind, frame[id_col])
+        return located[(table, id_col)]
+
+    def aligned(frame: pd.DataFrame, kind: str, id_col: str, col: str,
+                table: str = "") -> np.ndarray:
         out = np.full(n, np.nan)
         if frame is None or frame.empty or col not in frame:
             return out
-        pos = graph.positions(kind, frame[id_col])
+        pos = rows_of(frame, kind, id_col, table or kind)
         values = frame[col]
         if isinstance(values.dtype, pd.DatetimeTZDtype):
             numeric = values.dt.tz_convert(None).to_numpy(dtype="datetime64[s]")
@@ -147,16 +154,17 @@ def actor_facts(graph: ActorGraph, dataset: Dataset) -> ActorFacts:
         return out
 
     merchants = t["merchants"]
-    registered = aligned(merchants, "merchant", "merchant_id", "registered_at")
+    registered = aligned(merchants, "merchant", "merchant_id", "registered_at", "merchants")
     if "streamers" in t:
         streamer_reg = aligned(t["streamers"], "streamer", "streamer_id", "registered_at")
         registered = np.where(np.isnan(registered), streamer_reg, registered)
     banned = np.zeros(n, dtype=bool)
-    pos = graph.positions("merchant", merchants["merchant_id"])
+    pos = rows_of(merchants, "merchant", "merchant_id", "merchants")
     known = pos >= 0
     banned[pos[known]] = (merchants["status"] == "banned").fillna(False).to_numpy()[known]
     signals = t.get("merchant_signals")
-    sig = {c: aligned(signals, "merchant", "merchant_id", c) if signals is not None
+    sig = {c: aligned(signals, "merchant", "merchant_id", c, "merchant_signals")
+           if signals is not None
            else np.full(n, np.nan) for c in ("orders", "refunds", "complaints", "violations")}
     verdict = np.zeros(n, dtype=np.int8)
     touches = np.zeros(n, dtype=bool)
