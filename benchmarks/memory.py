@@ -2,7 +2,8 @@
 
 Resident set sizes double-count pages that forked workers share with their parent;
 PSS splits each shared page between the processes that map it, so the sum is the
-memory the run really holds. Sampled every 50 ms from /proc/PID/smaps_rollup.
+memory the run really holds. Sampled every 200 ms from /proc/PID/smaps_rollup (reading it costs CPU; peaks last
+seconds).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def run_measured(command: list[str], **kwargs: object) -> tuple[float, float, in
         while not done.is_set():
             total = sum(_pss_kib(p) for p in [proc.pid, *_children(proc.pid)])
             peak = max(peak, total)
-            time.sleep(0.05)
+            time.sleep(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
