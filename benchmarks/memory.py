@@ -1,9 +1,8 @@
 """Peak memory of a command and all its processes (proportional set size, summed).
 
-Resident set sizes double-count pages that forked workers share with their parent;
-PSS splits each shared page between the processes that map it, so the sum is the
-memory the run really holds. Sampled every 200 ms from /proc/PID/smaps_rollup (reading it costs CPU; peaks last
-seconds).
+Resident set sizes count a page once per process that maps it; PSS splits each shared
+page between those processes, so the sum is the memory the run really holds. Sampled
+every 200 ms from /proc/PID/smaps_rollup (reading it costs CPU; peaks last seconds).
 """
 
 from __future__ import annotations
