@@ -147,9 +147,8 @@ def _encode(parts: list[pd.Series]) -> tuple[pa.Array, list[np.ndarray[Any, Any]
 def _streamer_columns(dataset: Dataset) -> dict[str, pd.Series]:
     """Every column that names streamers (they may exist only through links), by table."""
     t = dataset.tables
-    parts = {name: t[name]["streamer_id"] for name in ("streamers", "streamer_devices",
-                                                      "streamer_accounts", "promotions")
-             if name in t}
+    names = ("streamers", "streamer_devices", "streamer_accounts", "promotions")
+    parts: dict[str, pd.Series] = {name: t[name]["streamer_id"] for name in names if name in t}
     if "labels" in t:
         labels = t["labels"]
         parts["labels"] = labels.loc[labels["entity_type"] == "streamer", "entity_id"]
