@@ -393,7 +393,7 @@ def _check_column(check: _Checker, spec: ColumnSpec, mapping: Mapping, table: st
         )
         frame[name] = s
     elif spec.type == "timestamp":
-        parsed = pd.to_datetime(s.str.strip(), format="ISO8601", errors="coerce", utc=True)
+        parsed = _parse_timestamps(s)
         check.flag(
             present & parsed.isna().to_numpy(),
             name,
@@ -434,6 +434,26 @@ def _check_column(check: _Checker, spec: ColumnSpec, mapping: Mapping, table: st
             lambda v, _: f"unknown value {v[:40]!r} in field {name} (expected one of {allowed})",
         )
         frame[name] = normal
+
+
+def _parse_timestamps(s: pd.Series) -> pd.Series:
+    """UTC timestamps of a string column (NaT where missing or unparseable).
+
+    Arrow casts a column of offset-free ISO 8601 values (dates, or date and time with
+    ``T`` or a space, fractions allowed) in one pass, read as UTC; a column with offsets,
+    ``Z`` or a bad value goes through pandas, which converts offsets to UTC and leaves
+    bad values NaT for the checks to reject.
+    """
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pc.utf8_trim_whitespace(pa.array(s.array, type=pa.large_string()))
+        parsed = pc.cast(arr, pa.timestamp("us"))
+        return pd.Series(parsed.to_pandas(), index=s.index).dt.tz_localize("UTC")
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return pd.to_datetime(s.str.strip(), format="ISO8601", errors="coerce", utc=True)
 
 
 def _parse_numbers(s: pd.Series) -> np.ndarray:
