@@ -145,18 +145,11 @@ def _latest_run(driver: Driver, database: str) -> dict[str, Any] | None:
 
 def _current_labels(driver: Driver, database: str) -> Any:
     """Every entity's verdict in the graph (export labels and analysts'), as a labels table."""
-    import pandas as pd
+    from graphfraud.store.reader import read_verdicts
 
-    from graphfraud.store import catalog
-
-    records, _, _ = driver.execute_query(catalog.statement("batch/verdicts"),
-                                         database_=database)
-    frame = pd.DataFrame([dict(r) for r in records],
-                         columns=["entity_type", "entity_id", "label"])
-    for col in frame.columns:
+    frame = read_verdicts(driver, database=database)
+    for col in ("entity_type", "label"):
         frame[col] = frame[col].astype("string")
-    frame["source"] = pd.array([None] * len(frame), dtype="string")
-    frame["labeled_at"] = pd.Series([pd.NaT] * len(frame), dtype="datetime64[us, UTC]")
     return frame
 
 

@@ -47,9 +47,23 @@ def _timestamps(seconds: pd.Series) -> pd.Series:
     return pd.to_datetime(numbers, unit="s", utc=True).dt.as_unit("us")
 
 
+def read_verdicts(driver: Driver, *, database: str) -> pd.DataFrame:
+    """Every entity's current verdict in the graph (export labels and analysts'),
+    as a labels table (entity_type, entity_id, label)."""
+    import pandas as pd
+
+    labels = []
+    for entity in ENTITY_KINDS:
+        part = _fetch(driver, database, f"detect/verdicts_{entity}")
+        part.insert(0, "entity_type", entity)
+        labels.append(part)
+    frame = pd.concat(labels, ignore_index=True)
+    frame["entity_id"] = frame["entity_id"].astype("string")
+    return frame
+
+
 def read_graph(driver: Driver, *, database: str) -> Dataset:
     """The scan's input tables, read from Neo4j."""
-    import pandas as pd
 
     tables: dict[str, pd.DataFrame] = {}
     for name in _TABLES:
@@ -67,12 +81,5 @@ def read_graph(driver: Driver, *, database: str) -> Dataset:
         .reset_index(drop=True)
     tables["merchants"] = merchants.drop(columns=signal_cols)
     tables["streamers"]["registered_at"] = _timestamps(tables["streamers"]["registered_at"])
-    labels = []
-    for entity in ENTITY_KINDS:
-        part = _fetch(driver, database, f"detect/verdicts_{entity}")
-        part.insert(0, "entity_type", entity)
-        labels.append(part)
-    label_frame = pd.concat(labels, ignore_index=True)
-    label_frame["entity_id"] = label_frame["entity_id"].astype("string")
-    tables["labels"] = label_frame
+    tables["labels"] = read_verdicts(driver, database=database)
     return Dataset(source="neo4j", tables=tables)
