@@ -117,6 +117,14 @@ def _entity_graph(driver: Any) -> list[str]:
                      for r in rels])
 
 
+def _first_batch(first_export: Path, tmp_path: Path, settings: Any) -> tuple[Path, Path, Path]:
+    """Exports dir holding the first export, the runs dir, and the run the batch made."""
+    exports, runs = tmp_path / "exports", tmp_path / "runs"
+    shutil.copytree(first_export, exports / "2026-01-01")
+    _batch(exports, runs, settings)
+    return exports, runs, _latest(runs)
+
+
 @pytest.fixture(scope="module")
 def first_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from graphfraud.synth import SynthConfig, generate
@@ -204,10 +212,7 @@ def _watch_runs(driver: Any, proc: subprocess.Popen[str], problems: list[str]) -
 def test_verdicts_change_the_next_batch_and_keep_their_history(
     first_export: Path, empty_db: Any, neo4j_settings: Any, tmp_path: Path,
 ) -> None:
-    exports, runs = tmp_path / "exports", tmp_path / "runs"
-    shutil.copytree(first_export, exports / "2026-01-01")
-    _batch(exports, runs, neo4j_settings)
-    run1 = _latest(runs)
+    exports, runs, run1 = _first_batch(first_export, tmp_path, neo4j_settings)
     ring = _high_shop_ring(run1)
     members = {m["id"] for m in ring["members"]}
     runner, env = CliRunner(), _env(neo4j_settings)
@@ -302,10 +307,7 @@ def test_a_batch_that_cannot_reach_neo4j_fails_and_publishes_nothing(
 def test_check_gives_the_same_answer_from_neo4j_and_from_the_index(
     first_export: Path, empty_db: Any, neo4j_settings: Any, tmp_path: Path,
 ) -> None:
-    exports, runs = tmp_path / "exports", tmp_path / "runs"
-    shutil.copytree(first_export, exports / "2026-01-01")
-    _batch(exports, runs, neo4j_settings)
-    run = _latest(runs)
+    _, _, run = _first_batch(first_export, tmp_path, neo4j_settings)
     rings = json.loads((run / "rings.json").read_text())["rings"]
     high = next(r for r in rings if r["risk"] == "high")
     host = next((m["id"] for r in rings for m in r["members"] if m["type"] == "streamer"),

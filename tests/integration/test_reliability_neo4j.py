@@ -264,17 +264,23 @@ def test_server_restart_during_a_scan_is_retried_and_the_rings_are_written(
     assert len(report["rings"]) > 0
 
 
-def test_a_write_back_that_fails_part_way_leaves_nothing(
-    export: Path, loaded: Any, driver: Any, tmp_path: Path,
-) -> None:
+def _report_of(export: Path, out: Path) -> dict[str, Any]:
+    """The rings.json document of a file scan of ``export`` (seed 0)."""
     from graphfraud.loaders import read_dataset
     from graphfraud.pipeline import ScanParams, scan
     from graphfraud.report import RunInfo, write_reports
-    from graphfraud.store.rings import write_rings
 
     result = scan(read_dataset(export).dataset, ScanParams.with_seed(0))
-    paths = write_reports(result, RunInfo(source="test", rows=0, rejected_rows=0), tmp_path)
-    report = json.loads(paths["json"].read_text("utf-8"))
+    paths = write_reports(result, RunInfo(source="test", rows=0, rejected_rows=0), out)
+    return dict(json.loads(paths["json"].read_text("utf-8")))
+
+
+def test_a_write_back_that_fails_part_way_leaves_nothing(
+    export: Path, loaded: Any, driver: Any, tmp_path: Path,
+) -> None:
+    from graphfraud.store.rings import write_rings
+
+    report = _report_of(export, tmp_path)
     driver.execute_query("MATCH (n) WHERE n:Run OR n:Ring DETACH DELETE n", database_="neo4j")
     write_rings(driver, report, database="neo4j")
     broken = json.loads(json.dumps(report))
@@ -299,15 +305,10 @@ def test_investigators_never_see_a_half_written_run(
     """A batch writes 30 runs while two investigators query; every read is consistent."""
     import threading
 
-    from graphfraud.loaders import read_dataset
-    from graphfraud.pipeline import ScanParams, scan
-    from graphfraud.report import RunInfo, write_reports
     from graphfraud.store.queries import bind, library, run_query
     from graphfraud.store.rings import write_rings
 
-    result = scan(read_dataset(export).dataset, ScanParams.with_seed(0))
-    paths = write_reports(result, RunInfo(source="test", rows=0, rejected_rows=0), tmp_path)
-    base = json.loads(paths["json"].read_text("utf-8"))
+    base = _report_of(export, tmp_path)
     assert len(base["rings"]) >= 6
     runs = []
     for k in range(30):  # each run drops a third of the rings and, in odd runs, a member
