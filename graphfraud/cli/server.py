@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from graphfraud.cli.options import mapping_option, quiet_option, rejects_option
+
 if TYPE_CHECKING:
     from graphfraud.store.server import LocalServer
 
@@ -109,6 +111,58 @@ def status_cmd(home: str | None) -> None:
     _print(status, server)
     if not status.running:
         raise SystemExit(1)
+
+
+@neo4j_group.command("import")
+@click.argument("data_dir", type=click.Path(file_okay=False))
+@_home_option
+@mapping_option
+@rejects_option("rejects.csv")
+@click.option("--overwrite", is_flag=True,
+              help="Replace a database that already holds a graph (everything in it is lost).")
+@click.option("--work-dir", type=click.Path(file_okay=False),
+              help="Where to write the import files [default: a temporary directory, removed "
+              "afterwards].")
+@click.option("--max-off-heap", default="2G", show_default=True,
+              help="Off-heap memory of the import tool, e.g. 4G or 25%.")
+@quiet_option
+def import_cmd(data_dir: str, home: str | None, mapping: str | None, encoding: str | None,
+               rejects: str, overwrite: bool, work_dir: str | None, max_off_heap: str,
+               quiet: bool) -> None:
+    """First load of a big export into the local server with neo4j-admin import.
+
+    Validates DATA_DIR like `graphfraud load` (bad rows go to --rejects), writes the
+    import tool's files, stops the server, runs `neo4j-admin database import full`,
+    starts it again and creates the schema. The graph is the one `graphfraud load`
+    would build into an empty database, several times faster. It replaces the whole
+    database, so a database that holds a graph needs --overwrite; later exports are
+    loaded online with `graphfraud load` or `graphfraud batch`.
+
+    Example:
+
+        graphfraud neo4j import exports/2024-06-30
+    """
+    import tempfile
+    import time
+
+    from graphfraud.cli.data import progress_printer, read_export
+    from graphfraud.store.bulk import import_dataset
+
+    say = progress_printer(quiet)
+    server = _server(home)
+    result = read_export(data_dir, mapping, rejects, quiet, encoding=encoding)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="graphfraud-import-") as scratch:
+        done = import_dataset(server, result.dataset, work_dir=work_dir or scratch,
+                              overwrite=overwrite, max_off_heap=max_off_heap, say=say)
+    seconds = time.perf_counter() - started
+    nodes = sum(done.nodes.values())
+    links = sum(done.relationships.values())
+    click.echo(
+        f"imported {done.rows} rows into {server.bolt_uri} in {seconds:.1f} s "
+        f"({done.rows / max(seconds, 1e-9):,.0f} rows/s; import tool {done.import_seconds:.1f} s, "
+        f"schema {done.schema_seconds:.1f} s): {nodes} nodes and {links} relationships"
+    )
 
 
 def _print(status: Any, server: Any) -> None:

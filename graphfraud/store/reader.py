@@ -1,4 +1,4 @@
-"""Read the graph back from Neo4j as the tables a scan needs (a few streaming reads).
+"""Read the graph back from Neo4j as the tables a scan needs (a few paged reads).
 
 The result is the same :class:`~graphfraud.loaders.dataset.Dataset` shape the file
 loaders produce (for the columns detection uses), so a scan of the graph that
@@ -21,23 +21,37 @@ _TABLES = ("merchants", "streamers", "merchant_devices", "streamer_devices",
            "merchant_accounts", "streamer_accounts", "promotions")
 
 
-def _fetch(driver: Driver, database: str, name: str) -> pd.DataFrame:
-    """Stream one read query into a DataFrame, in a managed read transaction.
+#: Owners (merchants, streamers, ...) per page of a read: one record of column lists.
+PAGE_SIZE = 100_000
 
-    A transaction that fails on a transient error (the server restarting) is run
-    again from the start by the driver, so a retried read never mixes two attempts.
+
+def _fetch(driver: Driver, database: str, name: str, *, page_size: int = PAGE_SIZE
+           ) -> pd.DataFrame:
+    """Read one table through a paged query of ``cypher/detect`` into a DataFrame.
+
+    Each page is one record whose fields are whole columns (the driver's cost is per
+    record, so this is several times faster than a record per row). All pages are read
+    in one managed read transaction: a transient failure (the server restarting) runs
+    the whole read again, so a retried read never mixes two attempts.
     """
     import pandas as pd
 
     query = catalog.statement(name)
 
-    def work(tx: Any) -> tuple[list[str], list[Any]]:
-        result = tx.run(query)
-        return list(result.keys()), [record.values() for record in result]
+    def work(tx: Any) -> dict[str, list[Any]]:
+        columns: dict[str, list[Any]] = {}
+        after: str | None = ""
+        while after is not None:
+            record = tx.run(query, after=after, chunk=page_size).single(strict=True)
+            after = record["after"]
+            for key in record.keys():
+                if key != "after":
+                    columns.setdefault(key, []).extend(record[key])
+        return columns
 
     with driver.session(database=database) as session:
-        keys, rows = session.execute_read(work)
-    return pd.DataFrame.from_records(rows, columns=keys)
+        columns = session.execute_read(work)
+    return pd.DataFrame(columns)
 
 
 def _timestamps(seconds: pd.Series) -> pd.Series:

@@ -39,6 +39,7 @@ VERSION_RANGE = "[5.26.0,5.27)"
 BROWSER_VERSION = "5.24.0"  # the Neo4j Browser the 5.26 distribution ships
 SUPPORTED_JAVA = (17, 21)
 ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
+ADMIN_ENTRY_POINT = "org.neo4j.cli.AdminTool"  # what bin/neo4j-admin runs
 JVM_OPTIONS = (
     "-XX:+UseG1GC",
     "-XX:-OmitStackTraceInFastThrow",
@@ -528,6 +529,33 @@ class LocalServer:
                 continue
             texts.extend(text.strip().splitlines()[-lines:])
         return "\n".join(texts[-lines:])
+
+    def admin(self, args: list[str], *, timeout: float | None = None) -> str:
+        """Run ``neo4j-admin ARGS`` of this installation and return its output.
+
+        Raises
+        ------
+        Neo4jServerError
+            If the tool exits non-zero (its last lines are in the message).
+        """
+        java = self.java()
+        self.install()
+        self.write_config()
+        env = dict(self._env, NEO4J_HOME=str(self.home), NEO4J_CONF=str(self.conf_dir))
+        env.pop("NEO4J_PASSWORD", None)
+        result = subprocess.run(
+            [java, f"-Xmx{self.heap}", *JVM_OPTIONS, "-cp", f"{self.lib}/*",
+             ADMIN_ENTRY_POINT, *args],
+            stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env,
+            cwd=self.home, timeout=timeout,
+        )
+        output = result.stdout + result.stderr
+        if result.returncode != 0:
+            tail = "\n".join(output.strip().splitlines()[-15:])
+            raise Neo4jServerError(
+                f"neo4j-admin {' '.join(args[:3])} failed (exit {result.returncode}):\n{tail}"
+            )
+        return output
 
     def stop(self, *, timeout: float = 90, say: Say = _quiet) -> bool:
         """Shut the server down cleanly (SIGTERM, then SIGKILL after ``timeout``).

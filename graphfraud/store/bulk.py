@@ -1,0 +1,353 @@
+"""First load of a big export through ``neo4j-admin database import full``.
+
+The online loader (:mod:`graphfraud.store.writer`) sends ``UNWIND ... MERGE`` batches to
+a running server; that is the path for updates and for any server, Aura included. For
+the first load of a large export into the local server, the import tool writes the store
+files directly, which is several times faster but needs the server stopped and replaces
+the database.
+
+This module turns a validated :class:`~graphfraud.loaders.Dataset` into the import tool's
+CSV files so that the imported graph is the one the online loader would build from an
+empty database: the same nodes (implied devices, accounts and streamers included), the
+same properties with the same types (timestamps as ``datetime`` at second precision,
+counts as ``long``, amounts as ``double``, roles as a string list), signals and verdicts
+folded into their nodes, one relationship per pair. An integration test compares the two
+graphs property by property.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from graphfraud.errors import GraphFraudError
+from graphfraud.loaders.dataset import Dataset
+from graphfraud.loaders.spec import contract
+from graphfraud.model import ENTITY_KINDS, NodeKind, RelType
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
+    from graphfraud.store.server import LocalServer
+
+#: The database the import writes: Community has one user database, ``neo4j``.
+DATABASE = "neo4j"
+
+#: Relationship type of each link table; the table's first key column is the start node.
+LINK_TYPES: dict[str, RelType] = {
+    "merchant_devices": RelType.LOGGED_IN_FROM,
+    "streamer_devices": RelType.LOGGED_IN_FROM,
+    "merchant_accounts": RelType.PAID_VIA,
+    "streamer_accounts": RelType.PAID_VIA,
+    "promotions": RelType.PROMOTED,
+}
+
+#: Import-tool property type of each contract column type.
+_TYPES = {"id": "", "text": "", "enum": "", "timestamp": ":datetime", "count": ":long",
+          "amount": ":double"}
+
+#: How labels.csv columns land on the node (the online loader's ``labels_*`` statements).
+_VERDICT_COLUMNS = {"label": ("verdict", "text"), "source": ("verdict_source", "text"),
+                    "labeled_at": ("verdict_at", "timestamp")}
+
+Say = Callable[[str], None]
+
+
+class BulkImportError(GraphFraudError):
+    """The bulk import cannot run or did not produce the expected graph."""
+
+
+@dataclass
+class ImportFiles:
+    """The CSV files written for one import, by label and by relationship type."""
+
+    folder: Path
+    nodes: dict[str, list[Path]] = field(default_factory=dict)
+    relationships: dict[str, list[Path]] = field(default_factory=dict)
+    node_counts: dict[str, int] = field(default_factory=dict)
+    relationship_counts: dict[str, int] = field(default_factory=dict)
+    multiline: bool = False
+    #: Links without a role (written as no property; set to the empty list afterwards).
+    roleless_links: int = 0
+
+    @property
+    def rows(self) -> int:
+        return sum(self.node_counts.values()) + sum(self.relationship_counts.values())
+
+    def arguments(self) -> list[str]:
+        """The file arguments of ``neo4j-admin database import full``."""
+        args = [f"--nodes={label}={path}"
+                for label, paths in self.nodes.items() for path in paths]
+        args += [f"--relationships={rel}={path}"
+                 for rel, paths in self.relationships.items() for path in paths]
+        return args
+
+
+def _text_column(values: pd.Series, kind: str) -> pa.Array:
+    """One column as the Arrow array the CSV writer prints in the import tool's syntax."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    if kind == "timestamp":
+        if isinstance(values.dtype, pd.DatetimeTZDtype):
+            stamps = values.dt.tz_convert(None).to_numpy(dtype="datetime64[s]")
+        else:
+            stamps = pd.to_datetime(values, utc=True).dt.tz_convert(None).to_numpy(
+                dtype="datetime64[s]")
+        text = np.char.add(np.datetime_as_string(stamps, unit="s"), "Z").astype(object)
+        text[np.isnat(stamps)] = None
+        return pa.array(text, type=pa.string())
+    if kind == "count":
+        return pa.array(values.astype("Int64"), type=pa.int64(), from_pandas=True)
+    if kind == "amount":
+        return pa.array(values.astype("Float64"), type=pa.float64(), from_pandas=True)
+    return pa.array(values.astype(object), type=pa.string(), from_pandas=True)
+
+
+def _write_csv(path: Path, header: list[str], columns: list[pa.Array]) -> bool:
+    """Write one import file (header line first); True when a value spans lines."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    table = pa.table(columns, names=[f"c{i}" for i in range(len(columns))])
+    multiline = any(
+        pa.types.is_string(col.type)
+        and bool(pc.any(pc.match_substring_regex(col, "[\r\n]")).as_py())
+        for col in columns
+    )
+    with path.open("wb") as fh:
+        fh.write((",".join(header) + "\n").encode("utf-8"))
+        pacsv.write_csv(table, fh, pacsv.WriteOptions(include_header=False))
+    return multiline
+
+
+def _node_frame(dataset: Dataset, kind: NodeKind) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Every node of one kind with its properties, and the contract type of each column."""
+    import pandas as pd
+
+    specs = contract()
+    key = kind.key
+    types: dict[str, str] = {key: "id"}
+    frame: pd.DataFrame | None = None
+    ids: list[pd.Series] = []
+    for spec in specs.values():
+        table = dataset.table(spec.name)
+        if table is None or table.empty:
+            continue
+        if spec.kind == "node" and spec.entity == kind.entity_type:
+            frame = table.copy()
+            types.update({c.name: c.type for c in spec.columns})
+        for col in spec.columns:
+            if col.ref == kind.entity_type:
+                ids.append(table[col.name])
+    if frame is None:
+        frame = pd.DataFrame({key: pd.Series([], dtype=object)})
+    labels = dataset.table("labels")
+    verdicts = None
+    if labels is not None and not labels.empty:
+        verdicts = labels.loc[labels["entity_type"] == kind.entity_type]
+        ids.append(verdicts["entity_id"])
+    if ids:  # nodes implied by links and labels (the online loader MERGEs them)
+        implied = pd.concat(ids, ignore_index=True).astype(object).drop_duplicates()
+        implied = implied[~implied.isin(frame[key])]
+        if len(implied):
+            extra = pd.DataFrame({key: implied.to_numpy()})
+            frame = pd.concat([frame, extra], ignore_index=True) if len(frame) else extra
+    for spec in specs.values():  # per-entity attributes (merchant_signals)
+        table = dataset.table(spec.name)
+        if spec.kind != "attributes" or spec.entity != kind.entity_type or table is None:
+            continue
+        if table.empty:
+            continue
+        attrs = table.rename(columns={spec.key[0]: key})
+        frame = frame.merge(attrs, on=key, how="left", validate="one_to_one")
+        types.update({c.name: c.type for c in spec.columns if c.name != spec.key[0]})
+    if verdicts is not None and len(verdicts):
+        renamed = {"entity_id": key} | {k: v[0] for k, v in _VERDICT_COLUMNS.items()}
+        part = verdicts.drop(columns=["entity_type"]).rename(columns=renamed)
+        frame = frame.merge(part, on=key, how="left", validate="one_to_one")
+        types.update({name: t for name, t in _VERDICT_COLUMNS.values()})
+    return frame, types
+
+
+def write_import_files(dataset: Dataset, folder: str | Path) -> ImportFiles:
+    """Write the import tool's CSV files for ``dataset`` into ``folder``."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    files = ImportFiles(folder)
+    for kind in ENTITY_KINDS.values():
+        frame, types = _node_frame(dataset, kind)
+        if frame.empty:
+            continue
+        header = [f"{kind.key}:ID({kind.label.value})"]
+        columns = [_text_column(frame[kind.key], "id")]
+        for name in frame.columns:
+            if name == kind.key:
+                continue
+            header.append(f"{name}{_TYPES[types[name]]}")
+            columns.append(_text_column(frame[name], types[name]))
+        path = folder / f"nodes-{kind.entity_type}.csv"
+        files.multiline |= _write_csv(path, header, columns)
+        files.nodes.setdefault(kind.label.value, []).append(path)
+        files.node_counts[kind.label.value] = len(frame)
+    specs = contract()
+    for name, rel in LINK_TYPES.items():
+        table = dataset.table(name)
+        if table is None or table.empty:
+            continue
+        spec = specs[name]
+        start, end = (spec.column(c) for c in spec.key)
+        assert start.ref and end.ref
+        header = [f":START_ID({ENTITY_KINDS[start.ref].label.value})",
+                  f":END_ID({ENTITY_KINDS[end.ref].label.value})"]
+        columns = [_text_column(table[start.name], "id"), _text_column(table[end.name], "id")]
+        for col in spec.columns:
+            if col.name in spec.key:
+                continue
+            if col.name == "role":  # comma-joined in the dataset; a string list in the graph
+                roles = _text_column(table[col.name], "text")
+                files.roleless_links += roles.null_count
+                roles = pc.if_else(pc.is_null(roles), pa.scalar("", pa.string()),
+                                   pc.replace_substring(roles, ",", ";"))
+                header.append("roles:string[]")
+                columns.append(roles)
+                continue
+            header.append(f"{col.name}{_TYPES[col.type]}")
+            columns.append(_text_column(table[col.name], col.type))
+        path = folder / f"rels-{name}.csv"
+        files.multiline |= _write_csv(path, header, columns)
+        files.relationships.setdefault(rel.value, []).append(path)
+        files.relationship_counts[rel.value] = (
+            files.relationship_counts.get(rel.value, 0) + len(table))
+    return files
+
+
+@dataclass
+class BulkResult:
+    """What one bulk import did."""
+
+    files: ImportFiles
+    prepare_seconds: float
+    import_seconds: float
+    schema_seconds: float
+    nodes: dict[str, int]
+    relationships: dict[str, int]
+
+    @property
+    def rows(self) -> int:
+        return self.files.rows
+
+
+def _database_is_empty(server: LocalServer) -> bool:
+    from neo4j import GraphDatabase
+
+    from graphfraud.store import catalog
+
+    with GraphDatabase.driver(server.bolt_uri, auth=("neo4j", server.read_password())) as d:
+        records, _, _ = d.execute_query(catalog.statement("bulk/any_node"), database_=DATABASE)
+    return not records
+
+
+def _graph_counts(server: LocalServer) -> tuple[dict[str, int], dict[str, int]]:
+    """Nodes per label and relationships per type, from the count store."""
+    from neo4j import GraphDatabase
+
+    from graphfraud.store import catalog
+
+    nodes: dict[str, int] = {}
+    rels: dict[str, int] = {}
+    with GraphDatabase.driver(server.bolt_uri, auth=("neo4j", server.read_password())) as d:
+        for kind in ENTITY_KINDS.values():
+            records, _, _ = d.execute_query(catalog.statement(f"bulk/count_{kind.entity_type}"),
+                                            database_=DATABASE)
+            nodes[kind.label.value] = int(records[0]["n"])
+        for rel in sorted({r.value for r in LINK_TYPES.values()}):
+            records, _, _ = d.execute_query(catalog.statement(f"bulk/count_{rel.lower()}"),
+                                            database_=DATABASE)
+            rels[rel] = int(records[0]["n"])
+    return nodes, rels
+
+
+def import_dataset(
+    server: LocalServer,
+    dataset: Dataset,
+    *,
+    work_dir: str | Path,
+    overwrite: bool = False,
+    max_off_heap: str = "2G",
+    say: Say | None = None,
+) -> BulkResult:
+    """Replace the local server's database with ``dataset`` through the import tool.
+
+    The server is stopped for the import and started again afterwards (also when it was
+    not running before, so that the schema can be created). A database that holds any
+    node is only replaced with ``overwrite``.
+
+    Raises
+    ------
+    BulkImportError
+        If the database is not empty and ``overwrite`` is false, or if the imported
+        graph's counts differ from the files written.
+    Neo4jServerError
+        If the server or the import tool fails.
+    """
+    import time
+
+    from neo4j import GraphDatabase
+
+    from graphfraud.store import catalog
+    from graphfraud.store.writer import ensure_schema
+
+    def note(message: str) -> None:
+        if say is not None:
+            say(message)
+
+    started = time.perf_counter()
+    server.start(say=note)
+    if not overwrite and not _database_is_empty(server):
+        raise BulkImportError(
+            f"the database {DATABASE!r} of the server in {server.home} already holds a graph; "
+            "the bulk import replaces it entirely: use `graphfraud load` to update it, or "
+            "pass --overwrite to replace it"
+        )
+    files = write_import_files(dataset, work_dir)
+    prepared = time.perf_counter()
+    note(f"wrote {files.rows:,} import rows to {files.folder} in {prepared - started:.1f} s")
+    server.stop(say=note)
+    args = ["database", "import", "full", DATABASE, "--overwrite-destination=true",
+            "--id-type=string", "--bad-tolerance=0", "--array-delimiter=;",
+            f"--max-off-heap-memory={max_off_heap}",
+            f"--report-file={Path(work_dir) / 'import.report'}", *files.arguments()]
+    if files.multiline:
+        args.append("--multiline-fields=true")
+    note("running neo4j-admin database import full ...")
+    t0 = time.perf_counter()
+    server.admin(args)
+    import_seconds = time.perf_counter() - t0
+    server.start(say=note)
+    t1 = time.perf_counter()
+    with GraphDatabase.driver(server.bolt_uri, auth=("neo4j", server.read_password())) as d:
+        ensure_schema(d, database=DATABASE)
+        if files.roleless_links:
+            with d.session(database=DATABASE) as session:  # CALL IN TRANSACTIONS: auto-commit
+                session.run(catalog.statement("bulk/empty_roles")).consume()
+        d.execute_query(catalog.statement("bulk/await_indexes"), database_=DATABASE)
+    schema_seconds = time.perf_counter() - t1
+    nodes, rels = _graph_counts(server)
+    expected_nodes = {k.label.value: files.node_counts.get(k.label.value, 0)
+                      for k in ENTITY_KINDS.values()}
+    expected_rels = {r: files.relationship_counts.get(r, 0) for r in rels}
+    if nodes != expected_nodes or rels != expected_rels:
+        raise BulkImportError(
+            f"the imported graph does not match the files: nodes {nodes} (expected "
+            f"{expected_nodes}), relationships {rels} (expected {expected_rels})"
+        )
+    return BulkResult(files, prepared - started, import_seconds, schema_seconds, nodes, rels)
