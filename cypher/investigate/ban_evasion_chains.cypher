@@ -5,7 +5,7 @@
 // @param limit integer = 50  most rows returned
 // @returns banned, banned_registered, later_shop, later_registered, via_type, via
 MATCH (b:Merchant {status: 'banned'})-[:LOGGED_IN_FROM|PAID_VIA]->(x)
-WHERE COUNT { (x)<-[:LOGGED_IN_FROM|PAID_VIA]-() } <= $max_sharing
+WHERE x.actors <= $max_sharing
 MATCH (x)<-[:LOGGED_IN_FROM|PAID_VIA]-(m:Merchant)
 WHERE m.status <> 'banned'
   AND m.registered_at >= b.registered_at + duration({days: $min_gap_days})

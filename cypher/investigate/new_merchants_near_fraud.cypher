@@ -11,7 +11,7 @@ WHERE m.registered_at >= now - duration({days: $days}) AND m.registered_at <= no
 WITH m,
      COLLECT { MATCH (m)-[:LOGGED_IN_FROM|PAID_VIA]->(x)<-[:LOGGED_IN_FROM|PAID_VIA]-(f)
                WHERE f <> m AND f.verdict = 'fraud'
-                 AND COUNT { (x)<-[:LOGGED_IN_FROM|PAID_VIA]-() } <= $max_sharing
+                 AND x.actors <= $max_sharing
                RETURN DISTINCT coalesce(f.merchant_id, f.streamer_id) } AS blacklisted_links,
      COLLECT { MATCH (m)-[:LOGGED_IN_FROM|PAID_VIA]->(x) WHERE x.verdict = 'fraud'
                RETURN coalesce(x.device_id, x.account_id) } AS blacklisted_identifiers,

@@ -53,6 +53,9 @@ _TYPES = {"id": "", "text": "", "enum": "", "timestamp": ":datetime", "count": "
 _VERDICT_COLUMNS = {"label": ("verdict", "text"), "source": ("verdict_source", "text"),
                     "labeled_at": ("verdict_at", "timestamp")}
 
+#: Entity kinds that carry ``actors``: how many merchants and streamers link to them.
+_IDENTIFIERS = ("device", "payment_account")
+
 Say = Callable[[str], None]
 
 
@@ -88,24 +91,15 @@ class ImportFiles:
 
 def _text_column(values: pd.Series, kind: str) -> pa.Array:
     """One column as the Arrow array the CSV writer prints in the import tool's syntax."""
-    import numpy as np
-    import pandas as pd
     import pyarrow as pa
 
+    from graphfraud.store.writer import iso_seconds
+
     if kind == "timestamp":
-        if isinstance(values.dtype, pd.DatetimeTZDtype):
-            stamps = values.dt.tz_convert(None).to_numpy(dtype="datetime64[s]")
-        else:
-            stamps = pd.to_datetime(values, utc=True).dt.tz_convert(None).to_numpy(
-                dtype="datetime64[s]")
-        text = np.char.add(np.datetime_as_string(stamps, unit="s"), "Z").astype(object)
-        text[np.isnat(stamps)] = None
-        return pa.array(text, type=pa.string())
-    if kind == "count":
-        return pa.array(values.astype("Int64"), type=pa.int64(), from_pandas=True)
-    if kind == "amount":
-        return pa.array(values.astype("Float64"), type=pa.float64(), from_pandas=True)
-    return pa.array(values.astype(object), type=pa.string(), from_pandas=True)
+        return iso_seconds(values)
+    array = pa.array(values, from_pandas=True)
+    target = {"count": pa.int64(), "amount": pa.float64()}.get(kind, pa.string())
+    return array if array.type == target else array.cast(target)
 
 
 def _write_csv(path: Path, header: list[str], columns: list[pa.Array]) -> bool:
@@ -129,6 +123,8 @@ def _write_csv(path: Path, header: list[str], columns: list[pa.Array]) -> bool:
 def _node_frame(dataset: Dataset, kind: NodeKind) -> tuple[pd.DataFrame, dict[str, str]]:
     """Every node of one kind with its properties, and the contract type of each column."""
     import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
     specs = contract()
     key = kind.key
@@ -153,11 +149,23 @@ def _node_frame(dataset: Dataset, kind: NodeKind) -> tuple[pd.DataFrame, dict[st
         verdicts = labels.loc[labels["entity_type"] == kind.entity_type]
         ids.append(verdicts["entity_id"])
     if ids:  # nodes implied by links and labels (the online loader MERGEs them)
-        implied = pd.concat(ids, ignore_index=True).astype(object).drop_duplicates()
-        implied = implied[~implied.isin(frame[key])]
+        referenced = pa.chunked_array([_text_column(i, "id") for i in ids], type=pa.string())
+        known = _text_column(frame[key], "id")
+        # probe the known ids first: the few unknown ones are then cheap to deduplicate
+        implied = referenced.filter(pc.invert(pc.is_in(referenced, value_set=known))).unique()
         if len(implied):
-            extra = pd.DataFrame({key: implied.to_numpy()})
+            extra = pd.DataFrame({key: pd.Series(implied, dtype=frame[key].dtype)
+                                  if len(frame) else implied.to_pandas()})
             frame = pd.concat([frame, extra], ignore_index=True) if len(frame) else extra
+    if kind.entity_type in _IDENTIFIERS:  # how many actors use it (the loader's `actors`)
+        used = [table[col.name] for spec in specs.values() if spec.kind == "link"
+                for col in spec.columns
+                if col.ref == kind.entity_type
+                and (table := dataset.table(spec.name)) is not None]
+        if used:
+            counts = pd.concat(used, ignore_index=True).value_counts()
+            frame["actors"] = frame[key].map(counts).astype("Int64")
+            types["actors"] = "count"
     for spec in specs.values():  # per-entity attributes (merchant_signals)
         table = dataset.table(spec.name)
         if spec.kind != "attributes" or spec.entity != kind.entity_type or table is None:
@@ -165,30 +173,35 @@ def _node_frame(dataset: Dataset, kind: NodeKind) -> tuple[pd.DataFrame, dict[st
         if table.empty:
             continue
         attrs = table.rename(columns={spec.key[0]: key})
-        frame = frame.merge(attrs, on=key, how="left", validate="one_to_one")
+        frame = frame.merge(attrs, on=key, how="left")  # keys are unique (validated)
         types.update({c.name: c.type for c in spec.columns if c.name != spec.key[0]})
     if verdicts is not None and len(verdicts):
         renamed = {"entity_id": key} | {k: v[0] for k, v in _VERDICT_COLUMNS.items()}
         part = verdicts.drop(columns=["entity_type"]).rename(columns=renamed)
-        frame = frame.merge(part, on=key, how="left", validate="one_to_one")
+        frame = frame.merge(part, on=key, how="left")
         types.update({name: t for name, t in _VERDICT_COLUMNS.values()})
     return frame, types
 
 
 def write_import_files(dataset: Dataset, folder: str | Path) -> ImportFiles:
     """Write the import tool's CSV files for ``dataset`` into ``folder``."""
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     files = ImportFiles(folder)
+    # The import tool matches links to nodes by integer ids (each node's row number in
+    # its file; not stored), several times faster than matching the string keys.
+    keys: dict[str, pa.Array] = {}
     for kind in ENTITY_KINDS.values():
         frame, types = _node_frame(dataset, kind)
         if frame.empty:
             continue
-        header = [f"{kind.key}:ID({kind.label.value})"]
-        columns = [_text_column(frame[kind.key], "id")]
+        keys[kind.entity_type] = _text_column(frame[kind.key], "id")
+        header = [f":ID({kind.label.value})", kind.key]
+        columns = [pa.array(np.arange(len(frame), dtype=np.int64)), keys[kind.entity_type]]
         for name in frame.columns:
             if name == kind.key:
                 continue
@@ -208,7 +221,8 @@ def write_import_files(dataset: Dataset, folder: str | Path) -> ImportFiles:
         assert start.ref and end.ref
         header = [f":START_ID({ENTITY_KINDS[start.ref].label.value})",
                   f":END_ID({ENTITY_KINDS[end.ref].label.value})"]
-        columns = [_text_column(table[start.name], "id"), _text_column(table[end.name], "id")]
+        columns = [pc.index_in(_text_column(table[c.name], "id"), value_set=keys[c.ref])
+                   for c in (start, end)]  # every link's ends are nodes (validated)
         for col in spec.columns:
             if col.name in spec.key:
                 continue
@@ -323,7 +337,7 @@ def import_dataset(
     note(f"wrote {files.rows:,} import rows to {files.folder} in {prepared - started:.1f} s")
     server.stop(say=note)
     args = ["database", "import", "full", DATABASE, "--overwrite-destination=true",
-            "--id-type=string", "--bad-tolerance=0", "--array-delimiter=;",
+            "--id-type=integer", "--bad-tolerance=0", "--array-delimiter=;",
             f"--max-off-heap-memory={max_off_heap}",
             f"--report-file={Path(work_dir) / 'import.report'}", *files.arguments()]
     if files.multiline:

@@ -44,9 +44,9 @@ def _fetch(driver: Driver, database: str, name: str, *, page_size: int = PAGE_SI
         while after is not None:
             record = tx.run(query, after=after, chunk=page_size).single(strict=True)
             after = record["after"]
-            for key in record.keys():
+            for key, values in record.items():
                 if key != "after":
-                    columns.setdefault(key, []).extend(record[key])
+                    columns.setdefault(key, []).extend(values)
         return columns
 
     with driver.session(database=database) as session:

@@ -17,9 +17,13 @@ from graphfraud.store import catalog
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
     from neo4j import Driver
 
 DEFAULT_BATCH_SIZE = 5000
+
+_YEAR_1 = -62135596800  # 0001-01-01T00:00:00Z in epoch seconds
+_YEAR_10000 = 253402300800  # 10000-01-01T00:00:00Z
 
 #: Called with (table, rows written so far in it, rows in it).
 WriteProgress = Callable[[str, int, int], None]
@@ -36,26 +40,52 @@ class WriteStats:
 
 
 def ensure_schema(driver: Driver, *, database: str) -> list[str]:
-    """Create every constraint and index of ``cypher/schema`` (``IF NOT EXISTS``)."""
+    """Create every constraint and index of ``cypher/schema`` (``IF NOT EXISTS``), and
+    bring a graph written by an earlier version up to date (``cypher/upgrade``)."""
+    records, _, _ = driver.execute_query(catalog.statement("upgrade/index_names"),
+                                         database_=database)
+    existing = set(records[0]["names"])
     names = catalog.names("schema")
     for name in names:
         driver.execute_query(catalog.statement(name), database_=database)
+    if "device_actors" not in existing:  # identifiers gained `actors` with that index
+        with driver.session(database=database) as session:  # IN TRANSACTIONS: auto-commit
+            session.run(catalog.statement("upgrade/actors")).consume()
     return names
+
+
+def iso_seconds(values: pd.Series) -> pa.Array:
+    """Timestamps as ISO 8601 UTC strings at whole seconds (floored), nulls kept: the one
+    spelling both the online loader and the bulk import send to Neo4j's ``datetime``."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not isinstance(values.dtype, pd.DatetimeTZDtype):
+        values = pd.to_datetime(values, utc=True)
+    stamps = pa.array(values, from_pandas=True)
+    if pa.types.is_null(stamps.type):
+        return pa.nulls(len(stamps), pa.string())
+    seconds = pc.cast(pc.floor_temporal(stamps, unit="second"), pa.timestamp("s"))
+    bounds = pc.min_max(seconds)
+    if bounds["max"].is_valid and not (_YEAR_1 <= bounds["min"].value
+                                       and bounds["max"].value < _YEAR_10000):
+        return pc.strftime(seconds, format="%Y-%m-%dT%H:%M:%SZ")  # 5-digit years
+    # years 1-9999: Arrow's cast prints 'YYYY-MM-DD hh:mm:ss', 30x faster than strftime
+    text = pc.utf8_replace_slice(pc.cast(seconds, pa.string()), start=10, stop=11,
+                                 replacement="T")
+    return pc.binary_join_element_wise(text, pa.scalar("Z"), pa.scalar(""))
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as plain Python dicts: NA -> None, timestamps -> ISO 8601 UTC strings."""
-    import numpy as np
     import pandas as pd
 
     columns: dict[str, list[Any]] = {}
     for name in frame.columns:
         s = frame[name]
         if isinstance(s.dtype, pd.DatetimeTZDtype):
-            values = s.dt.tz_convert(None).to_numpy(dtype="datetime64[s]")
-            text = np.char.add(np.datetime_as_string(values, unit="s"), "Z").astype(object)
-            text[np.isnat(values)] = None
-            columns[name] = text.tolist()
+            columns[name] = iso_seconds(s).to_pylist()
         else:
             columns[name] = s.astype(object).where(s.notna(), None).tolist()
     names = list(columns)

@@ -160,3 +160,32 @@ def test_cli_load_lands_every_good_row_and_rejects_every_bad_one(
                            "RETURN collect(m.merchant_id + '>' + d.device_id)")
     assert sorted(links) == ["m1>d1", "m4>d1"]
     assert neo4j_settings.password not in result.output + result.stderr
+
+
+def _wrong_actors(driver: Any) -> int:
+    """Devices and accounts whose `actors` is not the number of actors linked to them."""
+    return int(_one(driver, """
+        MATCH (x) WHERE x:Device OR x:PaymentAccount
+        WITH x, COUNT { (x)<-[:LOGGED_IN_FROM|PAID_VIA]-() } AS n
+        WHERE x.actors IS NULL <> (n = 0) OR (n > 0 AND x.actors <> n)
+        RETURN count(x)"""))
+
+
+def test_identifiers_carry_their_actor_count_and_old_graphs_are_upgraded(
+    empty_db: Any, export: Path, tmp_path: Path,
+) -> None:
+    dataset = read_dataset(export).dataset
+    write_dataset(empty_db, dataset, database="neo4j")
+    assert _one(empty_db, "MATCH (d:Device) WHERE d.actors > 1 RETURN count(d)") > 0
+    assert _wrong_actors(empty_db) == 0
+
+    # a graph written before `actors` existed: no property, no index
+    empty_db.execute_query("MATCH (x) WHERE x.actors IS NOT NULL REMOVE x.actors",
+                           database_="neo4j")
+    for index in ("device_actors", "payment_account_actors"):
+        empty_db.execute_query(f"DROP INDEX {index}", database_="neo4j")
+    assert _wrong_actors(empty_db) > 0
+    merchants_only = type(dataset)(source="merchants", tables={
+        "merchants": dataset.tables["merchants"].head(5)})
+    write_dataset(empty_db, merchants_only, database="neo4j")  # touches no link at all
+    assert _wrong_actors(empty_db) == 0

@@ -12,7 +12,8 @@ from graphfraud.errors import GraphFraudError
 from graphfraud.loaders.spec import contract
 from graphfraud.store import catalog
 
-GROUPS = ("schema", "load", "detect", "write", "investigate")
+GROUPS = ("schema", "load", "detect", "write", "investigate", "verdict", "remove", "batch",
+          "check", "bulk", "upgrade")
 ALL = [name for group in GROUPS for name in catalog.names(group)]
 
 
@@ -32,6 +33,7 @@ def test_installed_package_ships_every_cypher_file_of_the_checkout() -> None:
     groups = {p.parent.name for p in source.rglob("*.cypher")}
     installed = {name for group in groups for name in catalog.names(group)}
     assert in_checkout and installed == in_checkout
+    assert groups == set(GROUPS)  # every group is checked below
 
 
 def test_every_table_of_the_contract_has_a_load_statement() -> None:
