@@ -1,6 +1,6 @@
 // A streamer's logins from a device.
-// The identifier's `actors` (how many merchants and streamers use it) is recounted
-// here, so the hub and sharing queries can use an index instead of counting.
+// The identifier's `actors` (how many merchants and streamers use it) and `streamers`
+// are recounted here, so the hub and sharing queries need not count.
 // $rows: list of {streamer_id, device_id, first_seen, last_seen, logins}
 UNWIND $rows AS row
 MERGE (s:Streamer {streamer_id: row.streamer_id})
@@ -9,4 +9,5 @@ MERGE (s)-[r:LOGGED_IN_FROM]->(d)
 SET r.first_seen = datetime(row.first_seen),
     r.last_seen = datetime(row.last_seen),
     r.logins = row.logins,
-    d.actors = COUNT { (d)<-[:LOGGED_IN_FROM|PAID_VIA]-() }
+    d.actors = COUNT { (d)<-[:LOGGED_IN_FROM|PAID_VIA]-() },
+    d.streamers = COUNT { (d)<-[:LOGGED_IN_FROM|PAID_VIA]-(:Streamer) }

@@ -1,5 +1,5 @@
 // Streamers that left the export (incremental batch): remove them and their links.
-// The `actors` of the devices and accounts they used are recounted.
+// The `actors` and `streamers` of the devices and accounts they used are recounted.
 // $rows: list of {streamer_id}
 UNWIND $rows AS row
 MATCH (s:Streamer {streamer_id: row.streamer_id})
@@ -8,5 +8,7 @@ DETACH DELETE s
 WITH identifiers
 UNWIND identifiers AS x
 WITH DISTINCT x
-WITH x, COUNT { (x)<-[:LOGGED_IN_FROM|PAID_VIA]-() } AS actors
-SET x.actors = CASE WHEN actors > 0 THEN actors END
+WITH x, COUNT { (x)<-[:LOGGED_IN_FROM|PAID_VIA]-() } AS actors,
+     COUNT { (x)<-[:LOGGED_IN_FROM|PAID_VIA]-(:Streamer) } AS streamers
+SET x.actors = CASE WHEN actors > 0 THEN actors END,
+    x.streamers = CASE WHEN streamers > 0 THEN streamers END

@@ -6,6 +6,7 @@ imported inside the commands, so ``graphfraud --help`` answers at once.
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -32,6 +33,9 @@ class _Group(click.Group):
             sys.exit(e.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except BrokenPipeError:  # output piped into `head` and the like: stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
         except Exception as e:  # the neo4j driver's and everything unforeseen
             click.echo(f"error: {_describe(e)}", err=True)
             sys.exit(1)

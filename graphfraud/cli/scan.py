@@ -96,10 +96,13 @@ def scan_cmd(data_dir: str | None, out_dir: str, from_neo4j: bool, seed: int,
         from graphfraud.store.connection import store_errors
         from graphfraud.store.rings import write_rings
 
+        write_started = time.perf_counter()
+
         report = json.loads(paths["json"].read_text("utf-8"))
         with store_errors(settings, "writing the rings back", say), settings.driver() as driver:
             write_rings(driver, report, database=settings.database)
         say(f"wrote {len(report['rings'])} rings back to Neo4j (run {report['run_id']})")
+        result.timings["write-back"] = round(time.perf_counter() - write_started, 3)
     counts = result.counts
     click.echo(f"{counts['rings']} rings: {counts['high']} high, {counts['medium']} medium, "
                f"{counts['low']} low; {counts['hubs_dropped']} hubs ignored, "
@@ -111,7 +114,8 @@ def scan_cmd(data_dir: str | None, out_dir: str, from_neo4j: bool, seed: int,
                    + (f", {len(c.merged)} merged, {len(c.split)} split"
                       if c.merged or c.split else ""))
     click.echo(f"report: {paths['html']}")
-    say(f"done in {time.perf_counter() - started:.1f} s")
+    stages = ", ".join(f"{stage} {seconds:.1f}" for stage, seconds in result.timings.items())
+    say(f"done in {time.perf_counter() - started:.1f} s ({stages})")
 
 
 def _previous_rings(path: Path) -> list[dict]:

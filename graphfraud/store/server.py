@@ -172,6 +172,11 @@ class LocalServer:
             pagecache=pick(pagecache, "GRAPHFRAUD_NEO4J_PAGECACHE") or "512m",
             env=env,
         )
+        state = server._read_state()  # memory chosen at an earlier start is kept, like ports
+        if not pick(heap, "GRAPHFRAUD_NEO4J_HEAP") and state.get("heap"):
+            server.heap = str(state["heap"])
+        if not pick(pagecache, "GRAPHFRAUD_NEO4J_PAGECACHE") and state.get("pagecache"):
+            server.pagecache = str(state["pagecache"])
         bolt = pick(bolt_port, "GRAPHFRAUD_NEO4J_BOLT_PORT")
         http = pick(http_port, "GRAPHFRAUD_NEO4J_HTTP_PORT")
         if bolt:
@@ -453,7 +458,7 @@ class LocalServer:
                 raise Neo4jServerError("NEO4J_PASSWORD must have at least 8 characters")
             self._store_password(chosen)
         self.write_config()
-        self._write_state(version=self.version())
+        self._write_state(version=self.version(), heap=self.heap, pagecache=self.pagecache)
         console = (self.home / "logs" / "console.log").open("ab")
         env = dict(self._env, NEO4J_HOME=str(self.home), NEO4J_CONF=str(self.conf_dir))
         env.pop("NEO4J_PASSWORD", None)

@@ -68,7 +68,7 @@ def iso_seconds(values: pd.Series) -> pa.Array:
         return pa.nulls(len(stamps), pa.string())
     seconds = pc.cast(pc.floor_temporal(stamps, unit="second"), pa.timestamp("s"))
     bounds = pc.min_max(seconds)
-    if bounds["max"].is_valid and not (_YEAR_1 <= bounds["min"].value
+    if bounds["max"].is_valid and not (bounds["min"].value >= _YEAR_1
                                        and bounds["max"].value < _YEAR_10000):
         return pc.strftime(seconds, format="%Y-%m-%dT%H:%M:%SZ")  # 5-digit years
     # years 1-9999: Arrow's cast prints 'YYYY-MM-DD hh:mm:ss', 30x faster than strftime

@@ -163,11 +163,14 @@ def test_cli_load_lands_every_good_row_and_rejects_every_bad_one(
 
 
 def _wrong_actors(driver: Any) -> int:
-    """Devices and accounts whose `actors` is not the number of actors linked to them."""
+    """Devices and accounts whose `actors` is not the number of actors linked to them, or
+    whose `streamers` is not the number of those that are streamers (null for none)."""
     return int(_one(driver, """
         MATCH (x) WHERE x:Device OR x:PaymentAccount
-        WITH x, COUNT { (x)<-[:LOGGED_IN_FROM|PAID_VIA]-() } AS n
+        WITH x, COUNT { (x)<-[:LOGGED_IN_FROM|PAID_VIA]-() } AS n,
+             COUNT { (x)<-[:LOGGED_IN_FROM|PAID_VIA]-(:Streamer) } AS s
         WHERE x.actors IS NULL <> (n = 0) OR (n > 0 AND x.actors <> n)
+           OR x.streamers IS NULL <> (s = 0) OR (s > 0 AND x.streamers <> s)
         RETURN count(x)"""))
 
 
@@ -177,10 +180,11 @@ def test_identifiers_carry_their_actor_count_and_old_graphs_are_upgraded(
     dataset = read_dataset(export).dataset
     write_dataset(empty_db, dataset, database="neo4j")
     assert _one(empty_db, "MATCH (d:Device) WHERE d.actors > 1 RETURN count(d)") > 0
+    assert _one(empty_db, "MATCH (d:Device) WHERE d.streamers > 0 RETURN count(d)") > 0
     assert _wrong_actors(empty_db) == 0
 
     # a graph written before `actors` existed: no property, no index
-    empty_db.execute_query("MATCH (x) WHERE x.actors IS NOT NULL REMOVE x.actors",
+    empty_db.execute_query("MATCH (x) WHERE x.actors IS NOT NULL REMOVE x.actors, x.streamers",
                            database_="neo4j")
     for index in ("device_actors", "payment_account_actors"):
         empty_db.execute_query(f"DROP INDEX {index}", database_="neo4j")
