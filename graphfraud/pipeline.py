@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -25,6 +26,8 @@ from graphfraud.graph.projection import ActorGraph, Hub, ProjectionParams, proje
 from graphfraud.loaders.dataset import Dataset
 from graphfraud.score.diff import Changes, carry_over
 from graphfraud.score.rings import Ring, ScoreParams, actor_facts, score_ring
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -125,23 +128,32 @@ def scan(
     done = timed("project")
     graph = project(dataset, params.projection)
     done()
-    done = timed("communities")
-    candidates = candidate_rings(graph, params.communities)
-    done()
     adjacency = graph.linked
-    embedding = None
-    if params.score.use_embedding:
-        done = timed("embeddings")
-        embedding = fastrp(adjacency, params.embedding)
+    # Community detection (Leiden: native code that releases the GIL) runs in a second
+    # thread while this one draws the embedding and the scoring inputs. Neither reads
+    # what the other writes, so the result is that of the serial order. Stage times are
+    # each stage's own; communities overlaps embeddings and the start of scoring.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphfraud-leiden") as pool:
+        say("communities")
+        leiden = pool.submit(_timed_call, candidate_rings, graph, params.communities)
+        embedding = None
+        if params.score.use_embedding:
+            done = timed("embeddings")
+            embedding = fastrp(adjacency, params.embedding)
+            done()
+        say("scoring")
+        scoring_started = time.perf_counter()
+        facts = actor_facts(graph, dataset)
+        seeds = np.flatnonzero((facts.verdict > 0) | facts.touches_fraud_identifier)
+        proximity = personalized_pagerank(adjacency, seeds)
+        scoring_seconds = time.perf_counter() - scoring_started
+        candidates, timings["communities"] = leiden.result()
+    scoring_started = time.perf_counter()
+    if embedding is not None:
         candidates = expand_by_similarity(
             graph, candidates, embedding,
             min_similarity=params.embedding.expand_similarity,
             max_ring_size=params.communities.max_ring_size)
-        done()
-    done = timed("scoring")
-    facts = actor_facts(graph, dataset)
-    seeds = np.flatnonzero((facts.verdict > 0) | facts.touches_fraud_identifier)
-    proximity = personalized_pagerank(adjacency, seeds)
     seed_vectors = embedding[seeds] if embedding is not None else None
     rings = [
         score_ring(graph, facts, members, embedding=embedding, proximity=proximity,
@@ -153,7 +165,7 @@ def scan(
     if previous is not None:
         rings, changes = carry_over(rings, previous)
     rings = _unique_ids(rings)
-    done()
+    timings["scoring"] = round(scoring_seconds + time.perf_counter() - scoring_started, 3)
     index = None
     if build_index:
         from graphfraud.check.index import build_index as make_index
@@ -164,6 +176,12 @@ def scan(
     counts = _counts(graph, rings)
     return ScanResult(rings=rings, hubs=graph.hubs, params=params, counts=counts,
                       timings=timings, changes=changes, index=index)
+
+
+def _timed_call(function: Callable[..., T], *args: Any) -> tuple[T, float]:
+    start = time.perf_counter()
+    value = function(*args)
+    return value, round(time.perf_counter() - start, 3)
 
 
 def _unique_ids(rings: list[Ring]) -> list[Ring]:

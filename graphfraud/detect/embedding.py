@@ -91,14 +91,23 @@ def fastrp(adjacency: sp.csr_matrix, params: EmbeddingParams | None = None) -> n
     scale[degree > 0] = (degree[degree > 0] ** params.normalization_strength).astype(np.float32)
     projection *= scale[:, None]
     current = projection  # scaled in place: no second n x dim array
-    embedding = np.zeros_like(projection)
+    del projection  # each step's input is freed once the next one is computed
+    # At most two n x dim arrays live at a time: the current step and the next (the sum
+    # starts as the first weighted step itself rather than as an array of zeros).
+    embedding: np.ndarray | None = None
     for weight in params.iteration_weights:
         current = _normalise(transition @ current)
-        if weight:
-            for start in range(0, n, _DRAW_BLOCK):  # no n x dim temporary
-                rows = slice(start, start + _DRAW_BLOCK)
-                embedding[rows] += weight * current[rows]
-    del current, projection, transition
+        if not weight:
+            continue
+        if embedding is None:
+            embedding = current if weight == 1 else current * np.float32(weight)
+            continue
+        for start in range(0, n, _DRAW_BLOCK):  # no n x dim temporary
+            rows = slice(start, start + _DRAW_BLOCK)
+            embedding[rows] += weight * current[rows]
+    del current, transition
+    if embedding is None:  # every weight zero
+        return np.zeros((n, params.dimensions), dtype=np.float32)
     return _normalise(embedding)
 
 
