@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from graphfraud.errors import GraphFraudError
+from graphfraud.errors import GraphFraudError, Neo4jServerError
 from graphfraud.loaders.dataset import Dataset
 from graphfraud.loaders.spec import contract
 from graphfraud.model import ENTITY_KINDS, NodeKind, RelType
@@ -30,6 +30,7 @@ from graphfraud.model import ENTITY_KINDS, NodeKind, RelType
 if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
+    from neo4j import Driver
 
     from graphfraud.store.server import LocalServer
 
@@ -268,25 +269,29 @@ class BulkResult:
         return self.files.rows
 
 
-def _database_is_empty(server: LocalServer) -> bool:
+def _connect(server: LocalServer) -> Driver:
+    """A new driver for the local server (one opened before an import must not be reused:
+    the new database starts its transaction ids again)."""
     from neo4j import GraphDatabase
 
+    return GraphDatabase.driver(server.bolt_uri, auth=("neo4j", server.read_password()))
+
+
+def _database_is_empty(server: LocalServer) -> bool:
     from graphfraud.store import catalog
 
-    with GraphDatabase.driver(server.bolt_uri, auth=("neo4j", server.read_password())) as d:
+    with _connect(server) as d:
         records, _, _ = d.execute_query(catalog.statement("bulk/any_node"), database_=DATABASE)
     return not records
 
 
 def _graph_counts(server: LocalServer) -> tuple[dict[str, int], dict[str, int]]:
     """Nodes per label and relationships per type, from the count store."""
-    from neo4j import GraphDatabase
-
     from graphfraud.store import catalog
 
     nodes: dict[str, int] = {}
     rels: dict[str, int] = {}
-    with GraphDatabase.driver(server.bolt_uri, auth=("neo4j", server.read_password())) as d:
+    with _connect(server) as d:
         for kind in ENTITY_KINDS.values():
             records, _, _ = d.execute_query(catalog.statement(f"bulk/count_{kind.entity_type}"),
                                             database_=DATABASE)
@@ -323,7 +328,7 @@ def import_dataset(
     """
     import time
 
-    from neo4j import GraphDatabase
+    from neo4j.exceptions import Neo4jError
 
     from graphfraud.store import catalog
     from graphfraud.store.writer import ensure_schema
@@ -352,16 +357,29 @@ def import_dataset(
         args.append("--multiline-fields=true")
     note("running neo4j-admin database import full ...")
     t0 = time.perf_counter()
-    server.admin(args)
+    try:
+        server.admin(args)
+    except Neo4jServerError as e:
+        server.start(say=note)
+        raise BulkImportError(
+            f"{e}\nthe database {DATABASE!r} was being replaced and may be empty or partial; "
+            "fix the export and run the import again with --overwrite"
+        ) from e
     import_seconds = time.perf_counter() - t0
     server.start(say=note)
     t1 = time.perf_counter()
-    with GraphDatabase.driver(server.bolt_uri, auth=("neo4j", server.read_password())) as d:
-        ensure_schema(d, database=DATABASE)
+    with _connect(server) as d:
+        try:  # keys are not checked by the import (integer ids): the constraints check them
+            ensure_schema(d, database=DATABASE, upgrade=False, concurrent=True)
+        except Neo4jError as e:
+            raise BulkImportError(
+                f"the imported graph cannot take its schema: {e.message}\nthe database "
+                f"{DATABASE!r} holds the import without constraints; fix the export and "
+                "run the import again with --overwrite"
+            ) from e
         if files.roleless_links:
             with d.session(database=DATABASE) as session:  # CALL IN TRANSACTIONS: auto-commit
                 session.run(catalog.statement("bulk/empty_roles")).consume()
-        d.execute_query(catalog.statement("bulk/await_indexes"), database_=DATABASE)
     schema_seconds = time.perf_counter() - t1
     nodes, rels = _graph_counts(server)
     expected_nodes = {k.label.value: files.node_counts.get(k.label.value, 0)

@@ -39,16 +39,38 @@ class WriteStats:
     properties_set: int = 0
 
 
-def ensure_schema(driver: Driver, *, database: str) -> list[str]:
+def ensure_schema(driver: Driver, *, database: str, upgrade: bool = True,
+                  concurrent: bool = False) -> list[str]:
     """Create every constraint and index of ``cypher/schema`` (``IF NOT EXISTS``), and
-    bring a graph written by an earlier version up to date (``cypher/upgrade``)."""
+    bring a graph written by an earlier version up to date (``cypher/upgrade``).
+
+    With ``concurrent`` (for a big graph that has no schema yet, after a bulk import) the
+    indexes are requested first (they populate in the background) and the constraints,
+    each of which blocks until its own index is built, are created side by side; then
+    it waits for all of them. On the 1M-merchant graph: 23 s one by one, 11 s so.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     records, _, _ = driver.execute_query(catalog.statement("upgrade/index_names"),
                                          database_=database)
     existing = set(records[0]["names"])
     names = catalog.names("schema")
-    for name in names:
+
+    def create(name: str) -> None:
         driver.execute_query(catalog.statement(name), database_=database)
-    if "device_actors" not in existing:  # identifiers gained `actors` with that index
+
+    if concurrent:
+        constraints = [n for n in names if "CONSTRAINT" in catalog.statement(n)]
+        for name in names:
+            if name not in constraints:
+                create(name)
+        with ThreadPoolExecutor(max_workers=len(constraints) or 1) as pool:
+            list(pool.map(create, constraints))
+        driver.execute_query(catalog.statement("bulk/await_indexes"), database_=database)
+    else:
+        for name in names:
+            create(name)
+    if upgrade and "device_actors" not in existing:  # identifiers gained `actors` then
         with driver.session(database=database) as session:  # IN TRANSACTIONS: auto-commit
             session.run(catalog.statement("upgrade/actors")).consume()
     return names

@@ -176,3 +176,20 @@ def test_bulk_import_then_online_load_of_the_same_export_changes_nothing(
         stats = write_dataset(driver, read_dataset(export).dataset, database="neo4j")
         assert stats.nodes_created == 0 and stats.relationships_created == 0
         assert fingerprint(driver) == imported
+
+
+def test_a_failed_import_says_so_and_leaves_the_server_running(
+    server: Any, tmp_path: Path,
+) -> None:
+    """A graph that breaks the schema (two nodes with one key, which validation never lets
+    through) fails the import with one clear error, rather than being half-accepted."""
+    import pandas as pd
+
+    from graphfraud.loaders.dataset import Dataset
+    from graphfraud.store.bulk import BulkImportError, import_dataset
+
+    twice = Dataset(source="handmade", tables={  # two nodes with one key: not a valid export
+        "merchants": pd.DataFrame({"merchant_id": pd.Series(["m1", "m1"], dtype="string")})})
+    with pytest.raises(BulkImportError, match=r"(?s)merchant_key.*import again with --overwrite"):
+        import_dataset(server, twice, work_dir=tmp_path / "work", overwrite=True)
+    assert server.status().running
