@@ -159,22 +159,17 @@ def _node_frame(dataset: Dataset, kind: NodeKind) -> tuple[pd.DataFrame, dict[st
                                   if len(frame) else implied.to_pandas()})
             frame = pd.concat([frame, extra], ignore_index=True) if len(frame) else extra
     if kind.entity_type in _IDENTIFIERS:  # the loader's `actors` and `streamers` counts
-        used = [table[col.name] for spec in specs.values() if spec.kind == "link"
-                for col in spec.columns
-                if col.ref == kind.entity_type
-                and (table := dataset.table(spec.name)) is not None]
-        if used:
-            counts = pd.concat(used, ignore_index=True).value_counts()
-            frame["actors"] = frame[key].map(counts).astype("Int64")
-            types["actors"] = "count"
-        by_streamers = [table[col.name] for spec in specs.values() if spec.kind == "link"
-                        and "streamer_id" in spec.key for col in spec.columns
-                        if col.ref == kind.entity_type
-                        and (table := dataset.table(spec.name)) is not None]
-        if by_streamers:
-            counts = pd.concat(by_streamers, ignore_index=True).value_counts()
-            frame["streamers"] = frame[key].map(counts).astype("Int64")
-            types["streamers"] = "count"
+        counted = (("actors", ("merchant", "streamer")), ("streamers", ("streamer",)))
+        for prop, actor_kinds in counted:
+            used = [table[col.name] for spec in specs.values() if spec.kind == "link"
+                    for col in spec.columns
+                    if col.ref == kind.entity_type
+                    and any(f"{actor}_id" in spec.key for actor in actor_kinds)
+                    and (table := dataset.table(spec.name)) is not None]
+            if used:  # one row per (actor, identifier) pair, so rows count actors
+                counts = pd.concat(used, ignore_index=True).value_counts()
+                frame[prop] = frame[key].map(counts).astype("Int64")
+                types[prop] = "count"
     for spec in specs.values():  # per-entity attributes (merchant_signals)
         table = dataset.table(spec.name)
         if spec.kind != "attributes" or spec.entity != kind.entity_type or table is None:
