@@ -2,6 +2,7 @@
 
     python benchmarks/quality.py                  # seeds 501-503 at scale 1, 504 at 3, 505 at 10
     python benchmarks/quality.py --data 7:1 --data 8:2
+    python benchmarks/quality.py --structure-only --data 601:1   # links and labels only
 
 Each data set is generated here from its seed, scanned, and measured on risk == high
 rings. The knobs were set while looking at seeds 1, 101-104, 202, 305 and 405; the default
@@ -40,9 +41,10 @@ def _rings(result: object) -> list[frozenset[str]]:
             for r in result.rings if r.risk == "high"]  # type: ignore[attr-defined]
 
 
-def measure(seed: int, scale: float, workdir: Path) -> list[tuple[str, Quality, float]]:
-    data = workdir / f"s{seed}-x{scale:g}"
-    generate(data, SynthConfig(seed=seed, scale=scale))
+def measure(seed: int, scale: float, workdir: Path, *, structure_only: bool = False
+            ) -> list[tuple[str, Quality, float]]:
+    data = workdir / f"s{seed}-x{scale:g}{'-structure' if structure_only else ''}"
+    generate(data, SynthConfig(seed=seed, scale=scale, structure_only=structure_only))
     dataset = read_dataset(data).dataset
     truth = load_truth(data)
     rows: list[tuple[str, Quality, float]] = []
@@ -64,7 +66,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", action="append", metavar="SEED:SCALE",
                         help=f"repeatable; default {' '.join(DEFAULT_DATA)}")
+    parser.add_argument("--structure-only", action="store_true",
+                        help="generate structure-only worlds (SynthConfig(structure_only=True))")
     args = parser.parse_args()
+    mode = ", structure only" if args.structure_only else ""
     header = ("| data | method | high rings | ring recall | ring precision | member P "
               "| member R | member F1 | look-alikes flagged | time |")
     print(header)
@@ -72,8 +77,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="graphfraud-quality-") as tmp:
         for spec in args.data or DEFAULT_DATA:
             seed, scale = spec.split(":")
-            for name, q, seconds in measure(int(seed), float(scale), Path(tmp)):
-                print(f"| seed {seed}, scale {scale} | {name} | {q.rings_predicted} "
+            rows = measure(int(seed), float(scale), Path(tmp),
+                           structure_only=args.structure_only)
+            for name, q, seconds in rows:
+                print(f"| seed {seed}, scale {scale}{mode} | {name} | {q.rings_predicted} "
                       f"| {q.ring_recall:.3f} | {q.ring_precision:.3f} "
                       f"| {q.member_precision:.3f} | {q.member_recall:.3f} "
                       f"| {q.member_f1:.3f} | {q.lookalikes_flagged}/{q.lookalikes} "

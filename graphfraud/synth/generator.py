@@ -16,6 +16,11 @@ The data is built to be hard in the ways real exports are hard:
 
 Ids are random opaque strings and every file is shuffled, so no column, id or
 row order tells a ring member from an innocent one.
+
+``SynthConfig(structure_only=True)`` makes a different world: merchants, devices,
+payment accounts, their links and a sparse blacklist only (no streamers, timestamps or
+behaviour signals), with rings of 5 to 400 members, so a detector can be measured on
+graph structure alone.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+
+from graphfraud.errors import UsageError
 
 #: Actors per unit of scale (merchants + streamers is about 10,000 at scale 1).
 MERCHANTS_PER_SCALE = 7700
@@ -57,6 +64,21 @@ PC_MODELS = np.array(["Lenovo M720", "Dell OptiPlex", "HP ProDesk", "Assembled P
 BANKS = np.array(["ICBC", "CCB", "ABC", "BOC", "CMB", "BOCOM", "PSBC"])
 WALLETS = np.array(["Alipay", "WeChat Pay"])
 
+#: Structure-only mode: ring sizes are drawn log-uniformly within a band; every world
+#: gets one ring per band first (largest first), then bands drawn by these weights.
+SIZE_BANDS = ((5, 40), (40, 120), (120, 400))
+SIZE_BAND_WEIGHTS = (0.75, 0.2, 0.05)
+#: Structure-only typologies and the chance a member shares the ring's (devices, accounts).
+STRUCTURE_TYPOLOGIES = {
+    "mixed": (0.8, 0.8),
+    "device_farm": (0.95, 0.35),
+    "shared_settlement": (0.35, 0.95),
+}
+STRUCTURE_TYPOLOGY_WEIGHTS = (0.5, 0.25, 0.25)
+#: Files of the default mode that a structure-only export must not contain.
+NOT_IN_STRUCTURE_ONLY = ("streamers", "streamer_devices", "streamer_accounts", "promotions",
+                         "merchant_signals")
+
 
 @dataclass(frozen=True)
 class SynthConfig:
@@ -74,6 +96,16 @@ class SynthConfig:
     false_blacklist_rate: float = 0.0015
     #: Share of rings whose behaviour signals look innocent.
     clean_signal_ring_share: float = 0.35
+    #: Structure only: merchants, devices, accounts, their links and labels; no streamers,
+    #: timestamps or behaviour signals; rings of 5 to 400 members. Of the knobs above only
+    #: ``scale``, ``seed`` and ``false_blacklist_rate`` apply; the three below do too.
+    structure_only: bool = False
+    #: Structure only: share of merchants in planted rings.
+    structure_ring_share: float = 0.1
+    #: Structure only: share of all ring members on the blacklist.
+    structure_label_rate: float = 0.1
+    #: Structure only: share of rings kept free of any label.
+    structure_unlabelled_ring_share: float = 0.2
 
 
 class _Ids:
@@ -133,37 +165,29 @@ def _dates(base: np.ndarray | np.datetime64, days: np.ndarray | float) -> np.nda
     return np.minimum(out, WINDOW_END - DAY)
 
 
-class _Generator:
-    def __init__(self, config: SynthConfig):
+class _World:
+    """What both modes share: the actor pool, identifiers, link tables, ground truth."""
+
+    def __init__(self, config: SynthConfig, n_m: int, n_s: int):
         self.cfg = config
         self.rng = np.random.default_rng(config.seed)
         self.t = _Tables()
-        self.n_m = max(200, round(MERCHANTS_PER_SCALE * config.scale))
-        self.n_s = max(60, round(STREAMERS_PER_SCALE * config.scale))
+        self.n_m = n_m
+        self.n_s = n_s
         self.devices = _Ids()
         self.accounts = _Ids()
         self.device_kind: list[np.ndarray] = []  # 0 phone, 1 pc
         self.account_kind: list[np.ndarray] = []  # 0 bank, 1 wallet, 2 aggregator
         self.truth_rings: list[dict[str, Any]] = []
         self.truth_lookalikes: list[dict[str, Any]] = []
-        rng = self.rng
-        # Actor attributes, overwritten below for planted groups.
-        self.m_registered = _dates(WINDOW_END, -rng.gamma(1.6, 260, self.n_m) - 5)
-        self.m_category = rng.choice(len(CATEGORIES), self.n_m, p=CATEGORY_WEIGHTS)
-        self.m_status = rng.choice(3, self.n_m, p=[0.95, 0.03, 0.02])  # active/suspended/banned
-        self.m_popularity = rng.lognormal(0, 1.4, self.n_m)
-        self.m_fraud = np.zeros(self.n_m, dtype=bool)
-        self.m_bad_signals = np.zeros(self.n_m, dtype=bool)
-        self.s_registered = _dates(WINDOW_END, -rng.gamma(1.8, 300, self.n_s) - 5)
-        self.s_followers = np.round(rng.lognormal(7, 2.0, self.n_s)).astype(np.int64)
-        self.s_fraud = np.zeros(self.n_s, dtype=bool)
-        # Actors not yet placed in a planted group, in random order, and a cursor each.
-        self.m_pool = rng.permutation(self.n_m)
-        self.s_pool = rng.permutation(self.n_s)
+        self.m_fraud = np.zeros(n_m, dtype=bool)
+        # Actors not yet placed in a planted group, in random order (set by the
+        # subclass), and a cursor each.
+        self.m_pool = np.empty(0, dtype=np.int64)
+        self.s_pool = np.empty(0, dtype=np.int64)
         self.m_next = 0
         self.s_next = 0
 
-    # -- small helpers -------------------------------------------------------
     def _take_m(self, n: int) -> np.ndarray:
         out = self.m_pool[self.m_next:self.m_next + n]
         self.m_next += len(out)
@@ -182,6 +206,27 @@ class _Generator:
         self.account_kind.append(np.broadcast_to(np.asarray(kind, dtype=np.int8), (n,)).copy())
         return self.accounts.new(n)
 
+
+class _Generator(_World):
+    """The default world: merchants and streamers with timestamps and signals."""
+
+    def __init__(self, config: SynthConfig):
+        super().__init__(config, max(200, round(MERCHANTS_PER_SCALE * config.scale)),
+                         max(60, round(STREAMERS_PER_SCALE * config.scale)))
+        rng = self.rng
+        # Actor attributes, overwritten below for planted groups.
+        self.m_registered = _dates(WINDOW_END, -rng.gamma(1.6, 260, self.n_m) - 5)
+        self.m_category = rng.choice(len(CATEGORIES), self.n_m, p=CATEGORY_WEIGHTS)
+        self.m_status = rng.choice(3, self.n_m, p=[0.95, 0.03, 0.02])  # active/suspended/banned
+        self.m_popularity = rng.lognormal(0, 1.4, self.n_m)
+        self.m_bad_signals = np.zeros(self.n_m, dtype=bool)
+        self.s_registered = _dates(WINDOW_END, -rng.gamma(1.8, 300, self.n_s) - 5)
+        self.s_followers = np.round(rng.lognormal(7, 2.0, self.n_s)).astype(np.int64)
+        self.s_fraud = np.zeros(self.n_s, dtype=bool)
+        self.m_pool = rng.permutation(self.n_m)
+        self.s_pool = rng.permutation(self.n_s)
+
+    # -- small helpers -------------------------------------------------------
     def _login(self, who: str, actors: np.ndarray, devices: np.ndarray,
                since: np.ndarray | None = None, heavy: float = 1.0) -> None:
         rng = self.rng
@@ -488,6 +533,187 @@ class _Generator:
         return rows
 
 
+class _StructureWorld(_World):
+    """The structure-only world: merchants, devices, accounts, links and labels only."""
+
+    def __init__(self, config: SynthConfig):
+        per_scale = MERCHANTS_PER_SCALE + STREAMERS_PER_SCALE
+        super().__init__(config, max(200, round(per_scale * config.scale)), 0)
+        self.m_pool = self.rng.permutation(self.n_m)
+        self.hubs = np.empty(0, dtype=np.int64)
+        self.hub_p = np.empty(0)
+        self.aggregators = np.empty(0, dtype=np.int64)
+        self.aggregator_p = np.empty(0)
+
+    def _use(self, shops: np.ndarray, devices: np.ndarray) -> None:
+        self.t.add("merchant_devices", actor=shops, device=devices)
+
+    def _pay(self, shops: np.ndarray, accounts: np.ndarray,
+             role: str | np.ndarray = "settlement") -> None:
+        self.t.add("merchant_accounts", actor=shops, account=accounts, role=role)
+
+    def _share(self, shops: np.ndarray, pool: np.ndarray, most_extra: int
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """Each shop uses one identifier of ``pool`` in turn, plus up to ``most_extra``
+        random others; the first shops also use the next one in the pool, which chains
+        the whole pool (and so every shop on it) into one connected piece."""
+        rng = self.rng
+        extra = rng.integers(0, most_extra + 1, len(shops))
+        chain = shops[:len(pool) - 1]
+        who = np.concatenate([shops, chain, np.repeat(shops, extra)])
+        what = np.concatenate([pool[np.arange(len(shops)) % len(pool)],
+                               pool[1:len(chain) + 1],
+                               pool[rng.integers(0, len(pool), int(extra.sum()))]])
+        return who, what
+
+    def background(self) -> None:
+        """Private phones and accounts, family pairs, internet cafes, aggregators."""
+        rng = self.rng
+        n = self.n_m
+        k = rng.geometric(0.6, n)
+        owners = np.repeat(np.arange(n), k)
+        self._use(owners, self._new_devices(len(owners), 0))
+        pairs = rng.choice(n, size=2 * max(1, int(0.015 * n)), replace=False).reshape(-1, 2)
+        self._use(pairs.ravel(), np.repeat(self._new_devices(len(pairs), 0), 2))
+        self._pay(np.arange(n), self._new_accounts(n, rng.choice(2, n, p=[0.7, 0.3])))
+        extra = np.flatnonzero(rng.random(n) < 0.3)
+        self._pay(extra, self._new_accounts(len(extra), 1), "withdrawal")
+        n_hubs = max(4, round(0.0012 * n))
+        sizes = np.minimum(25 + (rng.pareto(1.3, n_hubs) * 40).astype(int), min(900, n // 4))
+        self.hubs = self._new_devices(n_hubs, 1)
+        self.hub_p = sizes / sizes.sum()
+        for hub, size in zip(self.hubs, sizes, strict=True):
+            users = rng.choice(n, size, replace=False)
+            self._use(users, np.full(len(users), hub))
+        n_agg = max(3, round(0.0005 * n))
+        self.aggregators = self._new_accounts(n_agg, 2)
+        weights = 1 / np.arange(1, n_agg + 1) ** 1.1
+        self.aggregator_p = weights / weights.sum()
+        users = np.flatnonzero(rng.random(n) < 0.22)
+        self._pay(users, rng.choice(self.aggregators, len(users), p=self.aggregator_p))
+
+    def lookalikes(self) -> None:
+        """Legit dense groups: shop-operation agencies and franchise chains."""
+        rng = self.rng
+        n_groups = max(2, round(6 * self.cfg.scale))
+        for _ in range(n_groups):  # agency staff run 5-15 client shops from studio phones
+            shops = self._take_m(int(rng.integers(5, 16)))
+            if len(shops) < 3:
+                break
+            phones = self._new_devices(int(rng.integers(2, 5)), 0)
+            self._use(*self._share(shops, phones, 2))
+            fee = self._new_accounts(1, 0)
+            self._pay(shops, np.repeat(fee, len(shops)), "withdrawal")
+            self.truth_lookalikes.append({"kind": "agency", "members": [
+                ("merchant", int(m)) for m in shops]})
+        for _ in range(n_groups):  # franchise chains: one HQ account, an office PC
+            shops = self._take_m(int(rng.integers(5, 21)))
+            if len(shops) < 3:
+                break
+            self._pay(shops, np.repeat(self._new_accounts(1, 0), len(shops)))
+            staff = shops[rng.random(len(shops)) < 0.5]
+            self._use(staff, np.repeat(self._new_devices(1, 1), len(staff)))
+            self.truth_lookalikes.append({"kind": "franchise", "members": [
+                ("merchant", int(m)) for m in shops]})
+
+    def rings(self) -> None:
+        rng = self.rng
+        target = int(self.cfg.structure_ring_share * self.n_m)
+        cap = max(5, self.n_m // 8)  # small worlds keep most merchants innocent
+        forced = list(range(len(SIZE_BANDS)))[::-1]
+        planted = 0
+        while forced or planted < target:
+            band = forced.pop(0) if forced else int(rng.choice(len(SIZE_BANDS),
+                                                              p=SIZE_BAND_WEIGHTS))
+            low, high = SIZE_BANDS[band]
+            size = min(int(np.exp(rng.uniform(np.log(low), np.log(high)))), cap)
+            shops = self._take_m(size)
+            if len(shops) < 3:
+                break
+            planted += len(shops)
+            self.m_fraud[shops] = True
+            typology = str(rng.choice(list(STRUCTURE_TYPOLOGIES), p=STRUCTURE_TYPOLOGY_WEIGHTS))
+            devices, accounts = self._ring_links(shops, typology)
+            self._camouflage(shops)
+            self.truth_rings.append({
+                "typology": typology, "members": [("merchant", int(m)) for m in shops],
+                "devices": devices, "accounts": accounts})
+
+    def _ring_links(self, shops: np.ndarray, typology: str) -> tuple[list[int], list[int]]:
+        """Operator cells of 10-40 shops share a phone pool; the whole ring shares a
+        pool of payout accounts. Each shop joins through devices, accounts or both, and
+        one shop of every cell also pays into the ring's accounts, so the ring is one
+        connected piece."""
+        rng = self.rng
+        n = len(shops)
+        p_dev, p_acc = STRUCTURE_TYPOLOGIES[typology]
+        on_dev = rng.random(n) < p_dev
+        on_acc = rng.random(n) < p_acc
+        loose = ~on_dev & ~on_acc
+        on_dev |= loose & (rng.random(n) < p_dev / (p_dev + p_acc))
+        on_acc |= ~on_dev & ~on_acc
+        devices: list[int] = []
+        cell_at = np.flatnonzero(on_dev)
+        while len(cell_at):
+            size = int(rng.integers(10, 41))
+            if len(cell_at) - size < 10:  # no tiny last cell
+                size = len(cell_at)
+            cell, cell_at = cell_at[:size], cell_at[size:]
+            pool = self._new_devices(max(2, round(len(cell) * rng.uniform(0.15, 0.35))), 0)
+            self._use(*self._share(shops[cell], pool, 2))
+            devices += [int(d) for d in pool]
+            on_acc[cell[0]] = True  # the cell's bridge to the ring's accounts
+        payers = shops[on_acc]
+        n_acc = max(1, round(len(payers) * rng.uniform(0.06, 0.15)))
+        pool = self._new_accounts(n_acc, rng.choice(2, n_acc, p=[0.5, 0.5]))
+        who, what = self._share(payers, pool, 1)
+        self._pay(who, what, rng.choice(["settlement", "withdrawal"], len(who)))
+        return devices, [int(a) for a in pool]
+
+    def _camouflage(self, shops: np.ndarray) -> None:
+        """Some ring shops also use busy internet cafes and payment aggregators."""
+        rng = self.rng
+        cafe = shops[rng.random(len(shops)) < 0.15]
+        self._use(cafe, rng.choice(self.hubs, len(cafe), p=self.hub_p))
+        agg = shops[rng.random(len(shops)) < 0.15]
+        self._pay(agg, rng.choice(self.aggregators, len(agg), p=self.aggregator_p))
+
+    def labels(self) -> dict[str, list[Any]]:
+        """A sparse blacklist: ``structure_label_rate`` of all ring members, none in the
+        unlabelled rings; a few innocents wrongly blacklisted; some cleared."""
+        rng = self.rng
+        cfg = self.cfg
+        rows: dict[str, list[Any]] = defaultdict(list)
+
+        def add(kind: str, idx: int, label: str, source: str) -> None:
+            rows["entity_type"].append(kind)
+            rows["entity"].append(idx)
+            rows["label"].append(label)
+            rows["source"].append(source)
+
+        members = [np.array([i for _, i in r["members"]]) for r in self.truth_rings]
+        if members:
+            dark = rng.random(len(members)) < cfg.structure_unlabelled_ring_share
+            if not dark.any():
+                dark[int(np.argmin([len(m) for m in members]))] = True
+            known = [m for m, d in zip(members, dark, strict=True) if not d]
+            pool = np.concatenate(known) if known else np.empty(0, dtype=np.int64)
+            k = min(len(pool), round(cfg.structure_label_rate * sum(len(m) for m in members)))
+            for m in np.sort(rng.choice(pool, k, replace=False)):
+                add("merchant", int(m), "fraud", "blacklist")
+        innocent = np.flatnonzero(~self.m_fraud)
+        for m in rng.choice(innocent, int(cfg.false_blacklist_rate * len(innocent)),
+                            replace=False):
+            add("merchant", int(m), "fraud", "blacklist")
+        for m in rng.choice(innocent, int(0.01 * len(innocent)), replace=False):
+            add("merchant", int(m), "legit", "investigator")
+        for group in self.truth_lookalikes:
+            for kind, idx in group["members"]:
+                if rng.random() < 0.1:
+                    add(kind, idx, "legit", "investigator")
+        return rows
+
+
 def _iso(values: np.ndarray, unit: Literal["D", "s"] = "s") -> np.ndarray:
     return np.datetime_as_string(values.astype("datetime64[s]"), unit=unit)
 
@@ -520,14 +746,31 @@ def generate(out_dir: str | Path, config: SynthConfig | None = None) -> dict[str
         and the ground truth into ``out_dir/ground_truth.json``, which the loaders
         never read.
     config
-        Scale, seed and difficulty knobs.
+        Scale, seed and difficulty knobs; ``structure_only=True`` writes the
+        structure-only world (no streamer, promotion or signal files, no timestamps).
 
     Returns
     -------
     dict
         Rows written per file.
+
+    Raises
+    ------
+    UsageError
+        In structure-only mode, when ``out_dir`` already holds a file of a kind the
+        mode does not write (it would mix two exports).
     """
     cfg = config or SynthConfig()
+    out = Path(out_dir)
+    if cfg.structure_only:
+        stale = [f"{n}.{ext}" for n in NOT_IN_STRUCTURE_ONLY for ext in ("csv", "parquet")
+                 if (out / f"{n}.{ext}").exists()]
+        if stale:
+            raise UsageError(f"{out} already holds {', '.join(stale)} from another export; "
+                             "write a structure-only export into an empty directory")
+        out.mkdir(parents=True, exist_ok=True)
+        return _write_structure_only(_StructureWorld(cfg), out)
+    out.mkdir(parents=True, exist_ok=True)
     gen = _Generator(cfg)
     gen.rings()
     gen.lookalikes()
@@ -535,16 +778,9 @@ def generate(out_dir: str | Path, config: SynthConfig | None = None) -> dict[str
     signals = gen.signals()
     labels = gen.labels()
     rng = gen.rng
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-
     m_ids = _opaque_ids(rng, gen.n_m, "", 9)
     s_ids = _opaque_ids(rng, gen.n_s, "h", 8)
-    d_ids = _hex_ids(rng, gen.devices.count, "")
-    a_kind = np.concatenate(gen.account_kind)
-    a_ids = np.where(a_kind == 0, _opaque_ids(rng, gen.accounts.count, "62", 14),
-                     _hex_ids(rng, gen.accounts.count, "w"))
-    d_kind = np.concatenate(gen.device_kind)
+    d_ids, a_ids = _identifier_ids(gen)
     counts: dict[str, int] = {}
     status = np.array(["active", "suspended", "banned"])
     names = np.char.add(rng.choice(NAME_HEADS, gen.n_m), rng.choice(NAME_TAILS, gen.n_m))
@@ -555,6 +791,35 @@ def generate(out_dir: str | Path, config: SynthConfig | None = None) -> dict[str
         "streamer_id": s_ids,
         "name": np.char.add("主播", rng.integers(0, 10**6, gen.n_s).astype(str)),
         "registered_at": _iso(gen.s_registered, "D"), "followers": gen.s_followers}, rng)
+    counts.update(_write_identifiers(gen, out, d_ids, a_ids))
+    counts.update(_write_links(gen, out, m_ids, s_ids, d_ids, a_ids))
+    counts["merchant_signals"] = _write(out / "merchant_signals.csv", {
+        "merchant_id": m_ids[signals["merchant"]], "orders": signals["orders"],
+        "refunds": signals["refunds"], "complaints": signals["complaints"],
+        "violations": signals["violations"]}, rng)
+    id_of = {"merchant": m_ids, "streamer": s_ids, "device": d_ids, "payment_account": a_ids}
+    counts["labels"] = _write(out / "labels.csv", _label_rows(labels, id_of), rng)
+    _write_truth(out, gen, id_of)
+    return counts
+
+
+def _identifier_ids(gen: _World) -> tuple[np.ndarray, np.ndarray]:
+    """Opaque ids of every device and payment account (bank cards numeric, others hex)."""
+    rng = gen.rng
+    d_ids = _hex_ids(rng, gen.devices.count, "")
+    a_kind = np.concatenate(gen.account_kind)
+    a_ids = np.where(a_kind == 0, _opaque_ids(rng, gen.accounts.count, "62", 14),
+                     _hex_ids(rng, gen.accounts.count, "w"))
+    return d_ids, a_ids
+
+
+def _write_identifiers(gen: _World, out: Path, d_ids: np.ndarray, a_ids: np.ndarray
+                       ) -> dict[str, int]:
+    """devices.csv and payment_accounts.csv; a few of each are left out (link-only)."""
+    rng = gen.rng
+    counts: dict[str, int] = {}
+    d_kind = np.concatenate(gen.device_kind)
+    a_kind = np.concatenate(gen.account_kind)
     listed = np.flatnonzero(rng.random(len(d_ids)) < 0.92)
     model = np.where(d_kind[listed] == 1, rng.choice(PC_MODELS, len(listed)),
                      rng.choice(PHONE_MODELS, len(listed)))
@@ -568,6 +833,14 @@ def generate(out_dir: str | Path, config: SynthConfig | None = None) -> dict[str
         "account_id": a_ids[listed], "kind": kinds,
         "bank": np.where(kinds == "bank", rng.choice(BANKS, len(listed)),
                          rng.choice(WALLETS, len(listed)))}, rng)
+    return counts
+
+
+def _write_links(gen: _Generator, out: Path, m_ids: np.ndarray, s_ids: np.ndarray,
+                 d_ids: np.ndarray, a_ids: np.ndarray) -> dict[str, int]:
+    """The default mode's device, account and promotion link files."""
+    rng = gen.rng
+    counts: dict[str, int] = {}
     for who, ids in (("merchant", m_ids), ("streamer", s_ids)):
         cols = _dedupe_pairs(gen.t.get(f"{who}_devices"), "actor", "device")
         counts[f"{who}_devices"] = _write(out / f"{who}_devices.csv", {
@@ -583,17 +856,43 @@ def generate(out_dir: str | Path, config: SynthConfig | None = None) -> dict[str
         "streamer_id": s_ids[cols["streamer"]], "merchant_id": m_ids[cols["merchant"]],
         "sessions": cols["sessions"], "orders": cols["orders"], "gmv": cols["gmv"],
         "first_at": _iso(cols["first_at"]), "last_at": _iso(cols["last_at"])}, rng)
-    counts["merchant_signals"] = _write(out / "merchant_signals.csv", {
-        "merchant_id": m_ids[signals["merchant"]], "orders": signals["orders"],
-        "refunds": signals["refunds"], "complaints": signals["complaints"],
-        "violations": signals["violations"]}, rng)
-    id_of = {"merchant": m_ids, "streamer": s_ids, "device": d_ids, "payment_account": a_ids}
-    label_rows = _label_rows(labels, id_of)
-    counts["labels"] = _write(out / "labels.csv", label_rows, rng)
+    return counts
 
-    truth = {
-        "seed": cfg.seed,
-        "scale": cfg.scale,
+
+def _write_structure_only(gen: _StructureWorld, out: Path) -> dict[str, int]:
+    """Plant and write the structure-only world: ids, names, links and labels only."""
+    gen.background()
+    gen.lookalikes()
+    gen.rings()
+    labels = gen.labels()
+    rng = gen.rng
+    m_ids = _opaque_ids(rng, gen.n_m, "", 9)
+    d_ids, a_ids = _identifier_ids(gen)
+    counts: dict[str, int] = {}
+    names = np.char.add(rng.choice(NAME_HEADS, gen.n_m), rng.choice(NAME_TAILS, gen.n_m))
+    category = CATEGORIES[rng.choice(len(CATEGORIES), gen.n_m, p=CATEGORY_WEIGHTS)]
+    counts["merchants"] = _write(out / "merchants.csv", {
+        "merchant_id": m_ids, "name": names, "category": category}, rng)
+    counts.update(_write_identifiers(gen, out, d_ids, a_ids))
+    cols = _dedupe_pairs(gen.t.get("merchant_devices"), "actor", "device")
+    counts["merchant_devices"] = _write(out / "merchant_devices.csv", {
+        "merchant_id": m_ids[cols["actor"]], "device_id": d_ids[cols["device"]]}, rng)
+    cols = _dedupe_pairs(gen.t.get("merchant_accounts"), "actor", "account")
+    counts["merchant_accounts"] = _write(out / "merchant_accounts.csv", {
+        "merchant_id": m_ids[cols["actor"]], "account_id": a_ids[cols["account"]],
+        "role": cols["role"]}, rng)
+    id_of = {"merchant": m_ids, "device": d_ids, "payment_account": a_ids}
+    counts["labels"] = _write(out / "labels.csv", _label_rows(labels, id_of, dated=False), rng)
+    _write_truth(out, gen, id_of, mode="structure_only")
+    return counts
+
+
+def _write_truth(out: Path, gen: _World, id_of: dict[str, np.ndarray],
+                 mode: str | None = None) -> None:
+    d_ids, a_ids = id_of["device"], id_of["payment_account"]
+    truth: dict[str, Any] = {
+        "seed": gen.cfg.seed,
+        "scale": gen.cfg.scale,
         "rings": [
             {
                 "ring": f"T{i:05d}",
@@ -610,12 +909,13 @@ def generate(out_dir: str | Path, config: SynthConfig | None = None) -> dict[str
             for g in gen.truth_lookalikes
         ],
     }
+    if mode is not None:
+        truth["mode"] = mode
     (out / "ground_truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1))
-    return counts
 
 
-def _label_rows(labels: dict[str, list[Any]], id_of: dict[str, np.ndarray]
-                ) -> dict[str, np.ndarray]:
+def _label_rows(labels: dict[str, list[Any]], id_of: dict[str, np.ndarray], *,
+                dated: bool = True) -> dict[str, np.ndarray]:
     seen: set[tuple[str, int]] = set()
     keep = []
     for i, (kind, idx) in enumerate(zip(labels["entity_type"], labels["entity"], strict=True)):
@@ -625,10 +925,13 @@ def _label_rows(labels: dict[str, list[Any]], id_of: dict[str, np.ndarray]
     kinds = np.array(labels["entity_type"], dtype=object)[keep]
     entity = np.array(labels["entity"], dtype=np.int64)[keep]
     ids = np.array([id_of[k][e] for k, e in zip(kinds, entity, strict=True)], dtype=object)
-    return {
+    rows = {
         "entity_type": kinds.astype(str),
         "entity_id": ids.astype(str),
         "label": np.array(labels["label"], dtype=object)[keep].astype(str),
         "source": np.array(labels["source"], dtype=object)[keep].astype(str),
-        "labeled_at": _iso(np.array(labels["labeled_at"], dtype="datetime64[s]")[keep], "D"),
     }
+    if dated:
+        rows["labeled_at"] = _iso(
+            np.array(labels["labeled_at"], dtype="datetime64[s]")[keep], "D")
+    return rows
