@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from graphfraud.loaders import read_dataset
+from graphfraud.server.bulk import import_dataset
+from graphfraud.server.local import LocalServer
 from graphfraud.store import catalog
-from graphfraud.store.bulk import import_dataset
 from graphfraud.store.connection import Neo4jSettings
-from graphfraud.store.server import LocalServer
 from graphfraud.store.writer import _records, ensure_schema, write_dataset
 from graphfraud.synth import SynthConfig, generate
 
@@ -51,7 +51,7 @@ def _baseline_rows_per_second(driver: Any, dataset: Any) -> float:
     started = time.perf_counter()
     for table in ("merchants", "merchant_devices", "promotions"):
         rows = _records(dataset.tables[table].head(BASELINE_SAMPLE // 3))
-        query = catalog.statement(f"load/{table}")
+        query = catalog.statement(f"writer/load/{table}")
         with driver.session(database="neo4j") as session:
             for row in rows:
                 session.execute_write(_write_one, query, row)

@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from graphfraud.loaders import read_dataset
-from graphfraud.store.bulk import import_dataset
+from graphfraud.server.bulk import import_dataset
+from graphfraud.server.local import LocalServer
 from graphfraud.store.reader import read_graph
-from graphfraud.store.server import LocalServer
 from graphfraud.synth import SynthConfig, generate
 
 #: The record-per-row reads of the baseline (the shape of the earlier cypher/detect files).

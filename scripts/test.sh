@@ -38,7 +38,7 @@ trap stop_server EXIT
 export GRAPHFRAUD_TEST_NEO4J_URI="bolt://127.0.0.1:${GRAPHFRAUD_NEO4J_BOLT_PORT}"
 export GRAPHFRAUD_TEST_NEO4J_HOME="$GRAPHFRAUD_NEO4J_HOME"
 
-echo "== ruff"; ruff check graphfraud loaders tests benchmarks
+echo "== ruff"; ruff check graphfraud tests benchmarks
 echo "== mypy"; mypy
 echo "== pytest"
 # `pytest` (not `python -m pytest`) keeps the checkout off sys.path, so the tests

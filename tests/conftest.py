@@ -31,7 +31,7 @@ def neo4j_settings() -> Neo4jSettings:
         if os.environ.get("CI"):
             pytest.fail("GRAPHFRAUD_TEST_NEO4J_URI is not set: CI must run the Neo4j tests")
         pytest.skip("no test Neo4j server (run scripts/test.sh)")
-    from graphfraud.store.server import LocalServer
+    from graphfraud.server.local import LocalServer
 
     home = os.environ.get("GRAPHFRAUD_TEST_NEO4J_HOME")
     password = os.environ.get("GRAPHFRAUD_TEST_NEO4J_PASSWORD") or (

@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Any
 
 from graphfraud.errors import GraphFraudError, InputError
 from graphfraud.loaders.dataset import Dataset
-from graphfraud.loaders.spec import contract
 
 if TYPE_CHECKING:
     from neo4j import Driver
@@ -135,14 +134,6 @@ def batch_lock(runs_dir: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _latest_run(driver: Driver, database: str) -> dict[str, Any] | None:
-    from graphfraud.store import catalog
-
-    records, _, _ = driver.execute_query(catalog.statement("batch/latest_run"),
-                                         database_=database)
-    return dict(records[0]) if records else None
-
-
 def _current_labels(driver: Driver, database: str) -> Any:
     """Every entity's verdict in the graph (export labels and analysts'), as a labels table."""
     from graphfraud.store.reader import read_verdicts
@@ -151,34 +142,6 @@ def _current_labels(driver: Driver, database: str) -> Any:
     for col in ("entity_type", "label"):
         frame[col] = frame[col].astype("string")
     return frame
-
-
-def _apply_removals(driver: Driver, diff: Any, database: str, batch_size: int) -> int:
-    """Remove what left the export: links first, then attributes and nodes."""
-    from graphfraud.store import catalog
-    from graphfraud.store.writer import _records
-
-    order = [name for name, spec in contract().items() if spec.kind != "node"]
-    order += [name for name, spec in contract().items() if spec.kind == "node"]
-    removed = 0
-    for name in order:
-        table = diff.tables.get(name)
-        if table is None or table.removed.empty:
-            continue
-        frame = table.removed
-        parts: list[tuple[str, Any]]
-        if contract()[name].kind == "labels":
-            parts = [(f"remove/labels_{entity}", part.drop(columns=["entity_type"]))
-                     for entity, part in frame.groupby("entity_type", sort=True)]
-        else:
-            parts = [(f"remove/{name}", frame)]
-        for statement, part in parts:
-            rows = _records(part)
-            for start in range(0, len(rows), batch_size):
-                driver.execute_query(catalog.statement(statement),
-                                     rows=rows[start:start + batch_size], database_=database)
-            removed += len(rows)
-    return removed
 
 
 def run_batch(
@@ -201,8 +164,9 @@ def run_batch(
     from graphfraud.pipeline import scan
     from graphfraud.report import RunInfo, write_reports
     from graphfraud.store.rings import write_rings
+    from graphfraud.store.runs import latest_run
     from graphfraud.store.verdicts import ring_verdicts
-    from graphfraud.store.writer import write_dataset
+    from graphfraud.store.writer import remove_rows, write_dataset
 
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -215,7 +179,7 @@ def run_batch(
 
     export = find_export(export_root)
     digest = export_digest(export, mapping)
-    latest = _latest_run(driver, database)
+    latest = latest_run(driver, database=database)
     if latest is not None and latest["export_digest"] == digest:
         say(f"{export} was already processed by run {latest['run_id']}")
         return BatchResult(export=export, status="unchanged", run_id=latest["run_id"],
@@ -235,7 +199,8 @@ def run_batch(
             f"{diff.removals} removed, {diff.unchanged} unchanged")
         write_dataset(driver, diff.upsert_dataset(str(export)), database=database,
                       batch_size=batch_size)
-        _apply_removals(driver, diff, database, batch_size)
+        remove_rows(driver, {name: table.removed for name, table in diff.tables.items()},
+                    database=database, batch_size=batch_size)
         load.update(written=diff.upserts, removed=diff.removals, unchanged=diff.unchanged)
     else:
         why = "no earlier batch run" if latest is None else "the saved state does not match"

@@ -10,7 +10,7 @@ import click
 from graphfraud.cli.options import mapping_option, quiet_option, rejects_option
 
 if TYPE_CHECKING:
-    from graphfraud.store.server import LocalServer
+    from graphfraud.server.local import LocalServer
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -25,7 +25,7 @@ def _home_option(f: F) -> F:
 
 
 def _server(home: str | None, **overrides: Any) -> LocalServer:
-    from graphfraud.store.server import LocalServer
+    from graphfraud.server.local import LocalServer
 
     return LocalServer.from_env(home=home, **overrides)
 
@@ -146,7 +146,7 @@ def import_cmd(data_dir: str, home: str | None, mapping: str | None, encoding: s
     import time
 
     from graphfraud.cli.data import progress_printer, read_export
-    from graphfraud.store.bulk import import_dataset
+    from graphfraud.server.bulk import import_dataset
 
     say = progress_printer(quiet)
     server = _server(home)

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
     from neo4j import Driver
 
-    from graphfraud.store.server import LocalServer
+    from graphfraud.server.local import LocalServer
 
 #: The database the import writes: Community has one user database, ``neo4j``.
 DATABASE = "neo4j"
@@ -266,37 +266,25 @@ class BulkResult:
 
 
 def _connect(server: LocalServer) -> Driver:
-    """A new driver for the local server (one opened before an import must not be reused:
-    the new database starts its transaction ids again)."""
-    from neo4j import GraphDatabase
+    from graphfraud.store.admin import local_driver
 
-    return GraphDatabase.driver(server.bolt_uri, auth=("neo4j", server.read_password()))
+    return local_driver(server.bolt_uri, server.read_password())
 
 
 def _database_is_empty(server: LocalServer) -> bool:
-    from graphfraud.store import catalog
+    from graphfraud.store.admin import database_is_empty
 
     with _connect(server) as d:
-        records, _, _ = d.execute_query(catalog.statement("bulk/any_node"), database_=DATABASE)
-    return not records
+        return database_is_empty(d, database=DATABASE)
 
 
 def _graph_counts(server: LocalServer) -> tuple[dict[str, int], dict[str, int]]:
     """Nodes per label and relationships per type, from the count store."""
-    from graphfraud.store import catalog
+    from graphfraud.store.admin import graph_counts
 
-    nodes: dict[str, int] = {}
-    rels: dict[str, int] = {}
     with _connect(server) as d:
-        for kind in ENTITY_KINDS.values():
-            records, _, _ = d.execute_query(catalog.statement(f"bulk/count_{kind.entity_type}"),
-                                            database_=DATABASE)
-            nodes[kind.label.value] = int(records[0]["n"])
-        for rel in sorted({r.value for r in LINK_TYPES.values()}):
-            records, _, _ = d.execute_query(catalog.statement(f"bulk/count_{rel.lower()}"),
-                                            database_=DATABASE)
-            rels[rel] = int(records[0]["n"])
-    return nodes, rels
+        return graph_counts(d, sorted({r.value for r in LINK_TYPES.values()}),
+                            database=DATABASE)
 
 
 def import_dataset(
@@ -326,7 +314,7 @@ def import_dataset(
 
     from neo4j.exceptions import Neo4jError
 
-    from graphfraud.store import catalog
+    from graphfraud.store.admin import fill_empty_roles
     from graphfraud.store.writer import ensure_schema
 
     def note(message: str) -> None:
@@ -374,8 +362,7 @@ def import_dataset(
                 "run the import again with --overwrite"
             ) from e
         if files.roleless_links:
-            with d.session(database=DATABASE) as session:  # CALL IN TRANSACTIONS: auto-commit
-                session.run(catalog.statement("bulk/empty_roles")).consume()
+            fill_empty_roles(d, database=DATABASE)
     schema_seconds = time.perf_counter() - t1
     nodes, rels = _graph_counts(server)
     expected_nodes = {k.label.value: files.node_counts.get(k.label.value, 0)

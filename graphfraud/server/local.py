@@ -493,15 +493,14 @@ class LocalServer:
 
     def _ensure_password(self, deadline: float) -> None:
         """Replace the initial password through Bolt on the first start; then verify."""
-        from neo4j import GraphDatabase
         from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired
+
+        from graphfraud.store.admin import check_login
 
         password = self.read_password()
         while True:
             try:
-                with GraphDatabase.driver(self.bolt_uri, auth=("neo4j", password)) as driver:
-                    driver.verify_connectivity()
-                    driver.execute_query("SHOW CURRENT USER", database_="system")
+                check_login(self.bolt_uri, password)
                 return
             except AuthError:
                 if self._read_state().get("password_set"):
@@ -517,13 +516,9 @@ class LocalServer:
                 time.sleep(0.5)
 
     def _set_initial_password(self, password: str) -> None:
-        from neo4j import GraphDatabase
+        from graphfraud.store.admin import set_initial_password
 
-        with GraphDatabase.driver(self.bolt_uri, auth=("neo4j", "neo4j")) as driver:
-            driver.execute_query(
-                "ALTER CURRENT USER SET PASSWORD FROM $old TO $new",
-                old="neo4j", new=password, database_="system",
-            )
+        set_initial_password(self.bolt_uri, "neo4j", password)
 
     def _log_tail(self, lines: int = 15) -> str:
         texts = []

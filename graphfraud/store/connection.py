@@ -57,7 +57,7 @@ class Neo4jSettings:
         ConfigError
             If no server is configured or no password can be found.
         """
-        from graphfraud.store.server import LocalServer
+        from graphfraud.server.local import LocalServer
 
         env = os.environ if env is None else env
         uri = env.get("NEO4J_URI", "").strip()

@@ -1,6 +1,6 @@
 """The investigator query library: named, parameterised, read-only Cypher queries.
 
-Each query is a ``.cypher`` file (the built-in ones in ``cypher/investigate/``, a user's
+Each query is a ``.cypher`` file (the built-in ones in ``cypher/queries/``, a user's
 own in a directory they name) whose header comment declares it::
 
     // What question it answers (first comment lines).
@@ -136,9 +136,9 @@ def library(extra_dir: str | Path | None = None) -> dict[str, Query]:
         has the name of a built-in one.
     """
     queries = {}
-    for full in catalog.names("investigate"):
+    for full in catalog.names("queries"):
         name = full.split("/", 1)[1]
-        queries[name] = parse_query(name, catalog.statement(full), f"cypher/{full}.cypher")
+        queries[name] = parse_query(name, catalog.statement(full), f"graphfraud/cypher/{full}.cypher")
     if extra_dir:
         folder = Path(extra_dir)
         if not folder.is_dir():

@@ -27,7 +27,7 @@ PAGE_SIZE = 100_000
 
 def _fetch(driver: Driver, database: str, name: str, *, page_size: int = PAGE_SIZE
            ) -> pd.DataFrame:
-    """Read one table through a paged query of ``cypher/detect`` into a DataFrame.
+    """Read one table through a paged query of ``cypher/reader`` into a DataFrame.
 
     Each page is one record whose fields are whole columns (the driver's cost is per
     record, so this is several times faster than a record per row). All pages are read
@@ -68,7 +68,7 @@ def read_verdicts(driver: Driver, *, database: str) -> pd.DataFrame:
 
     labels = []
     for entity in ENTITY_KINDS:
-        part = _fetch(driver, database, f"detect/verdicts_{entity}")
+        part = _fetch(driver, database, f"reader/verdicts_{entity}")
         part.insert(0, "entity_type", entity)
         labels.append(part)
     frame = pd.concat(labels, ignore_index=True)
@@ -81,7 +81,7 @@ def read_graph(driver: Driver, *, database: str) -> Dataset:
 
     tables: dict[str, pd.DataFrame] = {}
     for name in _TABLES:
-        frame = _fetch(driver, database, f"detect/{name}")
+        frame = _fetch(driver, database, f"reader/{name}")
         for col in frame.columns:
             if col.endswith("_id"):
                 frame[col] = frame[col].astype("string")

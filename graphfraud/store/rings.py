@@ -46,16 +46,16 @@ def write_rings(driver: Driver, report: dict[str, Any], *, database: str,
                                       "members": s["members"]})
 
     def work(tx: ManagedTransaction) -> None:
-        tx.run(catalog.statement("write/run"), run=run).consume()
-        tx.run(catalog.statement("write/rings"), run_id=run["run_id"],
+        tx.run(catalog.statement("rings/run"), run=run).consume()
+        tx.run(catalog.statement("rings/rings"), run_id=run["run_id"],
                rings=ring_rows).consume()
-        tx.run(catalog.statement("write/clear_ring_links"),
+        tx.run(catalog.statement("rings/clear_ring_links"),
                ring_ids=[r["ring_id"] for r in rings]).consume()
         for kind, rows in members.items():
-            tx.run(catalog.statement(f"write/ring_members_{kind}"), rows=rows).consume()
+            tx.run(catalog.statement(f"rings/ring_members_{kind}"), rows=rows).consume()
         for kind, rows in shares.items():
-            tx.run(catalog.statement(f"write/ring_shares_{kind}"), rows=rows).consume()
-        tx.run(catalog.statement("write/complete_run"), run_id=run["run_id"]).consume()
+            tx.run(catalog.statement(f"rings/ring_shares_{kind}"), rows=rows).consume()
+        tx.run(catalog.statement("rings/complete_run"), run_id=run["run_id"]).consume()
 
     with driver.session(database=database) as session:
         session.execute_write(work)

@@ -93,14 +93,14 @@ def record_verdict(driver: Driver, target: Target, decision: str, *, note: str, 
 
     def work(tx: Any) -> int:
         if target.type == "ring":
-            found = tx.run(catalog.statement("verdict/ring_exists"),
+            found = tx.run(catalog.statement("verdicts/ring_exists"),
                            id=target.id).single()
             if not found or not found["n"]:
                 return -1
-            row = tx.run(catalog.statement("verdict/record_ring"), ring_id=target.id,
+            row = tx.run(catalog.statement("verdicts/record_ring"), ring_id=target.id,
                          v=verdict).single()
             return int(row["members"]) if row else 0
-        rows = list(tx.run(catalog.statement(f"verdict/record_{target.type}"), id=target.id,
+        rows = list(tx.run(catalog.statement(f"verdicts/record_{target.type}"), id=target.id,
                            v=verdict))
         return len(rows) or -1
 
@@ -115,21 +115,21 @@ def record_verdict(driver: Driver, target: Target, decision: str, *, note: str, 
 def history(driver: Driver, target: Target, *, database: str) -> list[dict[str, Any]]:
     """Every verdict about ``target``, oldest first."""
     records, _, _ = driver.execute_query(
-        catalog.statement("verdict/history"), target_type=target.type, target_id=target.id,
+        catalog.statement("verdicts/history"), target_type=target.type, target_id=target.id,
         database_=database)
     return [dict(r) for r in records]
 
 
 def latest_entity_verdicts(driver: Driver, *, database: str) -> list[dict[str, Any]]:
     """The newest analyst verdict of every entity, as labels.csv rows."""
-    records, _, _ = driver.execute_query(catalog.statement("verdict/latest"),
+    records, _, _ = driver.execute_query(catalog.statement("verdicts/latest"),
                                          database_=database)
     return [dict(r) for r in records]
 
 
 def ring_verdicts(driver: Driver, *, database: str) -> dict[str, dict[str, Any]]:
     """Ring id -> {decision, at, members (``type:id`` at the time of the verdict)}."""
-    records, _, _ = driver.execute_query(catalog.statement("verdict/ring_verdicts"),
+    records, _, _ = driver.execute_query(catalog.statement("verdicts/ring_verdicts"),
                                          database_=database)
     return {r["ring_id"]: {"decision": r["decision"], "at": r["at"],
                            "members": list(r["members"] or [])} for r in records}

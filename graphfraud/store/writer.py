@@ -41,8 +41,8 @@ class WriteStats:
 
 def ensure_schema(driver: Driver, *, database: str, upgrade: bool = True,
                   concurrent: bool = False) -> list[str]:
-    """Create every constraint and index of ``cypher/schema`` (``IF NOT EXISTS``), and
-    bring a graph written by an earlier version up to date (``cypher/upgrade``).
+    """Create every constraint and index of ``cypher/writer/schema`` (``IF NOT EXISTS``), and
+    bring a graph written by an earlier version up to date (``cypher/writer/upgrade``).
 
     With ``concurrent`` (for a big graph that has no schema yet, after a bulk import) the
     indexes are requested first (they populate in the background) and the constraints,
@@ -51,10 +51,10 @@ def ensure_schema(driver: Driver, *, database: str, upgrade: bool = True,
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    records, _, _ = driver.execute_query(catalog.statement("upgrade/index_names"),
+    records, _, _ = driver.execute_query(catalog.statement("writer/upgrade/index_names"),
                                          database_=database)
     existing = set(records[0]["names"])
-    names = catalog.names("schema")
+    names = catalog.names("writer/schema")
 
     def create(name: str) -> None:
         driver.execute_query(catalog.statement(name), database_=database)
@@ -66,13 +66,13 @@ def ensure_schema(driver: Driver, *, database: str, upgrade: bool = True,
                 create(name)
         with ThreadPoolExecutor(max_workers=len(constraints) or 1) as pool:
             list(pool.map(create, constraints))
-        driver.execute_query(catalog.statement("bulk/await_indexes"), database_=database)
+        driver.execute_query(catalog.statement("writer/await_indexes"), database_=database)
     else:
         for name in names:
             create(name)
     if upgrade and "device_actors" not in existing:  # identifiers gained `actors` then
         with driver.session(database=database) as session:  # IN TRANSACTIONS: auto-commit
-            session.run(catalog.statement("upgrade/actors")).consume()
+            session.run(catalog.statement("writer/upgrade/actors")).consume()
     return names
 
 
@@ -127,10 +127,10 @@ def _statements(dataset: Dataset) -> Iterator[tuple[str, str, pd.DataFrame]]:
             continue
         if spec.kind == "labels":
             for entity, part in frame.groupby("entity_type", sort=True):
-                yield (f"labels ({entity})", f"load/labels_{entity}",
+                yield (f"labels ({entity})", f"writer/load/labels_{entity}",
                        part.drop(columns=["entity_type"]))
         else:
-            yield spec.name, f"load/{spec.name}", frame
+            yield spec.name, f"writer/load/{spec.name}", frame
 
 
 def write_dataset(
@@ -187,3 +187,29 @@ def write_dataset(
 
 def _run_batch(tx: Any, query: str, batch: list[dict[str, Any]]) -> Any:
     return tx.run(query, rows=batch).consume().counters
+
+
+def remove_rows(driver: Driver, removed: dict[str, pd.DataFrame], *, database: str,
+                batch_size: int = DEFAULT_BATCH_SIZE) -> int:
+    """Remove rows that left the export (``removed``: table name -> its removed rows):
+    links first, then attributes and nodes. Returns the number of rows removed."""
+    order = [name for name, spec in contract().items() if spec.kind != "node"]
+    order += [name for name, spec in contract().items() if spec.kind == "node"]
+    count = 0
+    for name in order:
+        frame = removed.get(name)
+        if frame is None or frame.empty:
+            continue
+        parts: list[tuple[str, Any]]
+        if contract()[name].kind == "labels":
+            parts = [(f"writer/remove/labels_{entity}", part.drop(columns=["entity_type"]))
+                     for entity, part in frame.groupby("entity_type", sort=True)]
+        else:
+            parts = [(f"writer/remove/{name}", frame)]
+        for statement, part in parts:
+            rows = _records(part)
+            for start in range(0, len(rows), batch_size):
+                driver.execute_query(catalog.statement(statement),
+                                     rows=rows[start:start + batch_size], database_=database)
+            count += len(rows)
+    return count

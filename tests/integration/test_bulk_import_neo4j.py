@@ -44,7 +44,7 @@ HOSTILE = [  # (merchant_id, name)
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """A server of its own, on its own ports; the jars come from the test server's install."""
-    from graphfraud.store.server import LocalServer
+    from graphfraud.server.local import LocalServer
 
     shared = os.environ.get("GRAPHFRAUD_TEST_NEO4J_HOME")
     if not shared or not (Path(shared) / "lib").is_dir():
@@ -186,7 +186,7 @@ def test_a_failed_import_says_so_and_leaves_the_server_running(
     import pandas as pd
 
     from graphfraud.loaders.dataset import Dataset
-    from graphfraud.store.bulk import BulkImportError, import_dataset
+    from graphfraud.server.bulk import BulkImportError, import_dataset
 
     twice = Dataset(source="handmade", tables={  # two nodes with one key: not a valid export
         "merchants": pd.DataFrame({"merchant_id": pd.Series(["m1", "m1"], dtype="string")})})

@@ -81,7 +81,7 @@ def loaded(export: Path, clean: dict[str, Any], driver: Any) -> Any:
 @pytest.fixture()
 def server() -> Iterator[Any]:
     """The shared test server's process controller; it is running again after the test."""
-    from graphfraud.store.server import LocalServer
+    from graphfraud.server.local import LocalServer
 
     home = os.environ.get("GRAPHFRAUD_TEST_NEO4J_HOME")
     if not home:

@@ -12,38 +12,45 @@ from graphfraud.errors import GraphFraudError
 from graphfraud.loaders.spec import contract
 from graphfraud.store import catalog
 
-GROUPS = ("schema", "load", "detect", "write", "investigate", "verdict", "remove", "batch",
-          "check", "bulk", "upgrade")
-ALL = [name for group in GROUPS for name in catalog.names(group)]
+ALL = catalog.all_names()
 
 
 def test_catalog_loads_every_file_from_the_installed_package() -> None:
-    assert len(catalog.names("schema")) >= 6
-    assert len(catalog.names("investigate")) >= 12
+    assert len(catalog.names("writer/schema")) >= 6
+    assert len(catalog.names("queries")) >= 12
     assert all(catalog.statement(name).strip() for name in ALL)
-    with pytest.raises(GraphFraudError, match="no Cypher statement named 'load/nope'"):
-        catalog.statement("load/nope")
+    with pytest.raises(GraphFraudError, match="no Cypher statement named 'writer/load/nope'"):
+        catalog.statement("writer/load/nope")
 
 
 def test_installed_package_ships_every_cypher_file_of_the_checkout() -> None:
-    source = Path(__file__).resolve().parents[2] / "cypher"
+    source = Path(__file__).resolve().parents[2] / "graphfraud" / "cypher"
     in_checkout = {
         str(p.relative_to(source).with_suffix("")) for p in source.rglob("*.cypher")
     }
-    groups = {p.parent.name for p in source.rglob("*.cypher")}
-    installed = {name for group in groups for name in catalog.names(group)}
-    assert in_checkout and installed == in_checkout
-    assert groups == set(GROUPS)  # every group is checked below
+    assert in_checkout and set(ALL) == in_checkout
+
+
+def test_each_cypher_folder_is_named_after_the_module_that_reads_it() -> None:
+    import graphfraud
+
+    package = Path(graphfraud.__file__).parent
+    folders = {name.split("/")[0] for name in ALL}
+    for folder in folders:
+        owner = package / "store" / f"{folder}.py"
+        assert owner.is_file(), f"cypher/{folder}/ has no reader module store/{folder}.py"
+        assert re.search(rf"[\"']{folder}[/\"']", owner.read_text("utf-8")), \
+            f"store/{folder}.py never reads it"
 
 
 def test_every_table_of_the_contract_has_a_load_statement() -> None:
-    names = set(catalog.names("load"))
+    names = set(catalog.names("writer/load"))
     for spec in contract().values():
         if spec.kind == "labels":
             for entity in model.ENTITY_KINDS:
-                assert f"load/labels_{entity}" in names
+                assert f"writer/load/labels_{entity}" in names
         else:
-            assert f"load/{spec.name}" in names
+            assert f"writer/load/{spec.name}" in names
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -57,7 +64,7 @@ def test_statement_uses_only_model_labels_and_types(name: str) -> None:
     assert ";" not in text.strip().rstrip(";")  # one statement per file
 
 
-@pytest.mark.parametrize("name", catalog.names("load"))
+@pytest.mark.parametrize("name", catalog.names("writer/load"))
 def test_load_statements_are_parameterised_merges(name: str) -> None:
     text = catalog.statement(name)
     assert "UNWIND $rows AS row" in text

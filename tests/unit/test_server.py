@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from graphfraud.errors import PrerequisiteError
+from graphfraud.server.local import LocalServer
 from graphfraud.store.connection import Neo4jSettings
-from graphfraud.store.server import LocalServer
 
 
 def test_config_binds_loopback_with_auth_on(tmp_path: Path) -> None:

@@ -1,0 +1,2 @@
+// Who the connection is logged in as (the local server's login check).
+SHOW CURRENT USER
