@@ -1,4 +1,11 @@
-"""The graph model: the one closed set of labels, keys and relationship types.
+"""The graph model, the project's schema: entity kinds, link kinds, labels,
+relationship types, risk levels and ring patterns.
+
+Entity and link kinds are read from the data contract (``loaders/contract.toml``: each
+node table's entity, key and role, each link table's ends and relationship type), so the
+contract file and the graph model cannot disagree; every other module iterates
+:data:`ACTOR_KINDS`, :data:`IDENTIFIER_KINDS` and :data:`LINK_KINDS` instead of
+spelling table, column or label names.
 
 Cypher cannot take a label or a relationship type as a parameter, so every name
 that may appear in a query lives here and nowhere else in the Python code. The
@@ -45,24 +52,101 @@ class RelType(StrEnum):
     ABOUT = "ABOUT"
 
 
+class Role(StrEnum):
+    """What an entity kind does in a ring."""
+
+    #: merchants and streamers: rings are made of them
+    ACTOR = "actor"
+    #: devices and payment accounts: they tie actors together
+    IDENTIFIER = "identifier"
+
+
+class Risk(StrEnum):
+    """A ring's risk level; ``high`` is the recommendation to act."""
+
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class Pattern(StrEnum):
+    """The modus operandi a ring's evidence names."""
+
+    DEVICE_FARM = "device_farm"
+    SHARED_SETTLEMENT = "shared_settlement"
+    BAN_EVASION = "ban_evasion"
+    HOST_COLLUSION = "host_collusion"
+    MIXED = "mixed"
+
+
 @dataclass(frozen=True)
 class NodeKind:
-    """One kind of entity: its label, its key property and its contract name."""
+    """One kind of entity: its contract name, label, key property, file and role."""
 
     entity_type: str  # the name used in labels.csv and in reports
     label: Label
     key: str
+    table: str
+    role: Role
+    #: Position among the kinds of its role (the integer code of the actor graph).
+    code: int
 
 
-MERCHANT = NodeKind("merchant", Label.MERCHANT, "merchant_id")
-STREAMER = NodeKind("streamer", Label.STREAMER, "streamer_id")
-DEVICE = NodeKind("device", Label.DEVICE, "device_id")
-PAYMENT_ACCOUNT = NodeKind("payment_account", Label.PAYMENT_ACCOUNT, "account_id")
+@dataclass(frozen=True)
+class LinkKind:
+    """One link file: its actor end, its other end and its relationship type."""
+
+    table: str
+    start: NodeKind
+    start_column: str
+    end: NodeKind
+    end_column: str
+    rel: RelType
+
+
+def _kinds() -> tuple[tuple[NodeKind, ...], tuple[LinkKind, ...]]:
+    from graphfraud.loaders.spec import contract
+
+    tables = contract()
+    nodes: list[NodeKind] = []
+    counters = {role: 0 for role in Role}
+    for spec in tables.values():
+        if spec.kind != "node":
+            continue
+        assert spec.entity is not None and spec.role is not None, spec.name
+        role = Role(spec.role)
+        label = Label("".join(part.title() for part in spec.entity.split("_")))
+        nodes.append(NodeKind(spec.entity, label, spec.key[0], spec.name, role,
+                              counters[role]))
+        counters[role] += 1
+    by_type = {k.entity_type: k for k in nodes}
+    links = []
+    for spec in tables.values():
+        if spec.kind != "link":
+            continue
+        start, end = (spec.column(name) for name in spec.key)
+        assert start.ref and end.ref and spec.relationship, spec.name
+        links.append(LinkKind(spec.name, by_type[start.ref], start.name, by_type[end.ref],
+                              end.name, RelType(spec.relationship)))
+    return tuple(nodes), tuple(links)
+
+
+NODE_KINDS, LINK_KINDS = _kinds()
 
 #: Entity kinds by the ``entity_type`` value of labels.csv.
-ENTITY_KINDS: dict[str, NodeKind] = {
-    k.entity_type: k for k in (MERCHANT, STREAMER, DEVICE, PAYMENT_ACCOUNT)
-}
+ENTITY_KINDS: dict[str, NodeKind] = {k.entity_type: k for k in NODE_KINDS}
+MERCHANT = ENTITY_KINDS["merchant"]
+STREAMER = ENTITY_KINDS["streamer"]
+DEVICE = ENTITY_KINDS["device"]
+PAYMENT_ACCOUNT = ENTITY_KINDS["payment_account"]
+#: Actor kinds in code order (``ActorGraph.actor_types`` holds these codes).
+ACTOR_KINDS = tuple(k for k in NODE_KINDS if k.role is Role.ACTOR)
+#: Identifier kinds in code order (``ActorGraph.identifier_types``).
+IDENTIFIER_KINDS = tuple(k for k in NODE_KINDS if k.role is Role.IDENTIFIER)
+#: Links from an actor to an identifier: the ones rings share.
+SHARING_LINKS = tuple(k for k in LINK_KINDS if k.end.role is Role.IDENTIFIER)
+#: The streamer-promotes-merchant link.
+PROMOTION = next(k for k in LINK_KINDS if k.rel is RelType.PROMOTED)
 
 ALL_LABELS = frozenset(label.value for label in Label)
 ALL_REL_TYPES = frozenset(rel.value for rel in RelType)

@@ -197,18 +197,16 @@ def _unique_ids(rings: list[Ring]) -> list[Ring]:
 
 
 def _counts(graph: ActorGraph, rings: list[Ring]) -> dict[str, int]:
-    from graphfraud.graph.projection import ACCOUNT, DEVICE, MERCHANT, STREAMER
+    from graphfraud.model import ACTOR_KINDS, IDENTIFIER_KINDS, Risk
 
+    counts = {kind.table: int((graph.actor_types == kind.code).sum()) for kind in ACTOR_KINDS}
+    counts.update({kind.table: int((graph.identifier_types == kind.code).sum())
+                   for kind in IDENTIFIER_KINDS})
     return {
-        "merchants": int((graph.actor_types == MERCHANT).sum()),
-        "streamers": int((graph.actor_types == STREAMER).sum()),
-        "devices": int((graph.identifier_types == DEVICE).sum()),
-        "payment_accounts": int((graph.identifier_types == ACCOUNT).sum()),
+        **counts,
         "actor_links": int(graph.shared.nnz // 2),
         "rings": len(rings),
-        "high": sum(r.risk == "high" for r in rings),
-        "medium": sum(r.risk == "medium" for r in rings),
-        "low": sum(r.risk == "low" for r in rings),
+        **{risk.value: sum(r.risk == risk for r in rings) for risk in Risk},
         "hubs_dropped": sum(h.action == "dropped" for h in graph.hubs),
         "hubs_down_weighted": sum(h.action == "down-weighted" for h in graph.hubs),
     }

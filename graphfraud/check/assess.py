@@ -28,7 +28,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-IDENTIFIER_KINDS = ("device", "payment_account")
+from graphfraud.model import IDENTIFIER_KINDS as _KINDS
+from graphfraud.model import Risk
+
+IDENTIFIER_KINDS = tuple(kind.entity_type for kind in _KINDS)
 
 
 @dataclass(frozen=True)
@@ -134,7 +137,7 @@ def assess(applicant: Applicant, touches: list[Touch]) -> Assessment:
             if t.verdict == "fraud":
                 reasons.append(Reason(0.7, f"host {t.id} is labelled fraud", "review"))
             for ring in t.rings:
-                if ring.risk in ("high", "medium"):
+                if ring.risk in (Risk.HIGH, Risk.MEDIUM):
                     reasons.append(Reason(0.5, f"host {t.id} is a member of {ring.risk}-risk "
                                           f"ring {ring.ring_id} ({ring.pattern})", "review"))
             continue
@@ -148,8 +151,8 @@ def assess(applicant: Applicant, touches: list[Touch]) -> Assessment:
             reasons.append(Reason(0.9, f"{_via(t)} is used by known-fraud or banned "
                                   f"{shown}{more}", "block"))
         for ring in t.rings:
-            weight = {"high": 0.8, "medium": 0.5}.get(ring.risk, 0.2)
-            action = "block" if ring.risk == "high" else "review"
+            weight = {Risk.HIGH: 0.8, Risk.MEDIUM: 0.5}.get(Risk(ring.risk), 0.2)
+            action = "block" if ring.risk == Risk.HIGH else "review"
             reasons.append(Reason(weight, f"{_via(t)} is shared by members of {ring.risk}-risk "
                                   f"ring {ring.ring_id} ({ring.pattern}, score "
                                   f"{ring.score:.2f})", action))

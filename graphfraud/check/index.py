@@ -17,8 +17,8 @@ import numpy as np
 
 from graphfraud.check.assess import Applicant, Assessment, RingRef, Touch, assess
 from graphfraud.errors import InputError
-from graphfraud.graph.projection import ACTOR_TYPES, IDENTIFIER_TYPES, STREAMER
-from graphfraud.model import entity_keys
+from graphfraud.graph.projection import ACTOR_TYPES, IDENTIFIER_TYPES, ProjectionParams
+from graphfraud.model import STREAMER, entity_keys
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -88,7 +88,7 @@ def build_index(graph: ActorGraph, facts: ActorFacts, rings: list[Ring],
                                shape=(len(rings), graph.n_actors))
     touched = (membership @ incidence).tocoo()
     ring_ids = np.asarray([r.ring_id for r in rings], dtype=object)
-    streamers = np.flatnonzero(graph.actor_types == STREAMER)
+    streamers = np.flatnonzero(graph.actor_types == STREAMER.code)
     host_coo = membership[:, streamers].tocoo()
 
     verdict = np.zeros(n_ident, dtype=np.int8)
@@ -136,7 +136,7 @@ def save_index(table: pa.Table, path: Path) -> Path:
 class CheckIndex:
     """The index of one scan output directory, loaded for repeated checks."""
 
-    def __init__(self, frame: pd.DataFrame, rings: dict[str, RingRef], hub_cap: int,
+    def __init__(self, frame: pd.DataFrame, rings: dict[str, RingRef], hub_degree: int,
                  source: str):
         import pandas as pd
 
@@ -144,7 +144,7 @@ class CheckIndex:
         self.keys = pd.Index(entity_keys(self.frame["type"].astype(str),
                                          self.frame["id"].astype(str)))
         self.rings = rings
-        self.hub_cap = hub_cap
+        self.hub_degree = hub_degree
         self.source = source
 
     @classmethod
@@ -168,7 +168,8 @@ class CheckIndex:
                              f"{out} first): {e}", file=str(path)) from e
         rings = {r["ring_id"]: RingRef(r["ring_id"], r["risk"], float(r["score"]),
                                        r["pattern"]) for r in report["rings"]}
-        return cls(frame, rings, int(report["params"].get("hub_degree", 100)),
+        hub = report["params"].get("hub_degree", ProjectionParams.hub_degree)
+        return cls(frame, rings, int(hub),
                    f"scan {report['run_id']} ({out})")
 
     def touches(self, applicant: Applicant) -> list[Touch]:
@@ -189,7 +190,7 @@ class CheckIndex:
                 fraud_actors=tuple(fraud),
                 rings=tuple(sorted((self.rings[r] for r in ring_ids if r in self.rings),
                                    key=lambda r: -r.score)),
-                hub=kind != "streamer" and int(rec["actors"]) > self.hub_cap))
+                hub=kind != "streamer" and int(rec["actors"]) > self.hub_degree))
         return out
 
     def check(self, applicant: Applicant) -> Assessment:

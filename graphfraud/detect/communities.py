@@ -83,7 +83,7 @@ def _popular_identifier_groups(graph: ActorGraph, groups: list[np.ndarray],
     """
     degree = graph.identifier_degree
     popular = np.flatnonzero((degree > graph.strong_degree)
-                             & (degree <= min(graph.hub_cap, params.max_ring_size)))
+                             & (degree <= min(graph.hub_degree, params.max_ring_size)))
     if not len(popular):
         return []
     owned = np.zeros(graph.n_actors, dtype=bool)

@@ -23,16 +23,23 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from graphfraud.loaders.dataset import Dataset
+from graphfraud.model import (
+    ACTOR_KINDS,
+    IDENTIFIER_KINDS,
+    MERCHANT,
+    PROMOTION,
+    SHARING_LINKS,
+    Role,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
     import scipy.sparse as sp
 
-MERCHANT, STREAMER = 0, 1
-DEVICE, ACCOUNT = 0, 1
-ACTOR_TYPES = ("merchant", "streamer")
-IDENTIFIER_TYPES = ("device", "payment_account")
+#: Entity type of each actor code / identifier code (``actor_types``, ``identifier_types``).
+ACTOR_TYPES = tuple(k.entity_type for k in ACTOR_KINDS)
+IDENTIFIER_TYPES = tuple(k.entity_type for k in IDENTIFIER_KINDS)
 
 
 @dataclass(frozen=True)
@@ -66,9 +73,9 @@ class ActorGraph:
     """
 
     actor_ids: np.ndarray  # str
-    actor_types: np.ndarray  # int8: MERCHANT | STREAMER
+    actor_types: np.ndarray  # int8: the ``code`` of an actor kind (model.ACTOR_KINDS)
     identifier_ids: np.ndarray  # str
-    identifier_types: np.ndarray  # int8: DEVICE | ACCOUNT
+    identifier_types: np.ndarray  # int8: the ``code`` of an identifier kind
     identifier_degree: np.ndarray  # distinct actors per identifier
     incidence: sp.csr_matrix  # actors x identifiers, 1 where the actor uses it
     shared: sp.csr_matrix  # actors x actors, summed rarity weights of shared identifiers
@@ -77,7 +84,7 @@ class ActorGraph:
     hubs: tuple[Hub, ...]
     strong_threshold: float
     #: Identifiers used by more actors than this were dropped as hubs.
-    hub_cap: int
+    hub_degree: int
     #: Identifiers used by more actors than this cannot make a strong link alone.
     strong_degree: int
     #: Per entity kind, its sorted id universe (Arrow) and the offset of its first row.
@@ -144,15 +151,109 @@ def _encode(parts: list[pd.Series]) -> tuple[pa.Array, list[np.ndarray[Any, Any]
             [positions[a:b] for a, b in itertools.pairwise(bounds)])
 
 
-def _streamer_columns(dataset: Dataset) -> dict[str, pd.Series]:
-    """Every column that names streamers (they may exist only through links), by table."""
+@dataclass(frozen=True)
+class _Entities:
+    """Every entity id universe and the actor x identifier incidence."""
+
+    actor_ids: np.ndarray
+    actor_types: np.ndarray
+    identifier_ids: np.ndarray
+    identifier_types: np.ndarray
+    incidence: sp.csr_matrix
+    universes: dict[str, tuple[Any, int]]
+    #: (promoter row, promoted row) of every promotion link, when there are any.
+    promotion_pairs: tuple[np.ndarray, np.ndarray] | None
+
+
+def _id_columns(dataset: Dataset) -> dict[str, list[tuple[str, pd.Series]]]:
+    """Per entity kind, every (table, column of ids) of the dataset that names it.
+
+    A kind whose own file is optional (streamers) may exist only through links and
+    labels; a required one (merchants) is closed: links must name a known entity.
+    """
+    from graphfraud.loaders.spec import contract
+
     t = dataset.tables
-    names = ("streamers", "streamer_devices", "streamer_accounts", "promotions")
-    parts: dict[str, pd.Series] = {name: t[name]["streamer_id"] for name in names if name in t}
-    if "labels" in t:
-        labels = t["labels"]
-        parts["labels"] = labels.loc[labels["entity_type"] == "streamer", "entity_id"]
-    return parts
+    specs = contract()
+    out: dict[str, list[tuple[str, pd.Series]]] = {}
+    for kind in ACTOR_KINDS + IDENTIFIER_KINDS:
+        parts = []
+        if kind.role is Role.ACTOR and kind.table in t:
+            parts.append((kind.table, t[kind.table][kind.key]))
+        for link in SHARING_LINKS:
+            frame = t.get(link.table)
+            if frame is None or frame.empty:
+                continue
+            if link.start is kind:
+                parts.append((link.table, frame[link.start_column]))
+            if link.end is kind:
+                parts.append((link.table, frame[link.end_column]))
+        promotions = t.get(PROMOTION.table)
+        if promotions is not None and not promotions.empty:
+            for end, column in ((PROMOTION.start, PROMOTION.start_column),
+                                (PROMOTION.end, PROMOTION.end_column)):
+                if end is kind:
+                    parts.append((PROMOTION.table, promotions[column]))
+        if kind.role is Role.ACTOR and not specs[kind.table].required and "labels" in t:
+            labels = t["labels"]
+            parts.append(("labels", labels.loc[labels["entity_type"] == kind.entity_type,
+                                               "entity_id"]))
+        out[kind.entity_type] = parts
+    return out
+
+
+def _entities(dataset: Dataset) -> _Entities:
+    """One hash pass per kind: the sorted universes, then the incidence matrix."""
+    import scipy.sparse as sp
+
+    columns = _id_columns(dataset)
+    positions: dict[tuple[str, str], np.ndarray] = {}
+    universes: dict[str, tuple[Any, int]] = {}
+    ids: dict[str, list[np.ndarray]] = {"actor": [], "identifier": []}
+    types: dict[str, list[np.ndarray]] = {"actor": [], "identifier": []}
+    for kind in ACTOR_KINDS + IDENTIFIER_KINDS:
+        parts = columns[kind.entity_type]
+        index, pos = _encode([series for _, series in parts])
+        offset = sum(len(x) for x in ids[kind.role.value])
+        if kind is MERCHANT and parts and len(np.unique(pos[0])) != len(index):
+            raise ValueError("projection met a merchant id outside merchants")
+        for (table, _), p in zip(parts, pos, strict=True):
+            positions[(kind.entity_type, table)] = p + offset
+        universes[kind.entity_type] = (index, offset)
+        values = index.to_numpy(zero_copy_only=False).astype(object)
+        ids[kind.role.value].append(values)
+        types[kind.role.value].append(np.full(len(values), kind.code, np.int8))
+    actor_ids = np.concatenate(ids["actor"])
+    identifier_ids = np.concatenate(ids["identifier"])
+    rows = [positions[(link.start.entity_type, link.table)] for link in SHARING_LINKS
+            if (link.start.entity_type, link.table) in positions]
+    cols = [positions[(link.end.entity_type, link.table)] for link in SHARING_LINKS
+            if (link.end.entity_type, link.table) in positions]
+    r_all = np.concatenate(rows) if rows else np.array([], dtype=np.int64)
+    c_all = np.concatenate(cols) if cols else np.array([], dtype=np.int64)
+    n, m = len(actor_ids), len(identifier_ids)
+    incidence = sp.csr_matrix((np.ones(len(r_all)), (r_all, c_all)), shape=(n, m))
+    incidence.data[:] = 1.0  # duplicates summed by the constructor count once
+    promo_key = (PROMOTION.start.entity_type, PROMOTION.table)
+    pairs = None
+    if promo_key in positions:
+        pairs = (positions[promo_key], positions[(PROMOTION.end.entity_type, PROMOTION.table)])
+    return _Entities(actor_ids, np.concatenate(types["actor"]), identifier_ids,
+                     np.concatenate(types["identifier"]), incidence, universes, pairs)
+
+
+def _promotion_matrix(n: int, pairs: tuple[np.ndarray, np.ndarray] | None,
+                      params: ProjectionParams) -> sp.csr_matrix:
+    """Symmetric promotion weights; a host who promotes many shops says little of each."""
+    import scipy.sparse as sp
+
+    if pairs is None:
+        return sp.csr_matrix((n, n))
+    promoter, promoted = pairs
+    host_degree = np.bincount(promoter, minlength=n)
+    w = params.promotion_weight / np.maximum(host_degree[promoter], 1) ** 0.5
+    promo = sp.csr_matrix((w, (promoter, promoted)), shape=(n, n))
+    return (promo + promo.T).tocsr()
 
 
 def project(dataset: Dataset, params: ProjectionParams | None = None) -> ActorGraph:
@@ -172,53 +273,9 @@ def project(dataset: Dataset, params: ProjectionParams | None = None) -> ActorGr
     import scipy.sparse as sp
 
     params = params or ProjectionParams()
-    t = dataset.tables
-    links = (("merchant_devices", "merchant_id", "device_id", DEVICE),
-             ("streamer_devices", "streamer_id", "device_id", DEVICE),
-             ("merchant_accounts", "merchant_id", "account_id", ACCOUNT),
-             ("streamer_accounts", "streamer_id", "account_id", ACCOUNT))
-    present = [link for link in links if link[0] in t and not t[link[0]].empty]
-    has_promotions = "promotions" in t and not t["promotions"].empty
-
-    # One hash pass per kind: the sorted universe and every column's positions in it.
-    m_parts = [t["merchants"]["merchant_id"]] + [t[name][col] for name, col, _, _ in present
-                                                 if col == "merchant_id"]
-    if has_promotions:
-        m_parts.append(t["promotions"]["merchant_id"])
-    m_index, m_pos = _encode(m_parts)
-    if len(np.unique(m_pos[0])) != len(m_index):  # the loaders guarantee references
-        raise ValueError("projection met a merchant id outside merchants")
-    s_columns = _streamer_columns(dataset)
-    s_index, s_pos = _encode(list(s_columns.values()))
-    s_of = dict(zip(s_columns, s_pos, strict=True))
-    d_index, d_pos = _encode([t[name][ident] for name, _, ident, kind in present
-                              if kind == DEVICE])
-    a_index, a_pos = _encode([t[name][ident] for name, _, ident, kind in present
-                              if kind == ACCOUNT])
-    merchants = m_index.to_numpy(zero_copy_only=False).astype(object)
-    streamers = s_index.to_numpy(zero_copy_only=False).astype(object)
-    devices = d_index.to_numpy(zero_copy_only=False).astype(object)
-    accounts = a_index.to_numpy(zero_copy_only=False).astype(object)
-    actor_ids = np.concatenate([merchants, streamers])
-    actor_types = np.concatenate([np.full(len(merchants), MERCHANT, np.int8),
-                                  np.full(len(streamers), STREAMER, np.int8)])
-
-    rows: list[np.ndarray] = []
-    cols: list[np.ndarray] = []
-    m_next, d_next, a_next = iter(m_pos[1:]), iter(d_pos), iter(a_pos)
-    for name, actor_col, _, kind in present:
-        r = next(m_next) if actor_col == "merchant_id" else s_of[name] + len(merchants)
-        c = next(d_next) if kind == DEVICE else next(a_next) + len(devices)
-        rows.append(r)
-        cols.append(c)
-    identifier_ids = np.concatenate([devices, accounts])
-    identifier_types = np.concatenate([np.full(len(devices), DEVICE, np.int8),
-                                       np.full(len(accounts), ACCOUNT, np.int8)])
-    n, m = len(actor_ids), len(identifier_ids)
-    r_all = np.concatenate(rows) if rows else np.array([], dtype=np.int64)
-    c_all = np.concatenate(cols) if cols else np.array([], dtype=np.int64)
-    incidence = sp.csr_matrix((np.ones(len(r_all)), (r_all, c_all)), shape=(n, m))
-    incidence.data[:] = 1.0  # duplicates summed by the constructor count once
+    e = _entities(dataset)
+    incidence = e.incidence
+    m = len(e.identifier_ids)
     degree = np.asarray(incidence.sum(axis=0)).ravel().astype(np.int64)
 
     # Rarity weights; hubs out.
@@ -232,27 +289,17 @@ def project(dataset: Dataset, params: ProjectionParams | None = None) -> ActorGr
     shared.eliminate_zeros()
 
     hubs = [
-        Hub(IDENTIFIER_TYPES[identifier_types[i]], str(identifier_ids[i]), int(degree[i]),
+        Hub(IDENTIFIER_TYPES[e.identifier_types[i]], str(e.identifier_ids[i]), int(degree[i]),
             "dropped" if degree[i] > params.hub_degree else "down-weighted")
         for i in np.flatnonzero(degree > params.strong_degree)
     ]
     hubs.sort(key=lambda h: (-h.actors, h.type, h.id))
-
-    promotions = sp.csr_matrix((n, n))
-    if has_promotions:
-        promoter = s_of["promotions"] + len(merchants)
-        promoted = next(m_next)
-        # A host who promotes many shops says little about each of them.
-        host_degree = np.bincount(promoter, minlength=n)
-        w = params.promotion_weight / np.maximum(host_degree[promoter], 1) ** 0.5
-        promo = sp.csr_matrix((w, (promoter, promoted)), shape=(n, n))
-        promotions = (promo + promo.T).tocsr()
-
+    promotions = _promotion_matrix(len(e.actor_ids), e.promotion_pairs, params)
     return ActorGraph(
-        actor_ids=actor_ids,
-        actor_types=actor_types,
-        identifier_ids=identifier_ids,
-        identifier_types=identifier_types,
+        actor_ids=e.actor_ids,
+        actor_types=e.actor_types,
+        identifier_ids=e.identifier_ids,
+        identifier_types=e.identifier_types,
         identifier_degree=degree,
         incidence=incidence,
         shared=shared,
@@ -260,8 +307,7 @@ def project(dataset: Dataset, params: ProjectionParams | None = None) -> ActorGr
         linked=(shared + promotions).tocsr(),
         hubs=tuple(hubs),
         strong_threshold=1.0 / (params.strong_degree - 1),
-        hub_cap=params.hub_degree,
+        hub_degree=params.hub_degree,
         strong_degree=params.strong_degree,
-        universes={"merchant": (m_index, 0), "streamer": (s_index, len(merchants)),
-                   "device": (d_index, 0), "payment_account": (a_index, len(devices))},
+        universes=e.universes,
     )

@@ -34,6 +34,10 @@ class TableSpec:
     columns: tuple[ColumnSpec, ...]
     entity: str | None = None
     required: bool = False
+    #: node tables: ``actor`` or ``identifier``
+    role: str | None = None
+    #: link tables: the relationship type in Neo4j
+    relationship: str | None = None
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -77,6 +81,8 @@ def _parse_table(name: str, raw: dict) -> TableSpec:
         columns=tuple(columns),
         entity=raw.get("entity"),
         required=bool(raw.get("required", False)),
+        role=raw.get("role"),
+        relationship=raw.get("relationship"),
     )
 
 

@@ -29,7 +29,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import scipy.sparse as sp
 
-from graphfraud.graph.projection import ACCOUNT, ACTOR_TYPES, DEVICE, IDENTIFIER_TYPES, MERCHANT
+from graphfraud.graph.projection import ACTOR_TYPES, IDENTIFIER_TYPES
+from graphfraud.model import DEVICE as DEVICE_KIND
+from graphfraud.model import MERCHANT as MERCHANT_KIND
+from graphfraud.model import PAYMENT_ACCOUNT, Pattern, Risk
+
+MERCHANT = MERCHANT_KIND.code
+DEVICE, ACCOUNT = DEVICE_KIND.code, PAYMENT_ACCOUNT.code
 
 if TYPE_CHECKING:
     from graphfraud.graph.projection import ActorGraph
@@ -260,7 +266,7 @@ def score_ring(
     degree = graph.identifier_degree[ident]
     ident_types = graph.identifier_types[ident]
     shared_cols = np.flatnonzero(inside >= 2)
-    kept = shared_cols[degree[shared_cols] <= graph.hub_cap]
+    kept = shared_cols[degree[shared_cols] <= graph.hub_degree]
     exclusivity = float(inside[kept].sum() / degree[kept].sum()) if len(kept) else 0.0
     multiplicity = 1.0 - math.exp(-max(len(kept) - 1, 0) / 2.0)
     coordination = exclusivity * (0.5 + 0.5 * multiplicity)
@@ -376,7 +382,8 @@ def score_ring(
              + params.w_embedding * embedding_score
              - params.w_known_legit * legit_share)
     score = 1.0 / (1.0 + math.exp(-logit))
-    risk = "high" if score >= params.high else "medium" if score >= params.medium else "low"
+    risk = Risk.HIGH if score >= params.high else Risk.MEDIUM if score >= params.medium \
+        else Risk.LOW
 
     member_scores = score * (0.5 + 0.5 * attach)
     member_scores = np.where(verdict > 0, np.maximum(member_scores, score), member_scores)
@@ -465,20 +472,22 @@ def _supported(graph: ActorGraph, members: np.ndarray, params: ScoreParams) -> n
 
 
 def _pattern(coverage: dict[int, tuple[int, int]], n: int, ban_evasion: float,
-             colluding_hosts: int) -> str:
+             colluding_hosts: int) -> Pattern:
     if ban_evasion >= 0.5:
-        return "ban_evasion"
+        return Pattern.BAN_EVASION
     devices = coverage[DEVICE][0] >= 0.6 * n
     accounts = coverage[ACCOUNT][0] >= 0.6 * n
     if colluding_hosts:
-        return "mixed" if accounts else "host_collusion"
+        return Pattern.MIXED if accounts else Pattern.HOST_COLLUSION
     if devices and accounts:
-        return "mixed"
+        return Pattern.MIXED
     if devices:
-        return "device_farm"
+        return Pattern.DEVICE_FARM
     if accounts:
-        return "shared_settlement"
-    return "device_farm" if coverage[DEVICE][0] >= coverage[ACCOUNT][0] else "shared_settlement"
+        return Pattern.SHARED_SETTLEMENT
+    if coverage[DEVICE][0] >= coverage[ACCOUNT][0]:
+        return Pattern.DEVICE_FARM
+    return Pattern.SHARED_SETTLEMENT
 
 
 def _evidence(*, n: int, n_merchants: int, coverage: dict[int, tuple[int, int]], span: float,

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from graphfraud.errors import GraphFraudError, Neo4jServerError
 from graphfraud.loaders.dataset import Dataset
 from graphfraud.loaders.spec import contract
-from graphfraud.model import ENTITY_KINDS, NodeKind, RelType
+from graphfraud.model import ENTITY_KINDS, IDENTIFIER_KINDS, LINK_KINDS, NodeKind, RelType
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,13 +38,7 @@ if TYPE_CHECKING:
 DATABASE = "neo4j"
 
 #: Relationship type of each link table; the table's first key column is the start node.
-LINK_TYPES: dict[str, RelType] = {
-    "merchant_devices": RelType.LOGGED_IN_FROM,
-    "streamer_devices": RelType.LOGGED_IN_FROM,
-    "merchant_accounts": RelType.PAID_VIA,
-    "streamer_accounts": RelType.PAID_VIA,
-    "promotions": RelType.PROMOTED,
-}
+LINK_TYPES: dict[str, RelType] = {link.table: link.rel for link in LINK_KINDS}
 
 #: Import-tool property type of each contract column type.
 _TYPES = {"id": "", "text": "", "enum": "", "timestamp": ":datetime", "count": ":long",
@@ -55,7 +49,7 @@ _VERDICT_COLUMNS = {"label": ("verdict", "text"), "source": ("verdict_source", "
                     "labeled_at": ("verdict_at", "timestamp")}
 
 #: Entity kinds that carry ``actors``: how many merchants and streamers link to them.
-_IDENTIFIERS = ("device", "payment_account")
+_IDENTIFIERS = tuple(kind.entity_type for kind in IDENTIFIER_KINDS)
 
 Say = Callable[[str], None]
 

@@ -16,7 +16,7 @@ _QUERIES = {"device": "check/devices", "payment_account": "check/accounts",
 
 
 def touches(driver: Driver, applicant: Applicant, *, database: str,
-            hub_cap: int = 100) -> list[Touch]:
+            hub_degree: int | None = None) -> list[Touch]:
     """Look every identifier and host of ``applicant`` up, in one read transaction."""
     wanted: dict[str, list[str]] = {"device": list(applicant.devices),
                                     "payment_account": list(applicant.accounts),
@@ -32,6 +32,9 @@ def touches(driver: Driver, applicant: Applicant, *, database: str,
 
     with driver.session(database=database) as session:
         found = session.execute_read(work)
+    from graphfraud.graph.projection import ProjectionParams
+
+    limit = ProjectionParams.hub_degree if hub_degree is None else hub_degree
     out = []
     for kind, ids in wanted.items():
         for value in ids:
@@ -45,7 +48,7 @@ def touches(driver: Driver, applicant: Applicant, *, database: str,
             out.append(Touch(kind, value, known=True, actors=int(rec["actors"]),
                              verdict=rec["verdict"], fraud_actors=tuple(rec["fraud_actors"]),
                              rings=rings,
-                             hub=kind != "streamer" and int(rec["actors"]) > hub_cap))
+                             hub=kind != "streamer" and int(rec["actors"]) > limit))
     return out
 
 

@@ -138,7 +138,8 @@ def library(extra_dir: str | Path | None = None) -> dict[str, Query]:
     queries = {}
     for full in catalog.names("queries"):
         name = full.split("/", 1)[1]
-        queries[name] = parse_query(name, catalog.statement(full), f"graphfraud/cypher/{full}.cypher")
+        origin = f"graphfraud/cypher/{full}.cypher"
+        queries[name] = parse_query(name, catalog.statement(full), origin)
     if extra_dir:
         folder = Path(extra_dir)
         if not folder.is_dir():

@@ -10,15 +10,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from graphfraud.loaders.dataset import Dataset
-from graphfraud.model import ENTITY_KINDS
+from graphfraud.model import ACTOR_KINDS, ENTITY_KINDS, LINK_KINDS
 from graphfraud.store import catalog
 
 if TYPE_CHECKING:
     import pandas as pd
     from neo4j import Driver
 
-_TABLES = ("merchants", "streamers", "merchant_devices", "streamer_devices",
-           "merchant_accounts", "streamer_accounts", "promotions")
+_TABLES = (*(kind.table for kind in ACTOR_KINDS), *(link.table for link in LINK_KINDS))
 
 
 #: Owners (merchants, streamers, ...) per page of a read: one record of column lists.

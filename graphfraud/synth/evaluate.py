@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from graphfraud.loaders.dataset import Dataset
-from graphfraud.model import entity_keys
+from graphfraud.model import SHARING_LINKS, entity_keys
 
 Group = frozenset[str]
 
@@ -95,17 +95,12 @@ def evaluate(predicted: list[Group], truth: dict[str, Any]) -> Quality:
 def _actor_identifier_pairs(dataset: Dataset) -> tuple[np.ndarray, np.ndarray]:
     """(actor key, identifier key) for every device and account link."""
     actors, idents = [], []
-    for table, actor_col, ident_col, kind in (
-        ("merchant_devices", "merchant_id", "device_id", "device"),
-        ("streamer_devices", "streamer_id", "device_id", "device"),
-        ("merchant_accounts", "merchant_id", "account_id", "payment_account"),
-        ("streamer_accounts", "streamer_id", "account_id", "payment_account"),
-    ):
-        frame = dataset.tables.get(table)
+    for link in SHARING_LINKS:
+        frame = dataset.tables.get(link.table)
         if frame is None or frame.empty:
             continue
-        actors.append(entity_keys(actor_col.split("_")[0], frame[actor_col]))
-        idents.append(entity_keys(kind, frame[ident_col]))
+        actors.append(entity_keys(link.start.entity_type, frame[link.start_column]))
+        idents.append(entity_keys(link.end.entity_type, frame[link.end_column]))
     return np.concatenate(actors), np.concatenate(idents)
 
 

@@ -34,6 +34,7 @@ from typing import Any, Literal
 import numpy as np
 
 from graphfraud.errors import UsageError
+from graphfraud.model import Pattern
 
 #: Actors per unit of scale (merchants + streamers is about 10,000 at scale 1).
 MERCHANTS_PER_SCALE = 7700
@@ -41,7 +42,7 @@ STREAMERS_PER_SCALE = 2300
 WINDOW_END = np.datetime64("2024-06-30T00:00:00", "s")
 DAY = np.timedelta64(86400, "s")
 
-TYPOLOGIES = ("device_farm", "shared_settlement", "ban_evasion", "host_collusion", "mixed")
+TYPOLOGIES = tuple(p.value for p in Pattern)
 TYPOLOGY_WEIGHTS = (0.25, 0.22, 0.15, 0.20, 0.18)
 
 CATEGORIES = np.array(
