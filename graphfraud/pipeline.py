@@ -8,7 +8,7 @@ writing the report and the write-back after.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, TypeVar
@@ -17,8 +17,8 @@ import numpy as np
 
 from graphfraud.detect.communities import (
     CommunityParams,
-    candidate_rings,
     expand_by_similarity,
+    find_candidates,
 )
 from graphfraud.detect.embedding import EmbeddingParams, fastrp
 from graphfraud.detect.seeds import personalized_pagerank
@@ -74,7 +74,8 @@ class ScanParams:
 
 @dataclass
 class ScanResult:
-    """Everything the report writers need."""
+    """What a scan found; with the run info it makes the run's report
+    (:func:`graphfraud.report.build_run_report`), which the writers consume."""
 
     rings: list[Ring]
     hubs: tuple[Hub, ...]
@@ -93,7 +94,7 @@ def scan(
     dataset: Dataset,
     params: ScanParams | None = None,
     *,
-    previous: list[dict[str, Any]] | None = None,
+    previous: Sequence[Ring] | None = None,
     progress: Progress | None = None,
     build_index: bool = True,
 ) -> ScanResult:
@@ -106,7 +107,8 @@ def scan(
     params
         Knobs; the defaults are documented in docs/algorithms.md.
     previous
-        The ``rings`` of an earlier report: ring ids carry over and changes are listed.
+        The rings of an earlier run (``RunReport.rings``): ring ids carry over and
+        changes are listed.
     progress
         Called with the name of each stage as it starts.
     build_index
@@ -135,7 +137,7 @@ def scan(
     # each stage's own; communities overlaps embeddings and the start of scoring.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphfraud-leiden") as pool:
         say("communities")
-        leiden = pool.submit(_timed_call, candidate_rings, graph, params.communities)
+        leiden = pool.submit(_timed_call, find_candidates, graph, params.communities)
         embedding = None
         if params.score.use_embedding:
             done = timed("embeddings")
@@ -149,16 +151,19 @@ def scan(
         scoring_seconds = time.perf_counter() - scoring_started
         candidates, timings["communities"] = leiden.result()
     scoring_started = time.perf_counter()
+    sources = [c.source for c in candidates]
+    groups = [c.members for c in candidates]
     if embedding is not None:
-        candidates = expand_by_similarity(
-            graph, candidates, embedding,
+        groups = expand_by_similarity(
+            graph, groups, embedding,
             min_similarity=params.embedding.expand_similarity,
             max_ring_size=params.communities.max_ring_size)
     seed_vectors = embedding[seeds] if embedding is not None else None
     rings = [
         score_ring(graph, facts, members, embedding=embedding, proximity=proximity,
-                   seeds=seeds, params=params.score, seed_vectors=seed_vectors)
-        for members in candidates
+                   seeds=seeds, params=params.score, seed_vectors=seed_vectors,
+                   provenance=source)
+        for members, source in zip(groups, sources, strict=True)
     ]
     rings.sort(key=lambda r: (-r.score, r.ring_id))
     changes = None

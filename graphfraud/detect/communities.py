@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -17,8 +17,12 @@ class CommunityParams:
 
     #: Smallest group reported as a ring (a pair sharing a phone is a family, not a ring).
     min_ring_size: int = 3
-    #: Components larger than this are split with hierarchical Leiden.
+    #: Components larger than this are split with hierarchical Leiden, unless they are
+    #: dense (below): a farm of 500 shops is one ring.
     max_ring_size: int = 60
+    #: A component whose strong-link density (linked pairs / all pairs) reaches this
+    #: is one ring whatever its size.
+    dense_ring_density: float = 0.5
     #: Leiden resolution (higher: smaller communities).
     resolution: float = 1.0
     #: Seed of every random choice (Leiden's node order).
@@ -33,42 +37,137 @@ def strong_links(graph: ActorGraph) -> Any:
     return strong
 
 
+class Candidate(NamedTuple):
+    """A group of actor indices (sorted) and the cut that found it."""
+
+    members: np.ndarray
+    source: str
+
+
+#: The cuts candidates come from, as the evidence names them.
+SOURCE_BLOCK = "a block of phones and accounts used together"
+SOURCE_COMPONENT = "rare shared phones and accounts"
+SOURCE_LEIDEN = "Leiden communities of a large loose group"
+SOURCE_POPULAR = "the users of one moderately popular phone or account"
+SOURCE_PROPAGATION = "propagation from blacklisted actors"
+
+
 def candidate_rings(graph: ActorGraph, params: CommunityParams | None = None
                     ) -> list[np.ndarray]:
-    """Groups of actor indices, each sorted, the list sorted by first member.
+    """Groups of actor indices, each sorted, the list sorted by first member
+    (:func:`find_candidates` without the sources)."""
+    return [c.members for c in find_candidates(graph, params)]
 
-    Components of the strong-link graph smaller than ``min_ring_size`` are not
-    candidates; components larger than ``max_ring_size`` (including one giant
-    component) are split by hierarchical Leiden on the full shared-identifier
-    weights, seeded, so the same data always gives the same groups.
+
+def find_candidates(graph: ActorGraph, params: CommunityParams | None = None
+                    ) -> list[Candidate]:
+    """Candidates from several cuts, merged so that each actor is in one.
+
+    1. Blocks of cohesive identifiers (:func:`block_groups`): rings of any size.
+    2. Components of the strong-link graph among the actors no block claimed;
+       components larger than ``max_ring_size`` that are not dense are split by
+       hierarchical Leiden (seeded: the same data always gives the same groups),
+       smaller ones at bridges; components under ``min_ring_size`` are not candidates.
+    3. The users of one moderately popular identifier that no other cut took.
     """
-    from scipy.sparse.csgraph import connected_components
+    import scipy.sparse as sp
 
     params = params or CommunityParams()
+    found = [Candidate(g, SOURCE_BLOCK) for g in block_groups(graph, params)]
     strong = strong_links(graph)
-    if strong.nnz == 0:
-        return _popular_identifier_groups(graph, [], params)
+    if found:
+        # An actor claimed by a block is in that ring; its other strong links (a
+        # ring shop that also reviews a small real product) must not pull innocent
+        # co-users of that product, or a second ring, into the same candidate.
+        claimed = np.zeros(graph.n_actors, dtype=bool)
+        claimed[np.concatenate([c.members for c in found])] = True
+        keep = (~claimed).astype(np.float64)
+        strong = (sp.diags(keep) @ strong @ sp.diags(keep)).tocsr()
+        strong.eliminate_zeros()
+    if strong.nnz:
+        found += _components(graph, strong, params)
+    found += [Candidate(g, SOURCE_POPULAR) for g in
+              _popular_identifier_groups(graph, [c.members for c in found], params)]
+    found.sort(key=lambda c: int(c.members[0]))
+    return found
+
+
+def _components(graph: ActorGraph, strong: Any, params: CommunityParams) -> list[Candidate]:
+    from scipy.sparse.csgraph import connected_components
+
     _, labels = connected_components(strong, directed=False)
     degree = np.diff(strong.indptr)
     labels = np.where(degree > 0, labels, -1)  # isolated actors belong to no candidate
     order = np.argsort(labels, kind="stable")
     sorted_labels = labels[order]
     starts = np.flatnonzero(np.r_[True, sorted_labels[1:] != sorted_labels[:-1]])
-    groups: list[np.ndarray] = []
+    groups: list[Candidate] = []
     for start, end in zip(starts, np.r_[starts[1:], len(order)], strict=True):
         if sorted_labels[start] < 0 or end - start < params.min_ring_size:
             continue
         members = np.sort(order[start:end])
-        if len(members) > params.max_ring_size:
-            groups.extend(_split(graph, members, params))
+        if len(members) > params.max_ring_size and not _dense(strong, members, params):
+            groups.extend(Candidate(g, SOURCE_LEIDEN) for g in _split(graph, members, params))
         elif len(members) >= 2 * params.min_ring_size:
-            groups.extend(_cut_bridges(strong, members, params.min_ring_size))
+            groups.extend(Candidate(g, SOURCE_COMPONENT)
+                          for g in _cut_bridges(strong, members, params.min_ring_size))
         else:
-            groups.append(members)
-    groups = [g for g in groups if len(g) >= params.min_ring_size]
-    groups += _popular_identifier_groups(graph, groups, params)
-    groups.sort(key=lambda g: int(g[0]))
-    return groups
+            groups.append(Candidate(members, SOURCE_COMPONENT))
+    return [g for g in groups if len(g.members) >= params.min_ring_size]
+
+
+def block_groups(graph: ActorGraph, params: CommunityParams) -> list[np.ndarray]:
+    """Rings grown from blocks of cohesive identifiers, whatever their size.
+
+    Cohesive identifiers (see :class:`~graphfraud.graph.projection.ProjectionParams`)
+    used together form a block (pairs whose co-users reach the cohesion share of the
+    larger one's users, joined transitively). The block's ring is every actor that uses
+    at least half of the block's identifiers (and at least two): the members of a farm
+    use most of its phones and accounts, while an innocent who shares one of them (a
+    real customer of a business that buys reviews) or links to one by camouflage does
+    not reach that share.
+    """
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
+    cohesive = np.flatnonzero(graph.identifier_cohesion >= graph.cohesion)
+    if len(cohesive) < 2:
+        return []
+    inc = graph.incidence.tocsc()[:, cohesive]
+    co = (inc.T @ inc).tocoo()
+    degree = graph.identifier_degree[cohesive]
+    tie = (co.row != co.col) & (co.data >= graph.cohesion * np.maximum(
+        degree[co.row], degree[co.col]))
+    pairs = sp.csr_matrix((np.ones(int(tie.sum())), (co.row[tie], co.col[tie])),
+                          shape=(len(cohesive), len(cohesive)))
+    _, block_of = connected_components(pairs, directed=False)
+    sizes = np.bincount(block_of)
+    # Per actor, its links into each block: one sparse product.
+    to_block = sp.csr_matrix((np.ones(len(cohesive)), (np.arange(len(cohesive)), block_of)),
+                             shape=(len(cohesive), len(sizes)))
+    uses = (inc.tocsr() @ to_block).tocoo()
+    need = np.maximum(2, np.ceil(sizes / 2))
+    member = uses.data >= need[uses.col]
+    found = []
+    for b in np.flatnonzero(sizes >= 2):
+        members = np.sort(uses.row[member & (uses.col == b)])
+        if len(members) >= params.min_ring_size:
+            found.append(members.astype(np.int64))
+    owner = np.full(graph.n_actors, -1)
+    out = []
+    for members in sorted(found, key=len, reverse=True):  # an actor joins one ring
+        free = members[owner[members] < 0]
+        if len(free) >= params.min_ring_size:
+            owner[free] = len(out)
+            out.append(free)
+    return out
+
+
+def _dense(strong: Any, members: np.ndarray, params: CommunityParams) -> bool:
+    """Whether the strong links among ``members`` reach ``dense_ring_density``."""
+    n = len(members)
+    inside = strong[members][:, members].nnz
+    return bool(inside >= params.dense_ring_density * n * (n - 1))
 
 
 def _popular_identifier_groups(graph: ActorGraph, groups: list[np.ndarray],

@@ -46,10 +46,20 @@ IDENTIFIER_TYPES = tuple(k.entity_type for k in IDENTIFIER_KINDS)
 class ProjectionParams:
     """Knobs of the projection."""
 
-    #: Identifiers shared by more actors than this are hubs: dropped and reported.
+    #: Identifiers shared by more actors than this are hubs: dropped and reported, unless
+    #: they are cohesive (below).
     hub_degree: int = 100
     #: An identifier shared by at most this many actors makes a strong link on its own.
     strong_degree: int = 20
+    #: An identifier used by more than ``strong_degree`` actors is *cohesive* when most
+    #: of its users also use one other identifier together: the co-users of the pair
+    #: are at least this share of the larger one's users (the pair's co-usage measured
+    #: against the degrees, a null model that needs no absolute number). The blocks of
+    #: a ring (its phones and accounts, used by most members) are cohesive whatever
+    #: their size; a popular product, an internet-cafe PC or a payment aggregator is
+    #: not: its users' other identifiers scatter. Cohesive identifiers are never dropped
+    #: as hubs; candidate detection grows rings from blocks of them.
+    cohesion: float = 0.3
     #: Weight of a promotion link relative to a shared identifier of two actors.
     promotion_weight: float = 0.25
 
@@ -77,6 +87,12 @@ class ActorGraph:
     identifier_ids: np.ndarray  # str
     identifier_types: np.ndarray  # int8: the ``code`` of an identifier kind
     identifier_degree: np.ndarray  # distinct actors per identifier
+    #: Per identifier: the largest co-usage share with another identifier (0 when none).
+    identifier_cohesion: np.ndarray
+    #: Per identifier: dropped as a hub (not in ``shared``).
+    identifier_dropped: np.ndarray
+    #: The cohesion share at which identifiers count as cohesive.
+    cohesion: float
     incidence: sp.csr_matrix  # actors x identifiers, 1 where the actor uses it
     shared: sp.csr_matrix  # actors x actors, summed rarity weights of shared identifiers
     promotions: sp.csr_matrix  # actors x actors, symmetric promotion weights
@@ -256,6 +272,32 @@ def _promotion_matrix(n: int, pairs: tuple[np.ndarray, np.ndarray] | None,
     return (promo + promo.T).tocsr()
 
 
+def identifier_cohesion(incidence: sp.csr_matrix, degree: np.ndarray, above: int
+                        ) -> np.ndarray:
+    """For each identifier used by more than ``above`` actors, the largest share
+    ``c / max(k_a, k_b)`` over the identifiers ``b`` it is used together with (``c``
+    actors use both; ``k`` are the degrees); 0 for the others.
+
+    >>> import scipy.sparse as sp
+    >>> inc = sp.csr_matrix(np.array([[1, 1, 0], [1, 1, 0], [1, 0, 1], [0, 1, 0]]))
+    >>> identifier_cohesion(inc, np.array([3, 3, 1]), above=2).round(2).tolist()
+    [0.67, 0.67, 0.0]
+    """
+    popular = np.flatnonzero(degree > above)
+    out = np.zeros(len(degree))
+    if not len(popular):
+        return out
+    csc = incidence.tocsc()
+    co = (csc[:, popular].T @ csc).tocsr()  # popular x all identifiers: co-users
+    rows = np.repeat(np.arange(len(popular)), np.diff(co.indptr))
+    other = co.indices != popular[rows]
+    ratio = np.where(other, co.data / np.maximum(degree[popular[rows]], degree[co.indices]), 0.0)
+    best = np.zeros(len(popular))
+    np.maximum.at(best, rows, ratio)
+    out[popular] = best
+    return out
+
+
 def project(dataset: Dataset, params: ProjectionParams | None = None) -> ActorGraph:
     """Build the actor graph of a validated dataset.
 
@@ -278,9 +320,12 @@ def project(dataset: Dataset, params: ProjectionParams | None = None) -> ActorGr
     m = len(e.identifier_ids)
     degree = np.asarray(incidence.sum(axis=0)).ravel().astype(np.int64)
 
-    # Rarity weights; hubs out.
+    # Rarity weights; cohesive identifiers link strongly; hubs out.
+    cohesion = identifier_cohesion(incidence, degree, params.strong_degree)
+    cohesive = cohesion >= params.cohesion
     weight = np.zeros(m)
-    usable = (degree >= 2) & (degree <= params.hub_degree)
+    dropped = (degree > params.hub_degree) & ~cohesive
+    usable = (degree >= 2) & ~dropped
     weight[usable] = 1.0 / (degree[usable] - 1)
     b = incidence @ sp.diags(np.sqrt(weight))
     b.eliminate_zeros()
@@ -290,8 +335,8 @@ def project(dataset: Dataset, params: ProjectionParams | None = None) -> ActorGr
 
     hubs = [
         Hub(IDENTIFIER_TYPES[e.identifier_types[i]], str(e.identifier_ids[i]), int(degree[i]),
-            "dropped" if degree[i] > params.hub_degree else "down-weighted")
-        for i in np.flatnonzero(degree > params.strong_degree)
+            "dropped" if dropped[i] else "down-weighted")
+        for i in np.flatnonzero((degree > params.strong_degree) & ~cohesive)
     ]
     hubs.sort(key=lambda h: (-h.actors, h.type, h.id))
     promotions = _promotion_matrix(len(e.actor_ids), e.promotion_pairs, params)
@@ -301,6 +346,9 @@ def project(dataset: Dataset, params: ProjectionParams | None = None) -> ActorGr
         identifier_ids=e.identifier_ids,
         identifier_types=e.identifier_types,
         identifier_degree=degree,
+        identifier_cohesion=cohesion,
+        identifier_dropped=dropped,
+        cohesion=params.cohesion,
         incidence=incidence,
         shared=shared,
         promotions=promotions,

@@ -47,11 +47,26 @@ class ScoreParams:
     """Weights and thresholds of the ring score."""
 
     bias: float = -3.2
-    w_coordination: float = 2.2
+    w_coordination: float = 4.0
     w_burst: float = 3.0
     w_youth: float = 0.8
     w_ban_evasion: float = 2.5
     w_behaviour: float = 2.2
+    #: Timing and behaviour count from these neutral levels: above adds evidence,
+    #: below (registered over years, ordinary refunds) takes it away; without data,
+    #: nothing.
+    burst_neutral: float = 0.25
+    youth_neutral: float = 0.3
+    behaviour_neutral: float = 0.15
+    #: The block of a ring: the shared identifiers at least this share of the members
+    #: use (at least two members).
+    block_share: float = 0.2
+    #: Coordination = coverage x (c_exclusivity x exclusivity + c_multiplicity x
+    #: multiplicity + the rest x size).
+    c_exclusivity: float = 0.4
+    c_multiplicity: float = 0.35
+    #: Ring size (beyond two) at which the size term of coordination reaches one half.
+    size_half: float = 4.0
     w_known_fraud: float = 2.6
     w_proximity: float = 0.8
     w_host_collusion: float = 1.8
@@ -237,6 +252,231 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{n} {word if n == 1 else (plural or word + 's')}"
 
 
+@dataclass(frozen=True)
+class _View:
+    """One candidate as the phenomena see it: members and the identifiers they use."""
+
+    members: np.ndarray  # actor indices
+    is_merchant: np.ndarray
+    inc: sp.csr_matrix  # members x local identifiers
+    ident: np.ndarray  # global identifier index of each local column
+    inside: np.ndarray  # members using each local identifier
+    degree: np.ndarray  # all actors using it
+    ident_types: np.ndarray
+    shared: np.ndarray  # local columns used by two or more members
+    kept: np.ndarray  # shared and not dropped as hubs
+    rare: np.ndarray  # kept and rare enough to make a strong link alone
+    reg: np.ndarray  # registration day per member (NaN unknown)
+    verdict: np.ndarray  # +1 blacklisted, -1 cleared, 0 none, per member
+
+    @property
+    def n(self) -> int:
+        return len(self.members)
+
+
+def _view(graph: ActorGraph, facts: ActorFacts, members: np.ndarray) -> _View:
+    # The members' incidence over only the identifiers they use (local columns): cost
+    # grows with the ring, not with the graph.
+    n = len(members)
+    indptr, indices, data = _take_rows(graph.incidence, members)
+    ident, local = np.unique(indices, return_inverse=True)
+    inc = sp.csr_matrix((data, local, indptr), shape=(n, len(ident)))
+    inside = np.bincount(local, minlength=len(ident))
+    degree = graph.identifier_degree[ident]
+    shared = np.flatnonzero(inside >= 2)
+    kept = shared[~graph.identifier_dropped[ident[shared]]]
+    return _View(members=members, is_merchant=graph.actor_types[members] == MERCHANT,
+                 inc=inc, ident=ident, inside=inside, degree=degree,
+                 ident_types=graph.identifier_types[ident], shared=shared, kept=kept,
+                 rare=kept[degree[kept] <= graph.strong_degree],
+                 reg=facts.registered_days[members], verdict=facts.verdict[members])
+
+
+@dataclass
+class _Found:
+    """What the phenomena found: sub-scores (None: no data to judge), facts for the
+    evidence text and the pattern."""
+
+    scores: dict[str, float | None] = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+def _coordination(v: _View, params: ScoreParams, out: _Found) -> None:
+    """Structure alone: the members share a block of identifiers that few others use.
+
+    Measured on the block (the identifiers a good share of the members use), not on
+    everything a member touches, so camouflage links to popular outside identifiers
+    do not dilute it (FRAUDAR's argument). Sub-measures: exclusivity (share of the
+    block's uses that are by members), multiplicity (block identifiers per member: a
+    ring shares several phones and accounts, a family one phone), coverage (members
+    on the block) and size.
+    """
+    cols = v.kept
+    core = cols[v.inside[cols] >= max(2.0, params.block_share * v.n)]
+    if not len(core):
+        core = cols
+    coverage_by_kind = {}
+    for kind in (DEVICE, ACCOUNT):
+        top = cols[v.ident_types[cols] == kind]
+        top = top[np.argsort(-v.inside[top], kind="stable")][:3]
+        users = np.asarray(v.inc[:, top].sum(axis=1)).ravel() > 0 if len(top) \
+            else np.zeros(v.n, bool)
+        coverage_by_kind[kind] = (int(users.sum()), len(top))
+    out.facts["coverage"] = coverage_by_kind
+    if not len(core):
+        out.scores.update(coordination=0.0, exclusivity=0.0, multiplicity=0.0)
+        out.facts.update(exclusivity=0.0, block=0, per_member=0.0)
+        return
+    exclusivity = float(v.inside[core].sum() / v.degree[core].sum())
+    per_member = np.asarray(v.inc[:, core].sum(axis=1)).ravel()
+    coverage = float((per_member >= 1).mean())
+    depth = float(per_member[per_member >= 1].mean())
+    multiplicity = 1.0 - 0.5 ** (depth - 1.0) if depth > 1 else 0.0
+    size = 1.0 - 0.5 ** ((v.n - 2) / params.size_half)
+    coordination = coverage * (params.c_exclusivity * exclusivity
+                               + params.c_multiplicity * multiplicity
+                               + (1.0 - params.c_exclusivity - params.c_multiplicity) * size)
+    out.scores.update(coordination=coordination, exclusivity=exclusivity,
+                      multiplicity=multiplicity)
+    out.facts.update(exclusivity=exclusivity, block=len(core), per_member=depth)
+
+
+def _timing(v: _View, facts: ActorFacts, params: ScoreParams, out: _Found) -> None:
+    """Burst (registrations within days of each other) and youth (new shops); no
+    score at all when registration dates are unknown."""
+    m_reg = v.reg[v.is_merchant & ~np.isnan(v.reg)]
+    span = float(np.ptp(np.percentile(m_reg, [10, 90]))) if len(m_reg) >= 3 else math.inf
+    known = v.reg[~np.isnan(v.reg)]
+    ages = facts.as_of_days - known
+    out.facts.update(span=span, ages=ages)
+    out.scores["burst"] = 0.5 ** (span / params.burst_half_life_days) \
+        if math.isfinite(span) else None
+    out.scores["youth"] = float(0.5 ** (np.median(ages) / params.youth_half_life_days)) \
+        if len(ages) >= max(3, v.n / 2) else None
+
+
+def _ban_evasion(v: _View, facts: ActorFacts, params: ScoreParams, out: _Found) -> None:
+    """Shops registered after a banned member that reuse its rare phone or account."""
+    evaders: set[int] = set()
+    banned = facts.banned[v.members]
+    banned_local = np.flatnonzero(banned)
+    if len(banned_local) and len(v.rare):
+        sub = v.inc[:, v.rare].tocsc()
+        for b in banned_local:
+            cols = sub[b].indices
+            if not len(cols):
+                continue
+            partners = np.unique(sub[:, cols].tocsr().nonzero()[0])
+            later = partners[(v.reg[partners] >= v.reg[b] + params.ban_gap_days)
+                             & ~banned[partners]]
+            evaders.update(int(x) for x in later)
+    out.facts["evaders"] = len(evaders)
+    out.scores["ban_evasion"] = min(1.0, len(evaders) / 2.0)
+
+
+def _behaviour(v: _View, facts: ActorFacts, out: _Found) -> None:
+    """Refunds, complaints and violations against the platform median (members with
+    enough orders only); no score without behaviour signals."""
+    orders = facts.orders[v.members]
+    enough = v.is_merchant & (orders >= 5)
+    ratios: dict[str, float] = {}
+    out.facts["ratios"] = ratios
+    if enough.sum() < 2:
+        out.scores["behaviour"] = None
+        return
+    o = orders[enough]
+    for key, values, platform in (
+            ("refund", facts.refunds, facts.platform_refund_rate),
+            ("complaint", facts.complaints, facts.platform_complaint_rate)):
+        ratios[key] = float(np.nanmedian(values[v.members][enough] / o) / platform) \
+            if platform else math.nan
+    ratios["violation"] = float(np.nanmean(facts.violations[v.members][enough])
+                                / facts.platform_violations) \
+        if facts.platform_violations else math.nan
+    out.scores["behaviour"] = float(np.mean([_ratio_score(r) for r in ratios.values()]))
+
+
+def _labels(v: _View, facts: ActorFacts, proximity: np.ndarray, params: ScoreParams,
+            out: _Found) -> None:
+    """Known fraud (blacklisted members, members on a blacklisted phone or account),
+    closeness to blacklisted actors outside (personalised PageRank) and members
+    cleared as legit."""
+    verdict = v.verdict
+    known_fraud = int((verdict > 0).sum())
+    known_legit = int((verdict < 0).sum())
+    touching = int(facts.touches_fraud_identifier[v.members].sum())
+    # Blacklists are noisy: one blacklisted shop among twenty says less than one in five.
+    dilution = min(1.0, params.blacklist_ring_size / v.n)
+    out.scores["known_fraud"] = 1.0 - 0.5 ** ((known_fraud + 0.5 * touching) * dilution)
+    out.scores["known_legit_share"] = known_legit / v.n
+    # A ring with its own blacklisted members is scored on those; the walk from them
+    # into the ring would count the same label twice.
+    outside = proximity[v.members][verdict <= 0]
+    out.scores["proximity"] = float(min(1.0, np.mean(outside) / 0.1)) \
+        if len(outside) and not (known_fraud or touching) else 0.0
+    out.facts.update(known_fraud=known_fraud, known_legit=known_legit, touching=touching)
+
+
+def _host_collusion(v: _View, facts: ActorFacts, out: _Found) -> None:
+    """Hosts who promote the ring's shops and log in from the same rare devices."""
+    streamers = v.members[~v.is_merchant]
+    colluding = 0
+    if len(streamers) and v.is_merchant.any():
+        s_inc = v.inc[~v.is_merchant][:, v.rare]
+        m_used = np.asarray(v.inc[v.is_merchant][:, v.rare].sum(axis=0)).ravel() > 0
+        shares = np.asarray(s_inc[:, m_used].sum(axis=1)).ravel() > 0
+        promoted = _submatrix(facts.promoted, streamers, v.members[v.is_merchant])
+        colluding = int((shares & (np.diff(promoted.indptr) > 0)).sum())
+    out.facts["colluding_hosts"] = colluding
+    out.scores["host_collusion"] = min(1.0, float(colluding))
+
+
+def _attachment(graph: ActorGraph, v: _View, embedding: np.ndarray | None,
+                seeds: np.ndarray, seed_vectors: np.ndarray | None, params: ScoreParams,
+                out: _Found) -> np.ndarray:
+    """Per member: in-ring link strength and (with embeddings) closeness to the ring's
+    centroid; and the ring centroid's similarity to known-fraud actors outside it."""
+    within = _submatrix(graph.linked, v.members)
+    strength = np.asarray(within.sum(axis=1)).ravel()
+    typical = float(np.median(strength)) or 1.0
+    attach = np.minimum(1.0, strength / typical)
+    out.scores["embedding"] = 0.0
+    if not params.use_embedding or embedding is None:
+        return attach
+    vectors = embedding[v.members]
+    centroid = vectors.mean(axis=0)
+    norm = float(np.linalg.norm(centroid))
+    if norm > 0:
+        attach = 0.5 * attach + 0.5 * np.clip(vectors @ (centroid / norm), 0.0, 1.0)
+        outside = ~np.isin(seeds, v.members)
+        if outside.any():
+            vecs = embedding[seeds[outside]] if seed_vectors is None else seed_vectors[outside]
+            sims = vecs @ (centroid / norm)
+            out.scores["embedding"] = float(np.clip(sims.max(), 0.0, 1.0)) ** 4
+    return attach
+
+
+def _logit(scores: dict[str, float | None], params: ScoreParams) -> float:
+    """Evidence in log-odds. Structure and labels add; timing and behaviour count
+    against their neutral level (a group registered over years is evidence of
+    innocence), and not at all when the export has no such data: absent is neutral."""
+    def centred(name: str, weight: float, neutral: float) -> float:
+        value = scores.get(name)
+        return 0.0 if value is None else weight * (value - neutral)
+
+    return (params.bias
+            + params.w_coordination * (scores["coordination"] or 0.0)
+            + centred("burst", params.w_burst, params.burst_neutral)
+            + centred("youth", params.w_youth, params.youth_neutral)
+            + centred("behaviour", params.w_behaviour, params.behaviour_neutral)
+            + params.w_ban_evasion * (scores["ban_evasion"] or 0.0)
+            + params.w_known_fraud * (scores["known_fraud"] or 0.0)
+            + params.w_proximity * (scores["proximity"] or 0.0)
+            + params.w_host_collusion * (scores["host_collusion"] or 0.0)
+            + params.w_embedding * (scores["embedding"] or 0.0)
+            - params.w_known_legit * (scores["known_legit_share"] or 0.0))
+
+
 def score_ring(
     graph: ActorGraph,
     facts: ActorFacts,
@@ -247,187 +487,74 @@ def score_ring(
     seeds: np.ndarray,
     params: ScoreParams,
     seed_vectors: np.ndarray | None = None,
+    provenance: str = "",
 ) -> Ring:
     """Score one candidate (actor indices) and explain the score.
 
-    ``seed_vectors`` (``embedding[seeds]``, computed once by the caller) saves
-    gathering every seed's embedding again for each ring.
+    Each phenomenon has its own function, filling sub-scores (``None`` when the
+    export has no data for it) and the facts the evidence text names; ``_logit``
+    combines them. ``seed_vectors`` (``embedding[seeds]``, computed once by the caller)
+    saves gathering every seed's embedding again for each ring.
     """
     members = _supported(graph, np.asarray(members), params)
-    n = len(members)
-    types = graph.actor_types[members]
-    is_merchant = types == MERCHANT
-    # The members' incidence over only the identifiers they use (local columns): cost
-    # grows with the ring, not with the graph.
-    indptr, indices, data = _take_rows(graph.incidence, members)
-    ident, local = np.unique(indices, return_inverse=True)
-    inc = sp.csr_matrix((data, local, indptr), shape=(n, len(ident)))
-    inside = np.bincount(local, minlength=len(ident))
-    degree = graph.identifier_degree[ident]
-    ident_types = graph.identifier_types[ident]
-    shared_cols = np.flatnonzero(inside >= 2)
-    kept = shared_cols[degree[shared_cols] <= graph.hub_degree]
-    exclusivity = float(inside[kept].sum() / degree[kept].sum()) if len(kept) else 0.0
-    multiplicity = 1.0 - math.exp(-max(len(kept) - 1, 0) / 2.0)
-    coordination = exclusivity * (0.5 + 0.5 * multiplicity)
-
-    # Coverage of the top shared devices and accounts ("7 of 9 shops use the same 3 phones").
-    coverage = {}
-    for kind in (DEVICE, ACCOUNT):
-        cols = kept[ident_types[kept] == kind]
-        cols = cols[np.argsort(-inside[cols], kind="stable")][:3]
-        users = np.asarray(inc[:, cols].sum(axis=1)).ravel() > 0 if len(cols) else np.zeros(n, bool)
-        coverage[kind] = (int(users.sum()), len(cols))
-
-    reg = facts.registered_days[members]
-    m_reg = reg[is_merchant & ~np.isnan(reg)]
-    span = float(np.ptp(np.percentile(m_reg, [10, 90]))) if len(m_reg) >= 3 else math.inf
-    burst = 0.5 ** (span / params.burst_half_life_days) if math.isfinite(span) else 0.0
-    ages = facts.as_of_days - reg[~np.isnan(reg)]
-    youth = float(0.5 ** (np.median(ages) / params.youth_half_life_days)) if len(ages) else 0.0
-
-    # Ban evasion: a shop registered after a banned member, sharing an identifier with it.
-    evaders: set[int] = set()
-    # Only rare identifiers evidence evasion or collusion: a later shop on the same
-    # internet-cafe PC as a banned one, or a host on it, proves nothing.
-    rare = kept[degree[kept] <= graph.strong_degree]
-    banned_local = np.flatnonzero(facts.banned[members])
-    if len(banned_local) and len(rare):
-        sub = inc[:, rare].tocsc()
-        for b in banned_local:
-            cols = sub[b].indices
-            if not len(cols):
-                continue
-            partners = np.unique(sub[:, cols].tocsr().nonzero()[0])
-            later = partners[(reg[partners] >= reg[b] + params.ban_gap_days)
-                             & ~facts.banned[members][partners]]
-            evaders.update(int(x) for x in later)
-    ban_evasion = min(1.0, len(evaders) / 2.0)
-
-    # Behaviour against the platform median (members with enough orders only).
-    orders = facts.orders[members]
-    enough = is_merchant & (orders >= 5)
-    behaviour = 0.0
-    ratios: dict[str, float] = {}
-    if enough.sum() >= 2:
-        o = orders[enough]
-        ratios["refund"] = float(np.nanmedian(facts.refunds[members][enough] / o)
-                                 / facts.platform_refund_rate) if facts.platform_refund_rate \
-            else math.nan
-        ratios["complaint"] = float(np.nanmedian(facts.complaints[members][enough] / o)
-                                    / facts.platform_complaint_rate) \
-            if facts.platform_complaint_rate else math.nan
-        ratios["violation"] = float(np.nanmean(facts.violations[members][enough])
-                                    / facts.platform_violations) \
-            if facts.platform_violations else math.nan
-        behaviour = float(np.mean([_ratio_score(r) for r in ratios.values()]))
-
-    verdict = facts.verdict[members]
-    known_fraud = int((verdict > 0).sum())
-    known_legit = int((verdict < 0).sum())
-    touching = int(facts.touches_fraud_identifier[members].sum())
-    # Blacklists are noisy: one blacklisted shop among twenty says less than one in five.
-    dilution = min(1.0, params.blacklist_ring_size / n)
-    known = 1.0 - 0.5 ** ((known_fraud + 0.5 * touching) * dilution)
-    legit_share = known_legit / n
-    # Seed expansion: closeness to blacklisted actors elsewhere. A ring with its own
-    # blacklisted members is scored on those (known_fraud); counting the walk from them
-    # into the ring again would count the same label twice.
-    outside = proximity[members][verdict <= 0]
-    proximity_score = float(min(1.0, np.mean(outside) / 0.1)) \
-        if len(outside) and not (known_fraud or touching) else 0.0
-
-    streamers = members[~is_merchant]
-    host_collusion = 0.0
-    colluding_hosts = 0
-    if len(streamers) and is_merchant.any():
-        s_inc = inc[~is_merchant][:, rare]
-        m_used = np.asarray(inc[is_merchant][:, rare].sum(axis=0)).ravel() > 0
-        shares = np.asarray(s_inc[:, m_used].sum(axis=1)).ravel() > 0
-        promoted = _submatrix(facts.promoted, streamers, members[is_merchant])
-        promotes = np.diff(promoted.indptr) > 0
-        colluding_hosts = int((shares & promotes).sum())
-        host_collusion = min(1.0, colluding_hosts / 1.0)
-
-    # Member attachment: in-ring link strength, and (with embeddings) closeness to the
-    # ring's centroid. Weakly attached actors are left out of the ring.
-    within = _submatrix(graph.linked, members)
-    strength = np.asarray(within.sum(axis=1)).ravel()
-    typical = float(np.median(strength)) or 1.0
-    attach = np.minimum(1.0, strength / typical)
-    embedding_score = 0.0
-    if params.use_embedding and embedding is not None:
-        vectors = embedding[members]
-        centroid = vectors.mean(axis=0)
-        norm = float(np.linalg.norm(centroid))
-        if norm > 0:
-            cos = vectors @ (centroid / norm)
-            attach = 0.5 * attach + 0.5 * np.clip(cos, 0.0, 1.0)
-            outside = ~np.isin(seeds, members)
-            if outside.any():
-                if seed_vectors is None:
-                    sims = embedding[seeds[outside]] @ (centroid / norm)
-                else:
-                    sims = (seed_vectors @ (centroid / norm))[outside]
-                embedding_score = float(np.clip(sims.max(), 0.0, 1.0)) ** 4
-    logit = (params.bias
-             + params.w_coordination * coordination
-             + params.w_burst * burst
-             + params.w_youth * youth
-             + params.w_ban_evasion * ban_evasion
-             + params.w_behaviour * behaviour
-             + params.w_known_fraud * known
-             + params.w_proximity * proximity_score
-             + params.w_host_collusion * host_collusion
-             + params.w_embedding * embedding_score
-             - params.w_known_legit * legit_share)
-    score = 1.0 / (1.0 + math.exp(-logit))
+    v = _view(graph, facts, members)
+    found = _Found()
+    _coordination(v, params, found)
+    _timing(v, facts, params, found)
+    _ban_evasion(v, facts, params, found)
+    _behaviour(v, facts, found)
+    _labels(v, facts, proximity, params, found)
+    _host_collusion(v, facts, found)
+    attach = _attachment(graph, v, embedding, seeds, seed_vectors, params, found)
+    score = 1.0 / (1.0 + math.exp(-_logit(found.scores, params)))
     risk = Risk.HIGH if score >= params.high else Risk.MEDIUM if score >= params.medium \
         else Risk.LOW
+    return _ring(graph, v, found, score, risk, attach, provenance)
 
+
+def _ring(graph: ActorGraph, v: _View, found: _Found, score: float, risk: Risk,
+          attach: np.ndarray, provenance: str) -> Ring:
+    """The scored ring as the report shows it: members by score, shared identifiers by
+    use, evidence strongest first."""
+    f = found.facts
+    verdict_fraud = f["known_fraud"]
     member_scores = score * (0.5 + 0.5 * attach)
-    member_scores = np.where(verdict > 0, np.maximum(member_scores, score), member_scores)
-    member_scores = np.where(verdict < 0, member_scores * 0.5, member_scores)
+    member_scores = np.where(v.verdict > 0, np.maximum(member_scores, score), member_scores)
+    member_scores = np.where(v.verdict < 0, member_scores * 0.5, member_scores)
     listed = [
         Member(ACTOR_TYPES[graph.actor_types[i]], str(graph.actor_ids[i]), round(float(s), 4))
-        for i, s in zip(members, member_scores, strict=True)
+        for i, s in zip(v.members, member_scores, strict=True)
     ]
     listed.sort(key=lambda m: (-m.score, m.type, m.id))
     shared = [
-        Shared(IDENTIFIER_TYPES[ident_types[c]], str(graph.identifier_ids[ident[c]]),
-               int(inside[c]))
-        for c in shared_cols
+        Shared(IDENTIFIER_TYPES[v.ident_types[c]], str(graph.identifier_ids[v.ident[c]]),
+               int(v.inside[c]))
+        for c in v.shared
     ]
     shared.sort(key=lambda s: (-s.members, s.type, s.id))
-
-    sub_usage = inc[:, shared_cols].tocoo()
+    sub_usage = v.inc[:, v.shared].tocoo()
     usage = tuple(sorted(
-        (graph.actor_key(int(members[r])),
-         f"{IDENTIFIER_TYPES[ident_types[shared_cols[c]]]}:"
-         f"{graph.identifier_ids[ident[shared_cols[c]]]}")
+        (graph.actor_key(int(v.members[r])),
+         f"{IDENTIFIER_TYPES[v.ident_types[v.shared[c]]]}:"
+         f"{graph.identifier_ids[v.ident[v.shared[c]]]}")
         for r, c in zip(sub_usage.row, sub_usage.col, strict=True)
     ))
-    features = {
-        "coordination": coordination, "exclusivity": exclusivity, "burst": burst,
-        "youth": youth, "ban_evasion": ban_evasion, "behaviour": behaviour,
-        "known_fraud": known, "proximity": proximity_score,
-        "host_collusion": host_collusion, "embedding": embedding_score,
-        "known_legit_share": legit_share,
-    }
-    pattern = _pattern(coverage, n, ban_evasion, colluding_hosts)
+    features = {k: round(float(x), 4) for k, x in found.scores.items() if x is not None}
+    pattern = _pattern(f["coverage"], v.n, found.scores["ban_evasion"] or 0.0,
+                       f["colluding_hosts"])
     evidence = _evidence(
-        n=n, n_merchants=int(is_merchant.sum()), coverage=coverage, span=span,
-        known_fraud=known_fraud, known_legit=known_legit, touching=touching,
-        ratios=ratios, evaders=len(evaders), colluding_hosts=colluding_hosts,
-        proximity=proximity_score, exclusivity=exclusivity, ages=ages,
-        embedding=embedding_score,
+        n=v.n, n_merchants=int(v.is_merchant.sum()), coverage=f["coverage"], span=f["span"],
+        known_fraud=verdict_fraud, known_legit=f["known_legit"], touching=f["touching"],
+        ratios=f["ratios"], evaders=f["evaders"], colluding_hosts=f["colluding_hosts"],
+        proximity=found.scores["proximity"] or 0.0, exclusivity=f["exclusivity"],
+        ages=f["ages"], embedding=found.scores["embedding"] or 0.0,
+        block=f["block"], per_member=f["per_member"], provenance=provenance,
     )
     return Ring(
-        ring_id=ring_identity(graph, members),
+        ring_id=ring_identity(graph, v.members),
         score=round(score, 4), risk=risk, pattern=pattern, members=tuple(listed),
-        shared=tuple(shared), evidence=tuple(evidence), known_fraud=known_fraud,
-        known_legit=known_legit, features={k: round(v, 4) for k, v in features.items()},
-        usage=usage,
+        shared=tuple(shared), evidence=tuple(evidence), known_fraud=verdict_fraud,
+        known_legit=f["known_legit"], features=features, usage=usage,
     )
 
 
@@ -493,8 +620,12 @@ def _pattern(coverage: dict[int, tuple[int, int]], n: int, ban_evasion: float,
 def _evidence(*, n: int, n_merchants: int, coverage: dict[int, tuple[int, int]], span: float,
               known_fraud: int, known_legit: int, touching: int, ratios: dict[str, float],
               evaders: int, colluding_hosts: int, proximity: float, exclusivity: float,
-              ages: np.ndarray, embedding: float) -> list[str]:
+              ages: np.ndarray, embedding: float, block: int = 0, per_member: float = 0.0,
+              provenance: str = "") -> list[str]:
     found: list[tuple[float, str]] = []
+    if block >= 2 and per_member >= 1.5:
+        found.append((1.5 + min(per_member, 4.0) / 4, f"each member uses {per_member:.1f} of "
+                      f"the same {block} phones and accounts on average"))
     actors = "shops" if n_merchants == n else "members"
     used, k = coverage[DEVICE]
     if k and used >= 2:
@@ -533,6 +664,8 @@ def _evidence(*, n: int, n_merchants: int, coverage: dict[int, tuple[int, int]],
         found.append((0.8, "its link pattern resembles known fraud (graph embedding)"))
     found.sort(key=lambda x: -x[0])  # stable: ties keep the order above
     texts = [text for _, text in found]
+    if provenance:
+        texts.append(f"found by: {provenance}")
     if known_legit:
         texts.append(f"but: {_plural(known_legit, 'member')} cleared as legit by an "
                      "investigator")
