@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from graphfraud.detect.communities import (
+    SOURCE_BLOCK,
     CommunityParams,
     expand_by_similarity,
     find_candidates,
@@ -154,10 +155,15 @@ def scan(
     sources = [c.source for c in candidates]
     groups = [c.members for c in candidates]
     if embedding is not None:
-        groups = expand_by_similarity(
-            graph, groups, embedding,
+        # A block's ring is exact (members use most of its identifiers): an actor near
+        # it in the embedding is a customer of the block, not a member.
+        grows = [c.source != SOURCE_BLOCK for c in candidates]
+        grown = expand_by_similarity(
+            graph, [g for g, ok in zip(groups, grows, strict=True) if ok], embedding,
             min_similarity=params.embedding.expand_similarity,
             max_ring_size=params.communities.max_ring_size)
+        it = iter(grown)
+        groups = [next(it) if ok else g for g, ok in zip(groups, grows, strict=True)]
     seed_vectors = embedding[seeds] if embedding is not None else None
     rings = [
         score_ring(graph, facts, members, embedding=embedding, proximity=proximity,

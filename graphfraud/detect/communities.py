@@ -17,9 +17,10 @@ class CommunityParams:
 
     #: Smallest group reported as a ring (a pair sharing a phone is a family, not a ring).
     min_ring_size: int = 3
-    #: Components larger than this are split with hierarchical Leiden, unless they are
-    #: dense (below): a farm of 500 shops is one ring.
-    max_ring_size: int = 60
+    #: The giant-component guard: strong-link components larger than this are split
+    #: with hierarchical Leiden, unless they are dense (below). Below it a component is
+    #: one ring whatever its shape: a farm of 500 shops run as cells is one ring.
+    max_ring_size: int = 1000
     #: A component whose strong-link density (linked pairs / all pairs) reaches this
     #: is one ring whatever its size.
     dense_ring_density: float = 0.5

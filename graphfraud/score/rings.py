@@ -46,8 +46,8 @@ if TYPE_CHECKING:
 class ScoreParams:
     """Weights and thresholds of the ring score."""
 
-    bias: float = -3.2
-    w_coordination: float = 4.0
+    bias: float = -4.6
+    w_coordination: float = 6.0
     w_burst: float = 3.0
     w_youth: float = 0.8
     w_ban_evasion: float = 2.5
@@ -55,18 +55,19 @@ class ScoreParams:
     #: Timing and behaviour count from these neutral levels: above adds evidence,
     #: below (registered over years, ordinary refunds) takes it away; without data,
     #: nothing.
-    burst_neutral: float = 0.25
+    burst_neutral: float = 0.1
     youth_neutral: float = 0.3
     behaviour_neutral: float = 0.15
-    #: The block of a ring: the shared identifiers at least this share of the members
-    #: use (at least two members).
+    #: The block of a ring: the shared identifiers (two members or more) that at least
+    #: this share of the members use, or whose users are mostly members.
     block_share: float = 0.2
     #: Coordination = coverage x (c_exclusivity x exclusivity + c_multiplicity x
     #: multiplicity + the rest x size).
     c_exclusivity: float = 0.4
     c_multiplicity: float = 0.35
-    #: Ring size (beyond two) at which the size term of coordination reaches one half.
-    size_half: float = 4.0
+    #: Ring size at which the size term of coordination reaches one (log scale from
+    #: two: a block shared by a hundred actors is stronger evidence than one of ten).
+    size_full: float = 100.0
     w_known_fraud: float = 2.6
     w_proximity: float = 0.8
     w_host_collusion: float = 1.8
@@ -312,9 +313,9 @@ def _coordination(v: _View, params: ScoreParams, out: _Found) -> None:
     on the block) and size.
     """
     cols = v.kept
-    core = cols[v.inside[cols] >= max(2.0, params.block_share * v.n)]
-    if not len(core):
-        core = cols
+    # The block: identifiers mostly used by members, or used by a good share of them.
+    core = cols[(v.inside[cols] >= params.block_share * v.n)
+                | (v.inside[cols] >= 0.5 * v.degree[cols])]
     coverage_by_kind = {}
     for kind in (DEVICE, ACCOUNT):
         top = cols[v.ident_types[cols] == kind]
@@ -332,7 +333,7 @@ def _coordination(v: _View, params: ScoreParams, out: _Found) -> None:
     coverage = float((per_member >= 1).mean())
     depth = float(per_member[per_member >= 1].mean())
     multiplicity = 1.0 - 0.5 ** (depth - 1.0) if depth > 1 else 0.0
-    size = 1.0 - 0.5 ** ((v.n - 2) / params.size_half)
+    size = min(1.0, math.log(v.n - 1) / math.log(params.size_full - 1)) if v.n > 2 else 0.0
     coordination = coverage * (params.c_exclusivity * exclusivity
                                + params.c_multiplicity * multiplicity
                                + (1.0 - params.c_exclusivity - params.c_multiplicity) * size)
@@ -344,9 +345,8 @@ def _coordination(v: _View, params: ScoreParams, out: _Found) -> None:
 def _timing(v: _View, facts: ActorFacts, params: ScoreParams, out: _Found) -> None:
     """Burst (registrations within days of each other) and youth (new shops); no
     score at all when registration dates are unknown."""
-    m_reg = v.reg[v.is_merchant & ~np.isnan(v.reg)]
-    span = float(np.ptp(np.percentile(m_reg, [10, 90]))) if len(m_reg) >= 3 else math.inf
     known = v.reg[~np.isnan(v.reg)]
+    span = float(np.ptp(np.percentile(known, [10, 90]))) if len(known) >= 3 else math.inf
     ages = facts.as_of_days - known
     out.facts.update(span=span, ages=ages)
     out.scores["burst"] = 0.5 ** (span / params.burst_half_life_days) \
