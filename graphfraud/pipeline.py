@@ -17,12 +17,14 @@ import numpy as np
 
 from graphfraud.detect.communities import (
     SOURCE_BLOCK,
+    SOURCE_PROPAGATION,
+    Candidate,
     CommunityParams,
     expand_by_similarity,
     find_candidates,
 )
 from graphfraud.detect.embedding import EmbeddingParams, fastrp
-from graphfraud.detect.seeds import personalized_pagerank
+from graphfraud.detect.seeds import personalized_pagerank, propagation_groups
 from graphfraud.graph.projection import ActorGraph, Hub, ProjectionParams, project
 from graphfraud.loaders.dataset import Dataset
 from graphfraud.score.diff import Changes, carry_over
@@ -151,6 +153,7 @@ def scan(
         proximity = personalized_pagerank(adjacency, seeds)
         scoring_seconds = time.perf_counter() - scoring_started
         candidates, timings["communities"] = leiden.result()
+    candidates = candidates + _propagated(graph, candidates, proximity, seeds, params)
     scoring_started = time.perf_counter()
     sources = [c.source for c in candidates]
     groups = [c.members for c in candidates]
@@ -187,6 +190,20 @@ def scan(
     counts = _counts(graph, rings)
     return ScanResult(rings=rings, hubs=graph.hubs, params=params, counts=counts,
                       timings=timings, changes=changes, index=index)
+
+
+def _propagated(graph: ActorGraph, candidates: list[Candidate], proximity: np.ndarray,
+                seeds: np.ndarray, params: ScanParams) -> list[Candidate]:
+    """Candidates from the blacklist for actors no structural cut took."""
+    if params.communities.propagation_share <= 0:
+        return []
+    taken = np.zeros(graph.n_actors, dtype=bool)
+    for c in candidates:
+        taken[c.members] = True
+    groups = propagation_groups(graph.linked, proximity, seeds, taken,
+                                share=params.communities.propagation_share,
+                                min_size=params.communities.min_ring_size)
+    return [Candidate(g, SOURCE_PROPAGATION) for g in groups]
 
 
 def _timed_call(function: Callable[..., T], *args: Any) -> tuple[T, float]:

@@ -26,6 +26,10 @@ class CommunityParams:
     dense_ring_density: float = 0.5
     #: Leiden resolution (higher: smaller communities).
     resolution: float = 1.0
+    #: Blacklist propagation: an actor no structural cut took is a candidate with the
+    #: blacklisted actors it hangs on when its personalised PageRank from them is at
+    #: least this share of the seeds' median (0: off).
+    propagation_share: float = 0.5
     #: Seed of every random choice (Leiden's node order).
     random_seed: int = 42
 

@@ -34,3 +34,44 @@ def personalized_pagerank(adjacency: sp.csr_matrix, seeds: np.ndarray, *,
         p = (1 - restart) * (walk @ p) + restart * start
     top = p.max()
     return p / top if top > 0 else p
+
+
+def propagation_groups(adjacency: sp.csr_matrix, proximity: np.ndarray, seeds: np.ndarray,
+                       taken: np.ndarray, *, share: float, min_size: int
+                       ) -> list[np.ndarray]:
+    """Candidates from the blacklist: actors the walk from blacklisted actors reaches
+    often, grouped with the seeds they hang on.
+
+    An actor is reached when its visit probability is at least ``share`` times the
+    median over the seeds (a scale set by the graph itself). Reached actors and seeds
+    that no other candidate holds (``taken``), joined by the links among them, are a
+    group; groups of at least ``min_size`` are candidates.
+
+    >>> import scipy.sparse as sp
+    >>> a = sp.csr_matrix(np.array([[0, 1, 1, 0], [1, 0, 1, 0], [1, 1, 0, 0],
+    ...                             [0, 0, 0, 0]], dtype=float))
+    >>> p = personalized_pagerank(a, np.array([0]))
+    >>> [g.tolist() for g in propagation_groups(a, p, np.array([0]), np.zeros(4, bool),
+    ...                                         share=0.1, min_size=3)]
+    [[0, 1, 2]]
+    """
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
+    if not len(seeds):
+        return []
+    scale = float(np.median(proximity[seeds]))
+    reached = (proximity >= share * scale) & (proximity > 0)
+    reached[seeds] = True
+    reached &= ~taken
+    keep = reached.astype(np.float64)
+    sub = (sp.diags(keep) @ adjacency @ sp.diags(keep)).tocsr()
+    sub.eliminate_zeros()
+    _, labels = connected_components(sub, directed=False)
+    labels = np.where(reached & (np.diff(sub.indptr) > 0), labels, -1)
+    out = []
+    for label in np.unique(labels[labels >= 0]):
+        members = np.flatnonzero(labels == label)
+        if len(members) >= min_size:
+            out.append(members)
+    return out
