@@ -24,6 +24,8 @@ class CommunityParams:
     #: A component whose strong-link density (linked pairs / all pairs) reaches this
     #: is one ring whatever its size.
     dense_ring_density: float = 0.5
+    #: Leiden splits a component on each actor's strongest links, at most this many.
+    leiden_neighbours: int = 30
     #: Leiden resolution (higher: smaller communities).
     resolution: float = 1.0
     #: Blacklist propagation: an actor no structural cut took is a candidate with the
@@ -234,15 +236,21 @@ def _cut_bridges(strong: object, members: np.ndarray, min_size: int) -> list[np.
 
 def _split(graph: ActorGraph, members: np.ndarray, params: CommunityParams
            ) -> list[np.ndarray]:
-    import scipy.sparse as sp
+    """Hierarchical Leiden on a component's links, each node keeping at most its
+    ``leiden_neighbours`` strongest links (a dense graph of 5,000 actors has millions
+    of links; its communities show in the strongest few of each node)."""
     from graspologic.partition import hierarchical_leiden
 
-    sub = graph.shared[members][:, members] + graph.promotions[members][:, members]
-    sub = sp.csr_array(sub)
+    sub = (graph.shared[members][:, members] + graph.promotions[members][:, members]).tocsr()
+    rows, cols, weights = _strongest(sub, params.leiden_neighbours)
+    edges = [(int(a), int(b), float(w))
+             for a, b, w in zip(rows.tolist(), cols.tolist(), weights.tolist(), strict=True)]
+    if not edges:
+        return []
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # graspologic's notes on isolated nodes, none here
+        warnings.simplefilter("ignore")  # graspologic's notes on isolated nodes
         clusters = hierarchical_leiden(
-            sub,
+            edges,
             max_cluster_size=params.max_ring_size,
             resolution=params.resolution,
             random_seed=params.random_seed,
@@ -250,9 +258,30 @@ def _split(graph: ActorGraph, members: np.ndarray, params: CommunityParams
         )
     assignment = clusters.final_level_hierarchical_clustering()
     by_cluster: dict[int, list[int]] = {}
-    for node, cluster in assignment.items():
+    for node, cluster in sorted(assignment.items()):
         by_cluster.setdefault(int(cluster), []).append(int(node))
     return [np.sort(members[np.asarray(nodes)]) for nodes in by_cluster.values()]
+
+
+def _strongest(matrix: Any, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The upper-triangle links (row, col, weight) of a symmetric matrix that are among
+    the ``k`` strongest of either end."""
+    coo = matrix.tocoo()
+    if coo.nnz > k * matrix.shape[0]:
+        order = np.lexsort((-coo.data, coo.row))  # by row, strongest first
+        row_sorted = coo.row[order]
+        starts = np.searchsorted(row_sorted, row_sorted, side="left")
+        rank = np.arange(len(order)) - starts
+        keep = np.zeros(coo.nnz, dtype=bool)
+        keep[order[rank < k]] = True
+        # symmetric: keep a link when either end keeps it
+        key = np.minimum(coo.row, coo.col) * matrix.shape[0] + np.maximum(coo.row, coo.col)
+        kept_keys = np.unique(key[keep])
+        keep = np.isin(key, kept_keys)
+    else:
+        keep = np.ones(coo.nnz, dtype=bool)
+    upper = keep & (coo.row < coo.col)
+    return coo.row[upper], coo.col[upper], coo.data[upper]
 
 
 def expand_by_similarity(graph: ActorGraph, groups: list[np.ndarray], embedding: np.ndarray,

@@ -73,6 +73,10 @@ class ScoreParams:
     w_host_collusion: float = 1.8
     w_embedding: float = 1.0
     w_known_legit: float = 3.0
+    #: Weight of the verdict balance among a ring's judged members ((fraud - legit) /
+    #: judged, from -1 to 1), counted once at least ``min_judged`` members are judged.
+    w_label_balance: float = 2.0
+    min_judged: int = 3
     #: Up to this ring size each blacklisted member counts fully; in larger rings
     #: it counts in proportion (a noisy blacklist hits big groups by chance).
     blacklist_ring_size: float = 6.0
@@ -409,6 +413,12 @@ def _labels(v: _View, facts: ActorFacts, proximity: np.ndarray, params: ScorePar
     dilution = min(1.0, params.blacklist_ring_size / v.n)
     out.scores["known_fraud"] = 1.0 - 0.5 ** ((known_fraud + 0.5 * touching) * dilution)
     out.scores["known_legit_share"] = known_legit / v.n
+    # Among the members someone has judged, the balance of the verdicts: a group whose
+    # labelled members are all cleared is evidence of innocence, all blacklisted of
+    # fraud. Too few labels say nothing.
+    judged = known_fraud + known_legit
+    out.scores["label_balance"] = (known_fraud - known_legit) / judged \
+        if judged >= params.min_judged else None
     # A ring with its own blacklisted members is scored on those; the walk from them
     # into the ring would count the same label twice.
     outside = proximity[v.members][verdict <= 0]
@@ -474,7 +484,8 @@ def _logit(scores: dict[str, float | None], params: ScoreParams) -> float:
             + params.w_proximity * (scores["proximity"] or 0.0)
             + params.w_host_collusion * (scores["host_collusion"] or 0.0)
             + params.w_embedding * (scores["embedding"] or 0.0)
-            - params.w_known_legit * (scores["known_legit_share"] or 0.0))
+            - params.w_known_legit * (scores["known_legit_share"] or 0.0)
+            + params.w_label_balance * (scores.get("label_balance") or 0.0))
 
 
 def score_ring(
