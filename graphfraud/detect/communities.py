@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -238,29 +237,29 @@ def _split(graph: ActorGraph, members: np.ndarray, params: CommunityParams
            ) -> list[np.ndarray]:
     """Hierarchical Leiden on a component's links, each node keeping at most its
     ``leiden_neighbours`` strongest links (a dense graph of 5,000 actors has millions
-    of links; its communities show in the strongest few of each node)."""
-    from graspologic.partition import hierarchical_leiden
+    of links; its communities show in the strongest few of each node).
+
+    Calls graspologic's native Leiden core directly: importing the graspologic package
+    (numba, scikit-learn) costs seconds a scan does not need.
+    """
+    import graspologic_native as gn
 
     sub = (graph.shared[members][:, members] + graph.promotions[members][:, members]).tocsr()
     rows, cols, weights = _strongest(sub, params.leiden_neighbours)
-    edges = [(int(a), int(b), float(w))
+    edges = [(str(a), str(b), float(w))
              for a, b, w in zip(rows.tolist(), cols.tolist(), weights.tolist(), strict=True)]
     if not edges:
         return []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # graspologic's notes on isolated nodes
-        clusters = hierarchical_leiden(
-            edges,
-            max_cluster_size=params.max_ring_size,
-            resolution=params.resolution,
-            random_seed=params.random_seed,
-            use_modularity=True,
-        )
-    assignment = clusters.final_level_hierarchical_clustering()
+    clusters = gn.hierarchical_leiden(
+        edges, resolution=params.resolution, randomness=0.001, iterations=1,
+        use_modularity=True, max_cluster_size=params.max_ring_size,
+        seed=params.random_seed)
     by_cluster: dict[int, list[int]] = {}
-    for node, cluster in sorted(assignment.items()):
-        by_cluster.setdefault(int(cluster), []).append(int(node))
-    return [np.sort(members[np.asarray(nodes)]) for nodes in by_cluster.values()]
+    for entry in clusters:
+        if entry.is_final_cluster:
+            by_cluster.setdefault(int(entry.cluster), []).append(int(entry.node))
+    return [np.sort(members[np.asarray(sorted(nodes))]) for _, nodes in
+            sorted(by_cluster.items())]
 
 
 def _strongest(matrix: Any, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
