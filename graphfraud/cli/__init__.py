@@ -60,6 +60,12 @@ def cli() -> None:
 
     Build a graph of merchants, hosts, devices and payment accounts from an
     export, find coordinated rings, and report them with evidence.
+
+    Example:
+
+    \b
+        graphfraud synth demo-data --seed 7
+        graphfraud scan demo-data --out demo-out
     """
 
 

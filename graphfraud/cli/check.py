@@ -39,8 +39,9 @@ def check_cmd(merchant_id: str, devices: tuple[str, ...], accounts: tuple[str, .
 
     Example:
 
-        graphfraud check --index demo-out --device 139d25c56d469538 --account w2c8e21fb9e7d0102
-
+    \b
+        graphfraud check --index demo-out --device 139d25c56d469538 \\
+            --account w2c8e21fb9e7d0102
         echo '{"devices": ["139d25c56d469538"]}' | graphfraud check --neo4j --json -
     """
 

@@ -37,6 +37,12 @@ def neo4j_group() -> None:
     The server is assembled from Maven Central with Maven and runs on Java 17,
     on loopback only, with authentication on. Its password is NEO4J_PASSWORD at
     the first start, or a generated one stored in HOME/password (mode 0600).
+
+    Example:
+
+    \b
+        graphfraud neo4j start
+        graphfraud neo4j status
     """
 
 

@@ -47,10 +47,9 @@ def verdict_cmd(target: str | None, decision: str | None, note: str, analyst: st
 
     Example:
 
+    \b
         graphfraud verdict R-07f965228d78 confirm --note "same phones as case 2291"
-
         graphfraud verdict merchant:004512349 dismiss --note "franchise, checked licence"
-
         graphfraud verdict R-07f965228d78 --history
     """
     from graphfraud.store.connection import Neo4jSettings, store_errors

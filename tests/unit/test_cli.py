@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import csv
+import inspect
 import subprocess
 import sys
 from pathlib import Path
 
+import click
+import pytest
 from click.testing import CliRunner
 
 from conftest import write_csv
@@ -20,12 +23,62 @@ def test_help_lists_the_commands() -> None:
         assert command in result.output
 
 
-def test_every_command_help_has_an_example() -> None:
-    runner = CliRunner()
-    for args in (["synth"], ["validate"], ["load"], ["neo4j", "start"], ["neo4j", "stop"],
-                 ["neo4j", "status"]):
-        result = runner.invoke(cli, [*args, "--help"])
-        assert result.exit_code == 0 and "Example:" in result.output, args
+def _commands(group: click.Group, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """The argument path of ``group`` and of every command and subcommand below it."""
+    found = [path]
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            found.extend(_commands(command, (*path, name)))
+        else:
+            found.append((*path, name))
+    return found
+
+
+COMMANDS = _commands(cli)
+
+
+def _id(path: tuple[str, ...]) -> str:
+    return " ".join(("graphfraud", *path))
+
+
+def _command(path: tuple[str, ...]) -> click.Command:
+    command: click.Command = cli
+    for name in path:
+        assert isinstance(command, click.Group)
+        command = command.commands[name]
+    return command
+
+
+def test_the_walk_finds_every_command() -> None:
+    assert len(COMMANDS) >= 14
+    assert {("scan",), ("neo4j",), ("neo4j", "start"), ("neo4j", "import")} <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=_id)
+def test_every_command_help_has_an_example(path: tuple[str, ...]) -> None:
+    result = CliRunner().invoke(cli, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Example:" in result.output, (
+        f"`{_id(path)} --help` has no 'Example:' block: add one to its help text")
+
+
+def _example_lines(help_text: str) -> list[str]:
+    """The command lines of a help text's Example block, as written in the source."""
+    after = inspect.cleandoc(help_text).partition("Example:")[2]
+    return [line.strip() for line in after.splitlines()
+            if line[:1].isspace() and line.strip() not in ("", "\b")]
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=_id)
+def test_examples_are_not_rewrapped(path: tuple[str, ...]) -> None:
+    """click rewraps indented paragraphs at 80 columns unless a ``\\b`` line precedes
+    them; a wrapped example cannot be copied into a shell."""
+    result = CliRunner().invoke(cli, [*path, "--help"], terminal_width=80)
+    shown = {line.strip() for line in result.output.splitlines()}
+    for line in _example_lines(_command(path).help or ""):
+        assert line in shown, (
+            f"`{_id(path)} --help` wraps the example {line!r}: put a line with \\b "
+            "before each example paragraph")
 
 
 def test_synth_then_validate_round_trip(tmp_path: Path) -> None:
@@ -106,17 +159,7 @@ def test_module_entry_point_answers() -> None:
 
 
 def test_no_command_takes_a_secret_on_the_command_line() -> None:
-    import click
-
-    def commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
-        found = []
-        for name, command in group.commands.items():
-            found.append((prefix + name, command))
-            if isinstance(command, click.Group):
-                found.extend(commands(command, f"{prefix}{name} "))
-        return found
-
-    listed = commands(cli)
+    listed = [(_id(path), _command(path)) for path in COMMANDS]
     assert len(listed) >= 8
     for name, command in listed:
         for param in command.params:
