@@ -60,6 +60,8 @@ class ProjectionParams:
     #: not: its users' other identifiers scatter. Cohesive identifiers are never dropped
     #: as hubs; candidate detection grows rings from blocks of them.
     cohesion: float = 0.3
+    #: ... and that co-usage is at least this many times what independent use would give.
+    cohesion_lift: float = 3.0
     #: Weight of a promotion link relative to a shared identifier of two actors.
     promotion_weight: float = 0.25
 
@@ -91,8 +93,10 @@ class ActorGraph:
     identifier_cohesion: np.ndarray
     #: Per identifier: dropped as a hub (not in ``shared``).
     identifier_dropped: np.ndarray
-    #: The cohesion share at which identifiers count as cohesive.
+    #: The cohesion share at which identifiers count as cohesive, and the lift over
+    #: chance a pair's co-usage needs.
     cohesion: float
+    cohesion_lift: float
     incidence: sp.csr_matrix  # actors x identifiers, 1 where the actor uses it
     shared: sp.csr_matrix  # actors x actors, summed rarity weights of shared identifiers
     promotions: sp.csr_matrix  # actors x actors, symmetric promotion weights
@@ -272,11 +276,14 @@ def _promotion_matrix(n: int, pairs: tuple[np.ndarray, np.ndarray] | None,
     return (promo + promo.T).tocsr()
 
 
-def identifier_cohesion(incidence: sp.csr_matrix, degree: np.ndarray, above: int
-                        ) -> np.ndarray:
+def identifier_cohesion(incidence: sp.csr_matrix, degree: np.ndarray, above: int,
+                        lift: float = 0.0) -> np.ndarray:
     """For each identifier used by more than ``above`` actors, the largest share
     ``c / max(k_a, k_b)`` over the identifiers ``b`` it is used together with (``c``
-    actors use both; ``k`` are the degrees); 0 for the others.
+    actors use both; ``k`` are the degrees), counting only pairs used together at least
+    ``lift`` times as often as independent use would give (``k_a k_b / N`` among ``N``
+    actors: two phones each used by most actors are used together by chance); 0 for
+    the others.
 
     >>> import scipy.sparse as sp
     >>> inc = sp.csr_matrix(np.array([[1, 1, 0], [1, 1, 0], [1, 0, 1], [0, 1, 0]]))
@@ -291,7 +298,9 @@ def identifier_cohesion(incidence: sp.csr_matrix, degree: np.ndarray, above: int
     co = (csc[:, popular].T @ csc).tocsr()  # popular x all identifiers: co-users
     rows = np.repeat(np.arange(len(popular)), np.diff(co.indptr))
     other = co.indices != popular[rows]
-    ratio = np.where(other, co.data / np.maximum(degree[popular[rows]], degree[co.indices]), 0.0)
+    k_a, k_b = degree[popular[rows]].astype(np.float64), degree[co.indices]
+    beyond_chance = co.data >= lift * k_a * k_b / max(incidence.shape[0], 1)
+    ratio = np.where(other & beyond_chance, co.data / np.maximum(k_a, k_b), 0.0)
     best = np.zeros(len(popular))
     np.maximum.at(best, rows, ratio)
     out[popular] = best
@@ -321,7 +330,8 @@ def project(dataset: Dataset, params: ProjectionParams | None = None) -> ActorGr
     degree = np.asarray(incidence.sum(axis=0)).ravel().astype(np.int64)
 
     # Rarity weights; cohesive identifiers link strongly; hubs out.
-    cohesion = identifier_cohesion(incidence, degree, params.strong_degree)
+    cohesion = identifier_cohesion(incidence, degree, params.strong_degree,
+                                   params.cohesion_lift)
     cohesive = cohesion >= params.cohesion
     weight = np.zeros(m)
     dropped = (degree > params.hub_degree) & ~cohesive
@@ -349,6 +359,7 @@ def project(dataset: Dataset, params: ProjectionParams | None = None) -> ActorGr
         identifier_cohesion=cohesion,
         identifier_dropped=dropped,
         cohesion=params.cohesion,
+        cohesion_lift=params.cohesion_lift,
         incidence=incidence,
         shared=shared,
         promotions=promotions,
