@@ -73,7 +73,13 @@ class Neo4jSettings:
             password = local.read_password() or password
         if not password:
             raise ConfigError("NEO4J_PASSWORD is not set")
-        scheme = urlsplit(uri).scheme
+        split = urlsplit(uri)
+        if "@" in split.netloc:
+            # Never echo it: the part before "@" may be a password, and cron logs keep
+            # whatever an error prints.
+            raise ConfigError("NEO4J_URI must not carry a user name or password (the "
+                              "part before '@'); put them in NEO4J_USER and NEO4J_PASSWORD")
+        scheme = split.scheme
         if scheme.endswith("+ssc"):
             raise ConfigError(
                 f"NEO4J_URI uses {scheme}://, which accepts any certificate; use "

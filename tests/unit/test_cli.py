@@ -174,3 +174,13 @@ def test_settings_never_show_the_password() -> None:
                                        "NEO4J_PASSWORD": "s3cret-value-xyz"})
     assert "s3cret-value-xyz" not in repr(settings) + settings.describe()
     assert settings.describe() == "neo4j+s://db.example.com (database neo4j, user neo4j)"
+
+
+@pytest.mark.parametrize("command", [["query", "top_rings"], ["scan", "--neo4j", "--out", "o"]])
+def test_a_uri_carrying_a_password_is_refused_without_echoing_it(
+        command: list[str], tmp_path: Path) -> None:
+    env = {"NEO4J_URI": "bolt://neo4j:SECRET-in-uri@127.0.0.1:1", "NEO4J_PASSWORD": "x"}
+    result = CliRunner().invoke(cli, command, env=env)
+    assert result.exit_code == 2
+    assert "must not carry a user name or password" in result.stderr
+    assert "SECRET-in-uri" not in result.output + result.stderr
