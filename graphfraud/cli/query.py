@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from typing import Any
 
 import click
 
+from graphfraud import spreadsheet
 from graphfraud.errors import UsageError
 
 
@@ -36,7 +36,7 @@ def _table(keys: list[str], rows: list[list[Any]]) -> str:
 
 def _csv(keys: list[str], rows: list[list[Any]]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = spreadsheet.writer(out)
     writer.writerow(keys)
     for row in rows:
         writer.writerow([json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import getpass
 import os
 from pathlib import Path
 
 import click
 
+from graphfraud import spreadsheet
 from graphfraud.errors import UsageError
 
 
@@ -88,7 +88,7 @@ def verdict_cmd(target: str | None, decision: str | None, note: str, analyst: st
             rows = latest_entity_verdicts(driver, database=settings.database)
             path = Path(export_path)
             with path.open("w", encoding="utf-8", newline="") as fh:
-                writer = csv.writer(fh)
+                writer = spreadsheet.writer(fh)
                 writer.writerow(["entity_type", "entity_id", "label", "source", "labeled_at"])
                 for r in rows:
                     writer.writerow([r["entity_type"], r["entity_id"], r["label"], r["source"],
@@ -111,11 +111,12 @@ def _import(driver: object, path: Path, analyst: str, database: str) -> None:
                                         known={}, file_of={})
     recorded = missing = 0
     for row in table.to_dict("records"):
-        source = row["source"] if isinstance(row["source"], str) else ""
+        # A file written by --export has spreadsheet-safe cells: undo their quote.
+        source = spreadsheet.unquote(row["source"]) if isinstance(row["source"], str) else ""
         who = source.removeprefix("analyst:") if source.startswith("analyst:") else analyst
         stamp = row["labeled_at"]
         when = stamp.to_pydatetime() if isinstance(stamp, pd.Timestamp) else None
-        target = Target(str(row["entity_type"]), str(row["entity_id"]))
+        target = Target(str(row["entity_type"]), spreadsheet.unquote(str(row["entity_id"])))
         try:
             record_verdict(driver, target,  # type: ignore[arg-type]
                            "confirm" if row["label"] == "fraud" else "dismiss",

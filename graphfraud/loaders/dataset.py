@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from graphfraud import spreadsheet
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -101,7 +102,7 @@ class LoadResult:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh)
+            writer = spreadsheet.writer(fh)
             writer.writerow(["file", "line", "field", "reason", "value"])
             for r in self.rejects:
                 writer.writerow([r.file, r.line, r.field, r.reason, r.value])
