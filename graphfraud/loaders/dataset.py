@@ -51,6 +51,9 @@ class Dataset:
 
     source: str
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    #: Every valid row of labels.csv, in file order: the audit trail of label events
+    #: (``tables["labels"]`` holds each entity's standing label).
+    label_history: pd.DataFrame | None = None
 
     def table(self, name: str) -> pd.DataFrame | None:
         return self.tables.get(name)

@@ -545,6 +545,31 @@ def _dedupe_entities(check: _Checker, spec: TableSpec, report: FileReport) -> pd
     return frame.loc[~repeated]
 
 
+def _latest_labels(spec: TableSpec, frame: pd.DataFrame, lines: object,
+                   report: FileReport) -> pd.DataFrame:
+    """Each entity's standing label: the row with the latest ``labeled_at``; rows
+    without a date rank before dated ones, and among equals the later line stands
+    (without dates at all, the last row in the file). Earlier rows are history: loaded
+    and counted as merged, not rejected."""
+    import numpy as np
+    import pandas as pd
+
+    key = list(spec.key)
+    if not _has_repeats(frame, key):
+        return frame
+    stamp = pd.to_datetime(frame["labeled_at"], errors="coerce", utc=True)
+    order = pd.DataFrame({
+        "dated": stamp.notna().to_numpy(),
+        "at": stamp.fillna(pd.Timestamp(0, tz="UTC")).to_numpy(),
+        "line": np.asarray(lines),
+    }, index=frame.index)
+    ranked = frame.assign(_d=order["dated"], _a=order["at"], _l=order["line"]).sort_values(
+        ["_d", "_a", "_l"], kind="stable")
+    latest = ranked.drop_duplicates(subset=key, keep="last")
+    report.merged += len(frame) - len(latest)
+    return latest.drop(columns=["_d", "_a", "_l"]).sort_index()
+
+
 def _merge_links(spec: TableSpec, frame: pd.DataFrame, report: FileReport) -> pd.DataFrame:
     """Fold several rows for the same pair into one link (only repeated pairs are grouped)."""
     import pandas as pd
@@ -595,9 +620,13 @@ def _union_of_values(rows: pd.DataFrame, key: list[str], col: ColumnSpec) -> pd.
 
 def read_table(
     path: Path, spec: TableSpec, *, mapping: Mapping, known: dict[str, pd.Index],
-    file_of: dict[str, str],
+    file_of: dict[str, str], history_out: list[pd.DataFrame] | None = None,
 ) -> tuple[pd.DataFrame, FileReport, list[Reject]]:
-    """Read, validate and merge one file; returns the clean table, its report, its rejects."""
+    """Read, validate and merge one file; returns the clean table, its report, its rejects.
+
+    For labels.csv, a history of label events, the clean table holds each entity's
+    standing label and ``history_out`` (when given) receives every valid row.
+    """
     raw = _read_parquet(path, spec, mapping) if path.suffix == ".parquet" else _read_csv(
         path, spec, mapping
     )
@@ -609,6 +638,11 @@ def read_table(
     if spec.kind == "link":
         clean = check.frame.loc[~check.bad]
         clean = _merge_links(spec, clean, report)
+    elif spec.kind == "labels":
+        history = check.frame.loc[~check.bad]
+        clean = _latest_labels(spec, history, check.lines[~check.bad], report)
+        if history_out is not None:
+            history_out.append(history.reset_index(drop=True)[list(spec.column_names)])
     else:
         clean = _dedupe_entities(check, spec, report)
     rejects = raw.malformed + check.rejects
@@ -670,8 +704,12 @@ def read_dataset(
             continue
         if progress is not None:
             progress(path.name)
-        clean, report, bad = read_table(path, spec, mapping=mapping, known=known, file_of=file_of)
+        history: list[pd.DataFrame] = []
+        clean, report, bad = read_table(path, spec, mapping=mapping, known=known,
+                                        file_of=file_of, history_out=history)
         dataset.tables[spec.name] = clean
+        if history:
+            dataset.label_history = history[0]
         reports.append(report)
         rejects.extend(bad)
         # Merchants must be known to every later file; streamers only when the
