@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 
 #: Longest id and free-text value accepted; longer values are rejected, not truncated.
 MAX_ID_LENGTH = 256
+#: The largest count loaded: 2^53 - 1, the largest integer every reader of the graph (a
+#: float64, a JavaScript number in Neo4j Browser) holds exactly. Larger values are
+#: rejected; sums of repeated link rows saturate at it.
+MAX_COUNT = 2**53 - 1
 MAX_TEXT_LENGTH = 4096
 #: How much of a rejected value the rejects file repeats.
 REJECT_VALUE_PREVIEW = 200
@@ -419,7 +423,15 @@ def _check_column(check: _Checker, spec: ColumnSpec, mapping: Mapping, table: st
                 name,
                 lambda v, _: f"negative value in field {name}: {v[:40]!r}",
             )
-        cleaned = np.where(np.isfinite(values) & (values >= 0), values, np.nan)
+            too_big = present & np.isfinite(values) & (values > MAX_COUNT) \
+                if spec.type == "count" else np.zeros(len(values), dtype=bool)
+            check.flag(
+                too_big,
+                name,
+                lambda v, _: f"field {name} is above the largest count ({MAX_COUNT}): "
+                f"{v[:40]!r}",
+            )
+        cleaned = np.where(np.isfinite(values) & (values >= 0) & ~too_big, values, np.nan)
         if spec.type == "count":
             whole = np.where(cleaned % 1 == 0, cleaned, np.nan)
             frame[name] = pd.Series(whole).astype("Int64").array
@@ -588,11 +600,16 @@ def _merge_links(spec: TableSpec, frame: pd.DataFrame, report: FileReport) -> pd
             set_columns.append(col)
         else:
             aggregations[col.name] = col.merge or "first"
+    sums = [name for name in aggregations if spec.column(name).merge == "sum"]
+    if sums:  # summed in float and saturated: no int64 wrap-around
+        rows = rows.assign(**{name: rows[name].astype("float64") for name in sums})
     grouped = rows.groupby(key, sort=False)
     merged = grouped.agg(aggregations) if aggregations else grouped.size().to_frame("_n")
-    for name in aggregations:
-        if spec.column(name).merge == "sum":  # keep NA when every row of a pair had none
-            merged.loc[grouped[name].count() == 0, name] = pd.NA
+    for name in sums:
+        total = merged[name].clip(upper=MAX_COUNT)
+        total[grouped[name].count() == 0] = float("nan")  # NA when no row of a pair had one
+        merged[name] = pd.array(total.round(), dtype="Int64") if spec.column(name).type \
+            == "count" else total
     for col in set_columns:
         merged[col.name] = _union_of_values(rows, key, col)
     merged = merged.reset_index()
