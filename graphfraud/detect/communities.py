@@ -161,7 +161,7 @@ def block_groups(graph: ActorGraph, params: CommunityParams) -> list[np.ndarray]
         if len(members) >= params.min_ring_size:
             found.append(members.astype(np.int64))
     owner = np.full(graph.n_actors, -1)
-    out = []
+    out: list[np.ndarray] = []
     for members in sorted(found, key=len, reverse=True):  # an actor joins one ring
         free = members[owner[members] < 0]
         if len(free) >= params.min_ring_size:

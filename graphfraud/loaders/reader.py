@@ -608,7 +608,7 @@ def _merge_links(spec: TableSpec, frame: pd.DataFrame, report: FileReport) -> pd
     for name in sums:
         total = merged[name].clip(upper=MAX_COUNT)
         total[grouped[name].count() == 0] = float("nan")  # NA when no row of a pair had one
-        merged[name] = pd.array(total.round(), dtype="Int64") if spec.column(name).type \
+        merged[name] = pd.array(total.round().to_numpy(), dtype="Int64") if spec.column(name).type \
             == "count" else total
     for col in set_columns:
         merged[col.name] = _union_of_values(rows, key, col)
