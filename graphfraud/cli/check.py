@@ -91,9 +91,16 @@ def _serve(run: Any, json_input: Any, fmt: str, merchant_id: str, devices: tuple
             continue
         try:
             applicant = Applicant.from_dict(json.loads(line))
-        except (ValueError, AttributeError, TypeError) as e:
-            raise InputError(f"{getattr(json_input, 'name', 'input')}: line {number}: "
-                             f"not a valid applicant: {e}") from e
+        except (ValueError, AttributeError, TypeError, RecursionError) as e:
+            why = "nested too deeply" if isinstance(e, RecursionError) else str(e)
+            message = f"line {number}: not a valid applicant: {why}"
+            if single:
+                raise InputError(f"{getattr(json_input, 'name', 'input')}: {message}") from e
+            # A stream (one applicant per line) is a service: one bad line gets one
+            # error line, and the next line is answered.
+            click.echo(json.dumps({"error": message}, ensure_ascii=False))
+            sys.stdout.flush()
+            continue
         click.echo(json.dumps(run(applicant).as_dict(), ensure_ascii=False))
         sys.stdout.flush()
 

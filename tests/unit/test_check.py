@@ -90,8 +90,8 @@ def test_bad_applicants_are_usage_or_input_errors(scanned: Path) -> None:
     both = runner.invoke(cli, ["check", "--device", "x"])
     assert both.exit_code == 2 and "--index OUT_DIR or --neo4j" in both.stderr
     broken = runner.invoke(cli, ["check", "--index", str(scanned), "--json", "-"],
-                           input='{"devices": "a"}\n{"phones": ["b"]}\n')
-    assert broken.exit_code == 2 and "line 2: not a valid applicant: unknown field(s) phones" \
+                           input='{"phones": ["b"]}')  # one document, not a stream
+    assert broken.exit_code == 2 and "line 1: not a valid applicant: unknown field(s) phones" \
         in broken.stderr
 
 
@@ -107,3 +107,17 @@ def test_rules_rank_blacklist_over_rings_over_sharing() -> None:
     assert result.recommendation == "block"
     assert not any("hub" in r.text for r in result.reasons)  # hubs are ignored
     assert result.score == pytest.approx(1 - 0.05 * 0.2 * 0.3 * 0.8, abs=1e-4)
+
+
+def test_a_bad_line_in_a_stream_gets_one_error_line_and_the_stream_goes_on(
+        scanned: Path) -> None:
+    lines = [json.dumps({"merchant_id": "a", "devices": ["nope"]}), "{not json",
+             "[" * 100000 + "]" * 100000, json.dumps({"merchant_id": "b", "devices": ["x"]})]
+    result = CliRunner().invoke(cli, ["check", "--index", str(scanned), "--json", "-"],
+                                input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.output
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(answers) == 4
+    assert answers[0]["merchant_id"] == "a" and answers[3]["merchant_id"] == "b"
+    assert answers[1]["error"].startswith("line 2: not a valid applicant")
+    assert answers[2]["error"] == "line 3: not a valid applicant: nested too deeply"
