@@ -89,8 +89,9 @@ def test_bad_applicants_are_usage_or_input_errors(scanned: Path) -> None:
     assert nothing.exit_code == 2 and "nothing to check" in nothing.stderr
     both = runner.invoke(cli, ["check", "--device", "x"])
     assert both.exit_code == 2 and "--index OUT_DIR or --neo4j" in both.stderr
-    broken = runner.invoke(cli, ["check", "--index", str(scanned), "--json", "-"],
-                           input='{"phones": ["b"]}')  # one document, not a stream
+    document = scanned / "applicant.json"  # one document in a file, not a stream
+    document.write_text('{"phones": ["b"]}', "utf-8")
+    broken = runner.invoke(cli, ["check", "--index", str(scanned), "--json", str(document)])
     assert broken.exit_code == 2 and "line 1: not a valid applicant: unknown field(s) phones" \
         in broken.stderr
 
