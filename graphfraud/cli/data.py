@@ -25,33 +25,19 @@ def progress_printer(quiet: bool) -> Callable[[str], None]:
     return say
 
 
-def read_export(data_dir: str, mapping: str | None, rejects: str, quiet: bool, *,
-                encoding: str | None = None, table: bool = True) -> LoadResult:
-    """Read and validate an export, write its rejects file, print the per-file summary."""
-    from graphfraud.errors import UsageError
-    from graphfraud.loaders import read_dataset
-    from graphfraud.loaders.mapping import Mapping
+def print_warning(message: str) -> None:
+    """One line on stderr that ``--quiet`` does not silence."""
+    click.echo(message, err=True)
 
-    say = progress_printer(quiet)
-    started = time.perf_counter()
-    try:
-        how = (Mapping.from_file(mapping) if mapping else Mapping()).with_encoding(encoding)
-    except ValueError as e:
-        raise UsageError(f"--encoding: {e}") from e
-    result = read_dataset(
-        data_dir,
-        mapping=how,
-        progress=lambda name: say(f"reading {name}"),
-    )
-    result.write_rejects(rejects)
-    if not table:
-        say(f"read {result.rows} rows, {result.rejected} rejected")
-    else:
-        _print_table(result)
-    say(f"read in {time.perf_counter() - started:.1f} s")
-    if result.rejected:
-        click.echo(f"{result.rejected} rejected rows written to {rejects}", err=True)
-    return result
+
+def read_export(data_dir: str, mapping: str | None, rejects: str, quiet: bool, *,
+                encoding: str | None = None) -> LoadResult:
+    """Read and validate an export, write its rejects file, print the per-file summary."""
+    from graphfraud.app import mapping_for
+    from graphfraud.app import read_export as read
+
+    return read(data_dir, mapping=mapping_for(mapping, encoding), rejects=rejects,
+                say=progress_printer(quiet), warn=print_warning, describe=_print_table)
 
 
 def _print_table(result: LoadResult) -> None:
@@ -141,8 +127,11 @@ def load_cmd(data_dir: str, mapping: str | None, encoding: str | None, rejects: 
     from graphfraud.store.writer import write_dataset
 
     settings = Neo4jSettings.from_env()
-    result = read_export(data_dir, mapping, rejects, quiet, encoding=encoding)
     say = progress_printer(quiet)
+    # A wrong password or a stopped server is found before a long export is read.
+    with store_errors(settings, "connecting", say), settings.driver() as driver:
+        driver.verify_connectivity()
+    result = read_export(data_dir, mapping, rejects, quiet, encoding=encoding)
     say(f"writing to {settings.describe()}")
     started = time.perf_counter()
     bars: dict[str, object] = {}
@@ -163,7 +152,8 @@ def load_cmd(data_dir: str, mapping: str | None, encoding: str | None, rejects: 
     with store_errors(settings, "loading", say), settings.driver() as driver:
         driver.verify_connectivity()  # fail fast when the server is not there at all
         stats = write_dataset(driver, result.dataset, database=settings.database,
-                              batch_size=batch_size, progress=on_batch)
+                              batch_size=batch_size, progress=on_batch,
+                              retry_seconds=settings.retry_seconds)
     seconds = time.perf_counter() - started
     rows = sum(stats.rows.values())
     click.echo(

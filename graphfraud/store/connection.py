@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -159,6 +160,10 @@ def describe_error(e: BaseException) -> str:
         return ("the server's TLS certificate could not be verified (for a private CA or a "
                 "self-signed server, set NEO4J_TRUSTED_CERTIFICATES to its PEM file)")
     if isinstance(e, ServiceUnavailable | SessionExpired):
+        if any(isinstance(x, ConnectionRefusedError) or "refused" in str(x).lower()
+               for x in chain):
+            return (f"Neo4j is not reachable ({text}): nothing listens there; start the "
+                    "local server with `graphfraud neo4j start`, or check NEO4J_URI")
         return f"Neo4j is not reachable ({text})"
     if isinstance(e, Neo4jError):
         return f"Neo4j error {e.code}: {e.message}"
@@ -206,8 +211,16 @@ def store_errors(settings: Neo4jSettings, action: str,
     log output. What arrives here is final: the message names the server (never the
     password), says how long retries went on, and that a rerun is safe.
     """
-    from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable
+    from neo4j.exceptions import (
+        AuthError,
+        DriverError,
+        Neo4jError,
+        ServiceUnavailable,
+        SessionExpired,
+        TransientError,
+    )
 
+    started = time.monotonic()
     logger = logging.getLogger("neo4j")
     handler = _RetryNotices(say)
     propagate = logger.propagate
@@ -221,9 +234,17 @@ def store_errors(settings: Neo4jSettings, action: str,
         where = settings.describe()
         if isinstance(e, AuthError):
             raise StoreError(f"{action}: {where}: {describe_error(e)}") from None
-        retried = (f"; gave up after retrying for {settings.retry_seconds:g} s"
-                   if isinstance(e, ServiceUnavailable) and settings.retry_seconds else "")
-        notes = "".join(f"; {n}" for n in getattr(e, "__notes__", []))
+        notes_list = list(getattr(e, "__notes__", []))
+        elapsed = time.monotonic() - started
+        # Say what happened: retries are claimed only when they went on for the bound
+        # (the driver's own, inside managed transactions) or a note says so.
+        retried = ""
+        if not any("gave up after" in n for n in notes_list) and isinstance(
+                e, ServiceUnavailable | SessionExpired | TransientError):
+            retried = (f"; gave up after retrying for {elapsed:.0f} s"
+                       if settings.retry_seconds and elapsed >= settings.retry_seconds
+                       else f"; failed after {elapsed:.1f} s")
+        notes = "".join(f"; {n}" for n in notes_list)
         raise StoreError(
             f"{action} failed: {where}: {describe_error(e)}{retried}{notes}. It is safe "
             "to run the same command again once the server is back"

@@ -140,6 +140,7 @@ def write_dataset(
     database: str,
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: WriteProgress | None = None,
+    retry_seconds: float = 0.0,
 ) -> WriteStats:
     """Create the schema, then upsert every table of ``dataset``.
 
@@ -155,6 +156,12 @@ def write_dataset(
         Rows per transaction.
     progress
         Called after every batch.
+    retry_seconds
+        A batch that fails with any transient error (the server unavailable, a session
+        expired, a transient database error, a commit whose outcome is unknown) is sent
+        again, in a new session, until this many seconds have passed since its first
+        failure. Batches are idempotent MERGEs, so sending one twice is safe. The final
+        error carries a note saying how long the retries went on.
 
     Returns
     -------
@@ -170,7 +177,8 @@ def write_dataset(
         with driver.session(database=database) as session:
             for batch in _batches(rows, batch_size):
                 try:
-                    counters = session.execute_write(_run_batch, query, batch)
+                    counters = _write_batch(driver, session, database, query, batch,
+                                            retry_seconds)
                 except Exception as e:
                     e.add_note(f"the load stopped in {table} after {done:,} of "
                                f"{len(rows):,} rows; earlier batches are written")
@@ -183,6 +191,37 @@ def write_dataset(
                     progress(table, done, len(rows))
         stats.rows[table] = len(rows)
     return stats
+
+
+def _write_batch(driver: Driver, session: Any, database: str, query: str,
+                 batch: list[dict[str, Any]], retry_seconds: float) -> Any:
+    import time
+
+    from neo4j.exceptions import (
+        IncompleteCommit,
+        ServiceUnavailable,
+        SessionExpired,
+        TransientError,
+    )
+
+    first_failure = None
+    attempts = 0
+    while True:
+        try:
+            if attempts == 0:
+                return session.execute_write(_run_batch, query, batch)
+            with driver.session(database=database) as fresh:
+                return fresh.execute_write(_run_batch, query, batch)
+        except (ServiceUnavailable, SessionExpired, TransientError, IncompleteCommit) as e:
+            now = time.monotonic()
+            first_failure = now if first_failure is None else first_failure
+            attempts += 1
+            if now - first_failure >= retry_seconds:
+                if retry_seconds:
+                    e.add_note(f"gave up after retrying for {retry_seconds:g} s "
+                               f"({attempts} attempts, {type(e).__name__})")
+                raise
+            time.sleep(min(2.0, 0.25 * attempts))
 
 
 def _run_batch(tx: Any, query: str, batch: list[dict[str, Any]]) -> Any:
