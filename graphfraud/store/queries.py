@@ -188,12 +188,58 @@ def _plain(value: Any) -> Any:
     return value
 
 
+#: Plan operators a read-only investigator query may not hold (Neo4j Community has no
+#: roles, and READ access mode alone lets `SHOW TRANSACTIONS ... TERMINATE` and
+#: `LOAD CSV FROM "http://..."` through): writes, LOAD CSV, procedure calls,
+#: transaction and administration commands.
+REFUSED_OPERATORS = ("Create", "Merge", "Delete", "Set", "Remove", "LoadCSV",
+                     "Transaction", "Procedure", "Terminate", "Show", "Admin", "System",
+                     "Command", "Alter", "Drop", "Grant", "Revoke", "Deny")
+
+
+def refused_operators(plan: Any) -> list[str]:
+    """The operators of an EXPLAIN plan (the driver's dict) outside the read-only set.
+
+    >>> refused_operators({"operatorType": "ProduceResults@neo4j", "children": [
+    ...     {"operatorType": "LoadCSV@neo4j", "children": []}]})
+    ['LoadCSV']
+    """
+    found = []
+    stack = [plan]
+    while stack:
+        node = stack.pop()
+        if not node:
+            continue
+        kind = str(node.get("operatorType") if isinstance(node, dict)
+                   else getattr(node, "operator_type", "")).split("@", 1)[0]
+        if any(word in kind for word in REFUSED_OPERATORS):
+            found.append(kind)
+        children = node.get("children") if isinstance(node, dict) \
+            else getattr(node, "children", [])
+        stack.extend(children or [])
+    return sorted(set(found))
+
+
 def run_query(driver: Driver, query: Query, params: dict[str, Any], *, database: str
               ) -> tuple[list[str], list[list[Any]]]:
-    """Run a query in a READ transaction; returns its column names and rows."""
+    """Run a query in a READ transaction; returns its column names and rows.
+
+    The query is planned first (``EXPLAIN``, which runs nothing) and refused when its
+    plan holds an operator of :data:`REFUSED_OPERATORS`.
+
+    Raises
+    ------
+    UsageError
+        If the plan is not read-only.
+    """
     from neo4j import READ_ACCESS
 
     def work(tx: Any) -> tuple[list[str], list[list[Any]]]:
+        plan = tx.run("EXPLAIN " + query.text, params).consume().plan
+        refused = refused_operators(plan)
+        if refused:
+            raise UsageError(f"query {query.name!r} is not read-only: its plan holds "
+                             f"{', '.join(refused)}; investigator queries may only read")
         result = tx.run(query.text, params)
         keys = list(result.keys())
         return keys, [[_plain(v) for v in record.values()] for record in result]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,8 @@ from click.testing import CliRunner
 from conftest import write_csv
 from graphfraud.cli import cli
 from graphfraud.loaders import read_dataset
+from graphfraud.report import RunReport
+from graphfraud.score.rings import Member, Ring, Shared
 from graphfraud.store.queries import bind, library, run_query
 from graphfraud.store.rings import write_rings
 from graphfraud.store.writer import write_dataset
@@ -21,17 +24,17 @@ pytestmark = pytest.mark.neo4j
 EVIL = "q'\"`}) MATCH (n) DETACH DELETE n // RETURN 1"
 
 
-def _report(run_id: str, at: str, rings: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"run_id": run_id, "generated_at": at, "source": "test", "params": {},
-            "summary": {}, "rings": rings}
+def _report(run_id: str, at: str, rings: list[Ring]) -> RunReport:
+    return RunReport(run_id=run_id, generated_at=datetime.fromisoformat(at), source="test",
+                     params={}, summary={}, rings=tuple(rings))
 
 
 def _ring(ring_id: str, score: float, risk: str, members: list[str],
-          shared: list[tuple[str, str, int]]) -> dict[str, Any]:
-    return {"ring_id": ring_id, "score": score, "risk": risk, "pattern": "device_farm",
-            "evidence": [f"evidence of {ring_id}"], "known_fraud": 0, "known_legit": 0,
-            "members": [{"type": "merchant", "id": m, "score": score} for m in members],
-            "shared": [{"type": t, "id": i, "members": n} for t, i, n in shared]}
+          shared: list[tuple[str, str, int]]) -> Ring:
+    return Ring(ring_id=ring_id, score=score, risk=risk, pattern="device_farm",
+                evidence=(f"evidence of {ring_id}",), known_fraud=0, known_legit=0,
+                members=tuple(Member("merchant", m, score) for m in members),
+                shared=tuple(Shared(t, i, n) for t, i, n in shared))
 
 
 @pytest.fixture(scope="module")
@@ -234,8 +237,8 @@ def test_a_users_write_query_is_refused_by_the_server(graph: Any, neo4j_settings
     assert mine.exit_code == 0 and json.loads(mine.stdout) == [{"n": 1}]
     write = runner.invoke(cli, ["query", "sneaky_write", "--dir", str(tmp_path),
                                 "-p", "id=m1"], env=env)
-    assert write.exit_code == 1
-    assert "Neo4j error" in write.stderr
+    assert write.exit_code == 2
+    assert "query 'sneaky_write' is not read-only: its plan holds SetProperty" in write.stderr
     records, _, _ = graph.execute_query(
         "MATCH (m:Merchant {merchant_id: 'm1'}) RETURN m.status", database_="neo4j")
     assert records[0][0] == "active"
@@ -247,3 +250,20 @@ def test_a_wrong_password_is_named_but_never_shown(graph: Any, neo4j_settings: A
     assert result.exit_code == 1
     assert "refused the credentials" in result.stderr
     assert "wrong-Pa55word-123" not in result.output + result.stderr
+
+
+@pytest.mark.parametrize(("name", "text", "operator"), [
+    ("fetch_url", 'LOAD CSV FROM "http://127.0.0.1:9/x.csv" AS row RETURN count(row) AS n',
+     "LoadCSV"),
+    ("kill_others", "SHOW TRANSACTIONS YIELD transactionId AS id "
+     "TERMINATE TRANSACTIONS id YIELD message RETURN message", "Transaction"),
+])
+def test_a_users_query_whose_plan_is_not_read_only_is_refused_before_it_runs(
+        graph: Any, neo4j_settings: Any, tmp_path: Path, name: str, text: str,
+        operator: str) -> None:
+    (tmp_path / f"{name}.cypher").write_text(f"// Not a read.\n{text}\n")
+    env = {"NEO4J_URI": neo4j_settings.uri, "NEO4J_PASSWORD": neo4j_settings.password}
+    result = CliRunner().invoke(cli, ["query", name, "--dir", str(tmp_path)], env=env)
+    assert result.exit_code in (1, 2), result.output
+    assert ("is not read-only" in result.stderr and operator in result.stderr) or \
+        "Neo4j error" in result.stderr, result.stderr
