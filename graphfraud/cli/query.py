@@ -12,7 +12,7 @@ from graphfraud import spreadsheet
 from graphfraud.errors import UsageError
 
 
-def _cell(value: Any, width: int = 60) -> str:
+def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, list | dict):
@@ -20,17 +20,48 @@ def _cell(value: Any, width: int = 60) -> str:
             isinstance(v, list | dict) for v in value) else ", ".join(str(v) for v in value)
     else:
         text = str(value)
-    text = text.replace("\n", " ")
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return text.replace("\n", " ")
+
+
+def display_width(text: str) -> int:
+    """Terminal columns of ``text``: East Asian wide and full-width characters take two.
+
+    >>> display_width("乡村直营"), display_width("abc")
+    (8, 3)
+    """
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - display_width(text))
+
+
+#: A table wider than this (terminal columns) is printed one record at a time instead.
+TABLE_WIDTH = 160
 
 
 def _table(keys: list[str], rows: list[list[Any]]) -> str:
+    """Rows as aligned columns, nothing cut; a result too wide for that, or a single
+    row, is printed vertically (one ``key: value`` line per column)."""
     cells = [[_cell(v) for v in row] for row in rows]
-    widths = [max([len(k)] + [len(r[i]) for r in cells]) for i, k in enumerate(keys)]
-    lines = ["  ".join(k.ljust(w) for k, w in zip(keys, widths, strict=True)),
+    widths = [max([display_width(k)] + [display_width(r[i]) for r in cells])
+              for i, k in enumerate(keys)]
+    count = f"({len(rows)} row{'s' if len(rows) != 1 else ''})"
+    if len(rows) == 1 or sum(widths) + 2 * len(widths) > TABLE_WIDTH:
+        label = max(display_width(k) for k in keys) if keys else 0
+        blocks = []
+        for i, row in enumerate(cells, start=1):
+            head = [f"-- record {i}"] if len(rows) > 1 else []
+            blocks.append("\n".join(head + [f"{_pad(k, label)}  {v}"
+                                             for k, v in zip(keys, row, strict=True)]))
+        return "\n".join([*blocks, count])
+    lines = ["  ".join(_pad(k, w) for k, w in zip(keys, widths, strict=True)).rstrip(),
              "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in cells]
-    lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    lines += ["  ".join(_pad(c, w) for c, w in zip(r, widths, strict=True)).rstrip()
+              for r in cells]
+    lines.append(count)
     return "\n".join(lines)
 
 
@@ -87,8 +118,8 @@ def query_cmd(name: str | None, params: tuple[str, ...], fmt: str, list_only: bo
             raise UsageError("name a query (see `graphfraud query --list`)")
         width = max(len(n) for n in queries)
         for q in sorted(queries.values(), key=lambda q: q.name):
-            args = " ".join(f"{p.name}=<{p.type}>" if p.required else f"[{p.name}]"
-                            for p in q.params)
+            args = " ".join(f"{p.name}=<{p.type}>" if p.required
+                            else f"[{p.name}={p.default}]" for p in q.params)
             click.echo(f"{q.name.ljust(width)}  {q.summary.split('. ')[0].rstrip('.')}")
             click.echo(f"{''.ljust(width)}  params: {args or 'none'}")
         return
@@ -110,3 +141,9 @@ def query_cmd(name: str | None, params: tuple[str, ...], fmt: str, list_only: bo
         click.echo(_csv(keys, rows))
     else:
         click.echo(_table(keys, rows))
+    if not rows and values:
+        required = {p.name for p in query.params if p.required}
+        given = ", ".join(f"{k}={v}" for k, v in values.items() if k in required)
+        if given:
+            click.echo(f"nothing found for {given}: check the id (ids are exact, "
+                       "case-sensitive strings)", err=True)

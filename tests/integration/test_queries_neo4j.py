@@ -218,6 +218,9 @@ def test_query_cli_formats_and_errors(graph: Any, neo4j_settings: Any) -> None:
     assert unknown.exit_code == 2 and "unknown parameter(s) nope" in unknown.stderr
     nameless = runner.invoke(cli, ["query", "no_such_query"], env=env)
     assert nameless.exit_code == 2
+    nothing = runner.invoke(cli, ["query", "device_users", "-p", "device_id=no-such"], env=env)
+    assert nothing.exit_code == 0 and nothing.stdout.splitlines()[-1] == "(0 rows)"
+    assert "nothing found for device_id=no-such: check the id" in nothing.stderr
 
 
 def test_a_users_write_query_is_refused_by_the_server(graph: Any, neo4j_settings: Any,
