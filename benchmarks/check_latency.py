@@ -80,7 +80,7 @@ def main() -> None:
     from graphfraud.check.index import CheckIndex
     from graphfraud.loaders import read_dataset
     from graphfraud.pipeline import scan
-    from graphfraud.report import RunInfo, write_reports
+    from graphfraud.report import RunInfo, build_run_report, write_reports
     from graphfraud.synth import SynthConfig, generate
 
     work = Path(tempfile.mkdtemp(prefix="gf-check-"))
@@ -90,7 +90,7 @@ def main() -> None:
     out = work / "out"
     loaded = read_dataset(data)
     result = scan(loaded.dataset)
-    write_reports(result, RunInfo(source=str(data)), out)
+    write_reports(build_run_report(result, RunInfo(source=str(data))), out)
     merchants = len(loaded.dataset.tables["merchants"])
     started = time.perf_counter()
     index = CheckIndex.load(out)

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from graphfraud.score.diff import Changes
+if TYPE_CHECKING:
+    from graphfraud.report.run import RunReport
+    from graphfraud.score.rings import Ring
 
 MATERIAL_SHARE = 0.2
 MATERIAL_MIN = 2
@@ -46,29 +48,30 @@ class AlertList:
         return {"alerts": [asdict(a) for a in self.alerts], "suppressed": self.suppressed}
 
 
-def _keys(ring: dict[str, Any]) -> set[str]:
-    return {f"{m['type']}:{m['id']}" for m in ring["members"]}
+def _keys(ring: Ring) -> set[str]:
+    return {f"{m.type}:{m.id}" for m in ring.members}
 
 
-def decide_alerts(rings: list[dict[str, Any]], *, changes: Changes | None,
-                  previous: list[dict[str, Any]] | None,
+def decide_alerts(report: RunReport, *, previous: RunReport | None,
                   verdicts: dict[str, dict[str, Any]]) -> AlertList:
-    """The alerts for one run's ``rings`` (rings.json entries).
+    """The alerts for one run's report.
 
-    ``changes`` and ``previous`` describe the previous run (None on the first run);
-    ``verdicts`` maps ring ids to their latest analyst verdict with its member list.
+    ``previous`` is the previous run's report and ``report.changes`` what changed since
+    (both None on the first run); ``verdicts`` maps ring ids to their latest analyst
+    verdict with its member list.
     """
     out = AlertList()
-    previous_risk = {p["ring_id"]: p["risk"] for p in previous or []}
+    changes = report.changes
+    previous_risk = {p.ring_id: str(p.risk) for p in previous.rings} if previous else {}
     new_ids = set(changes.new) if changes is not None else None
 
     def skip(why: str) -> None:
         out.suppressed[why] = out.suppressed.get(why, 0) + 1
 
-    for ring in rings:
-        if ring["risk"] != "high":
+    for ring in report.rings:
+        if ring.risk != "high":
             continue
-        ring_id = ring["ring_id"]
+        ring_id = ring.ring_id
         members = _keys(ring)
         if changes is None or ring_id in (new_ids or set()):
             since_previous = sorted(members)
@@ -107,7 +110,7 @@ def decide_alerts(rings: list[dict[str, Any]], *, changes: Changes | None,
             skip("unchanged since the previous run")
             continue
         out.alerts.append(Alert(
-            ring_id=ring_id, reason=reason, risk=ring["risk"], score=ring["score"],
-            pattern=ring["pattern"], members=len(members), new_members=new_members,
-            top_evidence=ring["evidence"][0] if ring["evidence"] else ""))
+            ring_id=ring_id, reason=reason, risk=str(ring.risk), score=ring.score,
+            pattern=str(ring.pattern), members=len(members), new_members=new_members,
+            top_evidence=ring.evidence[0] if ring.evidence else ""))
     return out

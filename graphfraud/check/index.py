@@ -8,7 +8,8 @@ Loaded once, a check is a few hash lookups.
 
 from __future__ import annotations
 
-import json
+import errno
+import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -154,23 +155,29 @@ class CheckIndex:
         Raises
         ------
         InputError
-            If the directory holds no index from ``graphfraud scan``.
+            If the directory holds no index from ``graphfraud scan``, or its rings.json
+            is not valid.
         """
         import pandas as pd
 
+        from graphfraud.report.run import read_run_report
+
         out = Path(out_dir)
         path = out / INDEX_FILE
+        report_path = out / "rings.json"
         try:
             frame = pd.read_parquet(path)
-            report = json.loads((out / "rings.json").read_text("utf-8"))
+            if not report_path.is_file():
+                raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT),
+                                        str(report_path))
         except (OSError, ValueError) as e:
             raise InputError(f"{path}: no check index here (run `graphfraud scan` into "
                              f"{out} first): {e}", file=str(path)) from e
-        rings = {r["ring_id"]: RingRef(r["ring_id"], r["risk"], float(r["score"]),
-                                       r["pattern"]) for r in report["rings"]}
-        hub = report["params"].get("hub_degree", ProjectionParams.hub_degree)
-        return cls(frame, rings, int(hub),
-                   f"scan {report['run_id']} ({out})")
+        report = read_run_report(report_path)
+        rings = {r.ring_id: RingRef(r.ring_id, str(r.risk), r.score, str(r.pattern))
+                 for r in report.rings}
+        hub = report.params.get("hub_degree", ProjectionParams.hub_degree)
+        return cls(frame, rings, int(hub), f"scan {report.run_id} ({out})")
 
     def touches(self, applicant: Applicant) -> list[Touch]:
         wanted = applicant.identifiers() + [("streamer", s) for s in applicant.streamers]

@@ -35,17 +35,13 @@ def batch_cmd(exports: str, runs_dir: str, seed: int, batch_size: int, mapping: 
 
         graphfraud batch /data/exports --runs /data/graphfraud-runs
     """
-    from graphfraud.batch.job import batch_lock, run_batch, summary_lines
-    from graphfraud.errors import UsageError
-    from graphfraud.loaders.mapping import Mapping
+    from graphfraud.app import batch_summary, mapping_for, run_batch
+    from graphfraud.batch.job import batch_lock
     from graphfraud.pipeline import ScanParams
     from graphfraud.store.connection import Neo4jSettings, store_errors
 
     say = progress_printer(quiet)
-    try:
-        how = (Mapping.from_file(mapping) if mapping else Mapping()).with_encoding(encoding)
-    except ValueError as e:
-        raise UsageError(f"--encoding: {e}") from e
+    how = mapping_for(mapping, encoding)
     settings = Neo4jSettings.from_env()
     runs = Path(runs_dir)
     with batch_lock(runs), store_errors(settings, "batch", say), \
@@ -54,6 +50,6 @@ def batch_cmd(exports: str, runs_dir: str, seed: int, batch_size: int, mapping: 
         result = run_batch(Path(exports), runs, driver, database=settings.database,
                            params=ScanParams.with_seed(seed),
                            mapping=how, batch_size=batch_size, say=say)
-    for line in summary_lines(result):
+    for line in batch_summary(result):
         if line:
             click.echo(line)

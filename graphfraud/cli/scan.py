@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import time
 from pathlib import Path
 
 import click
 
-from graphfraud.cli.data import progress_printer, read_export
+from graphfraud.cli.data import print_warning, progress_printer
 from graphfraud.cli.options import mapping_option, quiet_option
-from graphfraud.errors import InputError, UsageError
+from graphfraud.errors import UsageError
 
 
 @click.command("scan")
@@ -54,8 +52,8 @@ def scan_cmd(data_dir: str | None, out_dir: str, from_neo4j: bool, seed: int,
 
         graphfraud load demo-data && graphfraud scan --neo4j --out demo-out
     """
-    from graphfraud.pipeline import ScanParams, scan
-    from graphfraud.report import RunInfo, write_reports
+    from graphfraud.app import mapping_for, scan_export, scan_graph, scan_summary
+    from graphfraud.pipeline import ScanParams
 
     if from_neo4j == bool(data_dir):
         raise UsageError("give either DATA_DIR or --neo4j (not both)")
@@ -64,63 +62,19 @@ def scan_cmd(data_dir: str | None, out_dir: str, from_neo4j: bool, seed: int,
         seed, hub_degree=hub_degree, strong_degree=strong_degree,
         min_ring_size=min_ring_size, max_ring_size=max_ring_size,
         use_embedding=False if no_embedding else None)
-    out = Path(out_dir)
-    previous_path = Path(previous) if previous else out / "rings.json"
-    prior = _previous_rings(previous_path) if previous or previous_path.exists() else None
-
-    started = time.perf_counter()
-    settings = None
+    earlier = Path(previous) if previous else None
     if from_neo4j:
-        from graphfraud.store.connection import Neo4jSettings, store_errors
-        from graphfraud.store.reader import read_graph
+        from graphfraud.store.connection import Neo4jSettings
 
         settings = Neo4jSettings.from_env()
-        say(f"reading the graph from {settings.describe()}")
-        with store_errors(settings, "reading the graph", say), settings.driver() as driver:
-            driver.verify_connectivity()
-            dataset = read_graph(driver, database=settings.database)
-        rows = sum(len(t) for t in dataset.tables.values())
-        info = RunInfo(source=settings.describe(), rows=rows, rejected_rows=0)
+        with settings.driver() as driver:
+            outcome = scan_graph(driver, settings, out_dir, params=params, previous=earlier,
+                                 redact=redact, say=say)
     else:
         assert data_dir is not None
-        out.mkdir(parents=True, exist_ok=True)
-        loaded = read_export(data_dir, mapping, str(out / "rejects.csv"), quiet,
-                             encoding=encoding, table=False)
-        dataset = loaded.dataset
-        info = RunInfo(source=str(data_dir), rows=loaded.rows, rejected_rows=loaded.rejected)
-    read_s = time.perf_counter() - started
-    result = scan(dataset, params, previous=prior, progress=lambda s: say(f"stage: {s}"))
-    result.timings["read"] = round(read_s, 3)
-    paths = write_reports(result, info, out, redact=redact)
-    if settings is not None:
-        from graphfraud.store.connection import store_errors
-        from graphfraud.store.rings import write_rings
-
-        write_started = time.perf_counter()
-
-        report = json.loads(paths["json"].read_text("utf-8"))
-        with store_errors(settings, "writing the rings back", say), settings.driver() as driver:
-            write_rings(driver, report, database=settings.database)
-        say(f"wrote {len(report['rings'])} rings back to Neo4j (run {report['run_id']})")
-        result.timings["write-back"] = round(time.perf_counter() - write_started, 3)
-    counts = result.counts
-    click.echo(f"{counts['rings']} rings: {counts['high']} high, {counts['medium']} medium, "
-               f"{counts['low']} low; {counts['hubs_dropped']} hubs ignored, "
-               f"{counts['hubs_down_weighted']} down-weighted")
-    if result.changes is not None:
-        c = result.changes
-        click.echo(f"since the previous run: {len(c.new)} new, {len(c.grown)} grown, "
-                   f"{len(c.shrunk)} shrunk, {len(c.changed)} changed, {len(c.gone)} gone"
-                   + (f", {len(c.merged)} merged, {len(c.split)} split"
-                      if c.merged or c.split else ""))
-    click.echo(f"report: {paths['html']}")
-    stages = ", ".join(f"{stage} {seconds:.1f}" for stage, seconds in result.timings.items())
-    say(f"done in {time.perf_counter() - started:.1f} s ({stages})")
-
-
-def _previous_rings(path: Path) -> list[dict]:
-    try:
-        document = json.loads(path.read_text("utf-8"))
-        return list(document["rings"])
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        raise InputError(f"{path}: not a readable rings.json ({e})", file=str(path)) from e
+        outcome = scan_export(data_dir, out_dir, params=params,
+                              mapping=mapping_for(mapping, encoding), previous=earlier,
+                              redact=redact, say=say, warn=print_warning)
+    for line in scan_summary(outcome):
+        click.echo(line)
+    say(outcome.timing_line())

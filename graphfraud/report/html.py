@@ -3,70 +3,82 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from graphfraud.pipeline import ScanResult
+if TYPE_CHECKING:
+    from graphfraud.report.run import RunReport
+    from graphfraud.score.rings import Ring
 
 #: Rings shown with a section of their own (all high ones first, then medium).
 MAX_SECTIONS = 200
-#: Identifiers drawn per ring picture.
+#: Members and identifiers drawn per ring picture (the highest-scored members, the most
+#: shared identifiers): a picture of a 500-shop farm is as cheap as one of five.
+MAX_DRAWN_MEMBERS = 60
 MAX_DRAWN_IDENTIFIERS = 40
 SIZE = 420
 
 
-def _layout(ring: dict[str, Any], seed: int) -> dict[str, Any]:
-    """Positions for members and their shared identifiers (spring layout, seeded)."""
-    import networkx as nx
+def _layout(ring: Ring, seed: int = 1) -> dict[str, Any]:
+    """A bounded picture of a ring, in time linear in what is drawn.
 
-    graph = nx.Graph()
-    members = [f"{m['type']}:{m['id']}" for m in ring["members"]]
-    graph.add_nodes_from(members)
-    shared = ring["shared"][:MAX_DRAWN_IDENTIFIERS]
-    for s in shared:
-        graph.add_node(f"{s['type']}:{s['id']}")
-    edges = ring.get("_edges", [])
-    graph.add_edges_from(edges)
-    pos = nx.spring_layout(graph, seed=seed, k=1.6 / math.sqrt(max(len(graph), 1)))
-    pad = 28
-    scale = (SIZE - 2 * pad) / 2
+    Shared identifiers sit on an inner circle; members on an outer circle, each at the
+    angle of the identifiers it uses (so a cell of shops sits beside its phones). Only
+    drawn members and identifiers are placed, whatever the ring's size; ``note`` says
+    what was left out. (``seed`` is kept for callers; the layout is deterministic.)
+    """
+    members = [f"{m.type}:{m.id}" for m in ring.members[:MAX_DRAWN_MEMBERS]]
+    idents = [f"{s.type}:{s.id}" for s in ring.shared[:MAX_DRAWN_IDENTIFIERS]]
+    drawn_m, drawn_i = set(members), {k: i for i, k in enumerate(idents)}
+    edges = [(a, b) for a, b in ring.usage if a in drawn_m and b in drawn_i]
+    centre = SIZE / 2
+    inner, outer = SIZE * 0.2, SIZE / 2 - 24
+    pos: dict[str, tuple[float, float]] = {}
+    for i, key in enumerate(idents):
+        angle = 2 * math.pi * i / max(len(idents), 1)
+        pos[key] = (centre + inner * math.cos(angle), centre + inner * math.sin(angle))
+    used: dict[str, list[int]] = {}
+    for a, b in edges:
+        used.setdefault(a, []).append(drawn_i[b])
+    # Members ordered by the mean position of their identifiers, then spread evenly.
+    order = sorted(members, key=lambda m: (sum(used.get(m, [len(idents)]))
+                                           / len(used.get(m, [1])), m))
+    for i, key in enumerate(order):
+        angle = 2 * math.pi * (i + 0.5) / max(len(order), 1)
+        pos[key] = (centre + outer * math.cos(angle), centre + outer * math.sin(angle))
 
     def at(node: str) -> tuple[float, float]:
         x, y = pos[node]
-        return round(pad + (x + 1) * scale, 1), round(pad + (y + 1) * scale, 1)
+        return round(x, 1), round(y, 1)
 
     nodes = []
-    for key in graph.nodes:
+    for key in [*idents, *order]:
         kind, _, ident = key.partition(":")
         x, y = at(key)
         nodes.append({"kind": kind, "id": ident, "x": x, "y": y})
     lines = [{"x1": at(a)[0], "y1": at(a)[1], "x2": at(b)[0], "y2": at(b)[1]} for a, b in edges]
-    return {"nodes": nodes, "lines": lines, "size": SIZE}
+    left = []
+    if len(ring.members) > len(members):
+        left.append(f"{len(members)} of {len(ring.members)} members")
+    if len(ring.shared) > len(idents):
+        left.append(f"{len(idents)} of {len(ring.shared)} shared identifiers")
+    note = f"showing {' and '.join(left)}" if left else ""
+    return {"nodes": nodes, "lines": lines, "size": SIZE, "note": note}
 
 
-def render_html(report: dict[str, Any], result: ScanResult, *,
-                rename: Callable[[str], str] | None = None) -> str:
+def render_html(report: RunReport) -> str:
     """The page for one run; pictures for every ring that gets a section.
 
-    ``rename`` maps a ``type:id`` node key of the ring pictures to the key shown
-    (pseudonyms, when the report is redacted).
+    A redacted report (:meth:`graphfraud.report.redact.Redactor.run_report`) is shown
+    as it is: pseudonyms in the tables and the pictures alike.
     """
     env = Environment(loader=PackageLoader("graphfraud.report", "templates"),
                       autoescape=select_autoescape(["html", "j2"]))
-    features = {r.ring_id: r.features for r in result.rings}
-    usage = {r.ring_id: [(rename(a), rename(b)) if rename else (a, b) for a, b in r.usage]
-             for r in result.rings}
-    shown = [r for r in report["rings"] if r["risk"] in ("high", "medium")][:MAX_SECTIONS]
-    sections = []
-    for ring in shown:
-        ring = dict(ring)
-        ring["_edges"] = usage.get(ring["ring_id"], [])
-        sections.append({"ring": ring, "picture": _layout(ring, seed=1),
-                         "features": features.get(ring["ring_id"], {})})
+    shown = [r for r in report.rings if r.risk in ("high", "medium")][:MAX_SECTIONS]
+    sections = [{"ring": ring, "picture": _layout(ring, seed=1), "features": ring.features}
+                for ring in shown]
     template = env.get_template("report.html.j2")
     return template.render(report=report, sections=sections,
-                           low=sum(r["risk"] == "low" for r in report["rings"]),
-                           hubs=report["hubs"][:500], hub_total=len(report["hubs"]))
-
+                           low=sum(r.risk == "low" for r in report.rings),
+                           hubs=report.hubs[:500], hub_total=len(report.hubs))

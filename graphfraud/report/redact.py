@@ -10,13 +10,16 @@ way back in ``redaction-key.csv`` (pseudonym, type, id), which stays with rings.
 
 from __future__ import annotations
 
-import copy
 import csv
 import hmac
 import secrets
+from dataclasses import replace
 from hashlib import sha256
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from graphfraud.report.run import RunReport
 
 PREFIXES = {"merchant": "M", "streamer": "S", "device": "D", "payment_account": "A"}
 #: Hex digits of a pseudonym; lengthened for the rare id whose prefix collides.
@@ -58,18 +61,20 @@ class Redactor:
         kind, _, value = node.partition(":")
         return f"{kind}:{self(kind, value)}"
 
-    def report(self, report: dict[str, Any]) -> dict[str, Any]:
-        """A copy of a rings.json document with every entity id replaced."""
-        out = copy.deepcopy(report)
-        out["source"] = "(redacted)"
-        for ring in out["rings"]:
-            for m in ring["members"]:
-                m["id"] = self(m["type"], m["id"])
-            for s in ring["shared"]:
-                s["id"] = self(s["type"], s["id"])
-        for h in out.get("hubs", []):
-            h["id"] = self(h["type"], h["id"])
-        return out
+    def run_report(self, report: RunReport) -> RunReport:
+        """A copy of a run's report with every entity id replaced and the source hidden.
+
+        Ids get their pseudonyms ring by ring (members, then shared identifiers), then
+        hubs; the rings' ``usage`` pairs (the pictures' edges) are renamed alike.
+        """
+        rings = tuple(
+            replace(ring,
+                    members=tuple(replace(m, id=self(m.type, m.id)) for m in ring.members),
+                    shared=tuple(replace(s, id=self(s.type, s.id)) for s in ring.shared),
+                    usage=tuple((self.key(a), self.key(b)) for a, b in ring.usage))
+            for ring in report.rings)
+        hubs = tuple(replace(h, id=self(h.type, h.id)) for h in report.hubs)
+        return replace(report, source="(redacted)", rings=rings, hubs=hubs)
 
     def write_key(self, path: Path) -> Path:
         """The way back: one row per pseudonym used (pseudonym, type, id)."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from graphfraud.score.rings import Ring
+from graphfraud.score.rings import Member, Ring
 
 #: Two rings are the same ring when their member sets overlap at least this much (Jaccard).
 SAME_RING_OVERLAP = 0.5
@@ -18,7 +19,11 @@ SPLIT_SHARE = 0.25
 
 @dataclass
 class Changes:
-    """What changed since the previous report, by ring id."""
+    """What changed since the previous report, by ring id.
+
+    One object from the scan to every writer; :meth:`as_dict` is its form in rings.json
+    and batch.json.
+    """
 
     new: list[str] = field(default_factory=list)
     grown: dict[str, list[str]] = field(default_factory=dict)  # ring -> added members
@@ -42,18 +47,19 @@ class Changes:
         return self.changed.get(ring_id, {}).get("added", [])
 
 
-def _keys(members: object) -> frozenset[str]:
-    return frozenset(f"{m['type']}:{m['id']}" if isinstance(m, dict) else f"{m.type}:{m.id}"
-                     for m in members)  # type: ignore[attr-defined]
+def _keys(members: Iterable[Member]) -> frozenset[str]:
+    return frozenset(f"{m.type}:{m.id}" for m in members)
 
 
-def carry_over(rings: list[Ring], previous: list[dict]) -> tuple[list[Ring], Changes]:
+def carry_over(rings: Sequence[Ring], previous: Sequence[Ring]
+               ) -> tuple[list[Ring], Changes]:
     """Give each ring the id of the previous ring it mostly is, and list the changes.
 
-    ``previous`` is the ``rings`` list of an earlier ``rings.json``. Matching is
-    greedy by overlap, highest first, one previous ring per current ring.
+    ``previous`` holds the rings of an earlier run (``RunReport.rings``, read back with
+    :func:`graphfraud.report.read_run_report`). Matching is greedy by overlap, highest
+    first, one previous ring per current ring.
     """
-    prev = [(str(p["ring_id"]), _keys(p["members"])) for p in previous]
+    prev = [(p.ring_id, _keys(p.members)) for p in previous]
     current = [_keys(r.members) for r in rings]
     pairs = []
     index: dict[str, list[int]] = {}

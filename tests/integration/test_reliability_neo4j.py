@@ -20,12 +20,15 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from graphs import fingerprint
 
+from graphfraud.report import RunReport
 from graphfraud.store.connection import Neo4jSettings
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.slow]
@@ -236,43 +239,43 @@ def test_server_restart_during_a_scan_is_retried_and_the_rings_are_written(
     assert len(report["rings"]) > 0
 
 
-def _report_of(export: Path, out: Path) -> dict[str, Any]:
-    """The rings.json document of a file scan of ``export`` (seed 0)."""
+def _report_of(export: Path) -> RunReport:
+    """The report of a file scan of ``export`` (seed 0)."""
     from graphfraud.loaders import read_dataset
     from graphfraud.pipeline import ScanParams, scan
-    from graphfraud.report import RunInfo, write_reports
+    from graphfraud.report import RunInfo, build_run_report
 
     result = scan(read_dataset(export).dataset, ScanParams.with_seed(0))
-    paths = write_reports(result, RunInfo(source="test", rows=0, rejected_rows=0), out)
-    return dict(json.loads(paths["json"].read_text("utf-8")))
+    return build_run_report(result, RunInfo(source="test", rows=0, rejected_rows=0))
 
 
 def test_a_write_back_that_fails_part_way_leaves_nothing(
-    export: Path, loaded: Any, driver: Any, tmp_path: Path,
+    export: Path, loaded: Any, driver: Any,
 ) -> None:
     from graphfraud.store.rings import write_rings
 
-    report = _report_of(export, tmp_path)
+    report = _report_of(export)
     driver.execute_query("MATCH (n) WHERE n:Run OR n:Ring DETACH DELETE n", database_="neo4j")
     write_rings(driver, report, database="neo4j")
-    broken = json.loads(json.dumps(report))
-    broken["run_id"] = "run-that-fails"
-    broken["rings"][-1]["members"][0]["score"] = {"not": "a number"}  # Neo4j refuses a map
+    last = report.rings[-1]
+    refused = replace(last.members[0], score={"not": "a number"})  # Neo4j refuses a map
+    broken = replace(report, run_id="run-that-fails", rings=(
+        *report.rings[:-1], replace(last, members=(refused, *last.members[1:]))))
     from neo4j.exceptions import CypherTypeError
 
     with pytest.raises(CypherTypeError, match=r"Property values can only be of primitive"):
         write_rings(driver, broken, database="neo4j")
     records, _, _ = driver.execute_query(
         "MATCH (run:Run) RETURN run.run_id AS id, run.complete AS complete", database_="neo4j")
-    assert [(r["id"], r["complete"]) for r in records] == [(report["run_id"], True)]
+    assert [(r["id"], r["complete"]) for r in records] == [(report.run_id, True)]
     members, _, _ = driver.execute_query(
         "MATCH (r:Ring {ring_id: $id})-[:HAS_MEMBER]->(m) RETURN count(m)",
-        id=report["rings"][-1]["ring_id"], database_="neo4j")
-    assert members[0][0] == len(report["rings"][-1]["members"])  # the old members stand
+        id=last.ring_id, database_="neo4j")
+    assert members[0][0] == len(last.members)  # the old members stand
 
 
 def test_investigators_never_see_a_half_written_run(
-    export: Path, loaded: Any, driver: Any, tmp_path: Path,
+    export: Path, loaded: Any, driver: Any,
 ) -> None:
     """A batch writes 30 runs while two investigators query; every read is consistent."""
     import threading
@@ -280,25 +283,22 @@ def test_investigators_never_see_a_half_written_run(
     from graphfraud.store.queries import bind, library, run_query
     from graphfraud.store.rings import write_rings
 
-    base = _report_of(export, tmp_path)
-    assert len(base["rings"]) >= 6
+    base = _report_of(export)
+    assert len(base.rings) >= 6
     runs = []
     for k in range(30):  # each run drops a third of the rings and, in odd runs, a member
-        run = json.loads(json.dumps(base))
-        run["run_id"] = f"concurrency-{k}"
-        run["generated_at"] = f"2026-01-01T00:{k:02d}:00Z"
-        run["rings"] = [r for i, r in enumerate(run["rings"]) if i % 3 != k % 3]
+        rings = [r for i, r in enumerate(base.rings) if i % 3 != k % 3]
         if k % 2:
-            for r in run["rings"]:
-                r["members"] = r["members"][:-1]
-        run["summary"]["rings"] = len(run["rings"])
-        runs.append(run)
-    expected = {r["run_id"]: len(r["rings"]) for r in runs}
+            rings = [replace(r, members=r.members[:-1]) for r in rings]
+        runs.append(replace(base, run_id=f"concurrency-{k}",
+                            generated_at=datetime(2026, 1, 1, 0, k, tzinfo=UTC),
+                            rings=tuple(rings), summary={**base.summary, "rings": len(rings)}))
+    expected = {r.run_id: len(r.rings) for r in runs}
     sizes: dict[str, set[int]] = {}
     for run in runs:
-        for r in run["rings"]:
-            sizes.setdefault(r["ring_id"], set()).add(len(r["members"]))
-    watched = base["rings"][1]["ring_id"]
+        for r in run.rings:
+            sizes.setdefault(r.ring_id, set()).add(len(r.members))
+    watched = base.rings[1].ring_id
     queries = library()
     top = bind(queries["top_rings"], {"limit": "1000"})
     detail = bind(queries["ring_detail"], {"ring_id": watched})

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, datetime
 
 from graphfraud.batch.alerts import decide_alerts
+from graphfraud.report import RunReport
 from graphfraud.score.diff import Changes
+from graphfraud.score.rings import Member, Ring
 
 
-def ring(ring_id: str, ids: list[str], risk: str = "high") -> dict[str, Any]:
-    return {"ring_id": ring_id, "risk": risk, "score": 0.9, "pattern": "device_farm",
-            "members": [{"type": "merchant", "id": i} for i in ids], "evidence": ["e"]}
+def ring(ring_id: str, ids: list[str], risk: str = "high") -> Ring:
+    return Ring(ring_id=ring_id, score=0.9, risk=risk, pattern="device_farm",
+                members=tuple(Member("merchant", i, 0.9) for i in ids), shared=(),
+                evidence=("e",), known_fraud=0, known_legit=0)
+
+
+def run(rings: list[Ring], changes: Changes | None = None) -> RunReport:
+    """A run's report holding ``rings`` and the ``changes`` since the run before."""
+    return RunReport(run_id="run", generated_at=datetime(2026, 1, 1, tzinfo=UTC),
+                     source="test", params={}, summary={}, rings=tuple(rings),
+                     changes=changes)
 
 
 def keys(*ids: str) -> list[str]:
@@ -19,7 +29,7 @@ def keys(*ids: str) -> list[str]:
 
 def test_first_run_alerts_every_high_ring_and_only_those() -> None:
     rings = [ring("R-1", ["a", "b", "c"]), ring("R-2", ["d", "e", "f"], risk="medium")]
-    out = decide_alerts(rings, changes=None, previous=None, verdicts={})
+    out = decide_alerts(run(rings), previous=None, verdicts={})
     assert [(a.ring_id, a.reason) for a in out.alerts] == [("R-1", "new ring")]
 
 
@@ -32,7 +42,7 @@ def test_later_runs_alert_new_grown_and_escalated_rings_only() -> None:
                 ring("R-shrunk", ["n", "o", "p", "q"])]
     changes = Changes(new=["R-new"], grown={"R-grew": keys("g")}, unchanged=["R-same", "R-up"],
                       shrunk={"R-shrunk": keys("q")})
-    out = decide_alerts(rings, changes=changes, previous=previous, verdicts={})
+    out = decide_alerts(run(rings, changes), previous=run(previous), verdicts={})
     assert {a.ring_id: a.reason for a in out.alerts} == {
         "R-grew": "ring grew", "R-new": "new ring", "R-up": "risk rose from medium to high"}
     assert out.suppressed == {"unchanged since the previous run": 2}
@@ -45,7 +55,7 @@ def test_handled_rings_alert_only_on_what_the_verdict_did_not_cover() -> None:
     previous = [ring("R-dis", ["a", "b", "c", "d", "e"]), ring("R-con", ["v", "w", "x"])]
     one_more = [ring("R-dis", ["a", "b", "c", "d", "e", "f"]), ring("R-con", ["v", "w", "x"])]
     changes = Changes(grown={"R-dis": keys("f")}, unchanged=["R-con"])
-    quiet = decide_alerts(one_more, changes=changes, previous=previous, verdicts=verdicts)
+    quiet = decide_alerts(run(one_more, changes), previous=run(previous), verdicts=verdicts)
     assert quiet.alerts == []
     assert quiet.suppressed == {"dismissed, no material change": 1,
                                 "confirmed, no new members": 1}
@@ -53,12 +63,12 @@ def test_handled_rings_alert_only_on_what_the_verdict_did_not_cover() -> None:
     two_more = [ring("R-dis", ["a", "b", "c", "d", "e", "f", "g"]),
                 ring("R-con", ["v", "w", "x", "y"])]
     changes = Changes(grown={"R-dis": keys("g"), "R-con": keys("y")})
-    loud = decide_alerts(two_more, changes=changes, previous=one_more, verdicts=verdicts)
+    loud = decide_alerts(run(two_more, changes), previous=run(one_more), verdicts=verdicts)
     assert {a.ring_id: (a.reason, a.new_members) for a in loud.alerts} == {
         "R-dis": ("dismissed ring changed materially: 2 members joined since the dismissal",
                   keys("f", "g")),
         "R-con": ("confirmed ring has new members", keys("y"))}
 
-    unchanged = decide_alerts(two_more, changes=Changes(unchanged=["R-dis", "R-con"]),
-                              previous=two_more, verdicts=verdicts)
+    unchanged = decide_alerts(run(two_more, Changes(unchanged=["R-dis", "R-con"])),
+                              previous=run(two_more), verdicts=verdicts)
     assert unchanged.alerts == []  # alerted once, not again at every run

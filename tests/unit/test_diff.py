@@ -12,8 +12,9 @@ def ring(ring_id: str, ids: list[str]) -> Ring:
                 evidence=(), known_fraud=0, known_legit=0)
 
 
-def previous(ring_id: str, ids: list[str]) -> dict:
-    return {"ring_id": ring_id, "members": [{"type": "merchant", "id": i} for i in ids]}
+def previous(ring_id: str, ids: list[str]) -> Ring:
+    """A ring of the previous run, as read back from its rings.json."""
+    return ring(ring_id, ids)
 
 
 def test_every_kind_of_change_is_named_by_stable_id() -> None:

@@ -1,0 +1,137 @@
+"""The scan workflows: an export (embedded graph) or the Neo4j graph, into report files.
+
+Both take the previous run (``--previous``, else ``OUT/rings.json`` when there is one),
+read, scan, build the run's :class:`~graphfraud.report.RunReport` and write its files;
+the Neo4j scan also writes the rings back.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from graphfraud.app.common import Say, changes_line, load_previous, read_export, silent
+
+if TYPE_CHECKING:
+    from neo4j import Driver
+
+    from graphfraud.loaders.dataset import Dataset
+    from graphfraud.loaders.mapping import Mapping
+    from graphfraud.pipeline import ScanParams
+    from graphfraud.report.run import RunInfo, RunReport
+    from graphfraud.store.connection import Neo4jSettings
+
+
+@dataclass(frozen=True)
+class ScanOutcome:
+    """What one scan made: its report, the files written, and where the time went."""
+
+    report: RunReport
+    paths: dict[str, Path]
+    #: Seconds per stage, in order: the scan's stages, reading, the write-back.
+    timings: dict[str, float]
+    #: Seconds for the whole workflow.
+    seconds: float
+
+    def timing_line(self) -> str:
+        stages = ", ".join(f"{stage} {seconds:.1f}" for stage, seconds in self.timings.items())
+        return f"done in {self.seconds:.1f} s ({stages})"
+
+
+def scan_export(data_dir: str | Path, out_dir: str | Path, *, params: ScanParams,
+                mapping: Mapping, previous: Path | None = None, redact: bool = False,
+                say: Say = silent, warn: Say = silent) -> ScanOutcome:
+    """Scan the export in ``data_dir`` with the embedded graph; report into ``out_dir``.
+
+    Rejected input rows go to ``OUT/rejects.csv``. ``data_dir`` is the report's
+    ``source`` as given.
+
+    Raises
+    ------
+    InputError
+        If the previous report is not a valid rings.json, or a file of the export is
+        unusable.
+    """
+    from graphfraud.report.run import RunInfo
+
+    out = Path(out_dir)
+    prior = load_previous(previous or out / "rings.json", required=previous is not None)
+    started = time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)
+    loaded = read_export(data_dir, mapping=mapping, rejects=out / "rejects.csv", say=say,
+                         warn=warn)
+    info = RunInfo(source=str(data_dir), rows=loaded.rows, rejected_rows=loaded.rejected,
+                   read_seconds=round(time.perf_counter() - started, 3))
+    report, paths, timings = _scan_and_write(loaded.dataset, info, out, params=params,
+                                             previous=prior, redact=redact, say=say)
+    return ScanOutcome(report, paths, timings, time.perf_counter() - started)
+
+
+def scan_graph(driver: Driver, settings: Neo4jSettings, out_dir: str | Path, *,
+               params: ScanParams, previous: Path | None = None, redact: bool = False,
+               say: Say = silent) -> ScanOutcome:
+    """Scan the graph in Neo4j (built by ``graphfraud load``), report into ``out_dir``,
+    and write the rings back (one transaction, after the files).
+
+    ``driver`` connects to ``settings``' server; the caller creates and closes it.
+
+    Raises
+    ------
+    InputError
+        If the previous report is not a valid rings.json.
+    StoreError
+        If reading the graph or writing the rings back fails after the retries.
+    """
+    from graphfraud.report.run import RunInfo
+    from graphfraud.store.connection import store_errors
+    from graphfraud.store.reader import read_graph
+    from graphfraud.store.rings import write_rings
+
+    out = Path(out_dir)
+    prior = load_previous(previous or out / "rings.json", required=previous is not None)
+    started = time.perf_counter()
+    say(f"reading the graph from {settings.describe()}")
+    with store_errors(settings, "reading the graph", say):
+        driver.verify_connectivity()
+        dataset = read_graph(driver, database=settings.database)
+    info = RunInfo(source=settings.describe(), rows=sum(len(t) for t in dataset.tables.values()),
+                   rejected_rows=0, read_seconds=round(time.perf_counter() - started, 3))
+    report, paths, timings = _scan_and_write(dataset, info, out, params=params,
+                                             previous=prior, redact=redact, say=say)
+    write_started = time.perf_counter()
+    with store_errors(settings, "writing the rings back", say):
+        write_rings(driver, report, database=settings.database)
+    say(f"wrote {len(report.rings)} rings back to Neo4j (run {report.run_id})")
+    timings["write-back"] = round(time.perf_counter() - write_started, 3)
+    return ScanOutcome(report, paths, timings, time.perf_counter() - started)
+
+
+def _scan_and_write(dataset: Dataset, info: RunInfo, out: Path, *, params: ScanParams,
+                    previous: RunReport | None, redact: bool, say: Say
+                    ) -> tuple[RunReport, dict[str, Path], dict[str, float]]:
+    """Scan, build the run's report, write its files; the report, the paths and the
+    stage times (reading last)."""
+    from graphfraud.pipeline import scan
+    from graphfraud.report import build_run_report, write_reports
+
+    result = scan(dataset, params, previous=previous.rings if previous else None,
+                  progress=lambda s: say(f"stage: {s}"))
+    report = build_run_report(result, info)
+    paths = write_reports(report, out, redact=redact)
+    timings = dict(result.timings)
+    if info.read_seconds is not None:
+        timings["read"] = info.read_seconds
+    return report, paths, timings
+
+
+def scan_summary(outcome: ScanOutcome) -> list[str]:
+    """What ``graphfraud scan`` prints: rings by risk, hubs, changes, the report's path."""
+    s = outcome.report.summary
+    lines = [f"{s['rings']} rings: {s['high']} high, {s['medium']} medium, {s['low']} low; "
+             f"{s['hubs_dropped']} hubs ignored, {s['hubs_down_weighted']} down-weighted"]
+    if outcome.report.changes is not None:
+        lines.append(changes_line(outcome.report.changes, "the previous run"))
+    lines.append(f"report: {outcome.paths['html']}")
+    return lines
