@@ -10,13 +10,14 @@ way back in ``redaction-key.csv`` (pseudonym, type, id), which stays with rings.
 
 from __future__ import annotations
 
-import csv
 import hmac
 import secrets
 from dataclasses import replace
 from hashlib import sha256
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from graphfraud import spreadsheet
 
 if TYPE_CHECKING:
     from graphfraud.report.run import RunReport
@@ -79,7 +80,7 @@ class Redactor:
     def write_key(self, path: Path) -> Path:
         """The way back: one row per pseudonym used (pseudonym, type, id)."""
         with path.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh)
+            writer = spreadsheet.writer(fh)
             writer.writerow(["pseudonym", "type", "id"])
             for (kind, value), pseudonym in sorted(self._by_id.items(), key=lambda x: x[1]):
                 writer.writerow([pseudonym, kind, value])

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from graphfraud import spreadsheet
 
 if TYPE_CHECKING:
     from graphfraud.report.run import RunReport
@@ -57,7 +58,7 @@ def write_reports(report: RunReport, out_dir: str | Path, *,
 def _write_csv(report: RunReport, path: Path) -> None:
     """rings.csv: one row per ring member."""
     with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
+        writer = spreadsheet.writer(fh)
         writer.writerow(CSV_HEADER)
         for ring in report.rings:
             top = ring.evidence[0] if ring.evidence else ""

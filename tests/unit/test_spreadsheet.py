@@ -42,3 +42,25 @@ def test_rejects_file_quotes_formula_cells(tmp_path: Path) -> None:
     with path.open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert rows and rows[0]["value"] == "'=cmd()"
+
+
+def test_rings_csv_quotes_hostile_ids_and_rings_json_keeps_them(tmp_path: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from graphfraud.cli import cli
+
+    d = tmp_path / "d"
+    shops = ["=evil()", "+cmd|x", "@SUM(1)", "-2+3"]
+    write_csv(d, "merchants.csv", "merchant_id\n" + "\n".join(shops) + "\n")
+    write_csv(d, "merchant_devices.csv", "merchant_id,device_id\n"
+              + "".join(f"{s},phone-1\n{s},phone-2\n" for s in shops))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["scan", str(d), "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    with (out / "rings.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert sorted(r["member_id"] for r in rows) == sorted("'" + s for s in shops)
+    document = json.loads((out / "rings.json").read_text("utf-8"))
+    assert sorted(m["id"] for m in document["rings"][0]["members"]) == sorted(shops)
