@@ -69,7 +69,10 @@ def decide_alerts(report: RunReport, *, previous: RunReport | None,
         out.suppressed[why] = out.suppressed.get(why, 0) + 1
 
     for ring in report.rings:
-        if ring.risk != "high":
+        dismissed = verdicts.get(ring.ring_id, {}).get("decision") == "dismiss"
+        # A dismissed ring's own verdicts keep it low; whether it changed materially since
+        # the dismissal is still the analyst's question, whatever its risk now.
+        if ring.risk != "high" and not dismissed:
             continue
         ring_id = ring.ring_id
         members = _keys(ring)

@@ -72,3 +72,16 @@ def test_handled_rings_alert_only_on_what_the_verdict_did_not_cover() -> None:
     unchanged = decide_alerts(run(two_more, Changes(unchanged=["R-dis", "R-con"])),
                               previous=run(two_more), verdicts=verdicts)
     assert unchanged.alerts == []  # alerted once, not again at every run
+
+
+def test_a_dismissed_ring_kept_low_by_its_own_verdicts_still_alerts_when_it_grows() -> None:
+    before = ring("R-d", ["a", "b", "c"], risk="low")
+    grown = ring("R-d", ["a", "b", "c", "x", "y", "z"], risk="low")
+    changes = Changes(grown={"R-d": keys("x", "y", "z")})
+    verdicts = {"R-d": {"decision": "dismiss", "members": keys("a", "b", "c")}}
+    out = decide_alerts(run([grown], changes), previous=run([before]), verdicts=verdicts)
+    assert [a.reason for a in out.alerts] == [
+        "dismissed ring changed materially: 3 members joined since the dismissal"]
+    quiet = decide_alerts(run([before], Changes(unchanged=["R-d"])), previous=run([before]),
+                          verdicts=verdicts)
+    assert quiet.alerts == [] and quiet.suppressed == {"dismissed, no material change": 1}
