@@ -39,6 +39,8 @@ VERSION_RANGE = "[5.26.0,5.27)"
 BROWSER_VERSION = "5.24.0"  # the Neo4j Browser the 5.26 distribution ships
 SUPPORTED_JAVA = (17, 21)
 ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
+#: Servers started by this process, by pid (see ``LocalServer.start``).
+_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
 ADMIN_ENTRY_POINT = "org.neo4j.cli.AdminTool"  # what bin/neo4j-admin runs
 JVM_OPTIONS = (
     "-XX:+UseG1GC",
@@ -471,6 +473,9 @@ class LocalServer:
             env=env, start_new_session=True, cwd=self.home,
         )
         console.close()
+        # The server outlives this call (it is a daemon): keep its handle so that it is
+        # reaped by stop() in this process, never collected while it runs.
+        _CHILDREN[proc.pid] = proc
         self.pid_file.write_text(f"{proc.pid}\n")
         self._wait_ready(timeout, proc)
         return self.status()
@@ -574,5 +579,8 @@ class LocalServer:
         if self.pid() is not None:
             os.kill(pid, signal.SIGKILL)
             time.sleep(0.5)
+        child = _CHILDREN.pop(pid, None)
+        if child is not None:  # started by this process: collect its exit status
+            child.wait(timeout=10)
         self.pid_file.unlink(missing_ok=True)
         return True
