@@ -29,7 +29,8 @@ from graphfraud.errors import UsageError
               help="Identifiers shared by at most this many actors link them strongly [20].")
 @click.option("--min-ring-size", type=click.IntRange(min=2), help="Smallest ring [3].")
 @click.option("--max-ring-size", type=click.IntRange(min=3),
-              help="Larger groups are split with Leiden [60].")
+              help="The giant-component guard: larger loose groups are split with "
+              "Leiden [1000].")
 @click.option("--no-embedding", is_flag=True, help="Score without graph embeddings.")
 @click.option("--redact", is_flag=True,
               help="Pseudonyms instead of ids in report.html and rings.csv, for sharing "
