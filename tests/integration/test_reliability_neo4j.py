@@ -156,7 +156,7 @@ def test_kill_9_mid_load_then_rerun_equals_one_clean_load(
     proc = _start_load(export, tmp_path, env)
     _wait_until_written(driver, proc, kill_at)
     proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=30)
+    proc.communicate(timeout=30)  # reaps it and closes its pipes
     assert proc.returncode == -signal.SIGKILL
     partial = _entities(driver)
     assert 0 < partial < clean["total"], "the kill did not land mid-load"
