@@ -125,6 +125,9 @@ def check_encoding(name: str) -> str:
         If Python knows no such text encoding.
     """
     try:
-        return codecs.lookup(name).name
+        info = codecs.lookup(name)
     except LookupError:
         raise ValueError(f"unknown text encoding {name!r} (try utf-8 or gb18030)") from None
+    if not getattr(info, "_is_text_encoding", True):  # rot13, base64, zlib: not text
+        raise ValueError(f"{name!r} is not a text encoding (try utf-8 or gb18030)")
+    return info.name

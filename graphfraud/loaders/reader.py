@@ -133,6 +133,13 @@ def _read_csv(path: Path, spec: TableSpec, mapping: Mapping) -> _RawTable:
         raise InputError(f"{path}: cannot read file: {e.strerror}", file=str(path)) from e
     if csv.field_size_limit() < CSV_FIELD_LIMIT:
         csv.field_size_limit(CSV_FIELD_LIMIT)
+    if data.startswith(b"\x1f\x8b"):
+        raise InputError(f"{path}: line 1: the file is gzip-compressed; decompress it "
+                         "first (gunzip) or export plain CSV", file=str(path))
+    if b"\r" in data[:65536] and b"\n" not in data[:65536]:
+        raise InputError(f"{path}: line 1: the lines end in a carriage return (CR) alone "
+                         "(old Mac format); save the file with LF or CRLF line ends",
+                         file=str(path))
     utf8 = mapping.encoding.lower().replace("_", "-") in ("utf-8", "utf8")
     if utf8 and data.strip():
         # Clean UTF-8 goes straight to pyarrow (which checks the encoding itself);

@@ -63,7 +63,13 @@ class Query:
 def _convert(value: str, kind: str, label: str) -> Any:
     try:
         if kind == "integer":
-            return int(value)
+            number = int(value)
+            # Every integer parameter of the library is a count, a limit or a number of
+            # days: refuse what the server would reject (or take) out of range.
+            if not 0 <= number <= 2**63 - 1:
+                raise UsageError(f"{label}: expected a whole number from 0 to "
+                                 f"{2**63 - 1}, got {value!r}")
+            return number
         if kind == "float":
             return float(value)
     except ValueError:
