@@ -72,7 +72,8 @@ def read_export(data_dir: str | Path, *, mapping: Mapping, rejects: str | Path,
     return result
 
 
-def load_previous(path: Path | None, *, required: bool = False) -> RunReport | None:
+def load_previous(path: Path | None, *, required: bool = False, warn: Say = silent
+                  ) -> RunReport | None:
     """The report of an earlier run, whose ring ids carry over and against which
     changes are listed; None when ``path`` is None or, unless ``required``, names
     no file.
@@ -84,8 +85,19 @@ def load_previous(path: Path | None, *, required: bool = False) -> RunReport | N
     """
     if path is None or not (required or path.exists()):
         return None
+    from graphfraud.errors import InputError
     from graphfraud.report.run import read_run_report
+    from graphfraud.report.writer import check_published
 
+    try:
+        check_published(path.parent)
+    except InputError as e:
+        if required:
+            raise
+        # The default previous report (OUT/rings.json) of a run that was interrupted:
+        # not a report to carry ids from, and no reason to refuse the new run.
+        warn(f"not carrying ring ids over: {e}")
+        return None
     return read_run_report(path)
 
 

@@ -54,18 +54,21 @@ def scan_export(data_dir: str | Path, out_dir: str | Path, *, params: ScanParams
         If the previous report is not a valid rings.json, or a file of the export is
         unusable.
     """
+    from graphfraud.report import write_reports
     from graphfraud.report.run import RunInfo
+    from graphfraud.report.writer import out_lock
 
     out = Path(out_dir)
-    prior = load_previous(previous or out / "rings.json", required=previous is not None)
+    prior = load_previous(previous or out / "rings.json", required=previous is not None,
+                          warn=warn)
     started = time.perf_counter()
-    out.mkdir(parents=True, exist_ok=True)
-    loaded = read_export(data_dir, mapping=mapping, rejects=out / "rejects.csv", say=say,
-                         warn=warn)
-    info = RunInfo(source=str(data_dir), rows=loaded.rows, rejected_rows=loaded.rejected,
-                   read_seconds=round(time.perf_counter() - started, 3))
-    report, paths, timings = _scan_and_write(loaded.dataset, info, out, params=params,
-                                             previous=prior, redact=redact, say=say)
+    with out_lock(out):  # one run writes into OUT at a time
+        loaded = read_export(data_dir, mapping=mapping, rejects=out / "rejects.csv",
+                             say=say, warn=warn)
+        info = RunInfo(source=str(data_dir), rows=loaded.rows, rejected_rows=loaded.rejected,
+                       read_seconds=round(time.perf_counter() - started, 3))
+        report, timings = _scan(loaded.dataset, info, params=params, previous=prior, say=say)
+        paths = write_reports(report, out, redact=redact)
     return ScanOutcome(report, paths, timings, time.perf_counter() - started)
 
 
@@ -84,46 +87,49 @@ def scan_graph(driver: Driver, settings: Neo4jSettings, out_dir: str | Path, *,
     StoreError
         If reading the graph or writing the rings back fails after the retries.
     """
+    from graphfraud.report import write_reports
     from graphfraud.report.run import RunInfo
+    from graphfraud.report.writer import out_lock
     from graphfraud.store.connection import store_errors
     from graphfraud.store.reader import read_graph
     from graphfraud.store.rings import write_rings
 
     out = Path(out_dir)
-    prior = load_previous(previous or out / "rings.json", required=previous is not None)
+    prior = load_previous(previous or out / "rings.json", required=previous is not None,
+                          warn=say)
     started = time.perf_counter()
-    say(f"reading the graph from {settings.describe()}")
-    with store_errors(settings, "reading the graph", say):
-        driver.verify_connectivity()
-        dataset = read_graph(driver, database=settings.database)
-    info = RunInfo(source=settings.describe(), rows=sum(len(t) for t in dataset.tables.values()),
-                   rejected_rows=0, read_seconds=round(time.perf_counter() - started, 3))
-    report, paths, timings = _scan_and_write(dataset, info, out, params=params,
-                                             previous=prior, redact=redact, say=say)
-    write_started = time.perf_counter()
-    with store_errors(settings, "writing the rings back", say):
-        write_rings(driver, report, database=settings.database)
-    say(f"wrote {len(report.rings)} rings back to Neo4j (run {report.run_id})")
-    timings["write-back"] = round(time.perf_counter() - write_started, 3)
+    with out_lock(out):  # one run writes into OUT at a time
+        say(f"reading the graph from {settings.describe()}")
+        with store_errors(settings, "reading the graph", say):
+            driver.verify_connectivity()
+            dataset = read_graph(driver, database=settings.database)
+        info = RunInfo(source=settings.describe(),
+                       rows=sum(len(t) for t in dataset.tables.values()), rejected_rows=0,
+                       read_seconds=round(time.perf_counter() - started, 3))
+        report, timings = _scan(dataset, info, params=params, previous=prior, say=say)
+        # The files name a run id: publish them only once Neo4j has committed that run.
+        write_started = time.perf_counter()
+        with store_errors(settings, "writing the rings back", say):
+            write_rings(driver, report, database=settings.database)
+        say(f"wrote {len(report.rings)} rings back to Neo4j (run {report.run_id})")
+        timings["write-back"] = round(time.perf_counter() - write_started, 3)
+        paths = write_reports(report, out, redact=redact)
     return ScanOutcome(report, paths, timings, time.perf_counter() - started)
 
 
-def _scan_and_write(dataset: Dataset, info: RunInfo, out: Path, *, params: ScanParams,
-                    previous: RunReport | None, redact: bool, say: Say
-                    ) -> tuple[RunReport, dict[str, Path], dict[str, float]]:
-    """Scan, build the run's report, write its files; the report, the paths and the
-    stage times (reading last)."""
+def _scan(dataset: Dataset, info: RunInfo, *, params: ScanParams,
+          previous: RunReport | None, say: Say) -> tuple[RunReport, dict[str, float]]:
+    """Scan and build the run's report; the report and the stage times (reading last)."""
     from graphfraud.pipeline import scan
-    from graphfraud.report import build_run_report, write_reports
+    from graphfraud.report import build_run_report
 
     result = scan(dataset, params, previous=previous.rings if previous else None,
                   progress=lambda s: say(f"stage: {s}"))
     report = build_run_report(result, info)
-    paths = write_reports(report, out, redact=redact)
     timings = dict(result.timings)
     if info.read_seconds is not None:
         timings["read"] = info.read_seconds
-    return report, paths, timings
+    return report, timings
 
 
 def scan_summary(outcome: ScanOutcome) -> list[str]:

@@ -161,6 +161,7 @@ class CheckIndex:
         import pandas as pd
 
         from graphfraud.report.run import read_run_report
+        from graphfraud.report.writer import check_published
 
         out = Path(out_dir)
         path = out / INDEX_FILE
@@ -173,6 +174,7 @@ class CheckIndex:
         except (OSError, ValueError) as e:
             raise InputError(f"{path}: no check index here (run `graphfraud scan` into "
                              f"{out} first): {e}", file=str(path)) from e
+        check_published(out)
         report = read_run_report(report_path)
         rings = {r.ring_id: RingRef(r.ring_id, str(r.risk), r.score, str(r.pattern))
                  for r in report.rings}

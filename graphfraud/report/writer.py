@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,6 +31,10 @@ def write_reports(report: RunReport, out_dir: str | Path, *,
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    # Until the manifest is written last, the directory says it holds a run in progress:
+    # a crash, Ctrl-C or a full disk half-way leaves that mark, which readers refuse.
+    (out / MANIFEST).unlink(missing_ok=True)
+    _atomic_write(out / INCOMPLETE, f"{report.run_id}\n")
     paths = {"json": out / "rings.json", "csv": out / "rings.csv", "html": out / "report.html"}
     _atomic_write(paths["json"], report.to_json())
     shown = report
@@ -52,7 +59,100 @@ def write_reports(report: RunReport, out_dir: str | Path, *,
         paths["index"] = out / INDEX_FILE
         with _atomic(paths["index"]) as tmp:
             save_index(report.index, tmp)
+    _atomic_write(out / MANIFEST, json.dumps({
+        "run_id": report.run_id,
+        "files": {p.name: _sha256(p) for p in sorted(paths.values())},
+    }, indent=1) + "\n")
+    (out / INCOMPLETE).unlink(missing_ok=True)
     return paths
+
+
+#: Written last: the run id and a SHA-256 of every file of the run.
+MANIFEST = "manifest.json"
+#: Present while a run's files are being written (holds the run id).
+INCOMPLETE = ".incomplete"
+#: Held (flock) by the one process writing into OUT.
+LOCK = ".graphfraud.lock"
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_published(out_dir: str | Path) -> None:
+    """Refuse a report directory whose last run did not finish writing.
+
+    Raises
+    ------
+    InputError
+        If ``OUT/.incomplete`` is there (an interrupted run), or the manifest names a
+        run other than rings.json's or a file whose content changed.
+    """
+    from graphfraud.errors import InputError
+
+    out = Path(out_dir)
+    marker = out / INCOMPLETE
+    if marker.exists():
+        run = marker.read_text("utf-8").strip()
+        raise InputError(f"{out}: run {run} was interrupted while writing its files, so "
+                         "they may mix two runs; scan again into it (or remove "
+                         f"{marker.name})", file=str(marker))
+    manifest = out / MANIFEST
+    if not manifest.exists():
+        return  # written before manifests existed
+    try:
+        listed = json.loads(manifest.read_text("utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise InputError(f"{manifest}: not a readable manifest ({e})",
+                         file=str(manifest)) from e
+    for name, digest in listed.items():
+        path = out / name
+        if not path.exists() or _sha256(path) != digest:
+            raise InputError(f"{path}: not the file its run wrote (the manifest's "
+                             "checksum differs); scan again into this directory",
+                             file=str(path))
+
+
+@contextmanager
+def out_lock(out_dir: str | Path) -> Iterator[None]:
+    """Hold ``OUT``'s lock while a run writes into it; a second writer fails at once.
+
+    Raises
+    ------
+    GraphFraudError
+        If another process holds it.
+    """
+    import fcntl
+    import os
+
+    from graphfraud.errors import GraphFraudError
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / LOCK).open("a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            raise GraphFraudError(f"{out}: another graphfraud run is writing here "
+                                  f"({fh.read().strip() or 'unknown'}); not writing a "
+                                  "second run into it") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}")
+        fh.flush()
+        try:
+            yield
+        finally:
+            fh.seek(0)
+            fh.truncate()
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _write_csv(report: RunReport, path: Path) -> None:
