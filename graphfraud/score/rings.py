@@ -1,22 +1,27 @@
 """Scoring: each candidate ring gets a score, a risk level, a pattern, member scores,
 its shared infrastructure and evidence an analyst can read.
 
-The score is a logistic combination of sub-scores, each in [0, 1], each a
+The score is a logistic combination of evidence in log-odds, one function per
 phenomenon risk teams name when they explain a ring:
 
-coordination   the members share rare identifiers that nobody else uses
-               (exclusivity), several of them (multiplicity)
-burst          the shops registered within days of each other
-youth          the shops are new (probation-period merchants)
+coordination   the members share a block of identifiers that few others use
+               (exclusivity), several of them each (multiplicity), many members
+               (size); measured on the block, so camouflage does not dilute it
+burst          the members registered within days of each other
+youth          the members are new (probation-period merchants)
 ban evasion    shops registered after a banned shop reuse its phone or account
 behaviour      refunds, complaints and violations above the platform median
-known fraud    blacklisted members (seed), and proximity to blacklisted actors
-               outside the ring (personalised PageRank from the seeds)
+known fraud    blacklisted members, and proximity to blacklisted actors outside
+               the ring (personalised PageRank from the seeds)
+label balance  among the members someone judged, blacklisted against cleared
 host collusion hosts who promote the ring's shops log in from the same devices
 embedding      the ring's embedding centroid resembles known-fraud actors
 
+Absent is neutral: a phenomenon the export has no data for (no dates, no signals, no
+labels) adds nothing either way. Timing and behaviour count from a neutral level.
 Members cleared as legit by an investigator pull the score down. The weights are
-priors set by hand, not fitted to any data set; ``ScoreParams`` exposes them.
+priors set by hand and adjusted on tuning data only (docs/quality.md); ``ScoreParams``
+exposes them.
 """
 
 from __future__ import annotations
