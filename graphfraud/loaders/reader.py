@@ -472,7 +472,13 @@ def _parse_timestamps(s: pd.Series) -> pd.Series:
         parsed = pc.cast(arr, pa.timestamp("us"))
         return pd.Series(parsed.to_pandas(), index=s.index).dt.tz_localize("UTC")
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return pd.to_datetime(s.str.strip(), format="ISO8601", errors="coerce", utc=True)
+        stripped = s.str.strip()
+        # pandas reads "now" and "today" as the current time: a reload would not be
+        # repeatable, so they are not timestamps here.
+        relative = stripped.str.lower().isin(["now", "today", "yesterday", "tomorrow"])
+        parsed = pd.to_datetime(stripped.mask(relative.fillna(False)), format="ISO8601",
+                                errors="coerce", utc=True)
+        return parsed
 
 
 def _parse_numbers(s: pd.Series) -> np.ndarray:

@@ -96,6 +96,14 @@ class Neo4jSettings:
                                   "(bolt+s:// or neo4j+s://)")
             if not Path(trusted).is_file():
                 raise ConfigError(f"NEO4J_TRUSTED_CERTIFICATES: no such file {trusted}")
+            try:
+                pem = Path(trusted).read_bytes()[:1 << 20]
+            except OSError as e:
+                raise ConfigError(f"NEO4J_TRUSTED_CERTIFICATES: cannot read {trusted}: "
+                                  f"{e.strerror}") from None
+            if b"-----BEGIN CERTIFICATE-----" not in pem:
+                raise ConfigError(f"NEO4J_TRUSTED_CERTIFICATES: {trusted} holds no PEM "
+                                  "certificate (-----BEGIN CERTIFICATE-----)")
         retry = env.get("GRAPHFRAUD_RETRY_SECONDS", "").strip()
         try:
             retry_seconds = float(retry) if retry else DEFAULT_RETRY_SECONDS

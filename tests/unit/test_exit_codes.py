@@ -41,3 +41,24 @@ def test_an_encoding_that_is_not_text_is_a_usage_error(tmp_path: Path) -> None:
 def test_an_out_of_range_integer_parameter_exits_2_before_connecting(value: str) -> None:
     code, err = _run(["query", "top_rings", "-p", f"limit={value}"])
     assert code == 2 and f"expected a whole number from 0 to {2**63 - 1}" in err
+
+
+def test_relative_dates_are_not_timestamps(tmp_path: Path) -> None:
+    from graphfraud.loaders import read_dataset
+
+    (tmp_path / "merchants.csv").write_text(
+        "merchant_id,registered_at\nm1,now\nm2,Today\nm3,2024-01-01\n")
+    loaded = read_dataset(tmp_path)
+    assert [(r.line, r.field) for r in loaded.rejects] == [(2, "registered_at"),
+                                                          (3, "registered_at")]
+
+
+def test_a_trusted_certificate_file_that_is_not_pem_is_a_config_error(tmp_path: Path) -> None:
+    from graphfraud.errors import ConfigError
+    from graphfraud.store.connection import Neo4jSettings
+
+    junk = tmp_path / "ca.pem"
+    junk.write_text("not a certificate")
+    with pytest.raises(ConfigError, match="holds no PEM certificate"):
+        Neo4jSettings.from_env({"NEO4J_URI": "bolt+s://db.example.com", "NEO4J_PASSWORD": "x",
+                                "NEO4J_TRUSTED_CERTIFICATES": str(junk)})
