@@ -173,6 +173,7 @@ def _read_csv(path: Path, spec: TableSpec, mapping: Mapping) -> _RawTable:
     columns: dict[str, list[str | None]] = {name: [] for name in positions}
     lines: list[int] = []
     malformed: list[Reject] = []
+    open_from, last_line = _unterminated_quote(text, header_lines)
     previous_end = header_lines
     while True:
         try:
@@ -184,6 +185,8 @@ def _read_csv(path: Path, spec: TableSpec, mapping: Mapping) -> _RawTable:
             previous_end = reader.line_num
             continue
         start, previous_end = previous_end + 1, reader.line_num
+        if open_from is not None and start >= open_from:
+            break  # from here on, every line is inside the open quote (rejected below)
         if not record:
             continue  # a blank line is not a row
         if len(record) != width:
@@ -201,10 +204,39 @@ def _read_csv(path: Path, spec: TableSpec, mapping: Mapping) -> _RawTable:
         lines.append(start)
         for name, pos in positions.items():
             columns[name].append(record[pos] if pos >= 0 else None)
+    if open_from is not None:
+        count = last_line - open_from + 1
+        malformed.append(Reject(path.name, open_from, "", f"unterminated quote from line "
+                                f"{open_from}: it runs to the end of the file ({count} "
+                                "lines, each rejected)"))
+        malformed += [Reject(path.name, n, "", f"inside the unterminated quote from line "
+                             f"{open_from}") for n in range(open_from + 1, last_line + 1)]
     import pandas as pd
 
     frame = pd.DataFrame({name: _string_series(values) for name, values in columns.items()})
     return _RawTable(frame, np.asarray(lines, dtype=np.int64), malformed)
+
+
+def _unterminated_quote(text: str, header_lines: int) -> tuple[int | None, int]:
+    """The physical line where a quote opens that no later quote closes (None when every
+    quote closes), and the file's last line number.
+
+    >>> _unterminated_quote('id,name\\nm1,"Shop\\nm2,B\\n', 1)
+    (2, 3)
+    >>> _unterminated_quote('id,name\\nm1,"A\\nB"\\n', 1)
+    (None, 3)
+    """
+    physical = text.split("\n")
+    if physical and physical[-1] == "":
+        physical.pop()
+    inside, opened = False, None
+    for number, line in enumerate(physical, start=1):
+        if number <= header_lines:
+            continue
+        if line.count('"') % 2:
+            inside = not inside
+            opened = number if inside else None
+    return (opened if inside else None), len(physical)
 
 
 def _decode(path: Path, data: bytes, encoding: str) -> str:
