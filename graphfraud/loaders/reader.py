@@ -14,7 +14,7 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from graphfraud.errors import InputError
 from graphfraud.loaders.dataset import Dataset, FileReport, LoadResult, Reject
@@ -340,7 +340,6 @@ def _read_parquet(path: Path, spec: TableSpec, mapping: Mapping) -> _RawTable:
     import numpy as np
     import pandas as pd
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     try:
@@ -354,13 +353,49 @@ def _read_parquet(path: Path, spec: TableSpec, mapping: Mapping) -> _RawTable:
         if pos < 0:
             columns[name] = _string_series([None] * n)
             continue
-        col = table.column(pos)
-        if pa.types.is_timestamp(col.type):
-            col = pc.strftime(col, format="%Y-%m-%dT%H:%M:%S")
-        elif not pa.types.is_string(col.type):
-            col = pc.cast(col, pa.string())
-        columns[name] = _string_series(col)
+        columns[name] = _string_series(_parquet_text(path, table.column_names[pos],
+                                                     table.column(pos)))
     return _RawTable(pd.DataFrame(columns), np.arange(1, n + 1, dtype=np.int64), [])
+
+
+def _parquet_text(path: Path, name: str, col: Any) -> Any:
+    """A Parquet column as text, the way the CSV reader sees it.
+
+    Raises
+    ------
+    InputError
+        For a nested column (list, struct, map: no contract column holds one), or
+        binary values that are not UTF-8 text (naming the first such row).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = col.type
+    if pa.types.is_dictionary(kind):
+        col, kind = col.cast(kind.value_type), kind.value_type
+    if pa.types.is_nested(kind):
+        raise InputError(f"{path}: column {name}: a Parquet {kind} column cannot hold a "
+                         "contract field; export it as text", file=str(path))
+    if pa.types.is_timestamp(kind):
+        return pc.strftime(col, format="%Y-%m-%dT%H:%M:%S")
+    if pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
+        rows = col.to_pylist()
+        for row, value in enumerate(rows, start=1):
+            if value is not None:
+                try:
+                    value.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise InputError(f"{path}: row {row}, field {name}: bytes that are not "
+                                     "UTF-8 text; export the column as UTF-8 strings",
+                                     file=str(path)) from None
+        return pa.array([None if v is None else v.decode("utf-8") for v in rows],
+                        type=pa.string())
+    if pa.types.is_floating(kind):
+        # NaN is "no value" (pandas writes missing numbers so), never the id "nan"
+        col = pc.if_else(pc.is_nan(col), pa.scalar(None, kind), col)
+    if not pa.types.is_string(kind):
+        col = pc.cast(col, pa.string())
+    return col
 
 
 class _Checker:

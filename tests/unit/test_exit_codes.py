@@ -62,3 +62,34 @@ def test_a_trusted_certificate_file_that_is_not_pem_is_a_config_error(tmp_path: 
     with pytest.raises(ConfigError, match="holds no PEM certificate"):
         Neo4jSettings.from_env({"NEO4J_URI": "bolt+s://db.example.com", "NEO4J_PASSWORD": "x",
                                 "NEO4J_TRUSTED_CERTIFICATES": str(junk)})
+
+
+def test_nested_and_non_text_binary_parquet_columns_exit_2_naming_them(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    nested, binary = tmp_path / "nested", tmp_path / "binary"
+    nested.mkdir()
+    binary.mkdir()
+    pq.write_table(pa.table({"merchant_id": ["m1"], "name": [[1, 2]]}),
+                   nested / "merchants.parquet")
+    pq.write_table(pa.table({"merchant_id": pa.array([b"m1", b"\xff"], type=pa.binary())}),
+                   binary / "merchants.parquet")
+    code, err = _run(["validate", str(nested), "--rejects", str(tmp_path / "r.csv")])
+    assert code == 2 and "merchants.parquet: column name: a Parquet list" in err
+    code, err = _run(["validate", str(binary), "--rejects", str(tmp_path / "r.csv")])
+    assert code == 2 and "row 2, field merchant_id: bytes that are not UTF-8 text" in err
+
+
+def test_a_parquet_nan_id_is_missing_not_the_id_nan(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from graphfraud.loaders import read_dataset
+
+    pq.write_table(pa.table({"merchant_id": pa.array([1.0, float("nan")])}),
+                   tmp_path / "merchants.parquet")
+    loaded = read_dataset(tmp_path)
+    assert loaded.dataset.tables["merchants"]["merchant_id"].tolist() == ["1"]
+    assert [(r.line, r.reason) for r in loaded.rejects] == [
+        (2, "missing required field merchant_id")]
