@@ -7,12 +7,9 @@ name of the newest complete run directory.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -83,26 +80,12 @@ def batch_lock(runs_dir: Path) -> Iterator[None]:
     BatchLocked
         If another process holds it.
     """
-    runs_dir.mkdir(parents=True, exist_ok=True)
+    from graphfraud.locks import exclusive
+
     path = runs_dir / ".batch.lock"
-    with path.open("a+") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.seek(0)
-            holder = fh.read().strip() or "unknown"
-            raise BatchLocked(f"another batch run holds {path} ({holder}); not starting a "
-                              "second one") from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"pid {os.getpid()} since {datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}")
-        fh.flush()
-        try:
-            yield
-        finally:
-            fh.seek(0)
-            fh.truncate()
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    with exclusive(path, lambda holder: BatchLocked(
+            f"another batch run holds {path} ({holder}); not starting a second one")):
+        yield
 
 
 def load_difference(driver: Driver, diff: ExportDiff, source: str, *, database: str,

@@ -128,31 +128,14 @@ def out_lock(out_dir: str | Path) -> Iterator[None]:
     GraphFraudError
         If another process holds it.
     """
-    import fcntl
-    import os
-
     from graphfraud.errors import GraphFraudError
+    from graphfraud.locks import exclusive
 
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    with (out / LOCK).open("a+") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.seek(0)
-            raise GraphFraudError(f"{out}: another graphfraud run is writing here "
-                                  f"({fh.read().strip() or 'unknown'}); not writing a "
-                                  "second run into it") from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"pid {os.getpid()}")
-        fh.flush()
-        try:
-            yield
-        finally:
-            fh.seek(0)
-            fh.truncate()
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    with exclusive(out / LOCK, lambda holder: GraphFraudError(
+            f"{out}: another graphfraud run is writing here ({holder}); not writing a "
+            "second run into it")):
+        yield
 
 
 def _write_csv(report: RunReport, path: Path) -> None:
