@@ -73,6 +73,17 @@ class ScoreParams:
     #: Ring size at which the size term of coordination reaches one (log scale from
     #: two: a block shared by a hundred actors is stronger evidence than one of ten).
     size_full: float = 100.0
+    #: Co-use surprise: the members that use at least half of the block (and two),
+    #: against how many actors would by chance (each actor's uses spread over the
+    #: identifiers in proportion to their popularity). The surprise reaches one at
+    #: this ratio (log scale) and stands in for exclusivity when larger: a ring that
+    #: buys reviews of a real business shares that business's products with its real
+    #: customers, who use one of them, not most.
+    surprise_full: float = 100.0
+    #: A candidate is cut down to its members that use most of its block when they are
+    #: fewer than this share of it, the block's uses by members are under this share,
+    #: and their co-use surprise reaches it.
+    core_share: float = 0.5
     w_known_fraud: float = 2.6
     w_proximity: float = 0.8
     w_host_collusion: float = 1.8
@@ -151,6 +162,11 @@ class ActorFacts:
     platform_refund_rate: float
     platform_complaint_rate: float
     platform_violations: float
+    #: Actor degree histogram (identifiers used: distinct values and their counts) and
+    #: all uses, for the chance model of co-use.
+    degree_values: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    degree_counts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    total_uses: int = 0
 
 
 def actor_facts(graph: ActorGraph, dataset: Dataset) -> ActorFacts:
@@ -221,6 +237,8 @@ def actor_facts(graph: ActorGraph, dataset: Dataset) -> ActorFacts:
     as_of = float(all_dates.max()) if len(all_dates) else 0.0
     orders = sig["orders"]
     active = orders >= 10
+    degree_values, degree_counts = np.unique(np.diff(graph.incidence.indptr),
+                                             return_counts=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         refund_rate = float(np.nanmedian(sig["refunds"][active] / orders[active])) \
             if active.any() else math.nan
@@ -236,6 +254,9 @@ def actor_facts(graph: ActorGraph, dataset: Dataset) -> ActorFacts:
         platform_complaint_rate=complaint_rate,
         platform_violations=float(np.nanmean(sig["violations"])) if np.isfinite(
             sig["violations"]).any() else math.nan,
+        degree_values=degree_values.astype(np.int64),
+        degree_counts=degree_counts.astype(np.int64),
+        total_uses=int(graph.incidence.nnz),
     )
 
 
@@ -311,7 +332,22 @@ class _Found:
     facts: dict[str, Any] = field(default_factory=dict)
 
 
-def _coordination(v: _View, params: ScoreParams, out: _Found) -> None:
+def _chance_deep(facts: ActorFacts, block_uses: int, need: int) -> float:
+    """How many actors would use at least ``need`` identifiers of a block by chance: an
+    actor of degree d draws its d identifiers in proportion to their popularity, so its
+    uses of the block are Binomial(d, q), q the block's share of all uses."""
+    from scipy.special import bdtrc  # the binomial tail as a bare ufunc: per ring, cheap
+
+    values = facts.degree_values
+    able = values >= need
+    if facts.total_uses <= 0 or not able.any():
+        return 0.0
+    q = min(1.0, block_uses / facts.total_uses)
+    tail = bdtrc(need - 1, values[able], q)
+    return float((facts.degree_counts[able] * tail).sum())
+
+
+def _coordination(v: _View, facts: ActorFacts, params: ScoreParams, out: _Found) -> None:
     """Structure alone: the members share a block of identifiers that few others use.
 
     Measured on the block (the identifiers a good share of the members use), not on
@@ -319,7 +355,8 @@ def _coordination(v: _View, params: ScoreParams, out: _Found) -> None:
     do not dilute it (FRAUDAR's argument). Sub-measures: exclusivity (share of the
     block's uses that are by members), multiplicity (block identifiers per member: a
     ring shares several phones and accounts, a family one phone), coverage (members
-    on the block) and size.
+    on the block) and size. Exclusivity is replaced by the co-use surprise
+    (``surprise_full``) when that is larger.
     """
     cols = v.kept
     # The block: identifiers mostly used by members, or used by a good share of them.
@@ -335,10 +372,26 @@ def _coordination(v: _View, params: ScoreParams, out: _Found) -> None:
     out.facts["coverage"] = coverage_by_kind
     if not len(core):
         out.scores.update(coordination=0.0, exclusivity=0.0, multiplicity=0.0)
-        out.facts.update(exclusivity=0.0, block=0, per_member=0.0)
+        out.facts.update(exclusivity=0.0, block=0, per_member=0.0, deep=0, chance=0.0)
         return
     exclusivity = float(v.inside[core].sum() / v.degree[core].sum())
     per_member = np.asarray(v.inc[:, core].sum(axis=1)).ravel()
+    need = max(2, math.ceil(len(core) / 2))
+    deep = int((per_member >= need).sum())
+    chance = _chance_deep(facts, int(v.degree[core].sum()), need) if deep else 0.0
+    surprise = 0.0
+    if deep >= 2:
+        lift = deep / max(chance, 1e-9)
+        surprise = min(1.0, max(0.0, math.log(lift) / math.log(params.surprise_full)))
+    if (deep >= 3 and deep < params.core_share * v.n and exclusivity < params.core_share
+            and surprise >= params.core_share):
+        # A few members use most of a block that many outsiders also use, the rest one
+        # identifier of it: the ring is the few, hidden among the real customers of
+        # what it uses. The caller scores them alone.
+        out.facts["core"] = v.members[per_member >= need]
+    raw_exclusivity = exclusivity
+    # Counted for the share of members that co-use the block beyond chance.
+    exclusivity = max(exclusivity, surprise * deep / v.n)
     coverage = float((per_member >= 1).mean())
     depth = float(per_member[per_member >= 1].mean())
     multiplicity = 1.0 - 0.5 ** (depth - 1.0) if depth > 1 else 0.0
@@ -348,7 +401,8 @@ def _coordination(v: _View, params: ScoreParams, out: _Found) -> None:
                                + (1.0 - params.c_exclusivity - params.c_multiplicity) * size)
     out.scores.update(coordination=coordination, exclusivity=exclusivity,
                       multiplicity=multiplicity)
-    out.facts.update(exclusivity=exclusivity, block=len(core), per_member=depth)
+    out.facts.update(exclusivity=raw_exclusivity, block=len(core), per_member=depth,
+                     deep=deep, chance=chance, surprise=surprise, need=need)
 
 
 def _timing(v: _View, facts: ActorFacts, params: ScoreParams, out: _Found) -> None:
@@ -515,7 +569,12 @@ def score_ring(
     members = _supported(graph, np.asarray(members), params)
     v = _view(graph, facts, members)
     found = _Found()
-    _coordination(v, params, found)
+    _coordination(v, facts, params, found)
+    if "core" in found.facts:
+        members = found.facts["core"]
+        v = _view(graph, facts, members)
+        found = _Found()
+        _coordination(v, facts, params, found)
     _timing(v, facts, params, found)
     _ban_evasion(v, facts, params, found)
     _behaviour(v, facts, found)
@@ -565,6 +624,8 @@ def _ring(graph: ActorGraph, v: _View, found: _Found, score: float, risk: Risk,
         proximity=found.scores["proximity"] or 0.0, exclusivity=f["exclusivity"],
         ages=f["ages"], embedding=found.scores["embedding"] or 0.0,
         block=f["block"], per_member=f["per_member"], provenance=provenance,
+        co_use=(f.get("deep", 0), f.get("need", 0), f.get("chance", 0.0),
+                f.get("surprise", 0.0)),
     )
     return Ring(
         ring_id=ring_identity(graph, v.members),
@@ -637,8 +698,15 @@ def _evidence(*, n: int, n_merchants: int, coverage: dict[int, tuple[int, int]],
               known_fraud: int, known_legit: int, touching: int, ratios: dict[str, float],
               evaders: int, colluding_hosts: int, proximity: float, exclusivity: float,
               ages: np.ndarray, embedding: float, block: int = 0, per_member: float = 0.0,
-              provenance: str = "") -> list[str]:
+              provenance: str = "", co_use: tuple[int, int, float, float] = (0, 0, 0.0, 0.0)
+              ) -> list[str]:
     found: list[tuple[float, str]] = []
+    deep, need, chance, surprise = co_use
+    if surprise >= 0.5 and exclusivity < 0.8:
+        expected = "under 0.01" if chance < 0.01 else f"{chance:.2f}" if chance < 1 \
+            else f"{chance:.0f}"
+        found.append((1.0 + surprise, f"{deep} members each use {need} or more of the "
+                      f"{block} phones and accounts; chance would give {expected}"))
     if block >= 2 and per_member >= 1.5:
         found.append((1.5 + min(per_member, 4.0) / 4, f"each member uses {per_member:.1f} of "
                       f"the same {block} phones and accounts on average"))

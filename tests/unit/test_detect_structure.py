@@ -80,3 +80,38 @@ def test_the_ring_carries_the_cut_that_found_it(tmp_path: Path) -> None:
     ring = next(r for r in result.rings if r.risk == "high")
     assert ring.evidence[-1] == "found by: a block of phones and accounts used together"
     assert result.params.as_dict()["cohesion"] == 0.3
+
+
+def _hidden_ring_export(tmp_path: Path, *, ring: int) -> Path:
+    """``ring`` accounts each using four or five of five phones that 80 real actors
+    each also use one of (a ring buying reviews of real businesses), amid 8,000 ordinary
+    actors on 300 popular phones."""
+    rng = np.random.default_rng(5)
+    d = tmp_path / "hidden"
+    members = [f"h{i:03d}" for i in range(ring)]
+    real = [f"r{i:04d}" for i in range(8000)]
+    write_csv(d, "merchants.csv", "merchant_id\n" + "\n".join(members + real) + "\n")
+    shops = [f"shop{i}" for i in range(5)]
+    popular = [f"pop{i:03d}" for i in range(300)]
+    rows = ["merchant_id,device_id"]
+    for account in members:
+        for phone in rng.choice(shops, size=int(rng.integers(4, 6)), replace=False):
+            rows.append(f"{account},{phone}")
+    for i, account in enumerate(real):
+        for phone in rng.choice(popular, size=2, replace=False):
+            rows.append(f"{account},{phone}")
+        if i < 5 * 80:  # real customers: one of the five each
+            rows.append(f"{account},{shops[i % 5]}")
+    write_csv(d, "merchant_devices.csv", "\n".join(rows) + "\n")
+    return d
+
+
+def test_a_small_ring_hidden_among_real_customers_is_found_without_them(
+        tmp_path: Path) -> None:
+    high = _high(_hidden_ring_export(tmp_path, ring=14))
+    assert high == [{f"h{i:03d}" for i in range(14)}]
+
+
+def test_real_customers_of_the_same_identifiers_alone_are_not_a_ring(
+        tmp_path: Path) -> None:
+    assert _high(_hidden_ring_export(tmp_path, ring=0)) == []
