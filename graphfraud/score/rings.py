@@ -80,9 +80,10 @@ class ScoreParams:
     #: buys reviews of a real business shares that business's products with its real
     #: customers, who use one of them, not most.
     surprise_full: float = 100.0
-    #: A candidate is cut down to its members that use most of its block when they are
-    #: fewer than this share of it, the block's uses by members are under this share,
-    #: and their co-use surprise reaches it.
+    #: When the co-use surprise reaches this and the members make less than this share
+    #: of the uses of their block, a member that uses less than half of the block stays
+    #: only if at least this share of the uses of its block identifiers are by members
+    #: that do.
     core_share: float = 0.5
     w_known_fraud: float = 2.6
     w_proximity: float = 0.8
@@ -383,12 +384,21 @@ def _coordination(v: _View, facts: ActorFacts, params: ScoreParams, out: _Found)
     if deep >= 2:
         lift = deep / max(chance, 1e-9)
         surprise = min(1.0, max(0.0, math.log(lift) / math.log(params.surprise_full)))
-    if (deep >= 3 and deep < params.core_share * v.n and exclusivity < params.core_share
-            and surprise >= params.core_share):
-        # A few members use most of a block that many outsiders also use, the rest one
-        # identifier of it: the ring is the few, hidden among the real customers of
-        # what it uses. The caller scores them alone.
-        out.facts["core"] = v.members[per_member >= need]
+    if (deep >= 3 and deep < v.n and surprise >= params.core_share
+            and exclusivity < params.core_share):
+        # Members that use most of the block, and those whose block identifiers are
+        # mostly used by those; the rest (one identifier of a block that many
+        # outsiders use) are the real customers of what the ring uses. The caller
+        # scores the ring without them.
+        block_cols = v.inc[:, core]
+        is_deep = (per_member >= need).astype(np.float64)
+        by_deep = np.asarray(block_cols.T @ is_deep).ravel()  # per block identifier
+        own = np.asarray(block_cols @ by_deep).ravel()
+        of_all = np.asarray(block_cols @ v.degree[core]).ravel()
+        attached = own >= params.core_share * np.maximum(of_all, 1)
+        keep = (per_member >= need) | attached
+        if not keep.all():
+            out.facts["core"] = v.members[keep]
     raw_exclusivity = exclusivity
     # Counted for the share of members that co-use the block beyond chance.
     exclusivity = max(exclusivity, surprise * deep / v.n)
