@@ -10,11 +10,13 @@ reason                                                     weight  recommends
 =========================================================  ======  ===========
 identifier labelled fraud (blacklisted phone or account)   0.95    block
 identifier used by a known-fraud or banned actor           0.90    block
+identifier shared by members of a ring analysts confirmed  0.90    block
 identifier shared by members of a high-risk ring           0.80    block
 host (streamer) labelled fraud                             0.70    review
 host that is a member of a high or medium ring             0.50    review
 identifier shared by members of a medium-risk ring         0.50    review
 identifier shared by members of a low-risk ring            0.20    review
+  (or of a ring analysts dismissed, whatever its risk)
 identifier already used by other actors (k of them)        0.1 k   review (k >= 2)
                                                            (<=0.4)
 identifier used by more actors than the hub cap            0.00    allow (a hub: ignored)
@@ -40,6 +42,8 @@ class RingRef:
     risk: str
     score: float
     pattern: str
+    #: An analyst's latest decision about the ring (confirm | dismiss), if any.
+    verdict: str | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,21 @@ def _via(t: Touch) -> str:
     return f"{t.type.replace('_', ' ')} {t.id}"
 
 
+def _ring_reason(t: Touch, ring: RingRef) -> Reason:
+    """A ring whose members use the identifier: by its risk, unless an analyst decided
+    (a confirmed ring blocks whatever its score; a dismissed one only asks for review,
+    and says so)."""
+    weight = {Risk.HIGH: 0.8, Risk.MEDIUM: 0.5}.get(Risk(ring.risk), 0.2)
+    action = "block" if ring.risk == Risk.HIGH else "review"
+    decided = ""
+    if ring.verdict == "confirm":
+        weight, action, decided = max(weight, 0.9), "block", ", confirmed by an analyst"
+    elif ring.verdict == "dismiss":
+        weight, action, decided = 0.2, "review", ", dismissed by an analyst"
+    return Reason(weight, f"{_via(t)} is shared by members of {ring.risk}-risk ring "
+                  f"{ring.ring_id} ({ring.pattern}, score {ring.score:.2f}{decided})", action)
+
+
 def assess(applicant: Applicant, touches: list[Touch]) -> Assessment:
     """Score and recommend from the touches of every identifier and host."""
     reasons: list[Reason] = []
@@ -151,11 +170,7 @@ def assess(applicant: Applicant, touches: list[Touch]) -> Assessment:
             reasons.append(Reason(0.9, f"{_via(t)} is used by known-fraud or banned "
                                   f"{shown}{more}", "block"))
         for ring in t.rings:
-            weight = {Risk.HIGH: 0.8, Risk.MEDIUM: 0.5}.get(Risk(ring.risk), 0.2)
-            action = "block" if ring.risk == Risk.HIGH else "review"
-            reasons.append(Reason(weight, f"{_via(t)} is shared by members of {ring.risk}-risk "
-                                  f"ring {ring.ring_id} ({ring.pattern}, score "
-                                  f"{ring.score:.2f})", action))
+            reasons.append(_ring_reason(t, ring))
         if t.actors >= 1 and not t.rings and not t.fraud_actors:
             reasons.append(Reason(min(0.1 * t.actors, 0.4),
                                   f"{_via(t)} is already used by {t.actors} other "

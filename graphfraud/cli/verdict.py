@@ -75,6 +75,11 @@ def verdict_cmd(target: str | None, decision: str | None, note: str, analyst: st
             what = f"{done.members} members" if done.target.type == "ring" else "it"
             click.echo(f"{done.verdict_id}: {done.target} {done.decision}ed by {done.analyst} "
                        f"at {done.at}; {what} now count as {done.label}")
+            if done.overturned:
+                was = "fraud (blacklisted)" if done.label == "legit" else "legit (cleared)"
+                click.echo(f"warning: {done.overturned} of them were labelled {was} before; "
+                           f"this verdict replaces that label (the history keeps both)",
+                           err=True)
         elif show_history and target:
             rows = history(driver, parse_target(target), database=settings.database)
             if not rows:

@@ -43,7 +43,8 @@ def touches(driver: Driver, applicant: Applicant, *, database: str,
                 out.append(Touch(kind, value, known=False))
                 continue
             rings = tuple(sorted((RingRef(r["ring_id"], r["risk"], float(r["score"]),
-                                          r["pattern"]) for r in rec["rings"]),
+                                          r["pattern"], r.get("verdict"))
+                                  for r in rec["rings"]),
                                  key=lambda r: -r.score))
             out.append(Touch(kind, value, known=True, actors=int(rec["actors"]),
                              verdict=rec["verdict"], fraud_actors=tuple(rec["fraud_actors"]),

@@ -68,6 +68,8 @@ class Recorded:
     analyst: str
     at: str
     members: int  # entities the verdict applied to (1, or a ring's members)
+    #: Members whose earlier, different label this verdict replaced.
+    overturned: int = 0
 
 
 def record_verdict(driver: Driver, target: Target, decision: str, *, note: str, analyst: str,
@@ -91,6 +93,8 @@ def record_verdict(driver: Driver, target: Target, decision: str, *, note: str, 
                "label": DECISIONS[decision], "note": note.strip(), "analyst": analyst.strip(),
                "at": when, "via_ring": None}
 
+    overturned = [0]
+
     def work(tx: Any) -> int:
         if target.type == "ring":
             found = tx.run(catalog.statement("verdicts/ring_exists"),
@@ -99,6 +103,7 @@ def record_verdict(driver: Driver, target: Target, decision: str, *, note: str, 
                 return -1
             row = tx.run(catalog.statement("verdicts/record_ring"), ring_id=target.id,
                          v=verdict).single()
+            overturned[0] = int(row["overturned"]) if row else 0
             return int(row["members"]) if row else 0
         rows = list(tx.run(catalog.statement(f"verdicts/record_{target.type}"), id=target.id,
                            v=verdict))
@@ -109,7 +114,7 @@ def record_verdict(driver: Driver, target: Target, decision: str, *, note: str, 
     if applied < 0:
         raise UsageError(f"no {target.type} {target.id!r} in the graph")
     return Recorded(verdict["verdict_id"], target, decision, verdict["label"],
-                    verdict["analyst"], when, applied)
+                    verdict["analyst"], when, applied, overturned[0])
 
 
 def history(driver: Driver, target: Target, *, database: str) -> list[dict[str, Any]]:

@@ -224,6 +224,27 @@ def test_verdicts_change_the_next_batch_and_keep_their_history(
                                     "franchise with one licence, checked"], env=env)
     assert dismissed.exit_code == 0 and f"{len(members)} members now count as legit" in (
         dismissed.stdout)
+    # the dismissal overturns the confirmation's labels, and says so
+    assert f"warning: {len(members)} of them were labelled fraud (blacklisted)" in (
+        dismissed.stderr)
+    # the decision is visible where analysts look: ring_detail, top_rings, check
+    detail = runner.invoke(cli, ["query", "ring_detail", "-p", f"ring_id={ring['ring_id']}",
+                                 "--format", "json"], env=env)
+    [row] = json.loads(detail.stdout)
+    assert row["verdict"] == "dismiss" and row["verdict_at"]
+    top = runner.invoke(cli, ["query", "top_rings", "-p", "limit=1000", "--format", "json"],
+                        env=env)
+    assert {r["ring_id"]: r["verdict"] for r in json.loads(top.stdout)}[ring["ring_id"]] == (
+        "dismiss")
+    near = {"merchant_id": "near", "devices": [s["id"] for s in ring["shared"]
+                                               if s["type"] == "device"][:1],
+            "accounts": [s["id"] for s in ring["shared"]
+                         if s["type"] == "payment_account"][:1]}
+    checked = runner.invoke(cli, ["check", "--neo4j", "--json", "-"],
+                            input=json.dumps(near) + "\n", env=env)
+    reasons = [r["text"] for r in json.loads(checked.stdout)["reasons"]
+               if ring["ring_id"] in r["text"]]
+    assert reasons and all("dismissed by an analyst" in text for text in reasons)
     history = runner.invoke(cli, ["verdict", ring["ring_id"], "--history"], env=env)
     lines = history.stdout.strip().splitlines()
     assert [line.split()[1] for line in lines] == ["confirm", "dismiss"]  # nothing overwritten

@@ -12,4 +12,4 @@ RETURN id, s.verdict AS verdict,
        [] AS fraud_actors,
        COLLECT { MATCH (s)<-[:HAS_MEMBER]-(r:Ring)<-[f:FOUND]-(run)
                  RETURN {ring_id: r.ring_id, risk: f.risk, score: f.score,
-                         pattern: r.pattern} AS ring } AS rings
+                         pattern: r.pattern, verdict: r.verdict} AS ring } AS rings

@@ -1,9 +1,11 @@
-// One ring in full: score, risk, pattern, evidence, members (with their status and
-// verdict) and the devices and accounts they share.
+// One ring in full: score, risk, pattern, an analyst's latest decision (verdict,
+// verdict_at), evidence, members (with their status and verdict) and the devices and
+// accounts they share.
 // @param ring_id string  the ring's id (from rings.json or top_rings)
-// @returns one row: ring_id, score, risk, pattern, evidence, known_fraud, known_legit, members, shared
+// @returns one row: ring_id, score, risk, pattern, verdict, verdict_at, evidence, known_fraud, known_legit, members, shared
 MATCH (r:Ring {ring_id: $ring_id})
 RETURN r.ring_id AS ring_id, r.score AS score, r.risk AS risk, r.pattern AS pattern,
+       r.verdict AS verdict, toString(r.verdict_at) AS verdict_at,
        r.evidence AS evidence, r.known_fraud AS known_fraud, r.known_legit AS known_legit,
        COLLECT { MATCH (r)-[h:HAS_MEMBER]->(m)
                  RETURN {type: CASE WHEN m:Merchant THEN 'merchant' ELSE 'streamer' END,

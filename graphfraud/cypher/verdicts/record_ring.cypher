@@ -1,5 +1,6 @@
 // Record an analyst's verdict about a ring, with the members it had at that moment,
-// and the same verdict for each member (confirm: fraud; dismiss: legit).
+// and the same verdict for each member (confirm: fraud; dismiss: legit); counts the
+// members whose earlier label it overturns (a dismissal clearing blacklisted shops).
 // $v: {verdict_id, decision, label, note, analyst, at}
 MATCH (r:Ring {ring_id: $ring_id})
 WITH r, COLLECT { MATCH (r)-[:HAS_MEMBER]->(m)
@@ -12,6 +13,7 @@ CREATE (v)-[:ABOUT]->(r)
 SET r.verdict = $v.decision, r.verdict_at = datetime($v.at), r.verdict_members = members
 WITH r, v
 MATCH (r)-[:HAS_MEMBER]->(m)
+WITH r, v, m, m.verdict AS before
 CREATE (mv:Verdict {verdict_id: v.verdict_id + '/' + coalesce(m.merchant_id, m.streamer_id),
                     target_type: CASE WHEN m:Merchant THEN 'merchant' ELSE 'streamer' END,
                     target_id: coalesce(m.merchant_id, m.streamer_id),
@@ -19,4 +21,5 @@ CREATE (mv:Verdict {verdict_id: v.verdict_id + '/' + coalesce(m.merchant_id, m.s
                     at: v.at, via_ring: r.ring_id})
 CREATE (mv)-[:ABOUT]->(m)
 SET m.verdict = v.label, m.verdict_source = 'analyst:' + v.analyst, m.verdict_at = v.at
-RETURN count(mv) AS members
+RETURN count(mv) AS members,
+       count(CASE WHEN before IS NOT NULL AND before <> v.label THEN 1 END) AS overturned
