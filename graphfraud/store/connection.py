@@ -242,6 +242,11 @@ def store_errors(settings: Neo4jSettings, action: str,
         where = settings.describe()
         if isinstance(e, AuthError):
             raise StoreError(f"{action}: {where}: {describe_error(e)}") from None
+        if getattr(e, "code", "") == "Neo.ClientError.Database.DatabaseNotFound":
+            raise ConfigError(
+                f"{action}: {where}: there is no database {settings.database!r} on this "
+                "server; set NEO4J_DATABASE to one that exists (`SHOW DATABASES` lists "
+                "them; Community Edition has one, neo4j)") from None
         notes_list = list(getattr(e, "__notes__", []))
         elapsed = time.monotonic() - started
         # Say what happened: retries are claimed only when they went on for the bound

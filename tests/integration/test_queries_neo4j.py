@@ -255,6 +255,16 @@ def test_a_wrong_password_is_named_but_never_shown(graph: Any, neo4j_settings: A
     assert "wrong-Pa55word-123" not in result.output + result.stderr
 
 
+def test_a_database_that_does_not_exist_is_a_configuration_error(
+        graph: Any, neo4j_settings: Any) -> None:
+    env = {"NEO4J_URI": neo4j_settings.uri, "NEO4J_PASSWORD": neo4j_settings.password,
+           "NEO4J_DATABASE": "nope"}
+    result = CliRunner().invoke(cli, ["query", "top_rings"], env=env)
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and "no database 'nope'" in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+
+
 @pytest.mark.parametrize(("name", "text", "operator"), [
     ("fetch_url", 'LOAD CSV FROM "http://127.0.0.1:9/x.csv" AS row RETURN count(row) AS n',
      "LoadCSV"),
