@@ -95,6 +95,16 @@ class Mapping:
             for col in cols:
                 check_column("columns", table, col)
             columns[table] = {str(k): str(v) for k, v in cols.items()}
+            seen: dict[str, str] = {}
+            # Unmapped contract columns read the export column of their own name.
+            sources = {c: columns[table].get(c, c) for c in tables[table].column_names}
+            for col, source in sources.items():
+                if source in seen:
+                    raise ConfigError(
+                        f"{path}: [columns.{table}] maps both {seen[source]!r} and {col!r} "
+                        f"to the export column {source!r}; each export column feeds one "
+                        "contract column")
+                seen[source] = col
         values: dict[str, dict[str, dict[str, str]]] = {}
         for table, cols in raw.get("values", {}).items():
             values[table] = {}

@@ -260,6 +260,19 @@ def test_mapping_file_with_unknown_column_is_a_config_error(tmp_path: Path) -> N
         Mapping.from_file(path)
 
 
+@pytest.mark.parametrize("columns", [
+    'merchant_id = "shop_id"\nname = "shop_id"\n',  # two contract columns, one source
+    'name = "category"\n',  # onto an unmapped contract column's own name
+])
+def test_mapping_two_columns_onto_one_export_column_is_a_config_error(
+        tmp_path: Path, columns: str) -> None:
+    from graphfraud.errors import ConfigError
+
+    path = write_csv(tmp_path, "m.toml", "[columns.merchants]\n" + columns)
+    with pytest.raises(ConfigError, match="each export column feeds one contract column"):
+        Mapping.from_file(path)
+
+
 def test_overlong_values_are_rejected_not_truncated(tmp_path: Path) -> None:
     write_csv(tmp_path, "merchants.csv", MERCHANTS + "m9," + "x" * 5000 + ",,,\n")
     result = read_dataset(tmp_path)
