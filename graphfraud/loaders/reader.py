@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +57,9 @@ def _find_file(data_dir: Path, stem: str) -> Path | None:
         candidate = data_dir / f"{stem}{suffix}"
         if candidate.exists():
             return candidate
+        if candidate.is_symlink():  # a dangling link is a broken export, not a missing file
+            raise InputError(f"{candidate}: a link to {os.readlink(candidate)}, which does "
+                             "not exist", file=str(candidate))
     return None
 
 

@@ -279,3 +279,12 @@ def test_overlong_values_are_rejected_not_truncated(tmp_path: Path) -> None:
     [bad] = result.rejects
     assert bad.field == "name" and "longer than 4096" in bad.reason
     assert len(bad.value) == 200
+
+
+def test_a_dangling_link_in_the_export_is_an_error_not_a_missing_file(tmp_path: Path) -> None:
+    from graphfraud.errors import InputError
+
+    write_csv(tmp_path, "merchants.csv", MERCHANTS)
+    (tmp_path / "merchant_devices.csv").symlink_to(tmp_path / "gone" / "x.csv")
+    with pytest.raises(InputError, match=r"merchant_devices\.csv: a link to .*does not exist"):
+        read_dataset(tmp_path)
