@@ -32,7 +32,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from graphfraud.errors import Neo4jServerError, PrerequisiteError
+from graphfraud.errors import ConfigError, Neo4jServerError, PrerequisiteError
 
 SERIES = "5.26"
 VERSION_RANGE = "[5.26.0,5.27)"
@@ -231,6 +231,8 @@ class LocalServer:
         ------
         Neo4jServerError
             If either file cannot be read or is not PEM.
+        ConfigError
+            If the key is not the certificate's (or is encrypted).
         """
         try:
             cert = certificate.read_bytes()
@@ -241,6 +243,7 @@ class LocalServer:
             raise Neo4jServerError(f"{certificate}: not a PEM certificate")
         if b"PRIVATE KEY-----" not in key:
             raise Neo4jServerError(f"{private_key}: not a PEM private key")
+        _check_pair(certificate, private_key)
         self.tls_dir.mkdir(parents=True, exist_ok=True)
         (self.tls_dir / "public.crt").write_bytes(cert)
         key_file = self.tls_dir / "private.key"
@@ -584,3 +587,18 @@ class LocalServer:
             child.wait(timeout=10)
         self.pid_file.unlink(missing_ok=True)
         return True
+
+
+def _check_pair(certificate: Path, private_key: Path) -> None:
+    """Refuse a key that is not the certificate's (or is encrypted): the server would
+    start, advertise TLS, and fail every TLS connection."""
+    import ssl
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    try:
+        context.load_cert_chain(certificate, private_key, password=lambda: b"")
+    except (ssl.SSLError, OSError) as e:
+        raise ConfigError(
+            f"{private_key} is not a usable private key of {certificate} (the key does "
+            f"not match the certificate, or is encrypted): {getattr(e, 'reason', e)}"
+        ) from None

@@ -85,3 +85,30 @@ def test_settings_from_neo4j_variables() -> None:
     assert (settings.uri, settings.user, settings.database) == (
         "neo4j+s://abc.databases.neo4j.io", "risk", "fraud")
     assert settings.describe() == "neo4j+s://abc.databases.neo4j.io (database fraud, user risk)"
+
+
+def _pem_pair(directory: Path, name: str) -> tuple[Path, Path]:
+    import shutil
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.fail("openssl is missing (scripts/test.sh installs it)")
+    cert, key = directory / f"{name}.crt", directory / f"{name}.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1"],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+def test_a_tls_key_that_is_not_the_certificates_is_refused_before_anything_is_installed(
+        tmp_path: Path) -> None:
+    from graphfraud.errors import ConfigError
+
+    cert, key = _pem_pair(tmp_path, "one")
+    _, other_key = _pem_pair(tmp_path, "two")
+    server = LocalServer(tmp_path / "home")
+    with pytest.raises(ConfigError, match=r"two\.key is not a usable private key of .*one\.crt"):
+        server.install_tls(cert, other_key)
+    assert not (server.tls_dir / "private.key").exists()
+    server.install_tls(cert, key)  # the matching pair is taken
+    assert (server.tls_dir / "private.key").read_bytes() == key.read_bytes()
