@@ -168,6 +168,9 @@ class ActorFacts:
     degree_values: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     degree_counts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     total_uses: int = 0
+    #: Per actor: its label is an analyst's verdict (source ``analyst:NAME``), not an
+    #: independent blacklist or investigator label.
+    by_analyst: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
 
 
 def actor_facts(graph: ActorGraph, dataset: Dataset) -> ActorFacts:
@@ -215,15 +218,19 @@ def actor_facts(graph: ActorGraph, dataset: Dataset) -> ActorFacts:
            if signals is not None
            else np.full(n, np.nan) for c in ("orders", "refunds", "complaints", "violations")}
     verdict = np.zeros(n, dtype=np.int8)
+    by_analyst = np.zeros(n, dtype=bool)
     touches = np.zeros(n, dtype=bool)
     labels = t.get("labels")
     if labels is not None and not labels.empty:
         value = np.where(labels["label"] == "fraud", 1, -1)
+        analyst = labels["source"].astype("string").str.startswith("analyst:").fillna(
+            False).to_numpy(dtype=bool) if "source" in labels else np.zeros(len(labels), bool)
         for kind in ACTOR_TYPES:
             part = (labels["entity_type"] == kind).fillna(False).to_numpy()
             p = graph.positions(kind, labels.loc[part, "entity_id"])
             ok = p >= 0
             verdict[p[ok]] = value[part][ok]
+            by_analyst[p[ok]] = analyst[part][ok]
         fraud = (labels["label"] == "fraud").fillna(False).to_numpy()
         found = []
         for kind in IDENTIFIER_TYPES:
@@ -258,6 +265,7 @@ def actor_facts(graph: ActorGraph, dataset: Dataset) -> ActorFacts:
         degree_values=degree_values.astype(np.int64),
         degree_counts=degree_counts.astype(np.int64),
         total_uses=int(graph.incidence.nnz),
+        by_analyst=by_analyst,
     )
 
 
@@ -493,7 +501,10 @@ def _labels(v: _View, facts: ActorFacts, proximity: np.ndarray, params: ScorePar
     outside = proximity[v.members][verdict <= 0]
     out.scores["proximity"] = float(min(1.0, np.mean(outside) / 0.1)) \
         if len(outside) and not (known_fraud or touching) else 0.0
-    out.facts.update(known_fraud=known_fraud, known_legit=known_legit, touching=touching)
+    mine = facts.by_analyst[v.members] if len(facts.by_analyst) else np.zeros(v.n, bool)
+    out.facts.update(known_fraud=known_fraud, known_legit=known_legit, touching=touching,
+                     confirmed=int(((verdict > 0) & mine).sum()),
+                     dismissed=int(((verdict < 0) & mine).sum()))
 
 
 def _host_collusion(v: _View, facts: ActorFacts, out: _Found) -> None:
@@ -636,6 +647,7 @@ def _ring(graph: ActorGraph, v: _View, found: _Found, score: float, risk: Risk,
         block=f["block"], per_member=f["per_member"], provenance=provenance,
         co_use=(f.get("deep", 0), f.get("need", 0), f.get("chance", 0.0),
                 f.get("surprise", 0.0)),
+        decided=(f.get("confirmed", 0), f.get("dismissed", 0)),
     )
     return Ring(
         ring_id=ring_identity(graph, v.members),
@@ -708,8 +720,8 @@ def _evidence(*, n: int, n_merchants: int, coverage: dict[int, tuple[int, int]],
               known_fraud: int, known_legit: int, touching: int, ratios: dict[str, float],
               evaders: int, colluding_hosts: int, proximity: float, exclusivity: float,
               ages: np.ndarray, embedding: float, block: int = 0, per_member: float = 0.0,
-              provenance: str = "", co_use: tuple[int, int, float, float] = (0, 0, 0.0, 0.0)
-              ) -> list[str]:
+              provenance: str = "", co_use: tuple[int, int, float, float] = (0, 0, 0.0, 0.0),
+              decided: tuple[int, int] = (0, 0)) -> list[str]:
     found: list[tuple[float, str]] = []
     deep, need, chance, surprise = co_use
     if surprise >= 0.5 and exclusivity < 0.8:
@@ -735,7 +747,13 @@ def _evidence(*, n: int, n_merchants: int, coverage: dict[int, tuple[int, int]],
     if math.isfinite(span) and span <= 60:
         found.append((2.0 - span / 60, f"shops registered within {max(1, round(span))} days"))
     if known_fraud:
-        found.append((3.0 + known_fraud, f"{_plural(known_fraud, 'blacklisted member')}"))
+        # An analyst's own confirmation is named as such, not as independent evidence.
+        blacklisted = known_fraud - decided[0]
+        if blacklisted:
+            found.append((3.0 + blacklisted, _plural(blacklisted, "blacklisted member")))
+        if decided[0]:
+            found.append((2.9, f"{_plural(decided[0], 'member')} confirmed as fraud by an "
+                          "analyst"))
     if touching:
         found.append((2.5, f"{_plural(touching, 'member')} used a blacklisted phone or account"))
     if evaders:
@@ -760,9 +778,12 @@ def _evidence(*, n: int, n_merchants: int, coverage: dict[int, tuple[int, int]],
     texts = [text for _, text in found]
     if provenance:
         texts.append(f"found by: {provenance}")
-    if known_legit:
-        texts.append(f"but: {_plural(known_legit, 'member')} cleared as legit by an "
-                     "investigator")
+    if known_legit - decided[1]:
+        texts.append(f"but: {_plural(known_legit - decided[1], 'member')} cleared as legit "
+                     "by an investigator")
+    if decided[1]:
+        texts.append(f"but: {_plural(decided[1], 'member')} cleared by an analyst's "
+                     "dismissal")
     if len(ages) and float(np.min(ages)) > 365 and not (math.isfinite(span) and span <= 180):
         texts.append(f"but: every member registered more than a year ago "
                      f"(oldest {float(np.max(ages)) / 365:.1f} years)")

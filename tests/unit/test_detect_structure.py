@@ -115,3 +115,16 @@ def test_a_small_ring_hidden_among_real_customers_is_found_without_them(
 def test_real_customers_of_the_same_identifiers_alone_are_not_a_ring(
         tmp_path: Path) -> None:
     assert _high(_hidden_ring_export(tmp_path, ring=0)) == []
+
+
+def test_an_analysts_confirmation_is_named_as_such_not_as_blacklisted_members(
+        tmp_path: Path) -> None:
+    d = _export(tmp_path)
+    rows = "".join(f"merchant,x{i:04d},fraud,analyst:alice\n" for i in range(30)) + \
+        "".join(f"merchant,x{i:04d},fraud,blacklist\n" for i in range(30, 32))
+    write_csv(d, "labels.csv", "entity_type,entity_id,label,source\n" + rows)
+    result = scan(read_dataset(d).dataset, ScanParams.with_seed(1), build_index=False)
+    [ring] = [r for r in result.rings if r.risk == "high"]
+    assert "30 members confirmed as fraud by an analyst" in ring.evidence
+    assert "2 blacklisted members" in ring.evidence
+    assert not any("32 blacklisted" in e for e in ring.evidence)
