@@ -6,4 +6,5 @@ WITH n ORDER BY n.account_id LIMIT $chunk
 WITH collect(n) AS page
 RETURN page[-1].account_id AS after,
        [n IN page | n.account_id] AS entity_id,
-       [n IN page | n.verdict] AS label
+       [n IN page | n.verdict] AS label,
+       [n IN page | n.verdict_source] AS source

@@ -6,4 +6,5 @@ WITH n ORDER BY n.streamer_id LIMIT $chunk
 WITH collect(n) AS page
 RETURN page[-1].streamer_id AS after,
        [n IN page | n.streamer_id] AS entity_id,
-       [n IN page | n.verdict] AS label
+       [n IN page | n.verdict] AS label,
+       [n IN page | n.verdict_source] AS source
