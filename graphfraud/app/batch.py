@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from graphfraud.batch.alerts import Alert, AlertList
     from graphfraud.batch.state import LoadState
     from graphfraud.loaders import LoadResult
+    from graphfraud.loaders.dataset import Dataset
     from graphfraud.loaders.mapping import Mapping
     from graphfraud.pipeline import ScanParams, ScanResult
     from graphfraud.report.run import RunReport
@@ -127,9 +128,11 @@ def run_batch(
     load = _load(driver, loaded, export, state, latest, database=database,
                  batch_size=batch_size, say=say)
     laps.lap("load")
-    result = _scan(driver, loaded, previous, database=database, params=params, say=say)
+    result, scanned = _scan(driver, loaded, previous, database=database, params=params,
+                            say=say)
     laps.lap("scan")
-    staged = _stage(runs_dir, export, loaded, result, previous, driver, database=database)
+    staged = _stage(runs_dir, export, loaded, result, previous, driver, database=database,
+                    scanned=scanned)
     laps.lap("report")
     _publish(staged, driver, runs_dir, database=database, digest=digest, state=state,
              loaded=loaded)
@@ -163,22 +166,27 @@ def _load(driver: Driver, loaded: LoadResult, export: Path, state: LoadState,
 
 
 def _scan(driver: Driver, loaded: LoadResult, previous: RunReport | None, *,
-          database: str, params: ScanParams, say: Say) -> ScanResult:
+          database: str, params: ScanParams, say: Say) -> tuple[ScanResult, Dataset]:
     """Scan stage: the export with the graph's verdicts (export labels and analysts')
-    as its labels; the export itself is kept as it is, for the load state."""
+    as its labels; the export itself is kept as it is, for the load state. Returns the
+    result and the dataset scanned (for the members' names and verdicts)."""
     from graphfraud.batch.job import with_graph_labels
     from graphfraud.pipeline import scan
 
     dataset = with_graph_labels(driver, loaded.dataset, database=database)
     return scan(dataset, params, previous=previous.rings if previous else None,
-                progress=lambda s: say(f"stage: {s}"))
+                progress=lambda s: say(f"stage: {s}")), dataset
 
 
 def _stage(runs_dir: Path, export: Path, loaded: LoadResult, result: ScanResult,
-           previous: RunReport | None, driver: Driver, *, database: str) -> _Staged:
+           previous: RunReport | None, driver: Driver, *, database: str,
+           scanned: Dataset | None = None) -> _Staged:
     """Report stage: the report files, rejects and alerts in a staging directory."""
+    from dataclasses import replace
+
     from graphfraud.batch.alerts import decide_alerts
     from graphfraud.report import RunInfo, build_run_report, write_reports
+    from graphfraud.report.run import ring_actors
     from graphfraud.store.verdicts import ring_verdicts
 
     started = datetime.now(UTC).replace(microsecond=0)
@@ -187,6 +195,7 @@ def _stage(runs_dir: Path, export: Path, loaded: LoadResult, result: ScanResult,
     report = build_run_report(result, RunInfo(
         source=str(export), rows=loaded.rows, rejected_rows=loaded.rejected,
         generated_at=started))
+    report = replace(report, actors=ring_actors(scanned or loaded.dataset, result.rings))
     write_reports(report, staging)
     loaded.write_rejects(staging / "rejects.csv")
     alerts = decide_alerts(report, previous=previous,

@@ -8,7 +8,7 @@ the Neo4j scan also writes the rings back.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -122,10 +122,13 @@ def _scan(dataset: Dataset, info: RunInfo, *, params: ScanParams,
     """Scan and build the run's report; the report and the stage times (reading last)."""
     from graphfraud.pipeline import scan
     from graphfraud.report import build_run_report
+    from graphfraud.report.run import ring_actors
 
     result = scan(dataset, params, previous=previous.rings if previous else None,
                   progress=lambda s: say(f"stage: {s}"))
-    report = build_run_report(result, info)
+    # Names and verdicts of the members, for report.html and rings.csv only.
+    report = replace(build_run_report(result, info),
+                     actors=ring_actors(dataset, result.rings))
     timings = dict(result.timings)
     if info.read_seconds is not None:
         timings["read"] = info.read_seconds

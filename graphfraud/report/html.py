@@ -9,6 +9,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 if TYPE_CHECKING:
     from graphfraud.report.run import RunReport
+    from graphfraud.score.diff import Changes
     from graphfraud.score.rings import Ring
 
 #: Rings shown with a section of their own (all high ones first, then medium).
@@ -18,6 +19,13 @@ MAX_SECTIONS = 200
 MAX_DRAWN_MEMBERS = 60
 MAX_DRAWN_IDENTIFIERS = 40
 SIZE = 420
+#: Rings without a section of their own (low ones, and any beyond MAX_SECTIONS) that get
+#: a compact, folded detail (members and evidence); all of them are in the triage table.
+MAX_COMPACT = 2000
+#: Members listed per ring in a section or a compact detail (all are in rings.csv).
+MAX_LISTED_MEMBERS = 40
+#: What a ring did since the previous run, most telling first.
+CHANGE_KINDS = ("new", "changed", "grown", "shrunk", "merged", "unchanged")
 
 
 def _layout(ring: Ring, seed: int = 1) -> dict[str, Any]:
@@ -67,18 +75,83 @@ def _layout(ring: Ring, seed: int = 1) -> dict[str, Any]:
     return {"nodes": nodes, "lines": lines, "size": SIZE, "note": note}
 
 
+def ring_changes(changes: Changes | None) -> dict[str, str]:
+    """What each ring did since the previous run, by ring id (one of
+    :data:`CHANGE_KINDS`, the most telling when several apply); empty without a
+    previous run."""
+    if changes is None:
+        return {}
+    kinds: dict[str, str] = {}
+    for kind in reversed(CHANGE_KINDS):  # the most telling written last, so it stands
+        ids = getattr(changes, kind)
+        kinds.update(dict.fromkeys(ids, kind))
+    return kinds
+
+
+def _members(ring: Ring, actors: dict[str, dict[str, str]], joined: set[str]
+             ) -> list[dict[str, Any]]:
+    """The listed members of a ring with their name and marks (verdict, status, new)."""
+    listed = []
+    for m in ring.members[:MAX_LISTED_MEMBERS]:
+        key = f"{m.type}:{m.id}"
+        info = actors.get(key, {})
+        listed.append({"type": m.type, "id": m.id, "score": m.score,
+                       "name": info.get("name", ""), "verdict": info.get("verdict", ""),
+                       "status": info.get("status", ""), "new": key in joined})
+    return listed
+
+
+def _triage(report: RunReport, kinds: dict[str, str], with_section: set[str],
+            with_compact: set[str]) -> list[dict[str, Any]]:
+    """One row per ring, every risk, for the sortable triage table."""
+    return [{"ring": r, "change": kinds.get(r.ring_id, ""),
+             "anchor": r.ring_id in with_section or r.ring_id in with_compact}
+            for r in report.rings]
+
+
+def _changed_rings(report: RunReport) -> dict[str, list[str]]:
+    """Ring ids by what they did since the previous run (empty lists left out)."""
+    changes = report.changes
+    if changes is None:
+        return {}
+    lists = {"new": list(changes.new), "changed": list(changes.changed),
+             "grown": list(changes.grown), "shrunk": list(changes.shrunk),
+             "merged": list(changes.merged), "gone": list(changes.gone)}
+    return {kind: ids for kind, ids in lists.items() if ids}
+
+
 def render_html(report: RunReport) -> str:
-    """The page for one run; pictures for every ring that gets a section.
+    """The page for one run: a triage table of every ring, then pictures for the rings
+    that get a section and a folded detail for the others.
 
     A redacted report (:meth:`graphfraud.report.redact.Redactor.run_report`) is shown
-    as it is: pseudonyms in the tables and the pictures alike.
+    as it is: pseudonyms in the tables and the pictures alike. Names come from
+    ``report.actors`` and are escaped like every other value.
     """
     env = Environment(loader=PackageLoader("graphfraud.report", "templates"),
                       autoescape=select_autoescape(["html", "j2"]))
+    actors = report.actors or {}
+    changes = report.changes
+    kinds = ring_changes(changes)
+
+    def joined(ring: Ring) -> set[str]:
+        return set(changes.added_members(ring.ring_id)) if changes is not None else set()
+
     shown = [r for r in report.rings if r.risk in ("high", "medium")][:MAX_SECTIONS]
-    sections = [{"ring": ring, "picture": _layout(ring, seed=1), "features": ring.features}
-                for ring in shown]
+    sections = [{"ring": ring, "picture": _layout(ring, seed=1), "features": ring.features,
+                 "members": _members(ring, actors, joined(ring)),
+                 "change": kinds.get(ring.ring_id, "")} for ring in shown]
+    in_section = {r.ring_id for r in shown}
+    rest = [r for r in report.rings if r.ring_id not in in_section]
+    compact = [{"ring": ring, "members": _members(ring, actors, joined(ring)),
+                "change": kinds.get(ring.ring_id, "")} for ring in rest[:MAX_COMPACT]]
+    in_compact = {ring.ring_id for ring in rest[:MAX_COMPACT]}
     template = env.get_template("report.html.j2")
-    return template.render(report=report, sections=sections,
-                           low=sum(r.risk == "low" for r in report.rings),
-                           hubs=report.hubs[:500], hub_total=len(report.hubs))
+    return template.render(
+        report=report, sections=sections, compact=compact,
+        compact_left=len(rest) - len(compact), actors=actors,
+        triage=_triage(report, kinds, in_section, in_compact),
+        patterns=sorted({str(r.pattern) for r in report.rings}),
+        changed_rings=_changed_rings(report), anchored=in_section | in_compact,
+        low=sum(r.risk == "low" for r in report.rings),
+        hubs=report.hubs[:500], hub_total=len(report.hubs))

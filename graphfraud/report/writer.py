@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING
 from graphfraud import spreadsheet
 
 if TYPE_CHECKING:
+    from graphfraud.report.redact import Redactor
     from graphfraud.report.run import RunReport
 
 CSV_HEADER = ("ring_id", "ring_score", "risk", "pattern", "member_type", "member_id",
               "member_score", "ring_known_fraud", "ring_known_legit", "shared_identifiers",
-              "top_evidence")
+              "top_evidence", "name", "status")
 
 
 def write_reports(report: RunReport, out_dir: str | Path, *,
@@ -43,7 +44,7 @@ def write_reports(report: RunReport, out_dir: str | Path, *,
         from graphfraud.report.redact import Redactor
 
         redactor = Redactor()
-        shown = redactor.run_report(report)
+        shown = _redacted(redactor, report)
     with _atomic(paths["csv"]) as tmp:
         _write_csv(shown, tmp)
     _atomic_write(paths["html"], render_html(shown))
@@ -138,17 +139,43 @@ def out_lock(out_dir: str | Path) -> Iterator[None]:
         yield
 
 
+def _redacted(redactor: Redactor, report: RunReport) -> RunReport:
+    """The report with pseudonyms (:meth:`Redactor.run_report`); the members' facts keyed
+    by pseudonym and without names (a name identifies a shop as well as its id), and
+    the changes' joined members renamed alike (removed ones, not on the page, dropped)."""
+    from dataclasses import replace
+
+    shown = redactor.run_report(report)
+    actors = None
+    if report.actors is not None:
+        actors = {redactor.key(key): {**info, "name": ""}
+                  for key, info in report.actors.items()}
+    changes = report.changes
+    if changes is not None:
+        changes = replace(
+            changes,
+            grown={r: [redactor.key(k) for k in keys] for r, keys in changes.grown.items()},
+            shrunk={r: [] for r in changes.shrunk},
+            changed={r: {"added": [redactor.key(k) for k in both.get("added", [])],
+                         "removed": []} for r, both in changes.changed.items()})
+    return replace(shown, actors=actors, changes=changes)
+
+
 def _write_csv(report: RunReport, path: Path) -> None:
-    """rings.csv: one row per ring member."""
+    """rings.csv: one row per ring member (``name`` and ``status`` "" when unknown)."""
+    actors = report.actors or {}
+    blank: dict[str, str] = {}
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = spreadsheet.writer(fh)
         writer.writerow(CSV_HEADER)
         for ring in report.rings:
             top = ring.evidence[0] if ring.evidence else ""
             for m in ring.members:
+                info = actors.get(f"{m.type}:{m.id}", blank)
                 writer.writerow([ring.ring_id, ring.score, ring.risk, ring.pattern, m.type,
                                  m.id, m.score, ring.known_fraud, ring.known_legit,
-                                 len(ring.shared), top])
+                                 len(ring.shared), top, info.get("name", ""),
+                                 info.get("status", "")])
 
 
 class _atomic:
