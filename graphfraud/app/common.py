@@ -69,6 +69,9 @@ def read_export(data_dir: str | Path, *, mapping: Mapping, rejects: str | Path,
     say(f"read in {time.perf_counter() - started:.1f} s")
     if result.rejected:
         warn(f"{result.rejected} rejected rows written to {rejects}")
+    for f in result.files:  # a renamed column must not vanish without a word
+        for line in f.ignored:
+            warn(f"{f.file}: {line}")
     return result
 
 

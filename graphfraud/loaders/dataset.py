@@ -38,6 +38,9 @@ class FileReport:
     loaded: int = 0
     rejected: int = 0
     merged: int = 0
+    #: One line per export column that no contract column reads (a renamed column the
+    #: contract would have used, or extra data), with a mapping hint.
+    ignored: tuple[str, ...] = ()
 
 
 @dataclass

@@ -95,9 +95,11 @@ def _isin(series: pd.Series, values: pd.Index) -> np.ndarray:
 
 
 def _resolve_columns(
-    spec: TableSpec, header: list[str], mapping: Mapping, path: Path
+    spec: TableSpec, header: list[str], mapping: Mapping, path: Path,
+    ignored_out: list[str] | None = None,
 ) -> dict[str, int]:
-    """Position of each contract column in the file's header (-1 when absent)."""
+    """Position of each contract column in the file's header (-1 when absent); the
+    header's other (non-blank) names go to ``ignored_out``."""
     header = [h.strip() for h in header]
     if len(header) == 1:
         for delim in _SUSPECT_DELIMITERS:
@@ -125,10 +127,14 @@ def _resolve_columns(
                 column=source,
             )
         positions[col.name] = found[0] if found else -1
+    if ignored_out is not None:
+        used = set(positions.values())
+        ignored_out[:] = [h for i, h in enumerate(header) if h and i not in used]
     return positions
 
 
-def _read_csv(path: Path, spec: TableSpec, mapping: Mapping) -> _RawTable:
+def _read_csv(path: Path, spec: TableSpec, mapping: Mapping,
+              ignored_out: list[str] | None = None) -> _RawTable:
     import numpy as np
 
     try:
@@ -155,7 +161,7 @@ def _read_csv(path: Path, spec: TableSpec, mapping: Mapping) -> _RawTable:
         except UnicodeDecodeError:
             header = []
         if header and first.count(b'"') % 2 == 0:
-            positions = _resolve_columns(spec, header, mapping, path)
+            positions = _resolve_columns(spec, header, mapping, path, ignored_out)
             fast = _read_csv_fast(body, None, len(header), 1, positions)
             if fast is not None:
                 return fast
@@ -167,7 +173,7 @@ def _read_csv(path: Path, spec: TableSpec, mapping: Mapping) -> _RawTable:
     reader = csv.reader(io.StringIO(text, newline=""), strict=False)
     header = next(reader)
     header_lines = reader.line_num
-    positions = _resolve_columns(spec, header, mapping, path)
+    positions = _resolve_columns(spec, header, mapping, path, ignored_out)
     width = len(header)
 
     fast = _read_csv_fast(data, text, width, header_lines, positions)
@@ -340,7 +346,8 @@ def _read_csv_fast(
     return _RawTable(frame, np.arange(2, n + 2, dtype=np.int64), [])
 
 
-def _read_parquet(path: Path, spec: TableSpec, mapping: Mapping) -> _RawTable:
+def _read_parquet(path: Path, spec: TableSpec, mapping: Mapping,
+                  ignored_out: list[str] | None = None) -> _RawTable:
     import numpy as np
     import pandas as pd
     import pyarrow as pa
@@ -350,7 +357,7 @@ def _read_parquet(path: Path, spec: TableSpec, mapping: Mapping) -> _RawTable:
         table = pq.read_table(path)
     except (OSError, pa.ArrowException) as e:
         raise InputError(f"{path}: cannot read Parquet file: {e}", file=str(path)) from e
-    positions = _resolve_columns(spec, list(table.column_names), mapping, path)
+    positions = _resolve_columns(spec, list(table.column_names), mapping, path, ignored_out)
     n = table.num_rows
     columns = {}
     for name, pos in positions.items():
@@ -728,10 +735,11 @@ def read_table(
     For labels.csv, a history of label events, the clean table holds each entity's
     standing label and ``history_out`` (when given) receives every valid row.
     """
-    raw = _read_parquet(path, spec, mapping) if path.suffix == ".parquet" else _read_csv(
-        path, spec, mapping
-    )
-    report = FileReport(table=spec.name, file=path.name)
+    ignored: list[str] = []
+    raw = _read_parquet(path, spec, mapping, ignored) if path.suffix == ".parquet" \
+        else _read_csv(path, spec, mapping, ignored)
+    report = FileReport(table=spec.name, file=path.name,
+                        ignored=_ignored_columns(spec, ignored, raw.frame, mapping))
     check = _Checker(path.name, raw.frame, raw.lines)
     for col in spec.columns:
         _check_column(check, col, mapping, spec.name)
@@ -752,6 +760,21 @@ def read_table(
     report.loaded = report.rows - report.rejected
     rejects.sort(key=lambda r: r.line)
     return clean.reset_index(drop=True)[list(spec.column_names)], report, rejects
+
+
+def _ignored_columns(spec: TableSpec, names: list[str], frame: pd.DataFrame,
+                     mapping: Mapping) -> tuple[str, ...]:
+    """Export columns no contract column reads, each with what a mapping could make of
+    it: the optional contract columns the file lacks."""
+    if not names:
+        return ()
+    absent = [c.name for c in spec.columns
+              if c.name in frame and bool(frame[c.name].isna().all())
+              and mapping.source_column(spec.name, c.name) not in names]
+    hint = (f" (a mapping can map it onto {', '.join(repr(a) for a in absent)}, which the "
+            "file lacks)") if absent else ""
+    return tuple(f"column {name!r} is not in the contract and is ignored{hint}"
+                 for name in names)
 
 
 def read_dataset(

@@ -288,3 +288,21 @@ def test_a_dangling_link_in_the_export_is_an_error_not_a_missing_file(tmp_path: 
     (tmp_path / "merchant_devices.csv").symlink_to(tmp_path / "gone" / "x.csv")
     with pytest.raises(InputError, match=r"merchant_devices\.csv: a link to .*does not exist"):
         read_dataset(tmp_path)
+
+
+def test_a_column_the_contract_does_not_know_is_named_with_a_mapping_hint(
+        tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from graphfraud.cli import cli
+
+    write_csv(tmp_path, "merchants.csv",
+              "merchant_id,name,reg_date,category,status\nm1,a,2024-01-01,x,active\n")
+    [report] = read_dataset(tmp_path).files
+    assert report.ignored == ("column 'reg_date' is not in the contract and is ignored (a "
+                              "mapping can map it onto 'registered_at', which the file "
+                              "lacks)",)
+    result = CliRunner().invoke(cli, ["validate", str(tmp_path), "-q", "--rejects",
+                                      str(tmp_path / "r.csv")])
+    assert result.exit_code == 0
+    assert "merchants.csv: column 'reg_date' is not in the contract" in result.stderr
