@@ -48,8 +48,8 @@ def neo4j_group() -> None:
 
 @neo4j_group.command("start")
 @_home_option
-@click.option("--bolt-port", type=int, help="Bolt port [default: 7687].")
-@click.option("--http-port", type=int, help="HTTP / Neo4j Browser port [default: 7474].")
+@click.option("--bolt-port", type=int, help="Bolt port [default: $GRAPHFRAUD_NEO4J_BOLT_PORT or 7687].")
+@click.option("--http-port", type=int, help="HTTP / Neo4j Browser port [default: $GRAPHFRAUD_NEO4J_HTTP_PORT or 7474].")
 @click.option("--heap", help="JVM heap, e.g. 1g [default: 1g].")
 @click.option("--pagecache", help="Page cache, e.g. 2g [default: 512m].")
 @click.option("--timeout", type=float, default=180, show_default=True,
