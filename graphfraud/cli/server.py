@@ -48,8 +48,10 @@ def neo4j_group() -> None:
 
 @neo4j_group.command("start")
 @_home_option
-@click.option("--bolt-port", type=int, help="Bolt port [default: $GRAPHFRAUD_NEO4J_BOLT_PORT or 7687].")
-@click.option("--http-port", type=int, help="HTTP / Neo4j Browser port [default: $GRAPHFRAUD_NEO4J_HTTP_PORT or 7474].")
+@click.option("--bolt-port", type=int,
+              help="Bolt port [default: $GRAPHFRAUD_NEO4J_BOLT_PORT or 7687].")
+@click.option("--http-port", type=int,
+              help="HTTP / Neo4j Browser port [default: $GRAPHFRAUD_NEO4J_HTTP_PORT or 7474].")
 @click.option("--heap", help="JVM heap, e.g. 1g [default: 1g].")
 @click.option("--pagecache", help="Page cache, e.g. 2g [default: 512m].")
 @click.option("--timeout", type=float, default=180, show_default=True,
@@ -117,6 +119,21 @@ def status_cmd(home: str | None) -> None:
     _print(status, server)
     if not status.running:
         raise SystemExit(1)
+
+
+@neo4j_group.command("style")
+def style_cmd() -> None:
+    """Print a Neo4j Browser style: shop names and ring ids as captions, a colour per label.
+
+    Save it and drag the file onto Neo4j Browser (or paste it after `:style`).
+
+    Example:
+
+        graphfraud neo4j style > graphfraud.grass
+    """
+    from graphfraud.server.browser_style import grass
+
+    click.echo(grass(), nl=False)
 
 
 @neo4j_group.command("import")

@@ -112,3 +112,17 @@ def test_a_tls_key_that_is_not_the_certificates_is_refused_before_anything_is_in
     assert not (server.tls_dir / "private.key").exists()
     server.install_tls(cert, key)  # the matching pair is taken
     assert (server.tls_dir / "private.key").read_bytes() == key.read_bytes()
+
+
+def test_the_browser_style_covers_every_label_with_a_readable_caption() -> None:
+    from click.testing import CliRunner
+
+    from graphfraud.cli import cli
+    from graphfraud.model import Label
+
+    result = CliRunner().invoke(cli, ["neo4j", "style"])
+    assert result.exit_code == 0
+    for label in Label:
+        assert f"node.{label.value} {{" in result.stdout
+    assert "node.Merchant {\n  color: #4C8EDA;" in result.stdout
+    assert "caption: '{name}';" in result.stdout and "caption: '{ring_id}';" in result.stdout
