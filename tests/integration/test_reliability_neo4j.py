@@ -333,9 +333,11 @@ def test_investigators_never_see_a_half_written_run(
                 if len(ids) != 1 or len(rows) != expected[rows[0][0]]:
                     problems.append(f"top_rings mixed runs {ids} or rows {len(rows)}")
                 seen_latest.update(ids)
-            _, rows = run_query(driver, queries["ring_detail"], detail, database="neo4j")
-            if rows and len(rows[0][7]) not in sizes[watched]:
-                problems.append(f"ring {watched} has {len(rows[0][7])} members")
+            columns, rows = run_query(driver, queries["ring_detail"], detail,
+                                      database="neo4j")
+            at = columns.index("members")
+            if rows and len(rows[0][at]) not in sizes[watched]:
+                problems.append(f"ring {watched} has {len(rows[0][at])} members")
             reads[0] += 1
 
     threads = [threading.Thread(target=write)] + [
