@@ -186,7 +186,7 @@ def _stage(runs_dir: Path, export: Path, loaded: LoadResult, result: ScanResult,
 
     from graphfraud.batch.alerts import decide_alerts
     from graphfraud.report import RunInfo, build_run_report, write_reports
-    from graphfraud.report.run import ring_actors
+    from graphfraud.report.run import decisions_of, ring_actors
     from graphfraud.store.verdicts import ring_verdicts
 
     started = datetime.now(UTC).replace(microsecond=0)
@@ -195,11 +195,12 @@ def _stage(runs_dir: Path, export: Path, loaded: LoadResult, result: ScanResult,
     report = build_run_report(result, RunInfo(
         source=str(export), rows=loaded.rows, rejected_rows=loaded.rejected,
         generated_at=started))
-    report = replace(report, actors=ring_actors(scanned or loaded.dataset, result.rings))
+    verdicts = ring_verdicts(driver, database=database)
+    report = replace(report, actors=ring_actors(scanned or loaded.dataset, result.rings),
+                     decisions=decisions_of(verdicts))
     write_reports(report, staging)
     loaded.write_rejects(staging / "rejects.csv")
-    alerts = decide_alerts(report, previous=previous,
-                           verdicts=ring_verdicts(driver, database=database))
+    alerts = decide_alerts(report, previous=previous, verdicts=verdicts)
     (staging / "alerts.json").write_text(
         json.dumps({"run_id": report.run_id, **alerts.as_dict()}, ensure_ascii=False,
                    indent=1) + "\n", "utf-8")

@@ -88,11 +88,12 @@ def scan_graph(driver: Driver, settings: Neo4jSettings, out_dir: str | Path, *,
         If reading the graph or writing the rings back fails after the retries.
     """
     from graphfraud.report import write_reports
-    from graphfraud.report.run import RunInfo
+    from graphfraud.report.run import RunInfo, decisions_of
     from graphfraud.report.writer import out_lock
     from graphfraud.store.connection import store_errors
     from graphfraud.store.reader import read_graph
     from graphfraud.store.rings import write_rings
+    from graphfraud.store.verdicts import ring_verdicts
 
     out = Path(out_dir)
     prior = load_previous(previous or out / "rings.json", required=previous is not None,
@@ -107,6 +108,9 @@ def scan_graph(driver: Driver, settings: Neo4jSettings, out_dir: str | Path, *,
                        rows=sum(len(t) for t in dataset.tables.values()), rejected_rows=0,
                        read_seconds=round(time.perf_counter() - started, 3))
         report, timings = _scan(dataset, info, params=params, previous=prior, say=say)
+        with store_errors(settings, "reading the rings' verdicts", say):
+            report = replace(report, decisions=decisions_of(
+                ring_verdicts(driver, database=settings.database)))
         # The files name a run id: publish them only once Neo4j has committed that run.
         write_started = time.perf_counter()
         with store_errors(settings, "writing the rings back", say):

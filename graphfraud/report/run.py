@@ -81,6 +81,11 @@ class RunReport:
     #: from it has none).
     actors: dict[str, dict[str, str]] | None = field(default=None, compare=False,
                                                       repr=False)
+    #: An analyst's latest decision about a ring, by ring id: ``decision`` (confirm or
+    #: dismiss) and ``at``; from Neo4j (``batch``, ``scan --neo4j``). Shown in report.html
+    #: only, never written into rings.json.
+    decisions: dict[str, dict[str, str]] | None = field(default=None, compare=False,
+                                                         repr=False)
 
     @property
     def generated_at_text(self) -> str:
@@ -166,6 +171,16 @@ def build_run_report(result: ScanResult, info: RunInfo) -> RunReport:
         run_id=_run_id(generated_at, params, rings, info.source),
         generated_at=generated_at, source=info.source, params=params, summary=summary,
         rings=rings, hubs=tuple(result.hubs), changes=result.changes, index=result.index)
+
+
+def decisions_of(verdicts: dict[str, dict[str, Any]]) -> dict[str, dict[str, str]]:
+    """:attr:`RunReport.decisions` from the rings' verdicts as the store reads them.
+
+    >>> decisions_of({"R-1": {"decision": "dismiss", "at": "2026-01-02", "members": []}})
+    {'R-1': {'decision': 'dismiss', 'at': '2026-01-02'}}
+    """
+    return {ring_id: {"decision": str(v["decision"]), "at": str(v.get("at") or "")}
+            for ring_id, v in verdicts.items() if v.get("decision")}
 
 
 def ring_actors(dataset: Dataset, rings: tuple[Ring, ...] | list[Ring]

@@ -132,3 +132,18 @@ def test_ring_actors_reads_names_status_and_the_standing_label(tmp_path: Path) -
     assert actors["merchant:m2"] == {"name": "", "status": "active", "verdict": ""}
     assert actors["streamer:s1"]["name"] == "Host"
     assert "merchant:m3" not in actors  # only ring members are looked up
+
+
+def test_a_ring_an_analyst_decided_carries_its_badge_in_every_place() -> None:
+    from dataclasses import replace
+
+    report = replace(_report(), decisions={
+        "R-1": {"decision": "dismiss", "at": "2026-01-02T09:00:00Z"},
+        "R-7": {"decision": "confirm", "at": "2026-01-03T09:00:00Z"}})
+    html = render_html(report)
+    # the triage row, the ring's section and its folded detail
+    assert html.count('<span class="verdict-dismiss" title="2026-01-02T09:00:00Z">') == 2
+    assert html.count('<span class="verdict-confirm" title="2026-01-03T09:00:00Z">') == 2
+    assert "dismissed by an analyst" in html and "分析员已排除" in html
+    assert "verdict-" not in render_html(_report()).split("</style>", 1)[1]
+    assert "decisions" not in report.to_json()
