@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -146,6 +147,18 @@ def test_report_renders_in_a_real_browser(scanned: Path, tmp_path: Path) -> None
     subprocess.run([chromium, *flags, "--window-size=1280,1600", f"--screenshot={shot}", page],
                    capture_output=True, timeout=120, check=True)
     assert shot.stat().st_size > 20_000  # a rendered page, not a blank one
+    assert '<html lang="en"' in dom and 'class="mark mark-fraud"' in dom  # marks drawn
+    with (scanned / "rings.csv").open(encoding="utf-8", newline="") as fh:
+        names = {row["name"] for row in csv.DictReader(fh) if row["name"]}
+    assert names and any(f'<td class="name">{n}</td>' in dom for n in names)
+    # the language and the filters, as the script applies them in the browser
+    zh = subprocess.run([chromium, *flags, "--dump-dom", page + "?lang=zh&risk=low"],
+                        capture_output=True, text=True, timeout=120, check=True).stdout
+    assert '<html lang="zh"' in zh
+    rows = re.findall(r'<tr data-risk="(\w+)"[^>]*?( hidden="")?>', zh)
+    low = sum(r["risk"] == "low" for r in report["rings"])
+    assert rows and all(bool(hidden) == (kind != "low") for kind, hidden in rows)
+    assert f'id="f-count">{low} / {len(report["rings"])}<' in zh
 
 
 def _redacted_scan(export: Path, out: Path) -> None:
