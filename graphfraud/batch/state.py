@@ -52,6 +52,9 @@ class ExportDiff:
     """Per-table differences between the loaded state and a newer export."""
 
     tables: dict[str, TableDiff] = field(default_factory=dict)
+    #: The label events of every entity whose standing label is new or changed (its
+    #: whole history in the newer export: the audit trail gains what led to the change).
+    label_history: pd.DataFrame | None = None
 
     @property
     def upserts(self) -> int:
@@ -67,7 +70,8 @@ class ExportDiff:
 
     def upsert_dataset(self, source: str) -> Dataset:
         return Dataset(source=source, tables={name: t.upsert for name, t in self.tables.items()
-                                              if len(t.upsert)})
+                                              if len(t.upsert)},
+                       label_history=self.label_history)
 
 
 class LoadState:
@@ -108,6 +112,15 @@ class LoadState:
             result.tables[name] = TableDiff(
                 upsert=frame.reset_index(drop=True).loc[fresh_mask].reset_index(drop=True),
                 removed=removed, unchanged=int((~fresh_mask).sum()))
+        labels = result.tables.get("labels")
+        if dataset.label_history is not None and labels is not None:
+            key = ["entity_type", "entity_id"]
+            changed = labels.upsert[key].astype("string").drop_duplicates()
+            history = dataset.label_history
+            picked = history[key].astype("string").merge(changed, on=key, how="left",
+                                                         indicator=True)
+            result.label_history = history.loc[
+                (picked["_merge"] == "both").to_numpy()].reset_index(drop=True)
         return result
 
     @staticmethod

@@ -29,7 +29,8 @@ def _analyst(given: str | None) -> str:
 @click.option("--note", default="", help="Why (required when recording).")
 @click.option("--analyst", help="Who decides [GRAPHFRAUD_ANALYST, else the login name].")
 @click.option("--history", "show_history", is_flag=True,
-              help="List every verdict recorded about TARGET, oldest first.")
+              help="List every verdict about TARGET, oldest first: analysts' decisions "
+              "and the label events loaded from labels.csv.")
 @click.option("--export", "export_path", type=click.Path(dir_okay=False),
               help="Write every entity's latest analyst verdict as a labels.csv.")
 @click.option("--import", "import_path", type=click.Path(exists=True, dir_okay=False),
@@ -85,9 +86,14 @@ def verdict_cmd(target: str | None, decision: str | None, note: str, analyst: st
             if not rows:
                 click.echo(f"no verdicts about {target}")
             for r in rows:
+                when = r["at"] or "(no date)"
+                if r["decision"] == "label":  # an event of the export's labels.csv
+                    click.echo(f"{when}  {'label':<8} {r['label']} from "
+                               f"{r['source'] or 'labels.csv'} (loaded from the export)")
+                    continue
                 via = f" (via ring {r['via_ring']})" if r.get("via_ring") else ""
                 members = f" [{len(r['members'])} members]" if r.get("members") else ""
-                click.echo(f"{r['at']}  {r['decision']:<8} {r['analyst']}{via}{members}: "
+                click.echo(f"{when}  {r['decision']:<8} {r['analyst']}{via}{members}: "
                            f"{r['note']}")
         elif export_path:
             rows = latest_entity_verdicts(driver, database=settings.database)

@@ -61,6 +61,36 @@ class Dataset:
     def table(self, name: str) -> pd.DataFrame | None:
         return self.tables.get(name)
 
+    def label_events(self) -> pd.DataFrame:
+        """Every label event as the graph keeps it for the audit trail: one row per
+        distinct event (identical rows are one event), in file order, with a
+        ``verdict_id`` derived from its content (``L-`` and 16 hex digits), so loading
+        the same export again adds nothing. Without a history (a dataset read back from
+        the graph, or one built in code) each standing label is one event."""
+        import hashlib
+
+        import pandas as pd
+
+        columns = ["entity_type", "entity_id", "label", "source", "labeled_at"]
+        events = self.label_history if self.label_history is not None \
+            else self.tables.get("labels")
+        if events is None or events.empty:
+            return pd.DataFrame({c: pd.Series(dtype=object)
+                                 for c in ["verdict_id", *columns]})
+        events = events[columns].reset_index(drop=True)
+        stamps = events["labeled_at"]
+        when = (stamps.dt.strftime("%Y-%m-%dT%H:%M:%S").where(stamps.notna(), "")
+                if isinstance(stamps.dtype, pd.DatetimeTZDtype)
+                else stamps.astype(object).where(stamps.notna(), "").astype(str))
+        parts = zip(events["entity_type"].astype(str), events["entity_id"].astype(str),
+                    events["label"].astype(str),
+                    events["source"].astype(object).where(events["source"].notna(), ""),
+                    when, strict=True)
+        ids = ["L-" + hashlib.sha256("\x1f".join(map(str, p)).encode("utf-8")).hexdigest()[:16]
+               for p in parts]
+        events.insert(0, "verdict_id", ids)
+        return events.drop_duplicates("verdict_id", ignore_index=True)
+
     def has(self, name: str) -> bool:
         return name in self.tables
 

@@ -25,7 +25,14 @@ from typing import TYPE_CHECKING
 from graphfraud.errors import GraphFraudError, Neo4jServerError
 from graphfraud.loaders.dataset import Dataset
 from graphfraud.loaders.spec import contract
-from graphfraud.model import ENTITY_KINDS, IDENTIFIER_KINDS, LINK_KINDS, NodeKind, RelType
+from graphfraud.model import (
+    ENTITY_KINDS,
+    IDENTIFIER_KINDS,
+    LINK_KINDS,
+    Label,
+    NodeKind,
+    RelType,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -209,6 +216,7 @@ def write_import_files(dataset: Dataset, folder: str | Path) -> ImportFiles:
         files.multiline |= _write_csv(path, header, columns)
         files.nodes.setdefault(kind.label.value, []).append(path)
         files.node_counts[kind.label.value] = len(frame)
+    _write_label_events(dataset, files, keys)
     specs = contract()
     for name, rel in LINK_TYPES.items():
         table = dataset.table(name)
@@ -241,6 +249,42 @@ def write_import_files(dataset: Dataset, folder: str | Path) -> ImportFiles:
         files.relationship_counts[rel.value] = (
             files.relationship_counts.get(rel.value, 0) + len(table))
     return files
+
+
+def _write_label_events(dataset: Dataset, files: ImportFiles, keys: dict[str, pa.Array]
+                        ) -> None:
+    """The label events as ``Verdict`` nodes ``ABOUT`` their entity (the online
+    loader's ``label_events_*`` statements)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    events = dataset.label_events()
+    if events.empty:
+        return
+    verdict = Label.VERDICT.value
+    n = len(events)
+    header = [f":ID({verdict})", "verdict_id", "target_type", "target_id", "decision",
+              "label", "source", "at:datetime"]
+    columns = [pa.array(np.arange(n, dtype=np.int64)), _text_column(events["verdict_id"], "id"),
+               _text_column(events["entity_type"], "id"),
+               _text_column(events["entity_id"], "id"),
+               pa.array(["label"] * n, pa.string()), _text_column(events["label"], "text"),
+               _text_column(events["source"], "text"),
+               _text_column(events["labeled_at"], "timestamp")]
+    path = files.folder / "nodes-verdict.csv"
+    files.multiline |= _write_csv(path, header, columns)
+    files.nodes.setdefault(verdict, []).append(path)
+    files.node_counts[verdict] = n
+    about = RelType.ABOUT.value
+    for entity, part in events.groupby("entity_type", sort=True):
+        kind = ENTITY_KINDS[str(entity)]
+        rel = [pa.array(part.index.to_numpy(dtype=np.int64)),
+               pc.index_in(_text_column(part["entity_id"], "id"), value_set=keys[str(entity)])]
+        path = files.folder / f"rels-about-{entity}.csv"
+        _write_csv(path, [f":START_ID({verdict})", f":END_ID({kind.label.value})"], rel)
+        files.relationships.setdefault(about, []).append(path)
+        files.relationship_counts[about] = files.relationship_counts.get(about, 0) + len(part)
 
 
 @dataclass
@@ -277,8 +321,8 @@ def _graph_counts(server: LocalServer) -> tuple[dict[str, int], dict[str, int]]:
     from graphfraud.store.admin import graph_counts
 
     with _connect(server) as d:
-        return graph_counts(d, sorted({r.value for r in LINK_TYPES.values()}),
-                            database=DATABASE)
+        return graph_counts(d, sorted({r.value for r in LINK_TYPES.values()}
+                                      | {RelType.ABOUT.value}), database=DATABASE)
 
 
 def import_dataset(
@@ -359,8 +403,7 @@ def import_dataset(
             fill_empty_roles(d, database=DATABASE)
     schema_seconds = time.perf_counter() - t1
     nodes, rels = _graph_counts(server)
-    expected_nodes = {k.label.value: files.node_counts.get(k.label.value, 0)
-                      for k in ENTITY_KINDS.values()}
+    expected_nodes = {label: files.node_counts.get(label, 0) for label in nodes}
     expected_rels = {r: files.relationship_counts.get(r, 0) for r in rels}
     if nodes != expected_nodes or rels != expected_rels:
         raise BulkImportError(

@@ -129,6 +129,10 @@ def _statements(dataset: Dataset) -> Iterator[tuple[str, str, pd.DataFrame]]:
             for entity, part in frame.groupby("entity_type", sort=True):
                 yield (f"labels ({entity})", f"writer/load/labels_{entity}",
                        part.drop(columns=["entity_type"]))
+            events = dataset.label_events()
+            for entity, part in events.groupby("entity_type", sort=True):
+                yield (f"label history ({entity})", f"writer/load/label_events_{entity}",
+                       part.drop(columns=["entity_type"]))
         else:
             yield spec.name, f"writer/load/{spec.name}", frame
 

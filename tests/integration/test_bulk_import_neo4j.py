@@ -100,7 +100,14 @@ def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
                               entity_id="dev-only-in-links", label="fraud", source="blacklist",
                               labeled_at="2024-06-01"),
                           row("labels.csv", entity_type="payment_account",
-                              entity_id="acct with, comma", label="legit", source="review")])
+                              entity_id="acct with, comma", label="legit", source="review"),
+                          # a history: blacklisted, then cleared; an undated event
+                          row("labels.csv", entity_type="merchant", entity_id=HOSTILE[0][0],
+                              label="fraud", source="platform", labeled_at="2024-03-01"),
+                          row("labels.csv", entity_type="merchant", entity_id=HOSTILE[0][0],
+                              label="legit", source="investigator", labeled_at="2024-06-01"),
+                          row("labels.csv", entity_type="merchant", entity_id=HOSTILE[1][0],
+                              label="fraud", source="=cmd|' /C calc'!A0")])
     return out
 
 
@@ -134,6 +141,7 @@ def test_bulk_import_builds_the_graph_the_online_load_builds(
     assert "imported" in result.output
     with connect(server) as driver:
         assert fingerprint(driver) == online
+        assert online["labels"]["Verdict"] == loaded.dataset.label_events().shape[0]
         names, _, _ = driver.execute_query(
             "MATCH (m:Merchant) WHERE m.merchant_id IN $ids RETURN m.merchant_id AS id, "
             "m.name AS name", ids=[m for m, _ in HOSTILE], database_="neo4j")

@@ -73,8 +73,11 @@ def test_load_matches_input_rows_exactly_and_reload_changes_nothing(
     }
     assert expected["Merchant"] == len(t["merchants"])  # no merchant is implied by a link
     assert _counts(empty_db) == expected
-    assert stats.nodes_created == sum(expected[k] for k in
-                                      ("Merchant", "Streamer", "Device", "PaymentAccount"))
+    events = len(result.dataset.label_events())  # one Verdict node per label event
+    assert _one(empty_db, "MATCH (v:Verdict {decision: 'label'})-[:ABOUT]->() "
+                          "RETURN count(v)") == events
+    assert stats.nodes_created == events + sum(
+        expected[k] for k in ("Merchant", "Streamer", "Device", "PaymentAccount"))
     before = _fingerprint(empty_db)
 
     again = write_dataset(empty_db, read_dataset(export).dataset, database="neo4j")
@@ -193,3 +196,50 @@ def test_identifiers_carry_their_actor_count_and_old_graphs_are_upgraded(
         "merchants": dataset.tables["merchants"].head(5)})
     write_dataset(empty_db, merchants_only, database="neo4j")  # touches no link at all
     assert _wrong_actors(empty_db) == 0
+
+
+def test_label_history_is_kept_in_the_graph_for_the_audit(
+    empty_db: Any, neo4j_settings: Any, tmp_path: Path
+) -> None:
+    """A shop blacklisted in March and cleared in June: both events are in the graph and
+    in `verdict --history`, the clearing stands, a reload adds nothing, and the label
+    events are not exported as analysts' verdicts."""
+    data = tmp_path / "history-export"
+    write_csv(data, "merchants.csv", "merchant_id\nm1\nm2\n")
+    write_csv(data, "labels.csv",
+              "entity_type,entity_id,label,source,labeled_at\n"
+              "merchant,m1,legit,investigator,2024-06-01\n"
+              "merchant,m1,fraud,platform,2024-03-01\n"
+              "merchant,m2,fraud,,\n"
+              "merchant,m1,legit,investigator,2024-06-01\n")  # identical: one event
+    env = {"NEO4J_URI": neo4j_settings.uri, "NEO4J_USER": neo4j_settings.user,
+           "NEO4J_PASSWORD": neo4j_settings.password,
+           "NEO4J_DATABASE": neo4j_settings.database}
+    runner = CliRunner()
+    for _ in range(2):  # the second load changes nothing
+        result = runner.invoke(cli, ["load", str(data), "-q"], env=env)
+        assert result.exit_code == 0, result.output + result.stderr
+        assert _one(empty_db, "MATCH (v:Verdict) RETURN count(v)") == 3
+    assert _one(empty_db, "MATCH (m:Merchant {merchant_id: 'm1'}) "
+                          "RETURN [m.verdict, m.verdict_source]") == ["legit", "investigator"]
+    shown = runner.invoke(cli, ["verdict", "merchant:m1", "--history"], env=env)
+    assert shown.exit_code == 0, shown.output + shown.stderr
+    lines = shown.stdout.strip().splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("2024-03-01") and "fraud from platform" in lines[0]
+    assert lines[1].startswith("2024-06-01") and "legit from investigator" in lines[1]
+    undated = runner.invoke(cli, ["verdict", "merchant:m2", "--history"], env=env)
+    assert undated.stdout.startswith("(no date)  label    fraud from labels.csv")
+
+    recorded = runner.invoke(cli, ["verdict", "merchant:m1", "confirm", "--note", "case 7",
+                                   "--analyst", "li"], env=env)
+    assert recorded.exit_code == 0, recorded.output + recorded.stderr
+    lines = runner.invoke(cli, ["verdict", "merchant:m1", "--history"],
+                          env=env).stdout.strip().splitlines()
+    assert len(lines) == 3 and "confirm  li: case 7" in lines[2]
+    exported = tmp_path / "verdicts.csv"
+    assert runner.invoke(cli, ["verdict", "--export", str(exported)], env=env).exit_code == 0
+    with exported.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["entity_id"], r["label"], r["source"]) for r in rows] == [
+        ("m1", "fraud", "analyst:li")]
