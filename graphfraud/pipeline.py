@@ -27,8 +27,9 @@ from graphfraud.detect.embedding import EmbeddingParams, fastrp
 from graphfraud.detect.seeds import personalized_pagerank, propagation_groups
 from graphfraud.graph.projection import ActorGraph, Hub, ProjectionParams, project
 from graphfraud.loaders.dataset import Dataset
+from graphfraud.model import Risk
 from graphfraud.score.diff import Changes, carry_over
-from graphfraud.score.rings import Ring, ScoreParams, actor_facts, score_ring
+from graphfraud.score.rings import ActorFacts, Ring, ScoreParams, actor_facts, score_ring
 
 T = TypeVar("T")
 
@@ -155,25 +156,17 @@ def scan(
         candidates, timings["communities"] = leiden.result()
     candidates = candidates + _propagated(graph, candidates, proximity, seeds, params)
     scoring_started = time.perf_counter()
-    sources = [c.source for c in candidates]
     groups = [c.members for c in candidates]
     if embedding is not None:
         # A block's ring is exact (members use most of its identifiers): an actor near
         # it in the embedding is a customer of the block, not a member.
-        grows = [c.source != SOURCE_BLOCK for c in candidates]
-        grown = expand_by_similarity(
-            graph, [g for g, ok in zip(groups, grows, strict=True) if ok], embedding,
-            min_similarity=params.embedding.expand_similarity,
-            max_ring_size=params.communities.max_ring_size)
-        it = iter(grown)
-        groups = [next(it) if ok else g for g, ok in zip(groups, grows, strict=True)]
-    seed_vectors = embedding[seeds] if embedding is not None else None
-    rings = [
-        score_ring(graph, facts, members, embedding=embedding, proximity=proximity,
-                   seeds=seeds, params=params.score, seed_vectors=seed_vectors,
-                   provenance=source)
-        for members, source in zip(groups, sources, strict=True)
-    ]
+        # Its members are taken: no other candidate grows into them.
+        groups = expand_by_similarity(
+            graph, groups, embedding, min_similarity=params.embedding.expand_similarity,
+            max_ring_size=params.communities.max_ring_size,
+            grow=[c.source != SOURCE_BLOCK for c in candidates])
+    rings = _score_candidates(graph, facts, candidates, groups, embedding=embedding,
+                              proximity=proximity, seeds=seeds, params=params.score)
     rings.sort(key=lambda r: (-r.score, r.ring_id))
     changes = None
     if previous is not None:
@@ -190,6 +183,32 @@ def scan(
     counts = _counts(graph, rings)
     return ScanResult(rings=rings, hubs=graph.hubs, params=params, counts=counts,
                       timings=timings, changes=changes, index=index)
+
+
+def _score_candidates(graph: ActorGraph, facts: ActorFacts, candidates: list[Candidate],
+                      groups: list[np.ndarray], *, embedding: np.ndarray | None,
+                      proximity: np.ndarray, seeds: np.ndarray, params: ScoreParams
+                      ) -> list[Ring]:
+    """One ring per candidate (``groups``: its members after expansion), or its parts:
+    two rings met through bystanders score as one weak group, so the parts stand
+    instead when the whole is not a high-risk ring and one of them is."""
+    seed_vectors = embedding[seeds] if embedding is not None else None
+
+    def scored(members: np.ndarray, source: str) -> Ring:
+        return score_ring(graph, facts, members, embedding=embedding, proximity=proximity,
+                          seeds=seeds, params=params, seed_vectors=seed_vectors,
+                          provenance=source)
+
+    rings: list[Ring] = []
+    for members, candidate in zip(groups, candidates, strict=True):
+        ring = scored(members, candidate.source)
+        if ring.risk != Risk.HIGH and candidate.parts:
+            parts = [scored(part, candidate.source) for part in candidate.parts]
+            if any(p.risk == Risk.HIGH for p in parts):
+                rings.extend(parts)
+                continue
+        rings.append(ring)
+    return rings
 
 
 def _propagated(graph: ActorGraph, candidates: list[Candidate], proximity: np.ndarray,
@@ -225,7 +244,7 @@ def _unique_ids(rings: list[Ring]) -> list[Ring]:
 
 
 def _counts(graph: ActorGraph, rings: list[Ring]) -> dict[str, int]:
-    from graphfraud.model import ACTOR_KINDS, IDENTIFIER_KINDS, Risk
+    from graphfraud.model import ACTOR_KINDS, IDENTIFIER_KINDS
 
     counts = {kind.table: int((graph.actor_types == kind.code).sum()) for kind in ACTOR_KINDS}
     counts.update({kind.table: int((graph.identifier_types == kind.code).sum())

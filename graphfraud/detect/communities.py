@@ -31,6 +31,13 @@ class CommunityParams:
     #: blacklisted actors it hangs on when its personalised PageRank from them is at
     #: least this share of the seeds' median (0: off).
     propagation_share: float = 0.5
+    #: Two identifiers of a strong-link component belong to one block when at least
+    #: this share of the users of the less used one (in the component) use both;
+    #: components whose blocks share no member are separated.
+    block_tie: float = 0.5
+    #: ... when the members of each block's group make at most this share of their
+    #: block uses on the other groups' blocks (camouflage, not a shared operation).
+    block_crossing: float = 0.25
     #: Seed of every random choice (Leiden's node order).
     random_seed: int = 42
 
@@ -44,10 +51,16 @@ def strong_links(graph: ActorGraph) -> Any:
 
 
 class Candidate(NamedTuple):
-    """A group of actor indices (sorted) and the cut that found it."""
+    """A group of actor indices (sorted) and the cut that found it.
+
+    ``parts``: the rings the group may instead be, when it is two rings or more met
+    through bystanders (:func:`_separate_blocks`); the scoring takes the parts when
+    the whole is not a high-risk ring and a part is.
+    """
 
     members: np.ndarray
     source: str
+    parts: tuple[np.ndarray, ...] = ()
 
 
 #: The cuts candidates come from, as the evidence names them.
@@ -115,8 +128,10 @@ def _components(graph: ActorGraph, strong: Any, params: CommunityParams) -> list
         if len(members) > params.max_ring_size and not _dense(strong, members, params):
             groups.extend(Candidate(g, SOURCE_LEIDEN) for g in _split(graph, members, params))
         elif len(members) >= 2 * params.min_ring_size:
-            groups.extend(Candidate(g, SOURCE_COMPONENT)
-                          for g in _cut_bridges(strong, members, params.min_ring_size))
+            for part in _cut_bridges(strong, members, params.min_ring_size):
+                separated = _separate_blocks(graph, part, params)
+                groups.append(Candidate(part, SOURCE_COMPONENT,
+                                        tuple(separated) if len(separated) > 1 else ()))
         else:
             groups.append(Candidate(members, SOURCE_COMPONENT))
     return [g for g in groups if len(g.members) >= params.min_ring_size]
@@ -206,6 +221,66 @@ def _popular_identifier_groups(graph: ActorGraph, groups: list[np.ndarray],
     return found
 
 
+def _separate_blocks(graph: ActorGraph, members: np.ndarray, params: CommunityParams
+                     ) -> list[np.ndarray]:
+    """Separate rings that share no block, joined only through bystanders.
+
+    Two small rings that review real products land in one strong-link component when
+    the products' real customers use some of both blocks. Within the component, the
+    identifiers two or more members use are tied when two members or more, and at
+    least ``block_tie`` of the users of the less used one, use both: a ring's phones
+    and accounts are used together by its members, while two rings' blocks meet only
+    in a few bystanders. Each block's group is the members that use at least half of
+    it (and two). The groups are returned (with the remaining actors as one more group
+    when they are enough) only when two groups or more reach ``min_ring_size`` and
+    each group's members seldom use another's block (``block_crossing``); otherwise
+    the component alone. Farms run as cells that share accounts stay one: the shared
+    accounts tie the cells' blocks. The scoring takes the groups only when the whole
+    is not a high-risk ring and a group is: a farm whose members each use one or two
+    of its phones splits into blocks too, and is one ring.
+    """
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
+    inc = graph.incidence[members]
+    used = np.asarray(inc.sum(axis=0)).ravel()
+    cols = np.flatnonzero((used >= 2) & ~graph.identifier_dropped)
+    if len(cols) < 4:
+        return [members]
+    sub = inc[:, cols].tocsc()
+    k = used[cols].astype(np.float64)
+    co = (sub.T @ sub).tocoo()
+    tie = ((co.row != co.col) & (co.data >= 2)
+           & (co.data >= params.block_tie * np.minimum(k[co.row], k[co.col])))
+    pairs = sp.csr_matrix((np.ones(int(tie.sum())), (co.row[tie], co.col[tie])),
+                          shape=(len(cols), len(cols)))
+    n_blocks, block_of = connected_components(pairs, directed=False)
+    sizes = np.bincount(block_of, minlength=n_blocks)
+    to_block = sp.csr_matrix((np.ones(len(cols)), (np.arange(len(cols)), block_of)),
+                             shape=(len(cols), n_blocks))
+    uses = np.asarray((sub.tocsr() @ to_block).todense())  # members x blocks
+    need = np.maximum(2, np.ceil(sizes / 2))
+    deep = (uses >= need) & (sizes >= 2)
+    groups = [b for b in range(n_blocks) if deep[:, b].sum() >= params.min_ring_size]
+    if len(groups) < 2:
+        return [members]
+    owner = np.full(len(members), -1)
+    for b in sorted(groups, key=lambda b: -int(deep[:, b].sum())):
+        mine = deep[:, b] & (owner < 0)
+        owner[mine] = b
+    for b in groups:  # one group's members rarely use another group's block
+        others = [c for c in groups if c != b]
+        mine = uses[owner == b]
+        if mine[:, others].sum() > params.block_crossing * mine[:, groups].sum():
+            return [members]
+    out = [np.sort(members[owner == b]) for b in groups
+           if (owner == b).sum() >= params.min_ring_size]
+    rest = members[owner < 0]
+    if len(rest) >= params.min_ring_size:
+        out.append(np.sort(rest))
+    return out if len(out) >= 2 else [members]
+
+
 def _cut_bridges(strong: object, members: np.ndarray, min_size: int) -> list[np.ndarray]:
     """Separate groups that hang together by one link only.
 
@@ -285,8 +360,8 @@ def _strongest(matrix: Any, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 def expand_by_similarity(graph: ActorGraph, groups: list[np.ndarray], embedding: np.ndarray,
-                         *, min_similarity: float = 0.8, max_ring_size: int = 60
-                         ) -> list[np.ndarray]:
+                         *, min_similarity: float = 0.8, max_ring_size: int = 60,
+                         grow: list[bool] | None = None) -> list[np.ndarray]:
     """Add weakly linked actors whose embedding sits inside a candidate ring.
 
     An actor that shares only moderately popular identifiers with a ring (a host
@@ -294,7 +369,10 @@ def expand_by_similarity(graph: ActorGraph, groups: list[np.ndarray], embedding:
     link) is still a member when its neighbourhood *is* the ring: its embedding is
     then close to the ring's centroid. Users of a genuine hub are not: their
     neighbourhoods are their own. Each actor joins at most one ring, the one it is
-    most strongly linked to; rings do not grow past ``max_ring_size``.
+    most strongly linked to; rings do not grow past ``max_ring_size``. With ``grow``,
+    only the groups marked true grow (into the one of them an actor is most linked
+    to); the others keep their members to themselves (a block's ring is exact, and
+    its members belong to no other candidate).
     """
     import scipy.sparse as sp
 
@@ -307,6 +385,9 @@ def expand_by_similarity(graph: ActorGraph, groups: list[np.ndarray], embedding:
     rows = np.concatenate(groups)
     cols = owner[rows]
     membership = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, len(groups)))
+    if grow is not None:  # an actor joins the growing group it is most linked to
+        membership = (membership @ sp.diags(np.asarray(grow, dtype=np.float64))).tocsr()
+        membership.eliminate_zeros()
     weight_to_group = (graph.shared @ membership).tocsr()
     centroids = np.vstack([embedding[g].mean(axis=0) for g in groups])
     norms = np.linalg.norm(centroids, axis=1)

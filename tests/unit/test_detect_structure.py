@@ -128,3 +128,85 @@ def test_an_analysts_confirmation_is_named_as_such_not_as_blacklisted_members(
     assert "30 members confirmed as fraud by an analyst" in ring.evidence
     assert "2 blacklisted members" in ring.evidence
     assert not any("32 blacklisted" in e for e in ring.evidence)
+
+
+def _two_small_rings(tmp_path: Path, *, shared_accounts: bool) -> Path:
+    """Rings a and b of ten accounts, each account on four of the five phones of its
+    own ring; 25 real customers each use one of those phones (rings buying reviews of
+    real businesses); four bystanders each use two phones of each ring; 4,000 ordinary
+    actors on 200 popular phones. With ``shared_accounts`` both groups are paid out to
+    the same two accounts: two cells of one operation."""
+    rng = np.random.default_rng(8)
+    d = tmp_path / ("cells" if shared_accounts else "rings")
+    a = [f"a{i}" for i in range(10)]
+    b = [f"b{i}" for i in range(10)]
+    by = [f"y{i}" for i in range(4)]
+    real = [f"r{i:04d}" for i in range(4000)]
+    write_csv(d, "merchants.csv", "merchant_id\n" + "\n".join(a + b + by + real) + "\n")
+    rows = ["merchant_id,device_id"]
+    rows += [f"{shop},p{ring}{(i + j) % 5}" for members, ring in ((a, "a"), (b, "b"))
+             for i, shop in enumerate(members) for j in range(4)]
+    rows += [f"{shop},p{ring}{(i + j) % 5}" for i, shop in enumerate(by) for ring in "ab"
+             for j in range(2)]
+    popular = [f"pop{i:03d}" for i in range(200)]
+    for i, shop in enumerate(real):
+        rows += [f"{shop},{phone}" for phone in rng.choice(popular, size=2, replace=False)]
+        if i < 250:  # 25 real customers of each ring phone
+            rows.append(f"{shop},p{'ab'[i % 2]}{i // 2 % 5}")
+    write_csv(d, "merchant_devices.csv", "\n".join(rows) + "\n")
+    if shared_accounts:
+        write_csv(d, "merchant_accounts.csv", "merchant_id,account_id\n" + "".join(
+            f"{shop},acct{k}\n" for shop in a + b for k in range(2)))
+    return d
+
+
+def _candidates(d: Path) -> list[tuple[set[str], list[set[str]]]]:
+    """Each candidate's members and its parts."""
+    from graphfraud.detect.communities import find_candidates
+    from graphfraud.graph.projection import project
+
+    graph = project(read_dataset(d).dataset)
+    return [(set(graph.actor_ids[c.members].tolist()),
+             [set(graph.actor_ids[p].tolist()) for p in c.parts])
+            for c in find_candidates(graph)]
+
+
+def test_two_rings_joined_only_through_bystanders_are_reported_apart(tmp_path: Path) -> None:
+    ring_a, ring_b = {f"a{i}" for i in range(10)}, {f"b{i}" for i in range(10)}
+    [(whole, parts)] = [(w, p) for w, p in _candidates(
+        _two_small_rings(tmp_path, shared_accounts=False)) if ring_a & w]
+    assert ring_a | ring_b < whole  # one strong-link component, bystanders included
+    assert ring_a in parts and ring_b in parts
+    result = scan(read_dataset(_two_small_rings(tmp_path / "scan", shared_accounts=False)
+                               ).dataset, ScanParams.with_seed(1), build_index=False)
+    high = [{m.id for m in r.members} for r in result.rings if r.risk == "high"]
+    assert ring_a in high and ring_b in high
+    assert not any(m.id.startswith(("y", "r")) for r in result.rings if r.risk != "low"
+                   for m in r.members)
+
+
+def test_cells_paid_out_to_the_same_accounts_stay_one_candidate(tmp_path: Path) -> None:
+    found = _candidates(_two_small_rings(tmp_path, shared_accounts=True))
+    cells = {f"a{i}" for i in range(10)} | {f"b{i}" for i in range(10)}
+    assert any(cells <= whole and not parts for whole, parts in found)
+
+
+def test_a_ring_does_not_grow_into_the_members_of_a_block_ring(tmp_path: Path) -> None:
+    """Embedding expansion adds actors outside every candidate, block rings included:
+    before, a small ring's candidate could take a neighbouring farm's members."""
+    from graphfraud.detect.communities import expand_by_similarity
+    from graphfraud.graph.projection import project
+
+    graph = project(read_dataset(_two_small_rings(tmp_path, shared_accounts=False)).dataset)
+    index = {a: i for i, a in enumerate(graph.actor_ids.tolist())}
+    ring = np.array(sorted(index[f"a{i}"] for i in range(10)))
+    block_ring = np.array(sorted(index[f"y{i}"] for i in range(4)))  # linked to ring a
+    alike = np.ones((graph.n_actors, 4)) / 2.0  # every actor looks the same
+    grown = expand_by_similarity(graph, [ring, block_ring], alike, min_similarity=0.5,
+                                 max_ring_size=10_000,
+                                 grow=[True, False])
+    assert not set(block_ring) & set(grown[0].tolist())
+    assert grown[1].tolist() == block_ring.tolist()
+    alone = expand_by_similarity(graph, [ring], alike, min_similarity=0.5,
+                                 max_ring_size=10_000)
+    assert set(block_ring) <= set(alone[0].tolist())  # the case the rule exists for
