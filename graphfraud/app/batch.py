@@ -186,7 +186,8 @@ def _stage(runs_dir: Path, export: Path, loaded: LoadResult, result: ScanResult,
 
     from graphfraud.batch.alerts import decide_alerts
     from graphfraud.report import RunInfo, build_run_report, write_reports
-    from graphfraud.report.run import decisions_of, ring_actors
+    from graphfraud.report.context import with_context
+    from graphfraud.report.run import decisions_of
     from graphfraud.store.verdicts import ring_verdicts
 
     started = datetime.now(UTC).replace(microsecond=0)
@@ -196,7 +197,7 @@ def _stage(runs_dir: Path, export: Path, loaded: LoadResult, result: ScanResult,
         source=str(export), rows=loaded.rows, rejected_rows=loaded.rejected,
         generated_at=started))
     verdicts = ring_verdicts(driver, database=database)
-    report = replace(report, actors=ring_actors(scanned or loaded.dataset, result.rings),
+    report = replace(with_context(report, scanned or loaded.dataset),
                      decisions=decisions_of(verdicts))
     write_reports(report, staging)
     loaded.write_rejects(staging / "rejects.csv")

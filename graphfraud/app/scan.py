@@ -126,13 +126,12 @@ def _scan(dataset: Dataset, info: RunInfo, *, params: ScanParams,
     """Scan and build the run's report; the report and the stage times (reading last)."""
     from graphfraud.pipeline import scan
     from graphfraud.report import build_run_report
-    from graphfraud.report.run import ring_actors
+    from graphfraud.report.context import with_context
 
     result = scan(dataset, params, previous=previous.rings if previous else None,
                   progress=lambda s: say(f"stage: {s}"))
-    # Names and verdicts of the members, for report.html and rings.csv only.
-    report = replace(build_run_report(result, info),
-                     actors=ring_actors(dataset, result.rings))
+    # What the export says around the rings, for report.html and rings.csv only.
+    report = with_context(build_run_report(result, info), dataset)
     timings = dict(result.timings)
     if info.read_seconds is not None:
         timings["read"] = info.read_seconds

@@ -243,12 +243,15 @@ def _separate_blocks(graph: ActorGraph, members: np.ndarray, params: CommunityPa
     from scipy.sparse.csgraph import connected_components
 
     inc = graph.incidence[members]
-    used = np.asarray(inc.sum(axis=0)).ravel()
-    cols = np.flatnonzero((used >= 2) & ~graph.identifier_dropped)
+    # Only the identifiers the members use (a dense pass over every identifier of a
+    # million-actor graph, once per component, would dominate the scan).
+    cols, used = np.unique(inc.indices, return_counts=True)
+    keep = (used >= 2) & ~graph.identifier_dropped[cols]
+    cols, used = cols[keep], used[keep]
     if len(cols) < 4:
         return [members]
     sub = inc[:, cols].tocsc()
-    k = used[cols].astype(np.float64)
+    k = used.astype(np.float64)
     co = (sub.T @ sub).tocoo()
     tie = ((co.row != co.col) & (co.data >= 2)
            & (co.data >= params.block_tie * np.minimum(k[co.row], k[co.col])))

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from graphfraud.report.context import ACTOR_FIELDS, MAX_HUBS
+
 if TYPE_CHECKING:
     from graphfraud.report.run import RunReport
     from graphfraud.score.diff import Changes
@@ -90,14 +92,14 @@ def ring_changes(changes: Changes | None) -> dict[str, str]:
 
 def _members(ring: Ring, actors: dict[str, dict[str, str]], joined: set[str]
              ) -> list[dict[str, Any]]:
-    """The listed members of a ring with their name and marks (verdict, status, new)."""
+    """The listed members of a ring with the export's facts about them (name, status,
+    registration, standing label and its source, flagged via) and whether they are new."""
     listed = []
     for m in ring.members[:MAX_LISTED_MEMBERS]:
         key = f"{m.type}:{m.id}"
         info = actors.get(key, {})
-        listed.append({"type": m.type, "id": m.id, "score": m.score,
-                       "name": info.get("name", ""), "verdict": info.get("verdict", ""),
-                       "status": info.get("status", ""), "new": key in joined})
+        listed.append({"type": m.type, "id": m.id, "score": m.score, "new": key in joined,
+                       **{name: info.get(name, "") for name in ACTOR_FIELDS}})
     return listed
 
 
@@ -131,6 +133,7 @@ def render_html(report: RunReport) -> str:
     env = Environment(loader=PackageLoader("graphfraud.report", "templates"),
                       autoescape=select_autoescape(["html", "j2"]))
     actors = report.actors or {}
+    exposure = report.exposure or {}
     changes = report.changes
     kinds = ring_changes(changes)
 
@@ -154,4 +157,7 @@ def render_html(report: RunReport) -> str:
         patterns=sorted({str(r.pattern) for r in report.rings}),
         changed_rings=_changed_rings(report), anchored=in_section | in_compact,
         low=sum(r.risk == "low" for r in report.rings),
-        hubs=report.hubs[:500], hub_total=len(report.hubs))
+        hubs=report.hubs[:MAX_HUBS], hub_total=len(report.hubs),
+        hub_info=report.hub_info or {}, exposure=exposure,
+        has_orders=any("orders" in e for e in exposure.values()),
+        has_gmv=any("gmv" in e for e in exposure.values()))

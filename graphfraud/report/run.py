@@ -28,7 +28,6 @@ from graphfraud.score.diff import Changes
 from graphfraud.score.rings import Member, Ring, Shared
 
 if TYPE_CHECKING:
-    from graphfraud.loaders.dataset import Dataset
     from graphfraud.pipeline import ScanResult
 
 SCHEMA_VERSION = "1"
@@ -74,11 +73,11 @@ class RunReport:
     hubs: tuple[Hub, ...] = ()
     changes: Changes | None = None
     index: Any = field(default=None, compare=False, repr=False)
-    #: What the export says about each ring member, by ``type:id``: ``name`` (merchants
-    #: and streamers), ``status`` (merchants: active, suspended or banned) and
-    #: ``verdict`` (the standing label: fraud or legit), each "" when unknown. Shown in
-    #: report.html and rings.csv, never written into rings.json (a report read back
-    #: from it has none).
+    #: What the export says about each ring member, by ``type:id``: name, status,
+    #: registration date, standing label and its source, and what ties it to the
+    #: blacklist (:func:`graphfraud.report.context.ring_actors`). Shown in report.html
+    #: and rings.csv, never written into rings.json (a report read back from it has
+    #: none).
     actors: dict[str, dict[str, str]] | None = field(default=None, compare=False,
                                                       repr=False)
     #: An analyst's latest decision about a ring, by ring id: ``decision`` (confirm or
@@ -86,6 +85,13 @@ class RunReport:
     #: only, never written into rings.json.
     decisions: dict[str, dict[str, str]] | None = field(default=None, compare=False,
                                                          repr=False)
+    #: What each ring sells, by ring id (``orders``, ``gmv``), and what each hub is, by
+    #: ``type:id`` (``detail``, ``blacklisted``): :mod:`graphfraud.report.context`.
+    #: Shown in report.html only, never written into rings.json.
+    exposure: dict[str, dict[str, float]] | None = field(default=None, compare=False,
+                                                          repr=False)
+    hub_info: dict[str, dict[str, Any]] | None = field(default=None, compare=False,
+                                                        repr=False)
 
     @property
     def generated_at_text(self) -> str:
@@ -181,50 +187,6 @@ def decisions_of(verdicts: dict[str, dict[str, Any]]) -> dict[str, dict[str, str
     """
     return {ring_id: {"decision": str(v["decision"]), "at": str(v.get("at") or "")}
             for ring_id, v in verdicts.items() if v.get("decision")}
-
-
-def ring_actors(dataset: Dataset, rings: tuple[Ring, ...] | list[Ring]
-                ) -> dict[str, dict[str, str]]:
-    """Names, merchant status and standing verdicts of the rings' members
-    (:attr:`RunReport.actors`), read from ``dataset``; other actors are not looked up.
-
-    ``dataset.tables["labels"]`` holds each entity's standing label; should an entity
-    still have several rows, the last one stands.
-    """
-    wanted = {f"{m.type}:{m.id}" for ring in rings for m in ring.members}
-    actors = {key: {"name": "", "status": "", "verdict": ""} for key in wanted}
-    for kind, table, columns in (("merchant", "merchants", ("name", "status")),
-                                 ("streamer", "streamers", ("name",))):
-        frame = dataset.tables.get(table)
-        key_column = f"{kind}_id"
-        if frame is None or key_column not in frame:
-            continue
-        ids = {k.partition(":")[2] for k in wanted if k.startswith(f"{kind}:")}
-        for row in frame.loc[frame[key_column].isin(ids)].itertuples(index=False):
-            info = actors[f"{kind}:{getattr(row, key_column)}"]
-            for column in columns:
-                info[column] = _cell_text(getattr(row, column, None))
-    labels = dataset.tables.get("labels")
-    if labels is not None and len(labels):
-        for kind, ident, label in zip(labels["entity_type"].tolist(),
-                                      labels["entity_id"].tolist(),
-                                      labels["label"].tolist(), strict=True):
-            key = f"{kind}:{ident}"
-            if key in actors:  # rows in order: the last one stands
-                actors[key]["verdict"] = _cell_text(label).lower()
-    return actors
-
-
-def _cell_text(value: Any) -> str:
-    """A table cell as text; "" for a missing one (None, NaN, pandas' NA)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    try:
-        if value != value:  # NaN-like
-            return ""
-    except (TypeError, ValueError):  # pandas' NA refuses to be a bool
-        return ""
-    return str(value)
 
 
 def _run_id(generated_at: datetime, params: dict[str, Any], rings: tuple[Ring, ...],

@@ -141,15 +141,24 @@ def out_lock(out_dir: str | Path) -> Iterator[None]:
 
 def _redacted(redactor: Redactor, report: RunReport) -> RunReport:
     """The report with pseudonyms (:meth:`Redactor.run_report`); the members' facts keyed
-    by pseudonym and without names (a name identifies a shop as well as its id), and
+    by pseudonym and without names (a name identifies a shop as well as its id) or
+    analysts' names, their "flagged via" ids and the hubs' context renamed alike, and
     the changes' joined members renamed alike (removed ones, not on the page, dropped)."""
     from dataclasses import replace
 
     shown = redactor.run_report(report)
     actors = None
     if report.actors is not None:
-        actors = {redactor.key(key): {**info, "name": ""}
-                  for key, info in report.actors.items()}
+        actors = {redactor.key(key): {
+            **info, "name": "",
+            "via": redactor.key(info["via"]) if info.get("via") else "",
+            "via_actor": redactor.key(info["via_actor"]) if info.get("via_actor") else "",
+            "source": "analyst" if info.get("source", "").startswith("analyst:")
+            else info.get("source", "")}
+            for key, info in report.actors.items()}
+    hub_info = None
+    if report.hub_info is not None:
+        hub_info = {redactor.key(key): info for key, info in report.hub_info.items()}
     changes = report.changes
     if changes is not None:
         changes = replace(
@@ -158,7 +167,7 @@ def _redacted(redactor: Redactor, report: RunReport) -> RunReport:
             shrunk={r: [] for r in changes.shrunk},
             changed={r: {"added": [redactor.key(k) for k in both.get("added", [])],
                          "removed": []} for r, both in changes.changed.items()})
-    return replace(shown, actors=actors, changes=changes)
+    return replace(shown, actors=actors, changes=changes, hub_info=hub_info)
 
 
 def _write_csv(report: RunReport, path: Path) -> None:

@@ -11,8 +11,8 @@ from pathlib import Path
 from conftest import write_csv
 from graphfraud.loaders import read_dataset
 from graphfraud.report import RunReport, read_run_report, write_reports
+from graphfraud.report.context import ring_actors
 from graphfraud.report.html import render_html, ring_changes
-from graphfraud.report.run import ring_actors
 from graphfraud.score.diff import Changes
 from graphfraud.score.rings import Member, Ring, Shared
 
@@ -117,21 +117,80 @@ def test_redacted_pages_carry_no_names(tmp_path: Path) -> None:
     assert "mark-fraud" in html and "mark-new" in html  # verdicts kept, by pseudonym
 
 
-def test_ring_actors_reads_names_status_and_the_standing_label(tmp_path: Path) -> None:
+def _context_export(tmp_path: Path) -> Path:
+    """m1 blacklisted (by the platform) on phone d1, which m2 also uses; m9 on a
+    blacklisted account; hub phone d9 used by m1, m3 and m8; orders and promoted GMV."""
     d = tmp_path / "d"
-    write_csv(d, "merchants.csv", "merchant_id,name,status\nm1,Shop One,banned\n"
-              "m2,,active\nm3,Other,active\n")
+    write_csv(d, "merchants.csv", "merchant_id,name,status,registered_at\n"
+              "m1,Shop One,banned,2025-03-02\nm2,,active,\nm3,Other,active,\n"
+              "m8,,active,\nm9,,active,\n")
     write_csv(d, "streamers.csv", "streamer_id,name\ns1,Host\n")
-    write_csv(d, "labels.csv", "entity_type,entity_id,label,labeled_at\n"
-              "merchant,m1,legit,2025-01-01T00:00:00Z\n"
-              "merchant,m1,fraud,2025-06-01T00:00:00Z\n")
-    dataset = read_dataset(d).dataset
+    write_csv(d, "devices.csv", "device_id,model,os\nd9,OPPO R11,Android 8\n")
+    write_csv(d, "merchant_devices.csv", "merchant_id,device_id\nm1,d1\nm2,d1\n"
+              "m1,d9\nm3,d9\nm8,d9\n")
+    write_csv(d, "merchant_accounts.csv", "merchant_id,account_id\nm9,a1\nm8,a1\n")
+    write_csv(d, "merchant_signals.csv", "merchant_id,orders\nm1,10\nm2,5\nm9,7\n")
+    write_csv(d, "promotions.csv", "streamer_id,merchant_id,gmv\ns1,m1,1000.5\n")
+    write_csv(d, "labels.csv", "entity_type,entity_id,label,source,labeled_at\n"
+              "merchant,m1,legit,review,2025-01-01T00:00:00Z\n"
+              "merchant,m1,fraud,platform,2025-06-01T00:00:00Z\n"
+              "payment_account,a1,fraud,bank report,\n")
+    return d
+
+
+def test_ring_actors_reads_names_status_registration_and_the_standing_label(
+        tmp_path: Path) -> None:
+    dataset = read_dataset(_context_export(tmp_path)).dataset
     actors = ring_actors(dataset, _report().rings)
     assert actors["merchant:m1"] == {"name": "Shop One", "status": "banned",
-                                     "verdict": "fraud"}
-    assert actors["merchant:m2"] == {"name": "", "status": "active", "verdict": ""}
+                                     "verdict": "fraud", "source": "platform",
+                                     "registered": "2025-03-02", "via": "", "via_actor": ""}
+    assert actors["merchant:m2"]["name"] == "" and actors["merchant:m2"]["status"] == "active"
     assert actors["streamer:s1"]["name"] == "Host"
     assert "merchant:m3" not in actors  # only ring members are looked up
+
+
+def test_each_member_says_what_ties_it_to_the_blacklist(tmp_path: Path) -> None:
+    actors = ring_actors(read_dataset(_context_export(tmp_path)).dataset, _report().rings)
+    assert (actors["merchant:m2"]["via"], actors["merchant:m2"]["via_actor"]) == (
+        "device:d1", "merchant:m1")  # shares a phone with a blacklisted shop
+    assert (actors["merchant:m9"]["via"], actors["merchant:m9"]["via_actor"]) == (
+        "payment_account:a1", "")  # uses a blacklisted account
+    assert actors["merchant:m1"]["via"] == ""  # blacklisted itself: its source says why
+    html = render_html(replace(_report(), actors=actors))
+    row_m2 = html[html.index("<code>m2</code>"):].split("</tr>")[0]
+    assert "<code>d1</code>" in row_m2 and "shared with blacklisted" in row_m2
+    assert "与黑名单共用" in row_m2 and "<code>m1</code>" in row_m2
+    row_m1 = html[html.index("<code>m1</code>"):].split("</tr>")[0]
+    assert "2025-03-02" in row_m1 and "platform" in row_m1
+
+
+def test_rings_show_their_exposure_and_hubs_what_they_are(tmp_path: Path) -> None:
+    from graphfraud.graph.projection import Hub
+    from graphfraud.report.context import with_context
+
+    report = replace(_report(), hubs=(Hub("device", "d9", 3, "dropped"),))
+    report = with_context(report, read_dataset(_context_export(tmp_path)).dataset)
+    assert report.exposure == {"R-1": {"orders": 15.0, "gmv": 1000.5},
+                               "R-7": {"orders": 7.0, "gmv": 0.0}}
+    assert report.hub_info == {"device:d9": {"detail": "OPPO R11 · Android 8",
+                                             "blacklisted": 1}}
+    html = render_html(report)
+    triage = html[html.index('<table id="triage">'):].split("</table>")[0]
+    assert "GMV via hosts" in triage and 'data-v="1000.5"' in triage
+    hubs = html[html.index('<table id="hubs">'):].split("</table>")[0]
+    assert "OPPO R11 · Android 8" in hubs and "1 (33%)" in hubs
+    write_reports(report, tmp_path / "shared", redact=True)
+    shared = (tmp_path / "shared" / "report.html").read_text("utf-8")
+    assert "<code>d9</code>" not in shared and "OPPO R11" in shared
+
+
+def test_the_triage_table_filters_by_verdict() -> None:
+    report = replace(_report(), decisions={"R-7": {"decision": "dismiss", "at": "2026-01-02"}})
+    html = render_html(report)
+    assert 'id="f-verdict"' in html
+    triage = html[html.index('<table id="triage">'):].split("</table>")[0]
+    assert 'data-verdict="dismiss"' in triage and 'data-verdict="none"' in triage
 
 
 def test_a_ring_an_analyst_decided_carries_its_badge_in_every_place() -> None:

@@ -1,0 +1,251 @@
+"""What the export says around a run's rings, for report.html and rings.csv only.
+
+The scan works on the graph; an analyst also wants what the export says about the
+people and things in it: a member's name, status, registration date and standing label
+(and who gave it), what ties a member to the blacklist ("flagged via"), what a ring
+sells (its exposure: orders and promoted GMV), and what a hub is (a device model, a
+bank) and how many of its users are blacklisted. None of it is written into rings.json:
+a report read back from rings.json has none of it.
+
+Only the rows that concern the rings' members and the hubs are looked at: at a million
+merchants this is a few ``isin`` passes over the link tables.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from graphfraud.model import ACTOR_KINDS, IDENTIFIER_KINDS, SHARING_LINKS
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from graphfraud.graph.projection import Hub
+    from graphfraud.loaders.dataset import Dataset
+    from graphfraud.report.run import RunReport
+    from graphfraud.score.rings import Ring
+
+#: Every fact of a member, "" when unknown.
+ACTOR_FIELDS = ("name", "status", "verdict", "source", "registered", "via", "via_actor")
+#: Hubs described (report.html lists this many).
+MAX_HUBS = 500
+
+
+def with_context(report: RunReport, dataset: Dataset) -> RunReport:
+    """``report`` with its members' facts, its rings' exposure and its hubs' context
+    read from ``dataset`` (the export the run scanned)."""
+    return replace(report, actors=ring_actors(dataset, report.rings),
+                   exposure=ring_exposure(dataset, report.rings),
+                   hub_info=hub_context(dataset, report.hubs[:MAX_HUBS]))
+
+
+def ring_actors(dataset: Dataset, rings: Iterable[Ring]) -> dict[str, dict[str, str]]:
+    """The facts of every ring member (:attr:`RunReport.actors`), by ``type:id``.
+
+    ``name`` (merchants and streamers), ``status`` (merchants: active, suspended or
+    banned), ``registered`` (the date), ``verdict`` and ``source`` (the standing label:
+    fraud or legit, and who gave it; ``dataset.tables["labels"]`` holds one row per
+    entity, and should it hold several the last stands), and for a member that is not
+    blacklisted itself, ``via`` and ``via_actor``: an identifier it uses (``type:id``)
+    that is blacklisted, or else that a blacklisted actor uses, and that actor (""
+    for a blacklisted identifier). Each is "" when unknown.
+    """
+    rings = list(rings)
+    wanted = {f"{m.type}:{m.id}" for ring in rings for m in ring.members}
+    actors = {key: dict.fromkeys(ACTOR_FIELDS, "") for key in wanted}
+    for kind in ACTOR_KINDS:
+        frame = dataset.tables.get(kind.table)
+        if frame is None or kind.key not in frame:
+            continue
+        ids = {k.partition(":")[2] for k in wanted if k.startswith(f"{kind.entity_type}:")}
+        rows = frame.loc[frame[kind.key].isin(ids)]
+        for column, field in (("name", "name"), ("status", "status"),
+                              ("registered_at", "registered")):
+            if column not in rows:
+                continue
+            values = rows[column]
+            if field == "registered":
+                values = values.dt.strftime("%Y-%m-%d") if hasattr(values, "dt") else values
+            for ident, value in zip(rows[kind.key].tolist(), values.tolist(), strict=True):
+                actors[f"{kind.entity_type}:{ident}"][field] = cell_text(value)
+    fraud = set()
+    labels = dataset.tables.get("labels")
+    if labels is not None and len(labels):
+        sources = labels["source"].tolist() if "source" in labels else [None] * len(labels)
+        for kind_name, ident, label, source in zip(
+                labels["entity_type"].tolist(), labels["entity_id"].tolist(),
+                labels["label"].tolist(), sources, strict=True):
+            key = f"{kind_name}:{ident}"
+            verdict = cell_text(label).lower()
+            if verdict == "fraud":
+                fraud.add(key)
+            if key in actors:  # rows in order: the last one stands
+                actors[key]["verdict"] = verdict
+                actors[key]["source"] = cell_text(source)
+    for key, (via, via_actor) in _flagged_via(dataset, wanted, fraud).items():
+        if actors[key]["verdict"] != "fraud":
+            actors[key]["via"], actors[key]["via_actor"] = via, via_actor
+    return actors
+
+
+def _links(dataset: Dataset) -> list[tuple[str, str, str, str, pd.DataFrame]]:
+    """(actor kind, actor column, identifier kind, identifier column, table) of every
+    actor-identifier link table the export has."""
+    out = []
+    for link in SHARING_LINKS:
+        table = dataset.tables.get(link.table)
+        if table is None or table.empty:
+            continue
+        out.append((link.start.entity_type, link.start_column, link.end.entity_type,
+                    link.end_column, table))
+    return out
+
+
+def _isin(values: pd.Series, wanted: Iterable[str]) -> np.ndarray:
+    """``values.isin(wanted)`` through Arrow (pandas' own walks the set in Python)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    column = pa.array(values.astype("string[pyarrow]"), from_pandas=True)
+    found = pc.is_in(column, value_set=pa.array(list(wanted), pa.string()))
+    return found.fill_null(False).to_numpy(zero_copy_only=False)
+
+
+def _by_kind(keys: Iterable[str]) -> dict[str, list[str]]:
+    """``type:id`` keys as ids by type."""
+    out: dict[str, list[str]] = {}
+    for key in keys:
+        kind, _, ident = key.partition(":")
+        out.setdefault(kind, []).append(ident)
+    return out
+
+
+def _keys(kind: str, ids: pd.Series) -> pd.Series:
+    """``type:id`` keys of ``ids``."""
+    import pandas as pd
+
+    text: pd.Series = ids.astype("string")
+    return pd.Series(f"{kind}:", index=text.index, dtype="string") + text
+
+
+def _flagged_via(dataset: Dataset, wanted: set[str], fraud: set[str]
+                 ) -> dict[str, tuple[str, str]]:
+    """For each wanted actor, a blacklisted identifier it uses, or an identifier it
+    shares with a blacklisted actor, and that actor (the smallest pair, so the answer
+    is the same every run)."""
+    import pandas as pd
+
+    if not fraud:
+        return {}
+    links = _links(dataset)
+    used: list[pd.DataFrame] = []  # (member, ident) of every member's link
+    for actor, actor_col, ident, ident_col, table in links:
+        ids = [k.partition(":")[2] for k in wanted if k.startswith(f"{actor}:")]
+        rows = table.loc[_isin(table[actor_col], ids)]
+        used.append(pd.DataFrame({"member": _keys(actor, rows[actor_col]),
+                                  "ident": _keys(ident, rows[ident_col])}))
+    mine = pd.concat(used, ignore_index=True) if used else pd.DataFrame(
+        {"member": [], "ident": []})
+    if mine.empty:
+        return {}
+    pairs: list[pd.DataFrame] = [mine.loc[_isin(mine["ident"], fraud)].assign(user="")]
+    by_kind = _by_kind(fraud)
+    near_by_kind = _by_kind(mine["ident"].unique().tolist())
+    for actor, actor_col, ident, ident_col, table in links:
+        bad, near = by_kind.get(actor, []), near_by_kind.get(ident, [])
+        if not bad or not near:
+            continue
+        rows = table.loc[_isin(table[ident_col], near) & _isin(table[actor_col], bad)]
+        users = pd.DataFrame({"ident": _keys(ident, rows[ident_col]),
+                              "user": _keys(actor, rows[actor_col])})
+        joined = mine.merge(users, on="ident")
+        pairs.append(joined.loc[joined["member"] != joined["user"]])
+    # A blacklisted identifier ("" user) first, then the smallest identifier and user.
+    every = pd.concat(pairs, ignore_index=True).sort_values(["member", "user", "ident"])
+    every = every.assign(direct=every["user"] == "").sort_values(
+        ["member", "direct", "ident", "user"], ascending=[True, False, True, True])
+    first = every.drop_duplicates("member")
+    return {m: (i, u) for m, i, u in zip(first["member"].tolist(), first["ident"].tolist(),
+                                         first["user"].tolist(), strict=True)}
+
+
+def ring_exposure(dataset: Dataset, rings: Iterable[Ring]) -> dict[str, dict[str, float]]:
+    """What each ring sells, by ring id: ``orders`` (its merchants' orders in the scan
+    window, merchant_signals.csv) and ``gmv`` (the GMV hosts sold of its merchants'
+    goods, promotions.csv); a measure is left out when the export lacks it, and the
+    result is empty when it lacks both."""
+    import pandas as pd
+
+    signals = dataset.tables.get("merchant_signals")
+    promotions = dataset.tables.get("promotions")
+    measures: dict[str, pd.Series] = {}
+    if signals is not None and "orders" in signals and signals["orders"].notna().any():
+        measures["orders"] = signals.set_index("merchant_id")["orders"].astype("float64")
+    if promotions is not None and "gmv" in promotions and promotions["gmv"].notna().any():
+        measures["gmv"] = promotions.groupby("merchant_id")["gmv"].sum().astype("float64")
+    rings = list(rings)
+    if not measures or not rings:
+        return {}
+    members = pd.DataFrame([(r.ring_id, m.id) for r in rings for m in r.members
+                            if m.type == "merchant"], columns=["ring", "merchant_id"])
+    totals = pd.DataFrame(index=pd.Index([r.ring_id for r in rings], name="ring"))
+    for name, series in measures.items():
+        values = members["merchant_id"].map(series.groupby(level=0).sum()).fillna(0.0)
+        totals[name] = values.groupby(members["ring"]).sum().reindex(totals.index,
+                                                                      fill_value=0.0)
+    return {str(ring): {str(name): float(value) for name, value in row.items()}
+            for ring, row in totals.to_dict("index").items()}
+
+
+def hub_context(dataset: Dataset, hubs: Iterable[Hub]) -> dict[str, dict[str, Any]]:
+    """Each hub's description and blacklisted users, by ``type:id``: ``detail`` (a
+    device's model and OS, an account's kind and bank; "" when the export does not
+    say) and ``blacklisted`` (how many of its users carry a standing fraud label)."""
+    hubs = list(hubs)
+    if not hubs:
+        return {}
+    info: dict[str, dict[str, Any]] = {f"{h.type}:{h.id}": {"detail": "", "blacklisted": 0}
+                                       for h in hubs}
+    for kind, columns in (("device", ("model", "os")),
+                          ("payment_account", ("kind", "bank"))):
+        spec = next(k for k in IDENTIFIER_KINDS if k.entity_type == kind)
+        table = dataset.tables.get(spec.table)
+        ids = {h.id for h in hubs if h.type == kind}
+        if table is None or not ids:
+            continue
+        rows = table.loc[table[spec.key].isin(ids)]
+        for row in rows.itertuples(index=False):
+            parts = [cell_text(getattr(row, c, None)) for c in columns]
+            info[f"{kind}:{getattr(row, spec.key)}"]["detail"] = " · ".join(p for p in parts
+                                                                           if p)
+    labels = dataset.tables.get("labels")
+    if labels is None or labels.empty:
+        return info
+    bad = labels.loc[labels["label"] == "fraud"]
+    for actor, actor_col, ident, ident_col, table in _links(dataset):
+        ids = {h.id for h in hubs if h.type == ident}
+        fraud_ids = set(bad.loc[bad["entity_type"] == actor, "entity_id"])
+        if not ids or not fraud_ids:
+            continue
+        rows = table.loc[table[ident_col].isin(ids) & table[actor_col].isin(fraud_ids)]
+        for ident_id, count in rows[ident_col].value_counts().items():
+            info[f"{ident}:{ident_id}"]["blacklisted"] += int(count)
+    return info
+
+
+def cell_text(value: Any) -> str:
+    """A table cell as text; "" for a missing one (None, NaN, pandas' NA)."""
+    return "" if _missing(value) else str(value)
+
+
+def _missing(value: Any) -> bool:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return True
+    try:
+        return bool(value != value)  # NaN-like
+    except (TypeError, ValueError):  # pandas' NA refuses to be a bool
+        return True
