@@ -10,6 +10,8 @@ need_apt=()
 command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)  # the report's browser test
+# a Chinese font, so the browser test's screenshot of the Chinese page shows characters
+{ command -v fc-list >/dev/null 2>&1 && fc-list :lang=zh | grep -q .; } || need_apt+=(fonts-wqy-zenhei)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)  # a throwaway TLS certificate
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from graphfraud.report.context import ACTOR_FIELDS, MAX_HUBS
+from graphfraud.report.evidence_zh import to_chinese
 
 if TYPE_CHECKING:
     from graphfraud.report.run import RunReport
@@ -157,7 +158,7 @@ def render_html(report: RunReport) -> str:
         patterns=sorted({str(r.pattern) for r in report.rings}),
         changed_rings=_changed_rings(report), anchored=in_section | in_compact,
         low=sum(r.risk == "low" for r in report.rings),
-        hubs=report.hubs[:MAX_HUBS], hub_total=len(report.hubs),
+        hubs=report.hubs[:MAX_HUBS], hub_total=len(report.hubs), evidence_zh=to_chinese,
         hub_info=report.hub_info or {}, exposure=exposure,
         has_orders=any("orders" in e for e in exposure.values()),
         has_gmv=any("gmv" in e for e in exposure.values()))

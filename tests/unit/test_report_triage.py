@@ -79,10 +79,11 @@ def test_every_ring_is_in_the_triage_table_and_low_ones_fold_open() -> None:
 
 def test_both_languages_and_the_switch() -> None:
     html = render_html(_report())
-    for zh in ("欺诈团伙报告", "黑名单", "研判：全部团伙", "仅看新增或变动", "证据说明"):
+    for zh in ("欺诈团伙报告", "黑名单", "研判：全部团伙", "仅看新增或变动",
+               "从相同的 1 部手机登录"):
         assert zh in html
     assert 'id="lang-switch"' in html and "navigator.language" in html
-    assert "3 of 3 members log in from the same phone" in html  # evidence as it is
+    assert "3 of 3 members log in from the same phone" in html  # evidence in both
 
 
 def test_a_report_without_names_still_renders() -> None:
@@ -206,3 +207,38 @@ def test_a_ring_an_analyst_decided_carries_its_badge_in_every_place() -> None:
     assert "dismissed by an analyst" in html and "分析员已排除" in html
     assert "verdict-" not in render_html(_report()).split("</style>", 1)[1]
     assert "decisions" not in report.to_json()
+
+
+def test_every_evidence_sentence_the_scan_writes_has_a_chinese_form() -> None:
+    import itertools
+    import math
+
+    import numpy as np
+
+    from graphfraud.detect import communities
+    from graphfraud.report.evidence_zh import to_chinese
+    from graphfraud.score.rings import ACCOUNT, DEVICE, _evidence
+
+    sources = [getattr(communities, n) for n in dir(communities) if n.startswith("SOURCE_")]
+    lines: set[str] = set()
+    for k, exclusivity, span, chance, source in itertools.product(
+            (1, 3), (0.5, 0.9), (5.0, math.inf), (0.001, 0.5, 5.0), sources):
+        lines.update(_evidence(
+            n=10, n_merchants=10 if k == 1 else 8, coverage={DEVICE: (5, k), ACCOUNT: (4, k)},
+            span=span, known_fraud=2 * k, known_legit=2 * k, touching=k,
+            ratios={"refund": 2.0, "complaint": 3.0, "violation": 1.6}, evaders=k,
+            colluding_hosts=k, proximity=0.5, exclusivity=exclusivity,
+            ages=np.array([400.0, 900.0]), embedding=0.7, block=4, per_member=2.5,
+            provenance=source, co_use=(8, 3, chance, 0.9), decided=(k, k)))
+    assert len(lines) > 30
+    missing = sorted(line for line in lines if to_chinese(line) is None)
+    assert not missing, missing
+    assert to_chinese("3 of 10 members log in from the same phone") == \
+        "10 名成员中有 3 名从相同的 1 部手机登录"
+
+
+def test_evidence_shows_in_both_languages(tmp_path: Path) -> None:
+    html = render_html(_report())
+    assert "3 of 3 members log in from the same phone" in html
+    assert "3 名成员中有 3 名从相同的 1 部手机登录" in html
+    assert "证据说明由扫描程序以英文生成" not in html

@@ -41,6 +41,17 @@ def scanned(export: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+def test_every_evidence_line_of_a_scan_reads_in_chinese_too(scanned: Path) -> None:
+    from graphfraud.report.evidence_zh import to_chinese
+
+    report = json.loads((scanned / "rings.json").read_text())
+    lines = {line for ring in report["rings"] for line in ring["evidence"]}
+    assert len(lines) > 20
+    assert not [line for line in lines if to_chinese(line) is None]
+    html = (scanned / "report.html").read_text("utf-8")
+    assert "发现方式：" in html and "名成员在黑名单中" in html
+
+
 def test_scan_writes_the_three_reports(scanned: Path) -> None:
     report = json.loads((scanned / "rings.json").read_text())
     assert report["schema_version"] == "1"
@@ -147,6 +158,14 @@ def test_report_renders_in_a_real_browser(scanned: Path, tmp_path: Path) -> None
     subprocess.run([chromium, *flags, "--window-size=1280,1600", f"--screenshot={shot}", page],
                    capture_output=True, timeout=120, check=True)
     assert shot.stat().st_size > 20_000  # a rendered page, not a blank one
+    zh_shot = tmp_path / "report-zh.png"
+    subprocess.run([chromium, *flags, "--window-size=1280,1600", f"--screenshot={zh_shot}",
+                    page + "?lang=zh"], capture_output=True, timeout=120, check=True)
+    assert zh_shot.stat().st_size > 20_000
+    # GRAPHFRAUD_SCREENSHOTS=docs keeps them: the pictures in docs/report.md come from here
+    if keep := os.environ.get("GRAPHFRAUD_SCREENSHOTS"):
+        shutil.copyfile(shot, Path(keep) / "report-en.png")
+        shutil.copyfile(zh_shot, Path(keep) / "report-zh.png")
     assert '<html lang="en"' in dom and 'class="mark mark-fraud"' in dom  # marks drawn
     with (scanned / "rings.csv").open(encoding="utf-8", newline="") as fh:
         names = {row["name"] for row in csv.DictReader(fh) if row["name"]}
