@@ -42,8 +42,23 @@ class RingRef:
     risk: str
     score: float
     pattern: str
-    #: An analyst's latest decision about the ring (confirm | dismiss), if any.
+    #: An analyst's latest decision about the ring (confirm | dismiss), if any: who
+    #: decided, when (ISO 8601) and why.
     verdict: str | None = None
+    verdict_by: str | None = None
+    verdict_at: str | None = None
+    verdict_note: str | None = None
+
+    def decided(self) -> str:
+        """", dismissed by li on 2026-05-01: franchise" (or confirmed), "" if undecided."""
+        if self.verdict not in ("confirm", "dismiss"):
+            return ""
+        done = "confirmed" if self.verdict == "confirm" else "dismissed"
+        if not self.verdict_by:
+            return f", {done} by an analyst"
+        day = f" on {self.verdict_at[:10]}" if self.verdict_at else ""
+        why = f": {self.verdict_note}" if self.verdict_note else ""
+        return f", {done} by {self.verdict_by}{day}{why}"
 
 
 @dataclass(frozen=True)
@@ -137,11 +152,11 @@ def _ring_reason(t: Touch, ring: RingRef) -> Reason:
     and says so)."""
     weight = {Risk.HIGH: 0.8, Risk.MEDIUM: 0.5}.get(Risk(ring.risk), 0.2)
     action = "block" if ring.risk == Risk.HIGH else "review"
-    decided = ""
     if ring.verdict == "confirm":
-        weight, action, decided = max(weight, 0.9), "block", ", confirmed by an analyst"
+        weight, action = max(weight, 0.9), "block"
     elif ring.verdict == "dismiss":
-        weight, action, decided = 0.2, "review", ", dismissed by an analyst"
+        weight, action = 0.2, "review"
+    decided = ring.decided()
     return Reason(weight, f"{_via(t)} is shared by members of {ring.risk}-risk ring "
                   f"{ring.ring_id} ({ring.pattern}, score {ring.score:.2f}{decided})", action)
 

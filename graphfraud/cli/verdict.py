@@ -28,6 +28,10 @@ def _analyst(given: str | None) -> str:
 @click.argument("decision", required=False, type=click.Choice(["confirm", "dismiss"]))
 @click.option("--note", default="", help="Why (required when recording).")
 @click.option("--analyst", help="Who decides [GRAPHFRAUD_ANALYST, else the login name].")
+@click.option("--clear-blacklisted", is_flag=True,
+              help="Dismiss a ring although some of its members are blacklisted (their "
+              "labels become legit; each member's verdict keeps the label it replaced). "
+              "Without it, such a dismissal is refused.")
 @click.option("--history", "show_history", is_flag=True,
               help="List every verdict about TARGET, oldest first: analysts' decisions "
               "and the label events loaded from labels.csv.")
@@ -37,7 +41,8 @@ def _analyst(given: str | None) -> str:
               help="Record the rows of a labels.csv as verdicts (fraud = confirm, "
               "legit = dismiss).")
 def verdict_cmd(target: str | None, decision: str | None, note: str, analyst: str | None,
-                show_history: bool, export_path: str | None, import_path: str | None) -> None:
+                clear_blacklisted: bool, show_history: bool, export_path: str | None,
+                import_path: str | None) -> None:
     """Record an investigator's decision about a ring or an entity.
 
     TARGET is a ring id (R-…) or TYPE:ID (merchant:…, streamer:…, device:…,
@@ -72,7 +77,8 @@ def verdict_cmd(target: str | None, decision: str | None, note: str, analyst: st
         driver.verify_connectivity()
         if decision and target:
             done = record_verdict(driver, parse_target(target), decision, note=note,
-                                  analyst=_analyst(analyst), database=settings.database)
+                                  analyst=_analyst(analyst), database=settings.database,
+                                  clear_blacklisted=clear_blacklisted)
             what = f"{done.members} members" if done.target.type == "ring" else "it"
             click.echo(f"{done.verdict_id}: {done.target} {done.decision}ed by {done.analyst} "
                        f"at {done.at}; {what} now count as {done.label}")
@@ -93,7 +99,11 @@ def verdict_cmd(target: str | None, decision: str | None, note: str, analyst: st
                     continue
                 via = f" (via ring {r['via_ring']})" if r.get("via_ring") else ""
                 members = f" [{len(r['members'])} members]" if r.get("members") else ""
-                click.echo(f"{when}  {r['decision']:<8} {r['analyst']}{via}{members}: "
+                was = ""
+                if r.get("replaced") and r["replaced"] != r["label"]:
+                    was = f" [replaced {r['replaced']}" + (
+                        f" from {r['replaced_source']}]" if r.get("replaced_source") else "]")
+                click.echo(f"{when}  {r['decision']:<8} {r['analyst']}{via}{members}{was}: "
                            f"{r['note']}")
         elif export_path:
             rows = latest_entity_verdicts(driver, database=settings.database)

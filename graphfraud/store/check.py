@@ -43,7 +43,8 @@ def touches(driver: Driver, applicant: Applicant, *, database: str,
                 out.append(Touch(kind, value, known=False))
                 continue
             rings = tuple(sorted((RingRef(r["ring_id"], r["risk"], float(r["score"]),
-                                          r["pattern"], r.get("verdict"))
+                                          r["pattern"], r.get("verdict"), r.get("by"),
+                                          r.get("at"), r.get("note"))
                                   for r in rec["rings"]),
                                  key=lambda r: -r.score))
             out.append(Touch(kind, value, known=True, actors=int(rec["actors"]),

@@ -73,14 +73,20 @@ class Recorded:
 
 
 def record_verdict(driver: Driver, target: Target, decision: str, *, note: str, analyst: str,
-                   database: str, at: datetime | None = None) -> Recorded:
+                   database: str, at: datetime | None = None,
+                   clear_blacklisted: bool = False) -> Recorded:
     """Record one verdict in a single transaction.
+
+    Dismissing a ring clears every member's label, blacklisted ones included: that
+    happens only with ``clear_blacklisted``; each member's verdict keeps the label it
+    replaced.
 
     Raises
     ------
     UsageError
-        If the decision is unknown, the note or analyst is empty, or the target does
-        not exist in the graph.
+        If the decision is unknown, the note or analyst is empty, the target does not
+        exist in the graph, or a dismissal would clear blacklisted members and
+        ``clear_blacklisted`` is false (nothing is recorded then).
     """
     if decision not in DECISIONS:
         raise UsageError(f"decision must be confirm or dismiss, got {decision!r}")
@@ -94,6 +100,7 @@ def record_verdict(driver: Driver, target: Target, decision: str, *, note: str, 
                "at": when, "via_ring": None}
 
     overturned = [0]
+    blacklisted: list[Any] = []
 
     def work(tx: Any) -> int:
         if target.type == "ring":
@@ -101,6 +108,12 @@ def record_verdict(driver: Driver, target: Target, decision: str, *, note: str, 
                            id=target.id).single()
             if not found or not found["n"]:
                 return -1
+            if decision == "dismiss" and not clear_blacklisted:
+                listed = tx.run(catalog.statement("verdicts/ring_blacklisted"),
+                                ring_id=target.id).single()
+                if listed and listed["n"]:
+                    blacklisted.extend([int(listed["n"]), list(listed["some"])])
+                    return -2
             row = tx.run(catalog.statement("verdicts/record_ring"), ring_id=target.id,
                          v=verdict).single()
             overturned[0] = int(row["overturned"]) if row else 0
@@ -111,6 +124,13 @@ def record_verdict(driver: Driver, target: Target, decision: str, *, note: str, 
 
     with driver.session(database=database) as session:
         applied = session.execute_write(work)
+    if applied == -2:
+        count, some = blacklisted
+        raise UsageError(
+            f"ring {target.id} has {count} blacklisted member{'s' if count != 1 else ''} "
+            f"({', '.join(some)}{', …' if count > len(some) else ''}); dismissing it clears "
+            "their labels: nothing recorded. Check them, then pass --clear-blacklisted to "
+            "dismiss the ring and clear them")
     if applied < 0:
         raise UsageError(f"no {target.type} {target.id!r} in the graph")
     return Recorded(verdict["verdict_id"], target, decision, verdict["label"],

@@ -220,8 +220,15 @@ def test_verdicts_change_the_next_batch_and_keep_their_history(
     first = runner.invoke(cli, ["verdict", ring["ring_id"], "confirm", "--note", "case 17"],
                           env=env)
     assert first.exit_code == 0, first.output
+    # dismissing would clear members now labelled fraud: refused unless asked for
+    refused = runner.invoke(cli, ["verdict", ring["ring_id"], "dismiss", "--note", "x"],
+                            env=env)
+    assert refused.exit_code == 2, refused.output
+    assert f"has {len(members)} blacklisted members" in refused.stderr
+    assert "--clear-blacklisted" in refused.stderr
     dismissed = runner.invoke(cli, ["verdict", ring["ring_id"], "dismiss", "--note",
-                                    "franchise with one licence, checked"], env=env)
+                                    "franchise with one licence, checked",
+                                    "--clear-blacklisted"], env=env)
     assert dismissed.exit_code == 0 and f"{len(members)} members now count as legit" in (
         dismissed.stdout)
     # the dismissal overturns the confirmation's labels, and says so
@@ -244,7 +251,9 @@ def test_verdicts_change_the_next_batch_and_keep_their_history(
                             input=json.dumps(near) + "\n", env=env)
     reasons = [r["text"] for r in json.loads(checked.stdout)["reasons"]
                if ring["ring_id"] in r["text"]]
-    assert reasons and all("dismissed by an analyst" in text for text in reasons)
+    assert reasons and all("dismissed by alice on " in text
+                           and text.endswith(": franchise with one licence, checked)")
+                           for text in reasons)
     history = runner.invoke(cli, ["verdict", ring["ring_id"], "--history"], env=env)
     lines = history.stdout.strip().splitlines()
     assert [line.split()[1] for line in lines] == ["confirm", "dismiss"]  # nothing overwritten
@@ -252,6 +261,8 @@ def test_verdicts_change_the_next_batch_and_keep_their_history(
     one = next(iter(members))
     member_history = runner.invoke(cli, ["verdict", f"merchant:{one}", "--history"], env=env)
     assert f"via ring {ring['ring_id']}" in member_history.stdout
+    # the dismissal's line for the member keeps what it cleared
+    assert "[replaced fraud from analyst:alice]" in member_history.stdout.splitlines()[-1]
 
     # export 2: one shop joins the dismissed ring -- not material, not alerted
     second = exports / "2026-01-02"

@@ -122,3 +122,19 @@ def test_a_bad_line_in_a_stream_gets_one_error_line_and_the_stream_goes_on(
     assert answers[0]["merchant_id"] == "a" and answers[3]["merchant_id"] == "b"
     assert answers[1]["error"].startswith("line 2: not a valid applicant")
     assert answers[2]["error"] == "line 3: not a valid applicant: nested too deeply"
+
+
+def test_a_ring_an_analyst_decided_says_who_when_and_why() -> None:
+    touch = Touch("device", "d1", known=True, actors=4, rings=(RingRef(
+        "R-1", "high", 0.95, "device_farm", "dismiss", "li", "2026-05-01T08:00:00Z",
+        "franchise, checked licence"),))
+    result = assess(Applicant("new", devices=("d1",)), [touch])
+    text = next(r.text for r in result.reasons if "R-1" in r.text)
+    assert text.endswith("dismissed by li on 2026-05-01: franchise, checked licence)")
+    assert result.recommendation == "review"
+    confirmed = RingRef("R-2", "medium", 0.4, "mixed", "confirm", "wang",
+                        "2026-06-02T00:00:00Z", "case 7")
+    assert confirmed.decided() == ", confirmed by wang on 2026-06-02: case 7"
+    assert RingRef("R-3", "high", 0.9, "mixed", "dismiss").decided() == (
+        ", dismissed by an analyst")
+    assert RingRef("R-4", "high", 0.9, "mixed").decided() == ""

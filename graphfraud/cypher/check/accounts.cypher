@@ -17,4 +17,6 @@ RETURN id, n.verdict AS verdict,
                  ORDER BY actor LIMIT 50 } AS fraud_actors,
        COLLECT { MATCH (n)<-[:PAID_VIA]-()<-[:HAS_MEMBER]-(r:Ring)<-[f:FOUND]-(run)
                  RETURN DISTINCT {ring_id: r.ring_id, risk: f.risk, score: f.score,
-                                  pattern: r.pattern, verdict: r.verdict} AS ring } AS rings
+                                  pattern: r.pattern, verdict: r.verdict,
+                                  by: r.verdict_by, at: toString(r.verdict_at),
+                                  note: r.verdict_note} AS ring } AS rings

@@ -12,4 +12,6 @@ RETURN id, s.verdict AS verdict,
        [] AS fraud_actors,
        COLLECT { MATCH (s)<-[:HAS_MEMBER]-(r:Ring)<-[f:FOUND]-(run)
                  RETURN {ring_id: r.ring_id, risk: f.risk, score: f.score,
-                         pattern: r.pattern, verdict: r.verdict} AS ring } AS rings
+                         pattern: r.pattern, verdict: r.verdict,
+                         by: r.verdict_by, at: toString(r.verdict_at),
+                         note: r.verdict_note} AS ring } AS rings

@@ -5,5 +5,6 @@
 MATCH (v:Verdict {target_type: $target_type, target_id: $target_id})
 RETURN v.verdict_id AS verdict_id, v.decision AS decision, v.label AS label,
        v.analyst AS analyst, coalesce(v.source, 'analyst:' + v.analyst) AS source,
-       toString(v.at) AS at, v.note AS note, v.via_ring AS via_ring, v.members AS members
+       toString(v.at) AS at, v.note AS note, v.via_ring AS via_ring, v.members AS members,
+       v.replaced AS replaced, v.replaced_source AS replaced_source
 ORDER BY v.at IS NOT NULL, v.at, v.verdict_id
