@@ -94,9 +94,10 @@ class _Laps:
 def run_batch(
     export_root: Path, runs_dir: Path, driver: Driver, *, database: str,
     params: ScanParams, mapping: Mapping | None = None, batch_size: int = 5000,
-    say: Say = silent,
+    say: Say = silent, browser: str = "",
 ) -> BatchResult:
     """One batch run (see the module docstring). The caller holds the lock.
+    ``browser``: Neo4j Browser's address, for report.html's links ("" for none).
 
     Raises
     ------
@@ -132,7 +133,7 @@ def run_batch(
                             say=say)
     laps.lap("scan")
     staged = _stage(runs_dir, export, loaded, result, previous, driver, database=database,
-                    scanned=scanned)
+                    scanned=scanned, browser=browser)
     laps.lap("report")
     _publish(staged, driver, runs_dir, database=database, digest=digest, state=state,
              loaded=loaded)
@@ -180,7 +181,7 @@ def _scan(driver: Driver, loaded: LoadResult, previous: RunReport | None, *,
 
 def _stage(runs_dir: Path, export: Path, loaded: LoadResult, result: ScanResult,
            previous: RunReport | None, driver: Driver, *, database: str,
-           scanned: Dataset | None = None) -> _Staged:
+           scanned: Dataset | None = None, browser: str = "") -> _Staged:
     """Report stage: the report files, rejects and alerts in a staging directory."""
     from dataclasses import replace
 
@@ -198,7 +199,8 @@ def _stage(runs_dir: Path, export: Path, loaded: LoadResult, result: ScanResult,
         generated_at=started))
     verdicts = ring_verdicts(driver, database=database)
     report = replace(with_context(report, scanned or loaded.dataset),
-                     decisions=decisions_of(verdicts))
+                     decisions=decisions_of(verdicts),
+                     browser=(browser, database) if browser else None)
     write_reports(report, staging)
     loaded.write_rejects(staging / "rejects.csv")
     alerts = decide_alerts(report, previous=previous, verdicts=verdicts)

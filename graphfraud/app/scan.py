@@ -110,7 +110,8 @@ def scan_graph(driver: Driver, settings: Neo4jSettings, out_dir: str | Path, *,
         report, timings = _scan(dataset, info, params=params, previous=prior, say=say)
         with store_errors(settings, "reading the rings' verdicts", say):
             report = replace(report, decisions=decisions_of(
-                ring_verdicts(driver, database=settings.database)))
+                ring_verdicts(driver, database=settings.database)),
+                browser=(settings.browser, settings.database))
         # The files name a run id: publish them only once Neo4j has committed that run.
         write_started = time.perf_counter()
         with store_errors(settings, "writing the rings back", say):

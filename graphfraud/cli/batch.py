@@ -49,7 +49,8 @@ def batch_cmd(exports: str, runs_dir: str, seed: int, batch_size: int, mapping: 
         driver.verify_connectivity()
         result = run_batch(Path(exports), runs, driver, database=settings.database,
                            params=ScanParams.with_seed(seed),
-                           mapping=how, batch_size=batch_size, say=say)
+                           mapping=how, batch_size=batch_size, say=say,
+                           browser=settings.browser)
     for line in batch_summary(result):
         if line:
             click.echo(line)

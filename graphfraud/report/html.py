@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -104,6 +106,25 @@ def _members(ring: Ring, actors: dict[str, dict[str, str]], joined: set[str]
     return listed
 
 
+#: A ring id as the scan makes them (``R-`` and hex digits, ``-2`` … when two rings
+#: would share one): the only text put into a Browser query (a rings.json read back
+#: might hold anything).
+_RING_ID = re.compile(r"R-[0-9a-f]{6,32}(-[0-9]{1,6})?")
+
+
+def browser_link(report: RunReport, ring_id: str) -> str:
+    """A Neo4j Browser address that opens a query drawing the ring (its members and the
+    phones and accounts they share) in the editor; "" without a Browser address or for
+    an id the scan would not make."""
+    if not report.browser or not _RING_ID.fullmatch(ring_id):
+        return ""
+    url, database = report.browser
+    query = (f"MATCH (r:Ring {{ring_id: '{ring_id}'}})-[:HAS_MEMBER]->(m)\n"
+             "OPTIONAL MATCH (m)-[u:LOGGED_IN_FROM|PAID_VIA]->(x)<-[:SHARES]-(r)\n"
+             "RETURN r, m, u, x")
+    return f"{url}?{urlencode({'db': database, 'cmd': 'edit', 'arg': query})}"
+
+
 def _triage(report: RunReport, kinds: dict[str, str], with_section: set[str],
             with_compact: set[str]) -> list[dict[str, Any]]:
     """One row per ring, every risk, for the sortable triage table."""
@@ -159,6 +180,7 @@ def render_html(report: RunReport) -> str:
         changed_rings=_changed_rings(report), anchored=in_section | in_compact,
         low=sum(r.risk == "low" for r in report.rings),
         hubs=report.hubs[:MAX_HUBS], hub_total=len(report.hubs), evidence_zh=to_chinese,
+        browser_link=lambda ring_id: browser_link(report, ring_id),
         hub_info=report.hub_info or {}, exposure=exposure,
         has_orders=any("orders" in e for e in exposure.values()),
         has_gmv=any("gmv" in e for e in exposure.values()))

@@ -90,6 +90,9 @@ class RunReport:
     #: Shown in report.html only, never written into rings.json.
     exposure: dict[str, dict[str, float]] | None = field(default=None, compare=False,
                                                           repr=False)
+    #: Neo4j Browser's address and the database holding this run's rings (``batch``,
+    #: ``scan --neo4j``): report.html links each ring to a query that draws it there.
+    browser: tuple[str, str] | None = field(default=None, compare=False, repr=False)
     hub_info: dict[str, dict[str, Any]] | None = field(default=None, compare=False,
                                                         repr=False)
 

@@ -167,7 +167,8 @@ def _redacted(redactor: Redactor, report: RunReport) -> RunReport:
             shrunk={r: [] for r in changes.shrunk},
             changed={r: {"added": [redactor.key(k) for k in both.get("added", [])],
                          "removed": []} for r, both in changes.changed.items()})
-    return replace(shown, actors=actors, changes=changes, hub_info=hub_info)
+    # The Browser address names an internal host: a shared page does not link it.
+    return replace(shown, actors=actors, changes=changes, hub_info=hub_info, browser=None)
 
 
 def _write_csv(report: RunReport, path: Path) -> None:

@@ -38,6 +38,31 @@ DEFAULT_RETRY_SECONDS = 30.0
 _SCHEMES = {"bolt", "bolt+s", "neo4j", "neo4j+s"}
 
 
+def _browser_url(env: Mapping[str, str], bolt: Any) -> str:
+    """Neo4j Browser's address (see :attr:`Neo4jSettings.browser`).
+
+    Raises
+    ------
+    ConfigError
+        If GRAPHFRAUD_BROWSER_URL is not an http(s) URL, or carries a user or password.
+    """
+    given = env.get("GRAPHFRAUD_BROWSER_URL", "").strip()
+    if given:
+        parts = urlsplit(given)
+        if parts.scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
+            raise ConfigError("GRAPHFRAUD_BROWSER_URL must be an http:// or https:// address "
+                              "without a user name or password, such as "
+                              "http://neo4j.example:7474/browser/")
+        return given
+    secure = str(bolt.scheme).endswith("+s")
+    port = env.get("GRAPHFRAUD_NEO4J_HTTP_PORT", "").strip()
+    if not port.isdigit():
+        port = "7473" if secure else "7474"
+    host = bolt.hostname or "localhost"
+    host = f"[{host}]" if ":" in host else host
+    return f"{'https' if secure else 'http'}://{host}:{port}/browser/"
+
+
 @dataclass(frozen=True)
 class Neo4jSettings:
     """Where and as whom to connect."""
@@ -48,6 +73,11 @@ class Neo4jSettings:
     database: str = DEFAULT_DATABASE
     retry_seconds: float = DEFAULT_RETRY_SECONDS
     trusted_certificates: str | None = None
+    #: Where investigators open Neo4j Browser for this server (report.html links a
+    #: ring to a query that draws it): GRAPHFRAUD_BROWSER_URL, else the server's host
+    #: on the HTTP port (GRAPHFRAUD_NEO4J_HTTP_PORT, else 7474; HTTPS and 7473 for an
+    #: encrypted URI).
+    browser: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Neo4jSettings:
@@ -119,6 +149,7 @@ class Neo4jSettings:
             database=env.get("NEO4J_DATABASE", "").strip() or DEFAULT_DATABASE,
             retry_seconds=retry_seconds,
             trusted_certificates=trusted,
+            browser=_browser_url(env, split),
         )
 
     def describe(self) -> str:

@@ -282,6 +282,7 @@ def test_verdicts_change_the_next_batch_and_keep_their_history(
     assert after[ring["ring_id"]]["score"] < ring["score"]
     page = (run2 / "report.html").read_text("utf-8")  # the dismissal shows in the report
     assert page.count('<span class="verdict-dismiss"') >= 2 and ring["ring_id"] in page
+    assert "/browser/?db=neo4j&amp;cmd=edit&amp;arg=MATCH" in page  # each ring links its query
     alerts2 = json.loads((run2 / "alerts.json").read_text())
     assert ring["ring_id"] not in {a["ring_id"] for a in alerts2["alerts"]}
 

@@ -242,3 +242,35 @@ def test_evidence_shows_in_both_languages(tmp_path: Path) -> None:
     assert "3 of 3 members log in from the same phone" in html
     assert "3 名成员中有 3 名从相同的 1 部手机登录" in html
     assert "证据说明由扫描程序以英文生成" not in html
+
+
+def test_each_ring_links_to_a_browser_query_that_draws_it() -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    from graphfraud.report.html import browser_link
+
+    report = replace(_report(), browser=("http://neo4j.local:7474/browser/", "fraud"))
+    link = browser_link(report, "R-1")
+    assert link == ""  # not an id the scan makes: nothing is put into a query
+    ring = replace(report.rings[0], ring_id="R-07f965228d78")
+    report = replace(report, rings=(ring, *report.rings[1:]))
+    link = browser_link(report, "R-07f965228d78")
+    parts = urlsplit(link)
+    assert (parts.scheme, parts.netloc, parts.path) == ("http", "neo4j.local:7474", "/browser/")
+    query = parse_qs(parts.query)
+    assert query["db"] == ["fraud"] and query["cmd"] == ["edit"]
+    assert "MATCH (r:Ring {ring_id: 'R-07f965228d78'})" in query["arg"][0]
+    assert browser_link(report, "R-07f965228d78'}) DETACH DELETE r //") == ""
+    html = render_html(report)
+    assert 'class="browser" href="http://neo4j.local:7474/browser/?db=fraud&amp;cmd=edit' in html
+    assert "class=\"browser\"" not in render_html(_report())  # an export scan: no server
+
+
+def test_a_shared_page_does_not_link_the_browser(tmp_path: Path) -> None:
+    ring = replace(_report().rings[0], ring_id="R-07f965228d78")
+    report = replace(_report(), rings=(ring, *_report().rings[1:]),
+                     browser=("http://neo4j.local:7474/browser/", "neo4j"))
+    write_reports(report, tmp_path, redact=True)
+    assert "neo4j.local" not in (tmp_path / "report.html").read_text("utf-8")
+    write_reports(report, tmp_path / "team")
+    assert "neo4j.local" in (tmp_path / "team" / "report.html").read_text("utf-8")

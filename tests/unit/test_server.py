@@ -122,7 +122,27 @@ def test_the_browser_style_covers_every_label_with_a_readable_caption() -> None:
 
     result = CliRunner().invoke(cli, ["neo4j", "style"])
     assert result.exit_code == 0
+    risks = (Label.HIGH_RISK, Label.MEDIUM_RISK, Label.LOW_RISK)
     for label in Label:
-        assert f"node.{label.value} {{" in result.stdout
+        selector = f"node.Ring.{label.value}" if label in risks else f"node.{label.value}"
+        assert f"{selector} {{" in result.stdout
     assert "node.Merchant {\n  color: #4C8EDA;" in result.stdout
     assert "caption: '{name}';" in result.stdout and "caption: '{ring_id}';" in result.stdout
+
+
+def test_the_browser_address_follows_the_server_or_the_setting() -> None:
+    from graphfraud.errors import ConfigError
+    from graphfraud.store.connection import Neo4jSettings
+
+    base = {"NEO4J_URI": "bolt://graph.internal:7687", "NEO4J_PASSWORD": "x" * 10}
+    assert Neo4jSettings.from_env(base).browser == "http://graph.internal:7474/browser/"
+    secure = {**base, "NEO4J_URI": "neo4j+s://graph.internal"}
+    assert Neo4jSettings.from_env(secure).browser == "https://graph.internal:7473/browser/"
+    local = {**base, "NEO4J_URI": "bolt://127.0.0.1:17687", "GRAPHFRAUD_NEO4J_HTTP_PORT": "17474"}
+    assert Neo4jSettings.from_env(local).browser == "http://127.0.0.1:17474/browser/"
+    given = {**base, "GRAPHFRAUD_BROWSER_URL": "https://browser.example/neo4j/"}
+    assert Neo4jSettings.from_env(given).browser == "https://browser.example/neo4j/"
+    for bad in ("javascript:alert(1)", "https://user:secret@browser.example/", "ftp://x/"):
+        with pytest.raises(ConfigError, match="GRAPHFRAUD_BROWSER_URL") as caught:
+            Neo4jSettings.from_env({**base, "GRAPHFRAUD_BROWSER_URL": bad})
+        assert "secret" not in str(caught.value)
