@@ -163,9 +163,17 @@ def render_html(report: RunReport) -> str:
         return set(changes.added_members(ring.ring_id)) if changes is not None else set()
 
     shown = [r for r in report.rings if r.risk in ("high", "medium")][:MAX_SECTIONS]
+    def left(ring: Ring) -> list[str]:
+        if changes is None:
+            return []
+        return sorted(changes.shrunk.get(ring.ring_id, [])
+                      + changes.changed.get(ring.ring_id, {}).get("removed", []))
+
     sections = [{"ring": ring, "picture": _layout(ring, seed=1), "features": ring.features,
                  "members": _members(ring, actors, joined(ring)),
-                 "change": kinds.get(ring.ring_id, "")} for ring in shown]
+                 "joined": joined(ring), "joined_list": sorted(joined(ring)),
+                 "left": left(ring), "change": kinds.get(ring.ring_id, "")}
+                for ring in shown]
     in_section = {r.ring_id for r in shown}
     rest = [r for r in report.rings if r.ring_id not in in_section]
     compact = [{"ring": ring, "members": _members(ring, actors, joined(ring)),

@@ -57,11 +57,11 @@ def test_names_are_escaped_and_shown_beside_ids() -> None:
 
 def test_verdicts_and_new_members_are_marked() -> None:
     html = render_html(_report())
-    row_m1 = html[html.index("<code>m1</code>"):].split("</tr>")[0]
+    row_m1 = html[html.index("<code>m1</code></td>"):].split("</tr>")[0]
     assert "mark-fraud" in row_m1 and "mark-banned" in row_m1
-    row_m2 = html[html.index("<code>m2</code>"):].split("</tr>")[0]
+    row_m2 = html[html.index("<code>m2</code></td>"):].split("</tr>")[0]
     assert "mark-new" in row_m2 and "mark-fraud" not in row_m2
-    row_m9 = html[html.index("<code>m9</code>"):].split("</tr>")[0]
+    row_m9 = html[html.index("<code>m9</code></td>"):].split("</tr>")[0]
     assert "mark-legit" in row_m9
 
 
@@ -159,10 +159,10 @@ def test_each_member_says_what_ties_it_to_the_blacklist(tmp_path: Path) -> None:
         "payment_account:a1", "")  # uses a blacklisted account
     assert actors["merchant:m1"]["via"] == ""  # blacklisted itself: its source says why
     html = render_html(replace(_report(), actors=actors))
-    row_m2 = html[html.index("<code>m2</code>"):].split("</tr>")[0]
+    row_m2 = html[html.index("<code>m2</code></td>"):].split("</tr>")[0]
     assert "<code>d1</code>" in row_m2 and "shared with blacklisted" in row_m2
     assert "与黑名单共用" in row_m2 and "<code>m1</code>" in row_m2
-    row_m1 = html[html.index("<code>m1</code>"):].split("</tr>")[0]
+    row_m1 = html[html.index("<code>m1</code></td>"):].split("</tr>")[0]
     assert "2025-03-02" in row_m1 and "platform" in row_m1
 
 
@@ -274,3 +274,17 @@ def test_a_shared_page_does_not_link_the_browser(tmp_path: Path) -> None:
     assert "neo4j.local" not in (tmp_path / "report.html").read_text("utf-8")
     write_reports(report, tmp_path / "team")
     assert "neo4j.local" in (tmp_path / "team" / "report.html").read_text("utf-8")
+
+
+def test_sections_name_who_joined_and_left_and_mark_them_in_the_picture() -> None:
+    report = replace(_report(), changes=Changes(
+        changed={"R-1": {"added": ["merchant:m2"], "removed": ["merchant:m5"]}}))
+    html = render_html(report)
+    section = html[html.index('<section class="ring" id="R-1"'):].split("</section>")[0]
+    moved = section[section.index('class="small moved"'):].split("</p>")[0]
+    assert "joined since the previous run:" in moved and "<code>m2</code>" in moved
+    assert "left since the previous run:" in moved and "<code>m5</code>" in moved
+    picture = section[section.index("<svg"):].split("</svg>")[0]
+    assert picture.count('class="node-fraud"') == 1  # m1, blacklisted
+    assert picture.count('class="node-new"') == 1  # m2, joined
+    assert "merchant m2 · =cmd" in picture and "new 新成员" in picture

@@ -179,6 +179,57 @@ def test_report_renders_in_a_real_browser(scanned: Path, tmp_path: Path) -> None
     assert rows and all(bool(hidden) == (kind != "low") for kind, hidden in rows)
     assert f'id="f-count">{low} / {len(report["rings"])}<' in zh
 
+    # a reader's clicks: the switch changes the words shown, a filter hides rings, and a
+    # ring an analyst dismissed carries its visible badge
+    from dataclasses import replace
+
+    from graphfraud.report import read_run_report, write_reports
+
+    decided = read_run_report(scanned / "rings.json")
+    top = decided.rings[0].ring_id
+    decided = replace(decided, decisions={top: {"decision": "dismiss", "at": "2026-05-01"}},
+                      actors={f"{m.type}:{m.id}": {"verdict": "fraud"}
+                              for m in decided.rings[0].members[:1]})
+    write_reports(decided, tmp_path / "decided")
+    clicked = tmp_path / "decided" / "clicked.html"
+    clicked.write_text((tmp_path / "decided" / "report.html").read_text("utf-8").replace(
+        "</body>", _CLICKS + "</body>"), "utf-8")
+    after = subprocess.run([chromium, *flags, "--dump-dom", clicked.resolve().as_uri()],
+                           capture_output=True, text=True, timeout=120, check=True).stdout
+    attrs = dict(re.findall(r'data-([a-z-]+)="([^"]*)"', after.split("<body", 1)[1][:2000]))
+    assert attrs["before"] == "Fraud ring report"
+    assert attrs["after-click"] == "欺诈团伙报告" and attrs["lang-after-click"] == "zh"
+    assert int(attrs["hidden-rows"]) == len(report["rings"]) - high
+    assert attrs["low-rows-hidden"] == "true"
+    assert attrs["badge"] == "分析员已排除"  # shown in the language switched to
+    assert attrs["fraud-mark"] == "黑名单"
+
+
+#: Appended by the browser test to a copy of report.html: clicks the language switch
+#: and a filter as a reader would, and writes what the page then shows into attributes
+#: of <body> (which --dump-dom prints). The page itself is not changed.
+_CLICKS = """<script>
+window.addEventListener("load", function () {
+  var body = document.body, h1 = document.querySelector("header h1");
+  body.dataset.before = h1.innerText;
+  document.getElementById("lang-switch").click();
+  body.dataset.afterClick = h1.innerText;
+  body.dataset.langAfterClick = document.documentElement.lang;
+  var risk = document.getElementById("f-risk");
+  risk.value = "high"; risk.dispatchEvent(new Event("change"));
+  var rows = document.querySelectorAll("#triage tbody tr");
+  body.dataset.hiddenRows = String(Array.prototype.filter.call(rows, function (tr) {
+    return tr.hidden; }).length);
+  body.dataset.lowRowsHidden = String(Array.prototype.every.call(
+    document.querySelectorAll('#triage tbody tr[data-risk="low"]'),
+    function (tr) { return tr.offsetParent === null; }));
+  var badge = document.querySelector("section.ring .verdict-dismiss");
+  body.dataset.badge = badge && badge.offsetParent !== null ? badge.innerText : "";
+  var fraud = document.querySelector("section.ring .mark-fraud");
+  body.dataset.fraudMark = fraud && fraud.offsetParent !== null ? fraud.innerText : "";
+});
+</script>"""
+
 
 def _redacted_scan(export: Path, out: Path) -> None:
     result = CliRunner().invoke(cli, ["scan", str(export), "--out", str(out), "-q", "--redact"])
