@@ -38,6 +38,10 @@ class CommunityParams:
     #: ... when the members of each block's group make at most this share of their
     #: block uses on the other groups' blocks (camouflage, not a shared operation).
     block_crossing: float = 0.25
+    #: Else the component's parts are its groups of members that share at least this
+    #: many identifiers (transitively), unless one group holds ``part_share_max`` of it.
+    part_shared: int = 2
+    part_share_max: float = 0.9
     #: Seed of every random choice (Leiden's node order).
     random_seed: int = 42
 
@@ -130,6 +134,8 @@ def _components(graph: ActorGraph, strong: Any, params: CommunityParams) -> list
         elif len(members) >= 2 * params.min_ring_size:
             for part in _cut_bridges(strong, members, params.min_ring_size):
                 separated = _separate_blocks(graph, part, params)
+                if len(separated) < 2:
+                    separated = _separate_by_sharing(graph, part, params)
                 groups.append(Candidate(part, SOURCE_COMPONENT,
                                         tuple(separated) if len(separated) > 1 else ()))
         else:
@@ -279,6 +285,42 @@ def _separate_blocks(graph: ActorGraph, members: np.ndarray, params: CommunityPa
     out = [np.sort(members[owner == b]) for b in groups
            if (owner == b).sum() >= params.min_ring_size]
     rest = members[owner < 0]
+    if len(rest) >= params.min_ring_size:
+        out.append(np.sort(rest))
+    return out if len(out) >= 2 else [members]
+
+
+def _separate_by_sharing(graph: ActorGraph, members: np.ndarray, params: CommunityParams
+                         ) -> list[np.ndarray]:
+    """The groups of a component whose members share several identifiers.
+
+    Members of a ring each use several of its phones and accounts, so any two of them
+    share two or more (``part_shared``) or are joined through members that do; a real
+    customer of a product the ring also uses shares that one identifier with it. The
+    groups (components of "shares at least ``part_shared``") of ``min_ring_size`` or
+    more, and the remaining actors when they are enough, are returned when they cut the
+    component (no group holds ``part_share_max`` of it); otherwise the component alone.
+    """
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
+    inc = graph.incidence[members]
+    cols, used = np.unique(inc.indices, return_counts=True)
+    cols = cols[(used >= 2) & ~graph.identifier_dropped[cols]]
+    if len(cols) < 2:
+        return [members]
+    sub = inc[:, cols].tocsr()
+    shared = (sub @ sub.T).tocoo()
+    keep = (shared.row != shared.col) & (shared.data >= params.part_shared)
+    pairs = sp.csr_matrix((np.ones(int(keep.sum())), (shared.row[keep], shared.col[keep])),
+                          shape=(len(members), len(members)))
+    _, group_of = connected_components(pairs, directed=False)
+    sizes = np.bincount(group_of)
+    big = np.flatnonzero(sizes >= params.min_ring_size)
+    if not len(big) or sizes[big].max() >= params.part_share_max * len(members):
+        return [members]
+    out = [np.sort(members[group_of == g]) for g in big]
+    rest = members[~np.isin(group_of, big)]
     if len(rest) >= params.min_ring_size:
         out.append(np.sort(rest))
     return out if len(out) >= 2 else [members]

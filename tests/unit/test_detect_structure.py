@@ -210,3 +210,21 @@ def test_a_ring_does_not_grow_into_the_members_of_a_block_ring(tmp_path: Path) -
     alone = expand_by_similarity(graph, [ring], alike, min_similarity=0.5,
                                  max_ring_size=10_000)
     assert set(block_ring) <= set(alone[0].tolist())  # the case the rule exists for
+
+
+def test_a_ring_and_the_customers_it_shares_one_product_with_are_two_parts(
+        tmp_path: Path) -> None:
+    """Twelve accounts on all of four rare products; each of eight real customers uses one
+    of those products and nothing else of the ring: one strong-link component, whose
+    parts are the ring (its members share several products) and the customers."""
+    d = tmp_path / "shared-product"
+    ring = [f"a{i}" for i in range(12)]
+    customers = [f"c{i}" for i in range(8)]
+    write_csv(d, "merchants.csv", "merchant_id\n" + "\n".join(ring + customers) + "\n")
+    rows = ["merchant_id,device_id"]
+    rows += [f"{shop},p{j}" for shop in ring for j in range(4)]
+    rows += [f"{shop},p{i % 4}" for i, shop in enumerate(customers)]
+    write_csv(d, "merchant_devices.csv", "\n".join(rows) + "\n")
+    [(whole, parts)] = _candidates(d)
+    assert whole == set(ring) | set(customers)
+    assert set(ring) in parts and set(customers) in parts
