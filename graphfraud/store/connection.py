@@ -38,8 +38,9 @@ DEFAULT_RETRY_SECONDS = 30.0
 _SCHEMES = {"bolt", "bolt+s", "neo4j", "neo4j+s"}
 
 
-def _browser_url(env: Mapping[str, str], bolt: Any) -> str:
-    """Neo4j Browser's address (see :attr:`Neo4jSettings.browser`).
+def _browser_url(env: Mapping[str, str], bolt: Any, local_port: int | None = None) -> str:
+    """Neo4j Browser's address (see :attr:`Neo4jSettings.browser`); ``local_port``: the
+    HTTP port of the local managed server, when that is the server.
 
     Raises
     ------
@@ -55,7 +56,7 @@ def _browser_url(env: Mapping[str, str], bolt: Any) -> str:
                               "http://neo4j.example:7474/browser/")
         return given
     secure = str(bolt.scheme).endswith("+s")
-    port = env.get("GRAPHFRAUD_NEO4J_HTTP_PORT", "").strip()
+    port = str(local_port) if local_port else env.get("GRAPHFRAUD_NEO4J_HTTP_PORT", "").strip()
     if not port.isdigit():
         port = "7473" if secure else "7474"
     host = bolt.hostname or "localhost"
@@ -75,8 +76,8 @@ class Neo4jSettings:
     trusted_certificates: str | None = None
     #: Where investigators open Neo4j Browser for this server (report.html links a
     #: ring to a query that draws it): GRAPHFRAUD_BROWSER_URL, else the server's host
-    #: on the HTTP port (GRAPHFRAUD_NEO4J_HTTP_PORT, else 7474; HTTPS and 7473 for an
-    #: encrypted URI).
+    #: on the HTTP port (the local managed server's own; for NEO4J_URI,
+    #: GRAPHFRAUD_NEO4J_HTTP_PORT, else 7474, or HTTPS and 7473 for an encrypted URI).
     browser: str = ""
 
     @classmethod
@@ -93,6 +94,7 @@ class Neo4jSettings:
         env = os.environ if env is None else env
         uri = env.get("NEO4J_URI", "").strip()
         password = env.get("NEO4J_PASSWORD", "")
+        http_port: int | None = None
         if not uri:
             local = LocalServer.from_env(env)
             if not local.is_installed():
@@ -101,6 +103,7 @@ class Neo4jSettings:
                     "NEO4J_USER and NEO4J_PASSWORD, or run `graphfraud neo4j start`"
                 )
             uri = local.bolt_uri
+            http_port = local.http_port  # the port it was started with, saved
             password = local.read_password() or password
         if not password:
             raise ConfigError("NEO4J_PASSWORD is not set")
@@ -149,7 +152,7 @@ class Neo4jSettings:
             database=env.get("NEO4J_DATABASE", "").strip() or DEFAULT_DATABASE,
             retry_seconds=retry_seconds,
             trusted_certificates=trusted,
-            browser=_browser_url(env, split),
+            browser=_browser_url(env, split, http_port),
         )
 
     def describe(self) -> str:

@@ -67,7 +67,7 @@ def test_stale_pid_file_is_not_a_running_server(tmp_path: Path) -> None:
 
 
 def test_settings_fall_back_to_the_local_server(tmp_path: Path) -> None:
-    server = LocalServer(tmp_path, bolt_port=17123)
+    server = LocalServer(tmp_path, bolt_port=17123, http_port=17999)
     (tmp_path / "lib").mkdir()
     (tmp_path / "lib" / "neo4j-kernel-5.26.30.jar").write_bytes(b"")
     server._write_state(version="5.26.30")
@@ -75,6 +75,7 @@ def test_settings_fall_back_to_the_local_server(tmp_path: Path) -> None:
     settings = Neo4jSettings.from_env({"GRAPHFRAUD_NEO4J_HOME": str(tmp_path)})
     assert settings.uri == "bolt://127.0.0.1:17123"
     assert settings.password == "local-pass-123"
+    assert settings.browser == "http://127.0.0.1:17999/browser/"  # the port it keeps
     assert "local-pass-123" not in repr(settings) + settings.describe()
 
 
