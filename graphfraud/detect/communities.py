@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from graphfraud.graph.projection import ActorGraph
+from graphfraud.graph.sparse import submatrix, take_rows
 
 
 @dataclass(frozen=True)
@@ -194,7 +195,7 @@ def block_groups(graph: ActorGraph, params: CommunityParams) -> list[np.ndarray]
 def _dense(strong: Any, members: np.ndarray, params: CommunityParams) -> bool:
     """Whether the strong links among ``members`` reach ``dense_ring_density``."""
     n = len(members)
-    inside = strong[members][:, members].nnz
+    inside = submatrix(strong, members).nnz
     return bool(inside >= params.dense_ring_density * n * (n - 1))
 
 
@@ -248,15 +249,15 @@ def _separate_blocks(graph: ActorGraph, members: np.ndarray, params: CommunityPa
     import scipy.sparse as sp
     from scipy.sparse.csgraph import connected_components
 
-    inc = graph.incidence[members]
     # Only the identifiers the members use (a dense pass over every identifier of a
     # million-actor graph, once per component, would dominate the scan).
-    cols, used = np.unique(inc.indices, return_counts=True)
+    _, indices, _ = take_rows(graph.incidence, members)
+    cols, used = np.unique(indices, return_counts=True)
     keep = (used >= 2) & ~graph.identifier_dropped[cols]
     cols, used = cols[keep], used[keep]
     if len(cols) < 4:
         return [members]
-    sub = inc[:, cols].tocsc()
+    sub = submatrix(graph.incidence, members, cols).tocsc()
     k = used.astype(np.float64)
     co = (sub.T @ sub).tocoo()
     tie = ((co.row != co.col) & (co.data >= 2)
@@ -304,12 +305,12 @@ def _separate_by_sharing(graph: ActorGraph, members: np.ndarray, params: Communi
     import scipy.sparse as sp
     from scipy.sparse.csgraph import connected_components
 
-    inc = graph.incidence[members]
-    cols, used = np.unique(inc.indices, return_counts=True)
+    _, indices, _ = take_rows(graph.incidence, members)
+    cols, used = np.unique(indices, return_counts=True)
     cols = cols[(used >= 2) & ~graph.identifier_dropped[cols]]
     if len(cols) < 2:
         return [members]
-    sub = inc[:, cols].tocsr()
+    sub = submatrix(graph.incidence, members, cols)
     shared = (sub @ sub.T).tocoo()
     keep = (shared.row != shared.col) & (shared.data >= params.part_shared)
     pairs = sp.csr_matrix((np.ones(int(keep.sum())), (shared.row[keep], shared.col[keep])),
@@ -336,7 +337,7 @@ def _cut_bridges(strong: object, members: np.ndarray, min_size: int) -> list[np.
     """
     import networkx as nx
 
-    sub = strong[members][:, members].tocoo()  # type: ignore[index]
+    sub = submatrix(strong, members).tocoo()
     g = nx.Graph()
     g.add_nodes_from(range(len(members)))
     g.add_edges_from((int(a), int(b)) for a, b in zip(sub.row, sub.col, strict=True) if a < b)

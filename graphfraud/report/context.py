@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 ACTOR_FIELDS = ("name", "status", "verdict", "source", "registered", "via", "via_actor")
 #: Hubs described (report.html lists this many).
 MAX_HUBS = 500
+#: Members per ring (the highest scored) whose "flagged via" is looked up: as many as
+#: report.html lists or draws of a ring.
+VIA_MEMBERS = 60
 
 
 def with_context(report: RunReport, dataset: Dataset) -> RunReport:
@@ -50,9 +53,10 @@ def ring_actors(dataset: Dataset, rings: Iterable[Ring]) -> dict[str, dict[str, 
     banned), ``registered`` (the date), ``verdict`` and ``source`` (the standing label:
     fraud or legit, and who gave it; ``dataset.tables["labels"]`` holds one row per
     entity, and should it hold several the last stands), and for a member that is not
-    blacklisted itself, ``via`` and ``via_actor``: an identifier it uses (``type:id``)
-    that is blacklisted, or else that a blacklisted actor uses, and that actor (""
-    for a blacklisted identifier). Each is "" when unknown.
+    blacklisted itself (one of the first ``VIA_MEMBERS`` of its ring, the ones the page
+    shows), ``via`` and ``via_actor``: an identifier it uses (``type:id``) that is
+    blacklisted, or else that a blacklisted actor uses, and that actor ("" for a
+    blacklisted identifier). Each is "" when unknown.
     """
     rings = list(rings)
     wanted = {f"{m.type}:{m.id}" for ring in rings for m in ring.members}
@@ -86,7 +90,8 @@ def ring_actors(dataset: Dataset, rings: Iterable[Ring]) -> dict[str, dict[str, 
             if key in actors:  # rows in order: the last one stands
                 actors[key]["verdict"] = verdict
                 actors[key]["source"] = cell_text(source)
-    for key, (via, via_actor) in _flagged_via(dataset, wanted, fraud).items():
+    shown = {f"{m.type}:{m.id}" for ring in rings for m in ring.members[:VIA_MEMBERS]}
+    for key, (via, via_actor) in _flagged_via(dataset, shown, fraud).items():
         if actors[key]["verdict"] != "fraud":
             actors[key]["via"], actors[key]["via_actor"] = via, via_actor
     return actors
@@ -162,6 +167,9 @@ def _flagged_via(dataset: Dataset, wanted: set[str], fraud: set[str]
         rows = table.loc[_isin(table[ident_col], near) & _isin(table[actor_col], bad)]
         users = pd.DataFrame({"ident": _keys(ident, rows[ident_col]),
                               "user": _keys(actor, rows[actor_col])})
+        # the two smallest blacklisted users of each identifier are enough (a member
+        # that is one of them takes the other), and keep the join small on dense graphs
+        users = users.sort_values(["ident", "user"]).groupby("ident").head(2)
         joined = mine.merge(users, on="ident")
         pairs.append(joined.loc[joined["member"] != joined["user"]])
     # A blacklisted identifier ("" user) first, then the smallest identifier and user.

@@ -35,6 +35,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from graphfraud.graph.projection import ACTOR_TYPES, IDENTIFIER_TYPES
+from graphfraud.graph.sparse import submatrix, take_rows
 from graphfraud.model import DEVICE as DEVICE_KIND
 from graphfraud.model import MERCHANT as MERCHANT_KIND
 from graphfraud.model import PAYMENT_ACCOUNT, Pattern, Risk
@@ -318,7 +319,7 @@ def _view(graph: ActorGraph, facts: ActorFacts, members: np.ndarray) -> _View:
     # The members' incidence over only the identifiers they use (local columns): cost
     # grows with the ring, not with the graph.
     n = len(members)
-    indptr, indices, data = _take_rows(graph.incidence, members)
+    indptr, indices, data = take_rows(graph.incidence, members)
     ident, local = np.unique(indices, return_inverse=True)
     inc = sp.csr_matrix((data, local, indptr), shape=(n, len(ident)))
     inside = np.bincount(local, minlength=len(ident))
@@ -515,7 +516,7 @@ def _host_collusion(v: _View, facts: ActorFacts, out: _Found) -> None:
         s_inc = v.inc[~v.is_merchant][:, v.rare]
         m_used = np.asarray(v.inc[v.is_merchant][:, v.rare].sum(axis=0)).ravel() > 0
         shares = np.asarray(s_inc[:, m_used].sum(axis=1)).ravel() > 0
-        promoted = _submatrix(facts.promoted, streamers, v.members[v.is_merchant])
+        promoted = submatrix(facts.promoted, streamers, v.members[v.is_merchant])
         colluding = int((shares & (np.diff(promoted.indptr) > 0)).sum())
     out.facts["colluding_hosts"] = colluding
     out.scores["host_collusion"] = min(1.0, float(colluding))
@@ -526,7 +527,7 @@ def _attachment(graph: ActorGraph, v: _View, embedding: np.ndarray | None,
                 out: _Found) -> np.ndarray:
     """Per member: in-ring link strength and (with embeddings) closeness to the ring's
     centroid; and the ring centroid's similarity to known-fraud actors outside it."""
-    within = _submatrix(graph.linked, v.members)
+    within = submatrix(graph.linked, v.members)
     strength = np.asarray(within.sum(axis=1)).ravel()
     typical = float(np.median(strength)) or 1.0
     attach = np.minimum(1.0, strength / typical)
@@ -657,32 +658,6 @@ def _ring(graph: ActorGraph, v: _View, found: _Found, score: float, risk: Risk,
     )
 
 
-def _submatrix(matrix: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray | None = None
-               ) -> sp.csr_matrix:
-    """``matrix[rows][:, cols]`` for sorted ``cols``, at a cost that grows with the rows
-    taken (scipy's column indexing allocates a buffer the width of the whole graph)."""
-    cols = rows if cols is None else cols
-    taken_indptr, indices, data = _take_rows(matrix, rows)
-    pos = np.searchsorted(cols, indices)
-    np.minimum(pos, max(len(cols) - 1, 0), out=pos)
-    hit = (cols[pos] == indices) if len(cols) else np.zeros(len(indices), dtype=bool)
-    running = np.concatenate([[0], np.cumsum(hit)])
-    indptr = running[taken_indptr]
-    return sp.csr_matrix((data[hit], pos[hit], indptr), shape=(len(rows), len(cols)))
-
-
-def _take_rows(matrix: sp.csr_matrix, rows: np.ndarray
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``matrix[rows]`` as raw CSR arrays (indptr, indices, data), straight from numpy:
-    scipy's row indexing costs ~0.1 ms of checks per call, paid thousands of times."""
-    starts = matrix.indptr[rows]
-    lengths = matrix.indptr[np.asarray(rows) + 1] - starts
-    indptr = np.zeros(len(lengths) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=indptr[1:])
-    gather = np.repeat(starts - indptr[:-1], lengths) + np.arange(indptr[-1])
-    return indptr, matrix.indices[gather], matrix.data[gather]
-
-
 def _supported(graph: ActorGraph, members: np.ndarray, params: ScoreParams) -> np.ndarray:
     """The candidate without actors tied to it through a single member.
 
@@ -691,7 +666,7 @@ def _supported(graph: ActorGraph, members: np.ndarray, params: ScoreParams) -> n
     """
     if len(members) <= 3:
         return members
-    within = _submatrix(graph.linked, members)
+    within = submatrix(graph.linked, members)
     support = np.diff(within.tocsr().indptr)
     keep = support >= params.min_member_support
     return members[keep] if keep.sum() >= 3 else members

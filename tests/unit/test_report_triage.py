@@ -288,3 +288,10 @@ def test_sections_name_who_joined_and_left_and_mark_them_in_the_picture() -> Non
     assert picture.count('class="node-fraud"') == 1  # m1, blacklisted
     assert picture.count('class="node-new"') == 1  # m2, joined
     assert "merchant m2 · =cmd" in picture and "new 新成员" in picture
+
+
+def test_flagged_via_is_looked_up_for_every_member_the_page_shows() -> None:
+    from graphfraud.report.context import VIA_MEMBERS
+    from graphfraud.report.html import MAX_DRAWN_MEMBERS, MAX_LISTED_MEMBERS
+
+    assert max(MAX_DRAWN_MEMBERS, MAX_LISTED_MEMBERS) <= VIA_MEMBERS

@@ -1,0 +1,34 @@
+"""Row and column selections of big sparse matrices at a cost that grows with what is
+taken: scipy's own indexing allocates buffers the width of the whole graph and checks
+its arguments on every call, which a loop over thousands of candidates pays each time."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+
+def submatrix(matrix: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray | None = None
+               ) -> sp.csr_matrix:
+    """``matrix[rows][:, cols]`` for sorted ``cols``, at a cost that grows with the rows
+    taken (scipy's column indexing allocates a buffer the width of the whole graph)."""
+    cols = rows if cols is None else cols
+    taken_indptr, indices, data = take_rows(matrix, rows)
+    pos = np.searchsorted(cols, indices)
+    np.minimum(pos, max(len(cols) - 1, 0), out=pos)
+    hit = (cols[pos] == indices) if len(cols) else np.zeros(len(indices), dtype=bool)
+    running = np.concatenate([[0], np.cumsum(hit)])
+    indptr = running[taken_indptr]
+    return sp.csr_matrix((data[hit], pos[hit], indptr), shape=(len(rows), len(cols)))
+
+
+def take_rows(matrix: sp.csr_matrix, rows: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``matrix[rows]`` as raw CSR arrays (indptr, indices, data), straight from numpy:
+    scipy's row indexing costs ~0.1 ms of checks per call, paid thousands of times."""
+    starts = matrix.indptr[rows]
+    lengths = matrix.indptr[np.asarray(rows) + 1] - starts
+    indptr = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    gather = np.repeat(starts - indptr[:-1], lengths) + np.arange(indptr[-1])
+    return indptr, matrix.indices[gather], matrix.data[gather]
