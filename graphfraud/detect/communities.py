@@ -32,6 +32,9 @@ class CommunityParams:
     #: blacklisted actors it hangs on when its personalised PageRank from them is at
     #: least this share of the seeds' median (0: off).
     propagation_share: float = 0.5
+    #: Components of at least this many actors may be reported as their parts (two
+    #: rings met through bystanders); a family business of six shops is not cut in two.
+    min_parted_size: int = 10
     #: Two identifiers of a strong-link component belong to one block when at least
     #: this share of the users of the less used one (in the component) use both;
     #: components whose blocks share no member are separated.
@@ -134,8 +137,10 @@ def _components(graph: ActorGraph, strong: Any, params: CommunityParams) -> list
             groups.extend(Candidate(g, SOURCE_LEIDEN) for g in _split(graph, members, params))
         elif len(members) >= 2 * params.min_ring_size:
             for part in _cut_bridges(strong, members, params.min_ring_size):
-                separated = _separate_blocks(graph, part, params)
-                if len(separated) < 2:
+                separated = [part]
+                if len(part) >= params.min_parted_size:
+                    separated = _separate_blocks(graph, part, params)
+                if len(separated) < 2 and len(part) >= params.min_parted_size:
                     separated = _separate_by_sharing(graph, part, params)
                 groups.append(Candidate(part, SOURCE_COMPONENT,
                                         tuple(separated) if len(separated) > 1 else ()))
