@@ -50,8 +50,10 @@ def write_rings(driver: Driver, report: RunReport, *, database: str,
         tx.run(catalog.statement("rings/run"), run=run).consume()
         tx.run(catalog.statement("rings/rings"), run_id=run["run_id"],
                rings=ring_rows).consume()
-        tx.run(catalog.statement("rings/clear_ring_links"),
-               ring_ids=[r.ring_id for r in rings]).consume()
+        tx.run(catalog.statement("rings/clear_ring_links"), rings=[
+            {"ring_id": r.ring_id,
+             "keep": [f"{m.type}:{m.id}" for m in r.members]
+             + [f"{s.type}:{s.id}" for s in r.shared]} for r in rings]).consume()
         for kind, rows in members.items():
             tx.run(catalog.statement(f"rings/ring_members_{kind}"), rows=rows).consume()
         for kind, rows in shares.items():

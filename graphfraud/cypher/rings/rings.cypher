@@ -1,5 +1,4 @@
-// Upsert the run's rings (stable ring_id across runs) and link them to the run; each
-// ring carries its risk as a label (HighRisk, MediumRisk or LowRisk) as well.
+// Upsert the run's rings (stable ring_id across runs) and link them to the run.
 // $run_id: string; $rings: list of {ring_id, score, risk, pattern, evidence, known_fraud,
 // known_legit, members (how many)}
 MATCH (run:Run {run_id: $run_id})
@@ -8,10 +7,5 @@ MERGE (r:Ring {ring_id: row.ring_id})
 SET r.score = row.score, r.risk = row.risk, r.pattern = row.pattern,
     r.evidence = row.evidence, r.known_fraud = row.known_fraud,
     r.known_legit = row.known_legit, r.run_id = $run_id
-// The risk as a label too, so Neo4j Browser can colour rings by it (a style by label).
-REMOVE r:HighRisk:MediumRisk:LowRisk
-FOREACH (_ IN CASE WHEN row.risk = 'high' THEN [1] ELSE [] END | SET r:HighRisk)
-FOREACH (_ IN CASE WHEN row.risk = 'medium' THEN [1] ELSE [] END | SET r:MediumRisk)
-FOREACH (_ IN CASE WHEN row.risk = 'low' THEN [1] ELSE [] END | SET r:LowRisk)
 MERGE (run)-[f:FOUND]->(r)
 SET f.score = row.score, f.risk = row.risk, f.members = row.members
