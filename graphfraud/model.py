@@ -31,6 +31,11 @@ class Label(StrEnum):
     RING = "Ring"
     RUN = "Run"
     VERDICT = "Verdict"
+    #: A ring's risk in the latest run that found it, as a second label (Neo4j Browser
+    #: colours by label only): exactly one of these on every Ring.
+    HIGH_RISK = "HighRisk"
+    MEDIUM_RISK = "MediumRisk"
+    LOW_RISK = "LowRisk"
 
 
 class RelType(StrEnum):

@@ -283,6 +283,12 @@ def test_verdicts_change_the_next_batch_and_keep_their_history(
     page = (run2 / "report.html").read_text("utf-8")  # the dismissal shows in the report
     assert page.count('<span class="verdict-dismiss"') >= 2 and ring["ring_id"] in page
     assert "/browser/?db=neo4j&amp;cmd=edit&amp;arg=MATCH" in page  # each ring links its query
+    # every ring carries exactly one risk label, its latest risk (the Browser colours it)
+    labelled, _, _ = empty_db.execute_query(
+        "MATCH (r:Ring) RETURN r.risk AS risk, [x IN labels(r) WHERE x <> 'Ring'] AS extra",
+        database_="neo4j")
+    names = {"high": "HighRisk", "medium": "MediumRisk", "low": "LowRisk"}
+    assert labelled and all(row["extra"] == [names[row["risk"]]] for row in labelled)
     alerts2 = json.loads((run2 / "alerts.json").read_text())
     assert ring["ring_id"] not in {a["ring_id"] for a in alerts2["alerts"]}
 

@@ -123,8 +123,10 @@ def test_the_browser_style_covers_every_label_with_a_readable_caption() -> None:
 
     result = CliRunner().invoke(cli, ["neo4j", "style"])
     assert result.exit_code == 0
+    risks = (Label.HIGH_RISK, Label.MEDIUM_RISK, Label.LOW_RISK)
     for label in Label:
-        assert f"node.{label.value} {{" in result.stdout
+        selector = f"node.Ring.{label.value}" if label in risks else f"node.{label.value}"
+        assert f"{selector} {{" in result.stdout
     assert "node.Merchant {\n  color: #4C8EDA;" in result.stdout
     assert "caption: '{name}';" in result.stdout and "caption: '{ring_id}';" in result.stdout
 
