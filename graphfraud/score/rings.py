@@ -14,6 +14,9 @@ behaviour      refunds, complaints and violations above the platform median
 known fraud    blacklisted members, and proximity to blacklisted actors outside
                the ring (personalised PageRank from the seeds)
 label balance  among the members someone judged, blacklisted against cleared
+block users    who else uses the ring's block: when most of its uses are by others,
+               the verdicts among those others (cleared users of a real community's
+               contacts, or blacklisted members of the rest of a farm)
 host collusion hosts who promote the ring's shops log in from the same devices
 embedding      the ring's embedding centroid resembles known-fraud actors
 
@@ -95,6 +98,18 @@ class ScoreParams:
     #: judged, from -1 to 1), counted once at least ``min_judged`` members are judged.
     w_label_balance: float = 2.0
     min_judged: int = 3
+    #: The block's other users: actors outside the ring that use at least
+    #: ``block_user_uses`` of its block identifiers. How often they are blacklisted and
+    #: how often cleared, each against the graph's own rate (smoothed with
+    #: ``block_users_prior`` actors at that rate, so a few users or no labels say
+    #: nothing), gives a log ratio; it reaches full weight at ``block_users_full`` and
+    #: counts with ``w_block_users`` times the share of the block's uses that are not by
+    #: members (a block the ring owns says nothing of its neighbours; one it shares
+    #: with a community is judged by that community).
+    w_block_users: float = 2.0
+    block_user_uses: int = 2
+    block_users_prior: float = 10.0
+    block_users_full: float = 10.0
     #: Up to this ring size each blacklisted member counts fully; in larger rings
     #: it counts in proportion (a noisy blacklist hits big groups by chance).
     blacklist_ring_size: float = 6.0
@@ -172,6 +187,11 @@ class ActorFacts:
     #: Per actor: its label is an analyst's verdict (source ``analyst:NAME``), not an
     #: independent blacklist or investigator label.
     by_analyst: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    #: identifiers x actors (the incidence transposed), for who else uses a block.
+    users_of: sp.csr_matrix | None = None
+    #: Share of all actors blacklisted, and cleared.
+    fraud_rate: float = 0.0
+    legit_rate: float = 0.0
 
 
 def actor_facts(graph: ActorGraph, dataset: Dataset) -> ActorFacts:
@@ -267,6 +287,9 @@ def actor_facts(graph: ActorGraph, dataset: Dataset) -> ActorFacts:
         degree_counts=degree_counts.astype(np.int64),
         total_uses=int(graph.incidence.nnz),
         by_analyst=by_analyst,
+        users_of=graph.incidence.T.tocsr() if (verdict != 0).any() else None,
+        fraud_rate=float((verdict > 0).mean()) if n else 0.0,
+        legit_rate=float((verdict < 0).mean()) if n else 0.0,
     )
 
 
@@ -421,7 +444,8 @@ def _coordination(v: _View, facts: ActorFacts, params: ScoreParams, out: _Found)
     out.scores.update(coordination=coordination, exclusivity=exclusivity,
                       multiplicity=multiplicity)
     out.facts.update(exclusivity=raw_exclusivity, block=len(core), per_member=depth,
-                     deep=deep, chance=chance, surprise=surprise, need=need)
+                     deep=deep, chance=chance, surprise=surprise, need=need,
+                     block_ids=v.ident[core])
 
 
 def _timing(v: _View, facts: ActorFacts, params: ScoreParams, out: _Found) -> None:
@@ -508,6 +532,41 @@ def _labels(v: _View, facts: ActorFacts, proximity: np.ndarray, params: ScorePar
                      dismissed=int(((verdict < 0) & mine).sum()))
 
 
+def _block_users(v: _View, facts: ActorFacts, params: ScoreParams, out: _Found) -> None:
+    """Who else uses the ring's block. A handful of heavy users of a real community's
+    contacts share most of their block with the rest of that community, which is
+    cleared more often and blacklisted less often than actors at large; a fragment of
+    a farm shares it with the rest of the farm, blacklisted more often. Counted in
+    proportion to the share of the block's uses that are by outsiders."""
+    block = out.facts.get("block_ids")
+    out.facts.update(block_users=0, block_fraud=0, block_legit=0)
+    out.scores["block_users"] = None
+    if facts.users_of is None or block is None or not len(block):
+        return
+    _, users, _ = take_rows(facts.users_of, np.sort(block))
+    ids, uses = np.unique(users, return_counts=True)
+    co = ids[(uses >= params.block_user_uses) & ~np.isin(ids, v.members)]
+    verdict = facts.verdict[co]
+    fraud, legit = int((verdict > 0).sum()), int((verdict < 0).sum())
+    out.facts.update(block_users=len(co), block_fraud=fraud, block_legit=legit)
+    if not len(co):
+        return
+
+    def lift(found: int, rate: float) -> float:
+        # Against the graph's own rate; a kind of label the export lacks says nothing.
+        prior = params.block_users_prior
+        return (found + prior * rate) / ((len(co) + prior) * rate) if rate > 0 else 1.0
+
+    balance = math.log(lift(fraud, facts.fraud_rate) / lift(legit, facts.legit_rate)) \
+        / math.log(params.block_users_full)
+    if facts.legit_rate <= 0 or facts.fraud_rate <= 0:
+        # With one kind of label only, an unlabelled neighbourhood is not evidence
+        # either way: only what that kind says (blacklisted, or cleared) counts.
+        balance = max(0.0, balance) if facts.legit_rate <= 0 else min(0.0, balance)
+    outside_share = 1.0 - float(out.facts.get("exclusivity", 0.0))
+    out.scores["block_users"] = outside_share * max(-1.0, min(1.0, balance))
+
+
 def _host_collusion(v: _View, facts: ActorFacts, out: _Found) -> None:
     """Hosts who promote the ring's shops and log in from the same rare devices."""
     streamers = v.members[~v.is_merchant]
@@ -566,7 +625,8 @@ def _logit(scores: dict[str, float | None], params: ScoreParams) -> float:
             + params.w_host_collusion * (scores["host_collusion"] or 0.0)
             + params.w_embedding * (scores["embedding"] or 0.0)
             - params.w_known_legit * (scores["known_legit_share"] or 0.0)
-            + params.w_label_balance * (scores.get("label_balance") or 0.0))
+            + params.w_label_balance * (scores.get("label_balance") or 0.0)
+            + params.w_block_users * (scores.get("block_users") or 0.0))
 
 
 def score_ring(
@@ -601,6 +661,7 @@ def score_ring(
     _ban_evasion(v, facts, params, found)
     _behaviour(v, facts, found)
     _labels(v, facts, proximity, params, found)
+    _block_users(v, facts, params, found)
     _host_collusion(v, facts, found)
     attach = _attachment(graph, v, embedding, seeds, seed_vectors, params, found)
     score = 1.0 / (1.0 + math.exp(-_logit(found.scores, params)))
@@ -649,6 +710,8 @@ def _ring(graph: ActorGraph, v: _View, found: _Found, score: float, risk: Risk,
         co_use=(f.get("deep", 0), f.get("need", 0), f.get("chance", 0.0),
                 f.get("surprise", 0.0)),
         decided=(f.get("confirmed", 0), f.get("dismissed", 0)),
+        neighbours=(found.scores.get("block_users") or 0.0, f.get("block_users", 0),
+                    f.get("block_fraud", 0), f.get("block_legit", 0)),
     )
     return Ring(
         ring_id=ring_identity(graph, v.members),
@@ -696,7 +759,8 @@ def _evidence(*, n: int, n_merchants: int, coverage: dict[int, tuple[int, int]],
               evaders: int, colluding_hosts: int, proximity: float, exclusivity: float,
               ages: np.ndarray, embedding: float, block: int = 0, per_member: float = 0.0,
               provenance: str = "", co_use: tuple[int, int, float, float] = (0, 0, 0.0, 0.0),
-              decided: tuple[int, int] = (0, 0)) -> list[str]:
+              decided: tuple[int, int] = (0, 0),
+              neighbours: tuple[float, int, int, int] = (0.0, 0, 0, 0)) -> list[str]:
     found: list[tuple[float, str]] = []
     deep, need, chance, surprise = co_use
     if surprise >= 0.5 and exclusivity < 0.8:
@@ -749,6 +813,10 @@ def _evidence(*, n: int, n_merchants: int, coverage: dict[int, tuple[int, int]],
         found.append((1.2, "closely linked to blacklisted actors outside the ring"))
     if embedding >= 0.5:
         found.append((0.8, "its link pattern resembles known fraud (graph embedding)"))
+    lean, others, others_fraud, others_legit = neighbours
+    if lean >= 0.3:
+        found.append((1.0 + lean, f"{others_fraud} of the {others} others using its phones "
+                      "and accounts are blacklisted, more than in the graph at large"))
     found.sort(key=lambda x: -x[0])  # stable: ties keep the order above
     texts = [text for _, text in found]
     if provenance:
@@ -759,6 +827,10 @@ def _evidence(*, n: int, n_merchants: int, coverage: dict[int, tuple[int, int]],
     if decided[1]:
         texts.append(f"but: {_plural(decided[1], 'member')} cleared by an analyst's "
                      "dismissal")
+    if lean <= -0.3:
+        texts.append(f"but: {others_legit} of the {others} others using its phones and "
+                     f"accounts are cleared as legit and {others_fraud} blacklisted, a "
+                     "community more than a ring")
     if len(ages) and float(np.min(ages)) > 365 and not (math.isfinite(span) and span <= 180):
         texts.append(f"but: every member registered more than a year ago "
                      f"(oldest {float(np.max(ages)) / 365:.1f} years)")

@@ -228,3 +228,55 @@ def test_a_ring_and_the_customers_it_shares_one_product_with_are_two_parts(
     [(whole, parts)] = _candidates(d)
     assert whole == set(ring) | set(customers)
     assert set(ring) in parts and set(customers) in parts
+
+
+
+def _community_export(tmp_path: Path, *, cleared: int) -> Path:
+    """A real community of 400 accounts on a pool of 300 contacts (ten each), whose
+    three heaviest users use 35 of the same 40; beside it a farm of 40 on six phones of
+    its own, eight of them blacklisted."""
+    rng = np.random.default_rng(5)
+    d = tmp_path / "export"
+    community = [f"c{i:03d}" for i in range(400)]
+    heavy = ["h0", "h1", "h2"]
+    farm = [f"f{i:02d}" for i in range(40)]
+    write_csv(d, "merchants.csv", "merchant_id\n" + "\n".join(community + heavy + farm) + "\n")
+    pool = [f"p{i:03d}" for i in range(300)]
+    rows = ["merchant_id,device_id"]
+    for shop in community:
+        rows += [f"{shop},{c}" for c in rng.choice(pool, size=10, replace=False)]
+    for shop in heavy:
+        rows += [f"{shop},{c}" for c in rng.choice(pool[:40], size=35, replace=False)]
+    for shop in farm:
+        rows += [f"{shop},farm{k}" for k in rng.choice(6, size=4, replace=False)]
+    write_csv(d, "merchant_devices.csv", "\n".join(rows) + "\n")
+    labels = [f"merchant,f{i:02d},fraud" for i in range(0, 40, 5)]
+    labels += [f"merchant,{community[i]},legit" for i in range(0, 400, 400 // cleared)] \
+        if cleared else []
+    write_csv(d, "labels.csv", "entity_type,entity_id,label\n" + "\n".join(labels) + "\n")
+    return d
+
+
+def _heavy_rings(d: Path, **knobs: float) -> list[tuple[str, int, float | None]]:
+    result = scan(read_dataset(d).dataset, ScanParams.with_seed(1, **knobs),
+                  build_index=False)
+    high = [{m.id for m in r.members} for r in result.rings if r.risk == "high"]
+    assert {f"f{i:02d}" for i in range(40)} in high  # the farm stays one high ring
+    return [(r.risk.value, len(r.members), r.features.get("block_users"))
+            for r in result.rings if {"h0", "h1"} & {m.id for m in r.members}]
+
+
+def test_heavy_users_of_a_cleared_community_are_judged_by_it(tmp_path: Path) -> None:
+    """The three heavy users share most of their block with the rest of the community,
+    which holds cleared members and no blacklisted one: they are not a high ring. Without
+    that phenomenon (weight 0) they are, which is what this test guards."""
+    d = _community_export(tmp_path, cleared=15)
+    assert all(risk != "high" for risk, _, _ in _heavy_rings(d))
+    alone = _heavy_rings(d, w_block_users=0.0)
+    assert [(risk, n) for risk, n, _ in alone] == [("high", 3)]
+    assert alone[0][2] is not None and alone[0][2] < -0.5
+
+
+def test_an_unlabelled_neighbourhood_says_nothing(tmp_path: Path) -> None:
+    for _, _, block_users in _heavy_rings(_community_export(tmp_path, cleared=0)):
+        assert block_users is None or abs(block_users) < 0.2
