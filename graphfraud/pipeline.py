@@ -23,13 +23,26 @@ from graphfraud.detect.communities import (
     expand_by_similarity,
     find_candidates,
 )
-from graphfraud.detect.embedding import EmbeddingParams, fastrp
+from graphfraud.detect.embedding import EmbeddingParams, fastrp, node_hashes
 from graphfraud.detect.seeds import personalized_pagerank, propagation_groups
-from graphfraud.graph.projection import ActorGraph, Hub, ProjectionParams, project
+from graphfraud.graph.projection import (
+    ActorGraph,
+    GraphContext,
+    Hub,
+    ProjectionParams,
+    project,
+)
 from graphfraud.loaders.dataset import Dataset
 from graphfraud.model import Risk
 from graphfraud.score.diff import Changes, carry_over
-from graphfraud.score.rings import ActorFacts, Ring, ScoreParams, actor_facts, score_ring
+from graphfraud.score.rings import (
+    ActorFacts,
+    FactsContext,
+    Ring,
+    ScoreParams,
+    actor_facts,
+    score_ring,
+)
 
 T = TypeVar("T")
 
@@ -94,6 +107,56 @@ class ScanResult:
 Progress = Callable[[str], None]
 
 
+@dataclass(frozen=True)
+class ScanContext:
+    """The whole graph's figures, for scanning a part of it: whole connected components
+    of the hub-pruned graph (the scale-out engine's buckets). Every stage is then
+    local to a component (a walk, an embedding, a candidate never crosses one) but for
+    these: the hubs and actor count of the projection, the chance model and label
+    rates of scoring, the scale of the walk from the blacklist, and the blacklisted
+    actors elsewhere that a ring's embedding is compared with."""
+
+    graph: GraphContext
+    facts: FactsContext
+    #: Largest raw walk value (one unit of restart per seed) over the whole graph, and
+    #: the median raw value over its seeds.
+    proximity_top: float
+    seed_median: float
+    #: Hash (``node_hashes``) and embedding of every seed of the whole graph.
+    seed_hashes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
+    seed_vectors: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class PartSummary:
+    """What the first pass over one part returns for the whole graph's context."""
+
+    proximity_top: float  # raw walk values, one unit of restart per seed
+    seed_proximity: np.ndarray
+    seed_hashes: np.ndarray
+    seed_vectors: np.ndarray | None
+
+
+def summarise_part(dataset: Dataset, params: ScanParams, graph_context: GraphContext
+                   ) -> PartSummary:
+    """First pass of a scan in parts: the part's walk from its seeds and its seeds'
+    embeddings (what :class:`ScanContext` gathers from every part)."""
+    graph = project(dataset, params.projection, graph_context)
+    facts = actor_facts(graph, dataset)
+    seeds = _seeds(facts)
+    raw = personalized_pagerank(graph.linked, seeds, top=1.0)
+    hashes = node_hashes(graph.actor_types, graph.actor_ids)
+    vectors = None
+    if params.score.use_embedding:
+        vectors = fastrp(graph.linked, params.embedding, keys=hashes)[seeds]
+    return PartSummary(float(raw.max()) if len(raw) else 0.0, raw[seeds], hashes[seeds],
+                       vectors)
+
+
+def _seeds(facts: ActorFacts) -> np.ndarray:
+    return np.flatnonzero((facts.verdict > 0) | facts.touches_fraud_identifier)
+
+
 def scan(
     dataset: Dataset,
     params: ScanParams | None = None,
@@ -101,6 +164,7 @@ def scan(
     previous: Sequence[Ring] | None = None,
     progress: Progress | None = None,
     build_index: bool = True,
+    context: ScanContext | None = None,
 ) -> ScanResult:
     """Find and score rings in a dataset.
 
@@ -117,6 +181,10 @@ def scan(
         Called with the name of each stage as it starts.
     build_index
         Also build the onboarding-check index (``graphfraud check --index``).
+    context
+        When ``dataset`` is a part of a bigger graph (whole components of it): the
+        whole graph's figures (:class:`ScanContext`); the part's rings are then those
+        the whole graph's scan finds in it.
     """
     params = params or ScanParams()
     say = progress or (lambda _: None)
@@ -132,7 +200,8 @@ def scan(
         return done
 
     done = timed("project")
-    graph = project(dataset, params.projection)
+    graph = project(dataset, params.projection,
+                    context.graph if context is not None else None)
     done()
     adjacency = graph.linked
     # Community detection (Leiden: native code that releases the GIL) runs in a second
@@ -145,16 +214,19 @@ def scan(
         embedding = None
         if params.score.use_embedding:
             done = timed("embeddings")
-            embedding = fastrp(adjacency, params.embedding)
+            embedding = fastrp(adjacency, params.embedding,
+                               keys=node_hashes(graph.actor_types, graph.actor_ids))
             done()
         say("scoring")
         scoring_started = time.perf_counter()
-        facts = actor_facts(graph, dataset)
-        seeds = np.flatnonzero((facts.verdict > 0) | facts.touches_fraud_identifier)
-        proximity = personalized_pagerank(adjacency, seeds)
+        facts = actor_facts(graph, dataset, context.facts if context is not None else None)
+        seeds = _seeds(facts)
+        proximity = personalized_pagerank(
+            adjacency, seeds, top=context.proximity_top if context is not None else None)
         scoring_seconds = time.perf_counter() - scoring_started
         candidates, timings["communities"] = leiden.result()
-    candidates = candidates + _propagated(graph, candidates, proximity, seeds, params)
+    candidates = candidates + _propagated(graph, candidates, proximity, seeds, params,
+                                          context)
     scoring_started = time.perf_counter()
     groups = [c.members for c in candidates]
     if embedding is not None:
@@ -166,12 +238,13 @@ def scan(
             max_ring_size=params.communities.max_ring_size,
             grow=[c.source != SOURCE_BLOCK for c in candidates])
     rings = _score_candidates(graph, facts, candidates, groups, embedding=embedding,
-                              proximity=proximity, seeds=seeds, params=params.score)
+                              proximity=proximity, seeds=seeds, params=params.score,
+                              foreign=_foreign_seeds(graph, seeds, embedding, context))
     rings.sort(key=lambda r: (-r.score, r.ring_id))
     changes = None
     if previous is not None:
         rings, changes = carry_over(rings, previous)
-    rings = _unique_ids(rings)
+    rings = unique_ring_ids(rings)
     timings["scoring"] = round(scoring_seconds + time.perf_counter() - scoring_started, 3)
     index = None
     if build_index:
@@ -180,15 +253,15 @@ def scan(
         done = timed("index")
         index = make_index(graph, facts, rings, dataset)
         done()
-    counts = _counts(graph, rings)
+    counts = graph_counts(graph, rings)
     return ScanResult(rings=rings, hubs=graph.hubs, params=params, counts=counts,
                       timings=timings, changes=changes, index=index)
 
 
 def _score_candidates(graph: ActorGraph, facts: ActorFacts, candidates: list[Candidate],
                       groups: list[np.ndarray], *, embedding: np.ndarray | None,
-                      proximity: np.ndarray, seeds: np.ndarray, params: ScoreParams
-                      ) -> list[Ring]:
+                      proximity: np.ndarray, seeds: np.ndarray, params: ScoreParams,
+                      foreign: np.ndarray | None = None) -> list[Ring]:
     """One ring per candidate (``groups``: its members after expansion), or its parts:
     two rings met through bystanders score as one weak group, so the parts stand
     instead when the whole is not a high-risk ring and one of them is."""
@@ -197,7 +270,7 @@ def _score_candidates(graph: ActorGraph, facts: ActorFacts, candidates: list[Can
     def scored(members: np.ndarray, source: str) -> Ring:
         return score_ring(graph, facts, members, embedding=embedding, proximity=proximity,
                           seeds=seeds, params=params, seed_vectors=seed_vectors,
-                          provenance=source)
+                          provenance=source, foreign_seed_vectors=foreign)
 
     rings: list[Ring] = []
     for members, candidate in zip(groups, candidates, strict=True):
@@ -211,9 +284,21 @@ def _score_candidates(graph: ActorGraph, facts: ActorFacts, candidates: list[Can
     return rings
 
 
+def _foreign_seeds(graph: ActorGraph, seeds: np.ndarray, embedding: np.ndarray | None,
+                   context: ScanContext | None) -> np.ndarray | None:
+    """In a part of the graph: the embeddings of the whole graph's seeds not in it."""
+    if context is None or context.seed_vectors is None or embedding is None:
+        return None
+    mine = node_hashes(graph.actor_types[seeds], graph.actor_ids[seeds])
+    return context.seed_vectors[~np.isin(context.seed_hashes, mine)]
+
+
 def _propagated(graph: ActorGraph, candidates: list[Candidate], proximity: np.ndarray,
-                seeds: np.ndarray, params: ScanParams) -> list[Candidate]:
+                seeds: np.ndarray, params: ScanParams, context: ScanContext | None = None
+                ) -> list[Candidate]:
     """Candidates from the blacklist for actors no structural cut took."""
+    scale = context.seed_median / context.proximity_top \
+        if context is not None and context.proximity_top > 0 else None
     if params.communities.propagation_share <= 0:
         return []
     taken = np.zeros(graph.n_actors, dtype=bool)
@@ -221,7 +306,7 @@ def _propagated(graph: ActorGraph, candidates: list[Candidate], proximity: np.nd
         taken[c.members] = True
     groups = propagation_groups(graph.linked, proximity, seeds, taken,
                                 share=params.communities.propagation_share,
-                                min_size=params.communities.min_ring_size)
+                                min_size=params.communities.min_ring_size, scale=scale)
     return [Candidate(g, SOURCE_PROPAGATION) for g in groups]
 
 
@@ -231,7 +316,7 @@ def _timed_call(function: Callable[..., T], *args: Any) -> tuple[T, float]:
     return value, round(time.perf_counter() - start, 3)
 
 
-def _unique_ids(rings: list[Ring]) -> list[Ring]:
+def unique_ring_ids(rings: list[Ring]) -> list[Ring]:
     seen: set[str] = set()
     out = []
     for ring in rings:
@@ -243,7 +328,7 @@ def _unique_ids(rings: list[Ring]) -> list[Ring]:
     return out
 
 
-def _counts(graph: ActorGraph, rings: list[Ring]) -> dict[str, int]:
+def graph_counts(graph: ActorGraph, rings: list[Ring]) -> dict[str, int]:
     from graphfraud.model import ACTOR_KINDS, IDENTIFIER_KINDS
 
     counts = {kind.table: int((graph.actor_types == kind.code).sum()) for kind in ACTOR_KINDS}

@@ -1,10 +1,12 @@
 """FastRP: fast random-projection node embeddings on the sparse actor graph.
 
 Each actor starts from a sparse random vector (Achlioptas: +-sqrt(3) with
-probability 1/6 each, else 0); the embedding is a weighted sum of that vector
-propagated 1..K steps along the degree-normalised adjacency. Cost is K sparse
-matrix products of nnz x dim: linear in the number of links, so it scales to
-millions of actors where walk-based embeddings (node2vec) do not.
+probability 1/6 each, else 0), drawn from a hash of the actor's key and the seed, so an
+actor gets the same vector in any graph that holds it: a part of the graph made of
+whole connected components embeds exactly as the whole would. The embedding is a
+weighted sum of that vector propagated 1..K steps along the degree-normalised
+adjacency. Cost is K sparse matrix products of nnz x dim: linear in the number of
+links, so it scales to millions of actors where walk-based embeddings (node2vec) do not.
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ class EmbeddingParams:
     expand_similarity: float = 0.8
 
 
-def fastrp(adjacency: sp.csr_matrix, params: EmbeddingParams | None = None) -> np.ndarray:
+def fastrp(adjacency: sp.csr_matrix, params: EmbeddingParams | None = None,
+           keys: np.ndarray | None = None) -> np.ndarray:
     """L2-normalised embeddings, one row per node (zero rows for isolated nodes).
 
     Parameters
@@ -45,6 +48,8 @@ def fastrp(adjacency: sp.csr_matrix, params: EmbeddingParams | None = None) -> n
         Symmetric, non-negative weighted adjacency.
     params
         Dimensions, propagation weights, seed.
+    keys
+        A stable 64-bit hash per node (:func:`node_hashes`); by default the row index.
 
     Returns
     -------
@@ -63,14 +68,15 @@ def fastrp(adjacency: sp.csr_matrix, params: EmbeddingParams | None = None) -> n
 
     params = params or EmbeddingParams()
     n = adjacency.shape[0]
-    rng = np.random.default_rng(params.random_seed)
+    hashes = np.arange(n, dtype=np.uint64) if keys is None else np.asarray(keys, np.uint64)
     projection = np.zeros((n, params.dimensions), dtype=np.float32)
-    # Drawn in blocks of rows: the same stream as one draw, without n x dim doubles.
+    # Drawn in blocks of rows, without n x dim doubles.
     for start in range(0, n, _DRAW_BLOCK):
-        draw = rng.random((min(_DRAW_BLOCK, n - start), params.dimensions))
+        draw = _draws(hashes[start:start + _DRAW_BLOCK], params.dimensions,
+                      params.random_seed)
         block = projection[start:start + len(draw)]
-        block[draw < 1 / 6] = np.sqrt(3.0)
-        block[draw > 5 / 6] = -np.sqrt(3.0)
+        block[draw < _SIXTH] = np.sqrt(3.0)  # probability 1/6 each sign
+        block[draw >= _FIVE_SIXTHS] = -np.sqrt(3.0)
     degree = np.asarray(adjacency.sum(axis=1)).ravel()
     inv = np.zeros(n)
     inv[degree > 0] = 1.0 / degree[degree > 0]
@@ -109,6 +115,36 @@ def fastrp(adjacency: sp.csr_matrix, params: EmbeddingParams | None = None) -> n
     if embedding is None:  # every weight zero
         return np.zeros((n, params.dimensions), dtype=np.float32)
     return _normalise(embedding)
+
+
+def node_hashes(types: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """A stable 64-bit hash per node from its type code and id (the same in every
+    process and every graph)."""
+    import pandas as pd
+
+    h = pd.util.hash_array(np.asarray(ids, dtype=object), categorize=False)
+    return h ^ (np.asarray(types, dtype=np.uint64) * _GOLDEN)
+
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+_SIXTH = np.uint32((1 << 32) // 6)
+_FIVE_SIXTHS = np.uint32(5 * ((1 << 32) // 6))
+
+
+def _draws(hashes: np.ndarray, dimensions: int, seed: int) -> np.ndarray:
+    """A uniform 32-bit draw per (node, dimension): the halves of splitmix64 of the
+    node's hash, the seed and the pair of dimensions."""
+    salt = np.array([seed % (1 << 64)], dtype=np.uint64) * _MIX1  # arrays wrap silently
+    pairs = (dimensions + 1) // 2
+    z = (hashes[:, None] ^ salt) + np.arange(1, pairs + 1, dtype=np.uint64) * _GOLDEN
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    z ^= z >> np.uint64(31)
+    return z.view(np.uint32)[:, :dimensions]  # the two halves of each word, side by side
 
 
 def _normalise(x: np.ndarray) -> np.ndarray:

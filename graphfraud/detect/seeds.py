@@ -11,11 +11,15 @@ if TYPE_CHECKING:
 
 
 def personalized_pagerank(adjacency: sp.csr_matrix, seeds: np.ndarray, *,
-                          restart: float = 0.25, iterations: int = 30) -> np.ndarray:
+                          restart: float = 0.25, iterations: int = 30,
+                          top: float | None = None) -> np.ndarray:
     """Stationary visit probability of a walk that restarts at ``seeds``.
 
     Returns zeros when there is no seed. Scaled so the largest non-seed value is
-    comparable across graphs: the result is divided by its maximum.
+    comparable across graphs: the result is divided by its maximum (``top``: the
+    maximum over the whole graph when ``adjacency`` is a part of it; ``top=1`` gives
+    the raw values, one unit of restart per seed). The walk never leaves a connected
+    component, so a part made of whole components gets the whole graph's values.
     """
     import scipy.sparse as sp
 
@@ -28,17 +32,17 @@ def personalized_pagerank(adjacency: sp.csr_matrix, seeds: np.ndarray, *,
     inv[degree > 0] = 1.0 / degree[degree > 0]
     walk = (adjacency.T @ sp.diags(inv)).tocsr()  # column-stochastic
     start = np.zeros(n)
-    start[seeds] = 1.0 / len(seeds)
+    start[seeds] = 1.0  # per seed, not 1 / seeds: a part's values do not depend on others
     p = start.copy()
     for _ in range(iterations):
         p = (1 - restart) * (walk @ p) + restart * start
-    top = p.max()
+    top = p.max() if top is None else top
     return p / top if top > 0 else p
 
 
 def propagation_groups(adjacency: sp.csr_matrix, proximity: np.ndarray, seeds: np.ndarray,
-                       taken: np.ndarray, *, share: float, min_size: int
-                       ) -> list[np.ndarray]:
+                       taken: np.ndarray, *, share: float, min_size: int,
+                       scale: float | None = None) -> list[np.ndarray]:
     """Candidates from the blacklist: actors the walk from blacklisted actors reaches
     often, grouped with the seeds they hang on.
 
@@ -60,7 +64,8 @@ def propagation_groups(adjacency: sp.csr_matrix, proximity: np.ndarray, seeds: n
 
     if not len(seeds):
         return []
-    scale = float(np.median(proximity[seeds]))
+    if scale is None:  # the median over the whole graph's seeds, for a part of it
+        scale = float(np.median(proximity[seeds]))
     reached = (proximity >= share * scale) & (proximity > 0)
     reached[seeds] = True
     reached &= ~taken

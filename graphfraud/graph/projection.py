@@ -121,16 +121,34 @@ class ActorGraph:
     def positions(self, kind: str, ids: object) -> np.ndarray:
         """Row of each id of one entity kind: an actor row for merchants and streamers,
         an identifier column for devices and payment accounts; -1 when absent."""
-        import pandas as pd
-        import pyarrow as pa
-        import pyarrow.compute as pc
+        return _positions(self.universes, kind, ids)
 
-        universe, offset = self.universes[kind]
-        values = ids.array if isinstance(ids, pd.Series) else ids
-        arr = pa.array(values, type=pa.large_string(), from_pandas=True)
-        pos = pc.index_in(arr, value_set=universe)
-        out = np.asarray(pc.fill_null(pos, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
-        return np.where(out >= 0, out + offset, -1)
+
+def _positions(universes: dict[str, tuple[Any, int]], kind: str, ids: object) -> np.ndarray:
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    universe, offset = universes[kind]
+    values = ids.array if isinstance(ids, pd.Series) else ids
+    arr = pa.array(values, type=pa.large_string(), from_pandas=True)
+    pos = pc.index_in(arr, value_set=universe)
+    out = np.asarray(pc.fill_null(pos, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    return np.where(out >= 0, out + offset, -1)
+
+
+@dataclass(frozen=True)
+class GraphContext:
+    """What a part of the graph (a bucket of whole connected components of the
+    hub-pruned graph) needs from the whole graph to be projected as the whole would
+    project it: the number of actors (the chance model of cohesion) and the hubs
+    dropped in the whole graph, whose users span parts (entity type, id, degree in the
+    whole graph). Every other identifier has all its users in one part."""
+
+    n_actors: int
+    hub_types: tuple[str, ...] = ()
+    hub_ids: tuple[str, ...] = ()
+    hub_degrees: tuple[int, ...] = ()
 
 
 def _arrow(values: pd.Series) -> pa.Array:
@@ -277,7 +295,7 @@ def _promotion_matrix(n: int, pairs: tuple[np.ndarray, np.ndarray] | None,
 
 
 def identifier_cohesion(incidence: sp.csr_matrix, degree: np.ndarray, above: int,
-                        lift: float = 0.0) -> np.ndarray:
+                        lift: float = 0.0, n_actors: int | None = None) -> np.ndarray:
     """For each identifier used by more than ``above`` actors, the largest share
     ``c / max(k_a, k_b)`` over the identifiers ``b`` it is used together with (``c``
     actors use both; ``k`` are the degrees), counting only pairs used together at least
@@ -299,7 +317,8 @@ def identifier_cohesion(incidence: sp.csr_matrix, degree: np.ndarray, above: int
     rows = np.repeat(np.arange(len(popular)), np.diff(co.indptr))
     other = co.indices != popular[rows]
     k_a, k_b = degree[popular[rows]].astype(np.float64), degree[co.indices]
-    beyond_chance = co.data >= lift * k_a * k_b / max(incidence.shape[0], 1)
+    n = incidence.shape[0] if n_actors is None else n_actors
+    beyond_chance = co.data >= lift * k_a * k_b / max(n, 1)
     ratio = np.where(other & beyond_chance, co.data / np.maximum(k_a, k_b), 0.0)
     best = np.zeros(len(popular))
     np.maximum.at(best, rows, ratio)
@@ -307,7 +326,8 @@ def identifier_cohesion(incidence: sp.csr_matrix, degree: np.ndarray, above: int
     return out
 
 
-def project(dataset: Dataset, params: ProjectionParams | None = None) -> ActorGraph:
+def project(dataset: Dataset, params: ProjectionParams | None = None,
+            context: GraphContext | None = None) -> ActorGraph:
     """Build the actor graph of a validated dataset.
 
     Parameters
@@ -316,6 +336,9 @@ def project(dataset: Dataset, params: ProjectionParams | None = None) -> ActorGr
         Tables from :func:`graphfraud.loaders.read_dataset` (or from Neo4j).
     params
         Hub and weighting knobs.
+    context
+        When the dataset is a part of a bigger graph (whole components of it): the
+        whole graph's actor count and dropped hubs (:class:`GraphContext`).
 
     Returns
     -------
@@ -328,13 +351,25 @@ def project(dataset: Dataset, params: ProjectionParams | None = None) -> ActorGr
     incidence = e.incidence
     m = len(e.identifier_ids)
     degree = np.asarray(incidence.sum(axis=0)).ravel().astype(np.int64)
+    forced = np.zeros(m, dtype=bool)
+    if context is not None and context.hub_ids:
+        kinds = np.asarray(context.hub_types, dtype=object)
+        for kind in np.unique(kinds):
+            pick = kinds == kind
+            pos = _positions(e.universes, str(kind), np.asarray(context.hub_ids,
+                                                                dtype=object)[pick])
+            ok = pos >= 0
+            degree[pos[ok]] = np.asarray(context.hub_degrees, dtype=np.int64)[pick][ok]
+            forced[pos[ok]] = True
 
     # Rarity weights; cohesive identifiers link strongly; hubs out.
     cohesion = identifier_cohesion(incidence, degree, params.strong_degree,
-                                   params.cohesion_lift)
+                                   params.cohesion_lift,
+                                   context.n_actors if context is not None else None)
+    cohesion[forced] = 0.0  # dropped in the whole graph, where its cohesion was measured
     cohesive = cohesion >= params.cohesion
     weight = np.zeros(m)
-    dropped = (degree > params.hub_degree) & ~cohesive
+    dropped = ((degree > params.hub_degree) & ~cohesive) | forced
     usable = (degree >= 2) & ~dropped
     weight[usable] = 1.0 / (degree[usable] - 1)
     b = incidence @ sp.diags(np.sqrt(weight))

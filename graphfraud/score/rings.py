@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -194,8 +194,34 @@ class ActorFacts:
     legit_rate: float = 0.0
 
 
-def actor_facts(graph: ActorGraph, dataset: Dataset) -> ActorFacts:
-    """Gather registration, status, signals and verdicts per actor (vectorised)."""
+@dataclass(frozen=True)
+class FactsContext:
+    """The whole graph's figures that scoring compares a ring with, for scoring a part
+    of the graph (whole components of it) as the whole would be scored."""
+
+    degree_values: tuple[int, ...]
+    degree_counts: tuple[int, ...]
+    total_uses: int
+    fraud_rate: float
+    legit_rate: float
+    as_of_days: float
+    platform_refund_rate: float
+    platform_complaint_rate: float
+    platform_violations: float
+
+    @classmethod
+    def of(cls, facts: ActorFacts) -> FactsContext:
+        return cls(tuple(int(x) for x in facts.degree_values),
+                   tuple(int(x) for x in facts.degree_counts), facts.total_uses,
+                   facts.fraud_rate, facts.legit_rate, facts.as_of_days,
+                   facts.platform_refund_rate, facts.platform_complaint_rate,
+                   facts.platform_violations)
+
+
+def actor_facts(graph: ActorGraph, dataset: Dataset,
+                context: FactsContext | None = None) -> ActorFacts:
+    """Gather registration, status, signals and verdicts per actor (vectorised).
+    ``context``: the whole graph's figures when ``graph`` is a part of it."""
     import pandas as pd
     import scipy.sparse as sp
 
@@ -273,7 +299,7 @@ def actor_facts(graph: ActorGraph, dataset: Dataset) -> ActorFacts:
             if active.any() else math.nan
         complaint_rate = float(np.nanmedian(sig["complaints"][active] / orders[active])) \
             if active.any() else math.nan
-    return ActorFacts(
+    facts = ActorFacts(
         registered_days=registered, banned=banned, orders=orders, refunds=sig["refunds"],
         complaints=sig["complaints"], violations=sig["violations"], verdict=verdict,
         touches_fraud_identifier=touches,
@@ -291,6 +317,19 @@ def actor_facts(graph: ActorGraph, dataset: Dataset) -> ActorFacts:
         fraud_rate=float((verdict > 0).mean()) if n else 0.0,
         legit_rate=float((verdict < 0).mean()) if n else 0.0,
     )
+    return facts if context is None else _in_context(facts, context)
+
+
+def _in_context(facts: ActorFacts, context: FactsContext) -> ActorFacts:
+    """A part's facts with the whole graph's figures."""
+    return replace(
+        facts, degree_values=np.asarray(context.degree_values, dtype=np.int64),
+        degree_counts=np.asarray(context.degree_counts, dtype=np.int64),
+        total_uses=context.total_uses, fraud_rate=context.fraud_rate,
+        legit_rate=context.legit_rate, as_of_days=context.as_of_days,
+        platform_refund_rate=context.platform_refund_rate,
+        platform_complaint_rate=context.platform_complaint_rate,
+        platform_violations=context.platform_violations)
 
 
 def ring_identity(graph: ActorGraph, members: np.ndarray) -> str:
@@ -583,7 +622,7 @@ def _host_collusion(v: _View, facts: ActorFacts, out: _Found) -> None:
 
 def _attachment(graph: ActorGraph, v: _View, embedding: np.ndarray | None,
                 seeds: np.ndarray, seed_vectors: np.ndarray | None, params: ScoreParams,
-                out: _Found) -> np.ndarray:
+                out: _Found, foreign: np.ndarray | None = None) -> np.ndarray:
     """Per member: in-ring link strength and (with embeddings) closeness to the ring's
     centroid; and the ring centroid's similarity to known-fraud actors outside it."""
     within = submatrix(graph.linked, v.members)
@@ -599,8 +638,10 @@ def _attachment(graph: ActorGraph, v: _View, embedding: np.ndarray | None,
     if norm > 0:
         attach = 0.5 * attach + 0.5 * np.clip(vectors @ (centroid / norm), 0.0, 1.0)
         outside = ~np.isin(seeds, v.members)
-        if outside.any():
-            vecs = embedding[seeds[outside]] if seed_vectors is None else seed_vectors[outside]
+        vecs = embedding[seeds[outside]] if seed_vectors is None else seed_vectors[outside]
+        if foreign is not None and len(foreign):  # seeds in other parts of the graph
+            vecs = np.concatenate([vecs, foreign])
+        if len(vecs):
             sims = vecs @ (centroid / norm)
             out.scores["embedding"] = float(np.clip(sims.max(), 0.0, 1.0)) ** 4
     return attach
@@ -640,13 +681,16 @@ def score_ring(
     params: ScoreParams,
     seed_vectors: np.ndarray | None = None,
     provenance: str = "",
+    foreign_seed_vectors: np.ndarray | None = None,
 ) -> Ring:
     """Score one candidate (actor indices) and explain the score.
 
     Each phenomenon has its own function, filling sub-scores (``None`` when the
     export has no data for it) and the facts the evidence text names; ``_logit``
     combines them. ``seed_vectors`` (``embedding[seeds]``, computed once by the caller)
-    saves gathering every seed's embedding again for each ring.
+    saves gathering every seed's embedding again for each ring;
+    ``foreign_seed_vectors`` are the embeddings of seeds in other parts of the graph
+    when ``graph`` is a part of it.
     """
     members = _supported(graph, np.asarray(members), params)
     v = _view(graph, facts, members)
@@ -663,7 +707,8 @@ def score_ring(
     _labels(v, facts, proximity, params, found)
     _block_users(v, facts, params, found)
     _host_collusion(v, facts, found)
-    attach = _attachment(graph, v, embedding, seeds, seed_vectors, params, found)
+    attach = _attachment(graph, v, embedding, seeds, seed_vectors, params, found,
+                         foreign_seed_vectors)
     score = 1.0 / (1.0 + math.exp(-_logit(found.scores, params)))
     risk = Risk.HIGH if score >= params.high else Risk.MEDIUM if score >= params.medium \
         else Risk.LOW

@@ -1,0 +1,169 @@
+"""Scanning a graph in parts: whole connected components of the hub-pruned graph, each
+scanned by the same pipeline with the whole graph's figures (:class:`ScanContext`).
+
+A walk from the blacklist, an embedding, a candidate ring and its score never cross a
+component of the graph the scan links actors by (shared identifiers that are not
+dropped hubs, and promotions). So a part made of whole components, scanned with the
+few figures it needs from the whole graph, gives the rings the whole graph's scan
+finds in it. This is what lets the scan run on Spark (``graphfraud.spark``): Spark
+computes the figures and the components, and each bucket of components is scanned by
+:func:`graphfraud.pipeline.scan`, the one code path of detection and scoring.
+
+This module has no Spark in it: it splits and merges in-process, and the tests use it
+to check that the parts give the whole's rings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from graphfraud.graph.projection import ACTOR_TYPES, ActorGraph, GraphContext, Hub
+from graphfraud.loaders.dataset import Dataset
+from graphfraud.model import ACTOR_KINDS, IDENTIFIER_KINDS, LINK_KINDS, Risk
+from graphfraud.pipeline import (
+    PartSummary,
+    ScanContext,
+    ScanParams,
+    ScanResult,
+    unique_ring_ids,
+)
+from graphfraud.score.diff import carry_over
+from graphfraud.score.rings import FactsContext, Ring
+
+
+def actor_components(graph: ActorGraph) -> np.ndarray:
+    """The connected component of each actor over the links the scan uses: shared
+    identifiers that are not dropped hubs, and promotions."""
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
+    n = graph.incidence.shape[0]
+    kept = graph.incidence @ sp.diags((~graph.identifier_dropped).astype(np.float64))
+    both = sp.bmat([[graph.promotions, kept], [kept.T, None]], format="csr")
+    _, labels = connected_components(both, directed=False)
+    return np.asarray(labels[:n], dtype=np.int64)
+
+
+def graph_context(graph: ActorGraph) -> GraphContext:
+    """The projection's figures of the whole graph: its actor count and dropped hubs."""
+    dropped = [h for h in graph.hubs if h.action == "dropped"]
+    return GraphContext(n_actors=graph.n_actors, hub_types=tuple(h.type for h in dropped),
+                        hub_ids=tuple(h.id for h in dropped),
+                        hub_degrees=tuple(h.actors for h in dropped))
+
+
+def scan_context(graph: GraphContext, facts: FactsContext,
+                 summaries: Sequence[PartSummary]) -> ScanContext:
+    """The whole graph's context from its figures and every part's first pass."""
+    top = max((s.proximity_top for s in summaries), default=0.0)
+    seeds = np.concatenate([s.seed_proximity for s in summaries]) if summaries \
+        else np.zeros(0)
+    vectors = [s.seed_vectors for s in summaries if s.seed_vectors is not None]
+    return ScanContext(
+        graph=graph, facts=facts, proximity_top=top,
+        seed_median=float(np.median(seeds)) if len(seeds) else 0.0,
+        seed_hashes=np.concatenate([s.seed_hashes for s in summaries]).astype(np.uint64)
+        if summaries else np.zeros(0, np.uint64),
+        seed_vectors=np.concatenate(vectors) if vectors else None)
+
+
+def split(dataset: Dataset, bucket_of: dict[tuple[str, str], int], buckets: int
+          ) -> list[Dataset]:
+    """The dataset's rows by bucket of their actor (``bucket_of``: (entity type, id) to
+    bucket): an actor's own rows, its links and signals go with it; a device's or an
+    account's rows and labels go to every bucket one of its users is in."""
+    t = dataset.tables
+    parts = [Dataset(source=dataset.source) for _ in range(buckets)]
+
+    def bucket(kind: str, ids: pd.Series) -> np.ndarray:
+        keys = pd.Series(list(zip([kind] * len(ids), ids.astype(str), strict=True)),
+                         dtype=object)
+        return keys.map(bucket_of).fillna(-1).to_numpy(dtype=np.int64)
+
+    where: dict[str, dict[int, set[str]]] = {k.entity_type: {} for k in IDENTIFIER_KINDS}
+    for kind in ACTOR_KINDS:
+        if kind.table in t:
+            _deal(parts, kind.table, t[kind.table], bucket(kind.entity_type,
+                                                           t[kind.table][kind.key]))
+    for link in LINK_KINDS:
+        if link.table not in t:
+            continue
+        frame = t[link.table]
+        b = bucket(link.start.entity_type, frame[link.start_column])
+        _deal(parts, link.table, frame, b)
+        if link.end in IDENTIFIER_KINDS:
+            used = where[link.end.entity_type]
+            for i, ident in zip(b.tolist(), frame[link.end_column].astype(str).tolist(),
+                                strict=True):
+                used.setdefault(i, set()).add(str(ident))
+    if "merchant_signals" in t:
+        frame = t["merchant_signals"]
+        _deal(parts, "merchant_signals", frame, bucket("merchant", frame["merchant_id"]))
+    for kind in IDENTIFIER_KINDS:
+        if kind.table in t:
+            frame = t[kind.table]
+            for i, part in enumerate(parts):
+                part.tables[kind.table] = frame[frame[kind.key].astype(str).isin(
+                    where[kind.entity_type].get(i, set()))].reset_index(drop=True)
+    for name in ("labels",):
+        if name not in t:
+            continue
+        frame = t[name]
+        actor = frame["entity_type"].isin([k.entity_type for k in ACTOR_KINDS]).to_numpy()
+        keys = pd.Series(list(zip(frame["entity_type"], frame["entity_id"].astype(str),
+                                  strict=True)), dtype=object)
+        b = keys.map(bucket_of).fillna(-1).to_numpy(dtype=np.int64)
+        for i, part in enumerate(parts):
+            mine = actor & (b == i)
+            for kind in IDENTIFIER_KINDS:
+                mine |= ((frame["entity_type"] == kind.entity_type).to_numpy()
+                         & frame["entity_id"].astype(str).isin(
+                             where[kind.entity_type].get(i, set())).to_numpy())
+            part.tables[name] = frame[mine].reset_index(drop=True)
+    return parts
+
+
+def _deal(parts: list[Dataset], table: str, frame: pd.DataFrame, bucket: np.ndarray) -> None:
+    for i, part in enumerate(parts):
+        part.tables[table] = frame[bucket == i].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Whole:
+    """What the scan of the parts reports for the whole graph besides the rings."""
+
+    hubs: tuple[Hub, ...]
+    counts: dict[str, int]
+
+
+def merged(results: Sequence[ScanResult], whole: Whole, params: ScanParams,
+           previous: Sequence[Ring] | None = None) -> ScanResult:
+    """One result from the parts' results: every ring, ordered and identified as the
+    whole graph's scan orders them, and the whole graph's hubs and counts."""
+    rings = [r for result in results for r in result.rings]
+    rings.sort(key=lambda r: (-r.score, r.ring_id))
+    changes = None
+    if previous is not None:
+        rings, changes = carry_over(rings, previous)
+    rings = unique_ring_ids(rings)
+    counts = dict(whole.counts)
+    counts["rings"] = len(rings)
+    for risk in Risk:
+        counts[risk.value] = sum(r.risk == risk for r in rings)
+    timings: dict[str, float] = {}
+    for result in results:
+        for stage, seconds in result.timings.items():
+            timings[stage] = round(timings.get(stage, 0.0) + seconds, 3)
+    return ScanResult(rings=rings, hubs=whole.hubs, params=params, counts=counts,
+                      timings=timings, changes=changes)
+
+
+def actor_key_buckets(graph: ActorGraph, components: np.ndarray, buckets: int
+                      ) -> dict[tuple[str, str], int]:
+    """Bucket of each actor: its component's number modulo ``buckets``."""
+    return {(ACTOR_TYPES[t], str(i)): int(c % buckets)
+            for t, i, c in zip(graph.actor_types, graph.actor_ids, components, strict=True)}
