@@ -1,0 +1,486 @@
+"""The Spark engine: graph-wide stages in Spark, each bucket of whole components scanned
+by the project's own pipeline inside ``applyInPandas``.
+
+Stages (each timed, names as in rings.json ``timings``):
+
+spark-graph   actors and links as DataFrames; identifier degrees (a group-by); the
+              hubs (degree above ``hub_degree`` and not cohesive: the co-usage of each
+              candidate with every other identifier, a join and a group-by); the
+              connected components of the actor-identifier graph without the dropped
+              hubs, plus promotions; each component's bucket (a hash).
+spark-pass1   per bucket: the walk from its blacklisted actors and their embeddings,
+              and the figures scoring compares with (degree histogram, label counts,
+              dates); the exact medians of the behaviour rates by a distributed sort.
+spark-pass2   per bucket: :func:`graphfraud.pipeline.scan` with the whole graph's
+              :class:`~graphfraud.pipeline.ScanContext` (broadcast); rings come back
+              pickled and are merged, ordered and identified as the embedded scan does.
+"""
+
+from __future__ import annotations
+
+import math
+import pickle
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from graphfraud.errors import UsageError
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from pyspark.sql import DataFrame, SparkSession
+
+    from graphfraud.loaders.dataset import Dataset
+    from graphfraud.pipeline import ScanParams, ScanResult
+    from graphfraud.score.rings import Ring
+
+
+def spark_available() -> str | None:
+    """None when the Spark engine can run here, else why not (one line)."""
+    import shutil
+    from importlib.util import find_spec
+
+    if find_spec("pyspark") is None:
+        return ("the Spark engine needs pyspark: pip install 'graphfraud[spark]' "
+                "(or pip install pyspark)")
+    if shutil.which("java") is None and not _java_home():
+        return "the Spark engine needs Java 17 or later (set JAVA_HOME or put java on PATH)"
+    return None
+
+
+def _java_home() -> str | None:
+    import os
+
+    return os.environ.get("JAVA_HOME")
+
+
+@dataclass(frozen=True)
+class SparkEngine:
+    """Where and how to run: the master (``local[*]``, ``yarn``, ``k8s://...``), Spark
+    configuration pairs, and the number of buckets (default: twice the default
+    parallelism)."""
+
+    master: str = "local[*]"
+    conf: tuple[tuple[str, str], ...] = ()
+    buckets: int | None = None
+    app_name: str = "graphfraud scan"
+
+    def session(self) -> SparkSession:
+        why = spark_available()
+        if why:
+            raise UsageError(why)
+        import os
+        import sys
+
+        from pyspark.sql import SparkSession
+
+        # Python workers run this interpreter (its packages) unless the user chose one.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        builder = SparkSession.builder.master(self.master).appName(self.app_name)
+        builder = builder.config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        builder = builder.config("spark.ui.showConsoleProgress", "false")
+        given = {key for key, _ in self.conf}
+        if self.master.startswith("local") and "spark.sql.shuffle.partitions" not in given:
+            # 200 shuffle partitions (Spark's default, sized for clusters) make every
+            # round of the components a few hundred tiny tasks on one machine
+            builder = builder.config("spark.sql.shuffle.partitions", "8")
+        for key, value in self.conf:
+            builder = builder.config(key, value)
+        spark = builder.getOrCreate()
+        spark.sparkContext.setLogLevel("ERROR")
+        return spark
+
+    def scan(self, dataset: Dataset, params: ScanParams, *,
+             previous: Sequence[Ring] | None = None,
+             progress: Callable[[str], None] | None = None) -> ScanResult:
+        """The rings of ``dataset``, as :func:`graphfraud.pipeline.scan` finds them."""
+        from graphfraud.parts import Whole, merged
+
+        say = progress or (lambda _: None)
+        spark = self.session()
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        say("spark-graph")
+        tables = _frames(spark, dataset)
+        figures = _graph_figures(spark, tables, params)
+        buckets = self.buckets or max(2, 2 * spark.sparkContext.defaultParallelism)
+        say(f"{buckets} buckets; the largest component holds {figures.largest_component} "
+            "actors")
+        rows = _bucket_rows(tables, figures.actor_components, buckets).localCheckpoint()
+        timings["spark-graph"] = round(time.perf_counter() - started, 3)
+        started = time.perf_counter()
+        say("spark-pass1")
+        dtypes = {name: {str(c): str(t) for c, t in frame.dtypes.items()}
+                  for name, frame in dataset.tables.items()}
+        first = _run_parts(rows, _first_pass(dtypes, dataset.source, params,
+                                             figures.graph))
+        context = _context(spark, tables, figures, first, params)
+        timings["spark-pass1"] = round(time.perf_counter() - started, 3)
+        started = time.perf_counter()
+        say("spark-pass2")
+        shared = spark.sparkContext.broadcast(pickle.dumps(context))
+        second = _run_parts(rows, _second_pass(dtypes, dataset.source, params, shared))
+        shared.destroy()
+        results = [part["result"] for part in second]
+        hubs = {(h.type, h.id): h for r in results for h in r.hubs}
+        counts = dict(figures.counts)
+        counts["actor_links"] = sum(part["actor_links"] for part in second)
+        ordered = sorted(hubs.values(), key=lambda h: (-h.actors, h.type, h.id))
+        counts["hubs_dropped"] = sum(h.action == "dropped" for h in ordered)
+        counts["hubs_down_weighted"] = sum(h.action == "down-weighted" for h in ordered)
+        result = merged(results, Whole(tuple(ordered), counts), params, previous)
+        timings["spark-pass2"] = round(time.perf_counter() - started, 3)
+        result.timings = {**timings, **{f"parts: {k}": v for k, v in result.timings.items()}}
+        return result
+
+
+@dataclass
+class _Figures:
+    graph: Any  # GraphContext
+    actor_components: DataFrame  # atype, aid, component
+    counts: dict[str, int]
+    largest_component: int
+
+
+def _frames(spark: SparkSession, dataset: Dataset) -> dict[str, DataFrame]:
+    """Every table of the dataset as a Spark DataFrame."""
+    import pandas as pd
+
+    out = {}
+    for name, frame in dataset.tables.items():
+        schema = ", ".join(f"`{c}` string" for c in frame.columns)
+        if not len(frame):
+            out[name] = spark.createDataFrame([], schema=schema)
+            continue
+        text = pd.DataFrame({c: _as_text(frame[c]) for c in frame.columns})
+        out[name] = spark.createDataFrame(text, schema=schema)
+    return out
+
+
+def _as_text(column: pd.Series) -> pd.Series:
+    """A column as exact text (ISO 8601 for times, repr for floats), None for nulls."""
+    import pandas as pd
+
+    if isinstance(column.dtype, pd.DatetimeTZDtype) or str(column.dtype).startswith(
+            "datetime64"):
+        text = column.map(lambda t: None if pd.isna(t) else t.isoformat())
+    else:
+        text = column.map(lambda v: None if pd.isna(v) else repr(v) if isinstance(v, float)
+                          else str(v))
+    return text.astype(object)
+
+
+def _actors(tables: dict[str, DataFrame]) -> DataFrame:
+    from pyspark.sql import functions as F
+
+    from graphfraud.model import ACTOR_KINDS
+
+    parts = [tables[k.table].select(F.lit(k.entity_type).alias("atype"),
+                                    F.col(k.key).alias("aid"))
+             for k in ACTOR_KINDS if k.table in tables]
+    return _union(parts).distinct()
+
+
+def _links(tables: dict[str, DataFrame]) -> DataFrame:
+    from pyspark.sql import functions as F
+
+    from graphfraud.model import SHARING_LINKS
+
+    parts = [tables[k.table].select(F.lit(k.start.entity_type).alias("atype"),
+                                    F.col(k.start_column).alias("aid"),
+                                    F.lit(k.end.entity_type).alias("itype"),
+                                    F.col(k.end_column).alias("iid"))
+             for k in SHARING_LINKS if k.table in tables]
+    if not parts:
+        return tables["merchants"].sparkSession.createDataFrame(
+            [], "atype string, aid string, itype string, iid string")
+    return _union(parts).distinct()
+
+
+def _union(parts: list[DataFrame]) -> DataFrame:
+    out = parts[0]
+    for p in parts[1:]:
+        out = out.unionByName(p)
+    return out
+
+
+def _graph_figures(spark: SparkSession, tables: dict[str, DataFrame],
+                   params: ScanParams) -> _Figures:
+    from pyspark.sql import functions as F
+
+    from graphfraud.graph.projection import GraphContext
+    from graphfraud.model import ACTOR_KINDS, IDENTIFIER_KINDS, PROMOTION
+    from graphfraud.spark.components import connected_components
+
+    p = params.projection
+    actors = _actors(tables).localCheckpoint()
+    links = _links(tables).localCheckpoint()
+    n_actors = actors.count()
+    degree = links.groupBy("itype", "iid").agg(F.count(F.lit(1)).alias("k"))
+    # Hubs: above hub_degree and not cohesive (identifier_cohesion's rule, as a join).
+    cand = degree.where(F.col("k") > p.hub_degree)
+    users = links.join(cand, ["itype", "iid"]).select(
+        "atype", "aid", F.col("itype").alias("ctype"), F.col("iid").alias("cid"),
+        F.col("k").alias("k_a"))
+    co = (users.join(links, ["atype", "aid"])
+          .where((F.col("itype") != F.col("ctype")) | (F.col("iid") != F.col("cid")))
+          .groupBy("ctype", "cid", "k_a", "itype", "iid").agg(F.count(F.lit(1)).alias("co"))
+          .join(degree.withColumnRenamed("k", "k_b"), ["itype", "iid"]))
+    beyond = F.col("co") >= F.lit(float(p.cohesion_lift)) * F.col("k_a").cast("double") \
+        * F.col("k_b") / F.lit(float(max(n_actors, 1)))
+    ratio = F.when(beyond, F.col("co") / F.greatest("k_a", "k_b")).otherwise(F.lit(0.0))
+    cohesion = co.groupBy("ctype", "cid").agg(F.max(ratio).alias("cohesion"))
+    hubs = (cand.join(cohesion.withColumnRenamed("ctype", "itype")
+                      .withColumnRenamed("cid", "iid"), ["itype", "iid"], "left")
+            .where(F.coalesce(F.col("cohesion"), F.lit(0.0)) < p.cohesion)
+            .select("itype", "iid", "k").collect())
+    graph = GraphContext(n_actors=n_actors, hub_types=tuple(r["itype"] for r in hubs),
+                         hub_ids=tuple(r["iid"] for r in hubs),
+                         hub_degrees=tuple(int(r["k"]) for r in hubs))
+    dropped = spark.createDataFrame([(r["itype"], r["iid"]) for r in hubs],
+                                    "itype string, iid string")
+    # Components of actors and kept identifiers (and promotions), by vertex number.
+    vertices = (actors.select(F.concat_ws("|", F.lit("a"), "atype", "aid").alias("key"))
+                .unionByName(links.join(dropped, ["itype", "iid"], "left_anti")
+                             .select(F.concat_ws("|", F.lit("i"), "itype", "iid")
+                                     .alias("key")))
+                .distinct().withColumn("vid", F.monotonically_increasing_id())
+                .localCheckpoint())
+    kept = links.join(dropped, ["itype", "iid"], "left_anti").select(
+        F.concat_ws("|", F.lit("a"), "atype", "aid").alias("a"),
+        F.concat_ws("|", F.lit("i"), "itype", "iid").alias("b"))
+    if PROMOTION.table in tables:
+        kept = kept.unionByName(tables[PROMOTION.table].select(
+            F.concat_ws("|", F.lit("a"), F.lit(PROMOTION.start.entity_type),
+                        PROMOTION.start_column).alias("a"),
+            F.concat_ws("|", F.lit("a"), F.lit(PROMOTION.end.entity_type),
+                        PROMOTION.end_column).alias("b")))
+    va, vb = vertices.withColumnRenamed("key", "a"), vertices.withColumnRenamed("key", "b")
+    edges = (kept.join(va.withColumnRenamed("vid", "src"), "a")
+             .join(vb.withColumnRenamed("vid", "dst"), "b").select("src", "dst"))
+    comp = connected_components(edges)
+    actor_components = (
+        actors.withColumn("key", F.concat_ws("|", F.lit("a"), "atype", "aid"))
+        .join(vertices, "key").join(comp.withColumnRenamed("vertex", "vid"), "vid", "left")
+        .select("atype", "aid", F.coalesce("component", "vid").alias("component"))
+        .localCheckpoint())
+    largest = actor_components.groupBy("component").count().agg(F.max("count")).first()
+    counts = {k.table: actors.where(F.col("atype") == k.entity_type).count()
+              for k in ACTOR_KINDS}
+    idents = links.select("itype", "iid")
+    for k in IDENTIFIER_KINDS:
+        if k.table in tables:
+            idents = idents.unionByName(tables[k.table].select(
+                F.lit(k.entity_type).alias("itype"), F.col(k.key).alias("iid")))
+    per_type = {r["itype"]: int(r["n"]) for r in idents.distinct().groupBy("itype")
+                .agg(F.count(F.lit(1)).alias("n")).collect()}
+    counts.update({k.table: per_type.get(k.entity_type, 0) for k in IDENTIFIER_KINDS})
+    return _Figures(graph, actor_components, counts,
+                    int(largest[0]) if largest and largest[0] is not None else 0)
+
+
+def _bucket_rows(tables: dict[str, DataFrame], actor_components: DataFrame,
+                 buckets: int) -> DataFrame:
+    """(bucket, table, row as JSON) for every row of every table: an actor's rows with
+    its component's bucket; a device's or account's rows and labels with every bucket
+    one of its users is in."""
+    from pyspark.sql import functions as F
+
+    from graphfraud.model import ACTOR_KINDS, IDENTIFIER_KINDS, LINK_KINDS, SHARING_LINKS
+
+    owner = actor_components.select(
+        "atype", "aid", F.pmod(F.xxhash64("component"), F.lit(buckets)).cast("int")
+        .alias("bucket"))
+
+    def rows(name: str, frame: DataFrame) -> DataFrame:
+        return frame.select("bucket", F.lit(name).alias("table"),
+                            F.to_json(F.struct(*[c for c in frame.columns
+                                                 if c != "bucket"])).alias("row"))
+
+    def by_actor(name: str, atype: str, column: str) -> DataFrame:
+        frame = tables[name]
+        keyed = owner.where(F.col("atype") == atype).select(
+            F.col("aid").alias("_key"), "bucket")
+        return rows(name, frame.join(keyed, frame[column] == keyed["_key"]).drop("_key"))
+
+    out = []
+    for kind in ACTOR_KINDS:
+        if kind.table in tables:
+            out.append(by_actor(kind.table, kind.entity_type, kind.key))
+    for link in LINK_KINDS:
+        if link.table in tables:
+            out.append(by_actor(link.table, link.start.entity_type, link.start_column))
+    if "merchant_signals" in tables:
+        out.append(by_actor("merchant_signals", "merchant", "merchant_id"))
+    used = [tables[k.table].select(F.lit(k.start.entity_type).alias("atype"),
+                                   F.col(k.start_column).alias("aid"),
+                                   F.lit(k.end.entity_type).alias("itype"),
+                                   F.col(k.end_column).alias("iid"))
+            for k in SHARING_LINKS if k.table in tables]
+    where = _union(used).join(owner, ["atype", "aid"]).select(
+        "itype", "iid", "bucket").distinct() if used else None
+    for kind in IDENTIFIER_KINDS:
+        if kind.table in tables and where is not None:
+            frame = tables[kind.table]
+            mine = where.where(F.col("itype") == kind.entity_type).select(
+                F.col("iid").alias("_key"), "bucket")
+            out.append(rows(kind.table, frame.join(mine, frame[kind.key] == mine["_key"])
+                            .drop("_key")))
+    if "labels" in tables:
+        labels = tables["labels"]
+        keyed = owner.select(F.col("atype").alias("_t"), F.col("aid").alias("_k"), "bucket")
+        if where is not None:
+            keyed = keyed.unionByName(where.select(F.col("itype").alias("_t"),
+                                                   F.col("iid").alias("_k"), "bucket"))
+        out.append(rows("labels", labels.join(
+            keyed, (labels["entity_type"] == keyed["_t"]) & (labels["entity_id"] == keyed["_k"]))
+            .drop("_t", "_k")))
+    return _union(out)
+
+
+_PART_SCHEMA = "bucket int, payload binary"
+
+
+def _run_parts(rows: DataFrame, function: Callable[[pd.DataFrame], pd.DataFrame]
+               ) -> list[dict[str, Any]]:
+    return [pickle.loads(r["payload"]) for r in  # our own tasks' output
+            rows.groupBy("bucket").applyInPandas(function, _PART_SCHEMA).collect()]
+
+
+def _dataset_of(group: pd.DataFrame, dtypes: dict[str, dict[str, str]],
+                source: str) -> Dataset:
+    """The part's Dataset, with the dtypes the loader gave the whole one."""
+    import json
+
+    import pandas as pd
+
+    from graphfraud.loaders.dataset import Dataset
+
+    part = Dataset(source=source)
+    for name, columns in dtypes.items():
+        records = [json.loads(r) for r in group.loc[group["table"] == name, "row"]]
+        frame = pd.DataFrame.from_records(records, columns=list(columns))
+        part.tables[name] = pd.DataFrame(
+            {c: _typed(frame[c], t) for c, t in columns.items()})
+    return part
+
+
+def _typed(text: pd.Series, dtype: str) -> pd.Series:
+    """A text column back in the loader's dtype."""
+    import pandas as pd
+
+    target: Any = pd.api.types.pandas_dtype(dtype)
+    if dtype.startswith("datetime64"):
+        return pd.to_datetime(text, utc=True, format="ISO8601").astype(target)
+    if dtype in ("Int64", "float64"):
+        return pd.to_numeric(text).astype(target)
+    return text.astype(target)
+
+
+def _first_pass(dtypes: dict[str, dict[str, str]], source: str, params: ScanParams,
+                graph_context: Any) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    def run(group: pd.DataFrame) -> pd.DataFrame:
+        import pandas as pd
+
+        from graphfraud.graph.projection import project
+        from graphfraud.pipeline import summarise_part
+        from graphfraud.score.rings import actor_facts
+
+        dataset = _dataset_of(group, dtypes, source)
+        summary = summarise_part(dataset, params, graph_context)
+        graph = project(dataset, params.projection, graph_context)
+        facts = actor_facts(graph, dataset)
+        degrees = np.diff(graph.incidence.indptr)
+        dates = facts.registered_days[~np.isnan(facts.registered_days)]
+        violations = facts.violations[np.isfinite(facts.violations)]
+        payload = {
+            "summary": summary, "degrees": np.bincount(degrees) if len(degrees)
+            else np.zeros(0, np.int64),
+            "uses": int(graph.incidence.nnz), "actors": graph.n_actors,
+            "fraud": int((facts.verdict > 0).sum()), "legit": int((facts.verdict < 0).sum()),
+            "as_of": float(dates.max()) if len(dates) else None,
+            "violations": (float(violations.sum()), len(violations)),
+        }
+        return pd.DataFrame({"bucket": [int(group["bucket"].iloc[0])],
+                             "payload": [pickle.dumps(payload)]})
+
+    return run
+
+
+def _second_pass(dtypes: dict[str, dict[str, str]], source: str, params: ScanParams,
+                 shared: Any) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    def run(group: pd.DataFrame) -> pd.DataFrame:
+        import pandas as pd
+
+        from graphfraud.pipeline import scan
+
+        context = pickle.loads(shared.value)  # the driver's own broadcast
+        dataset = _dataset_of(group, dtypes, source)
+        result = scan(dataset, params, context=context, build_index=False)
+        payload = {"result": result, "actor_links": int(result.counts["actor_links"])}
+        return pd.DataFrame({"bucket": [int(group["bucket"].iloc[0])],
+                             "payload": [pickle.dumps(payload)]})
+
+    return run
+
+
+def _context(spark: SparkSession, tables: dict[str, DataFrame], figures: _Figures,
+             first: list[dict[str, Any]], params: ScanParams) -> Any:
+    """The whole graph's ScanContext from the first pass of every bucket."""
+    from graphfraud.parts import scan_context
+    from graphfraud.score.rings import FactsContext
+
+    n = figures.graph.n_actors
+    hist = np.zeros(max((len(p["degrees"]) for p in first), default=0), dtype=np.int64)
+    for p in first:
+        hist[:len(p["degrees"])] += p["degrees"]
+    present = np.flatnonzero(hist)
+    dates = [p["as_of"] for p in first if p["as_of"] is not None]
+    v_sum = sum(p["violations"][0] for p in first)
+    v_n = sum(p["violations"][1] for p in first)
+    refund, complaint = _behaviour_medians(tables)
+    facts = FactsContext(
+        degree_values=tuple(int(x) for x in present),
+        degree_counts=tuple(int(x) for x in hist[present]),
+        total_uses=sum(p["uses"] for p in first),
+        fraud_rate=sum(p["fraud"] for p in first) / n if n else 0.0,
+        legit_rate=sum(p["legit"] for p in first) / n if n else 0.0,
+        as_of_days=max(dates) if dates else 0.0,
+        platform_refund_rate=refund, platform_complaint_rate=complaint,
+        platform_violations=v_sum / v_n if v_n else math.nan)
+    return scan_context(figures.graph, facts, [p["summary"] for p in first])
+
+
+def _behaviour_medians(tables: dict[str, DataFrame]) -> tuple[float, float]:
+    """The medians of refunds and complaints per order over merchants with ten orders
+    or more: the two middle values of a distributed sort, averaged as numpy does."""
+    from pyspark.sql import functions as F
+
+    if "merchant_signals" not in tables:
+        return math.nan, math.nan
+    signals = tables["merchant_signals"].join(
+        tables["merchants"].select("merchant_id"), "merchant_id").select(
+        F.col("orders").cast("double").alias("orders"),
+        F.col("refunds").cast("double").alias("refunds"),
+        F.col("complaints").cast("double").alias("complaints"))
+    active = signals.where(F.col("orders") >= 10)
+    # try_divide: the optimiser may divide before it filters (orders of zero are not
+    # active, and ANSI mode would reject their division)
+    return (_median(active.select(F.try_divide("refunds", "orders").alias("x"))),
+            _median(active.select(F.try_divide("complaints", "orders").alias("x"))))
+
+
+def _median(values: DataFrame) -> float:
+    from pyspark.sql import functions as F
+
+    finite = values.where(F.col("x").isNotNull() & ~F.isnan("x"))
+    n = finite.count()
+    if not n:
+        return math.nan
+    middle = {(n - 1) // 2, n // 2}
+    picked = (finite.orderBy("x").rdd.zipWithIndex()
+              .filter(lambda pair: pair[1] in middle).map(lambda pair: pair[0]["x"]).collect())
+    return float(np.median(np.array(picked, dtype=np.float64)))
