@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from graphfraud.loaders.mapping import Mapping
     from graphfraud.pipeline import ScanParams
     from graphfraud.report.run import RunInfo, RunReport
+    from graphfraud.spark import SparkEngine
     from graphfraud.store.connection import Neo4jSettings
 
 
@@ -42,8 +43,10 @@ class ScanOutcome:
 
 def scan_export(data_dir: str | Path, out_dir: str | Path, *, params: ScanParams,
                 mapping: Mapping, previous: Path | None = None, redact: bool = False,
-                say: Say = silent, warn: Say = silent) -> ScanOutcome:
-    """Scan the export in ``data_dir`` with the embedded graph; report into ``out_dir``.
+                say: Say = silent, warn: Say = silent,
+                engine: SparkEngine | None = None) -> ScanOutcome:
+    """Scan the export in ``data_dir`` with the embedded graph (or on Spark with
+    ``engine``); report into ``out_dir``.
 
     Rejected input rows go to ``OUT/rejects.csv``. ``data_dir`` is the report's
     ``source`` as given.
@@ -67,14 +70,15 @@ def scan_export(data_dir: str | Path, out_dir: str | Path, *, params: ScanParams
                              say=say, warn=warn)
         info = RunInfo(source=str(data_dir), rows=loaded.rows, rejected_rows=loaded.rejected,
                        read_seconds=round(time.perf_counter() - started, 3))
-        report, timings = _scan(loaded.dataset, info, params=params, previous=prior, say=say)
+        report, timings = _scan(loaded.dataset, info, params=params, previous=prior, say=say,
+                                engine=engine)
         paths = write_reports(report, out, redact=redact)
     return ScanOutcome(report, paths, timings, time.perf_counter() - started)
 
 
 def scan_graph(driver: Driver, settings: Neo4jSettings, out_dir: str | Path, *,
                params: ScanParams, previous: Path | None = None, redact: bool = False,
-               say: Say = silent) -> ScanOutcome:
+               say: Say = silent, engine: SparkEngine | None = None) -> ScanOutcome:
     """Scan the graph in Neo4j (built by ``graphfraud load``), report into ``out_dir``,
     and write the rings back (one transaction, after the files).
 
@@ -107,7 +111,8 @@ def scan_graph(driver: Driver, settings: Neo4jSettings, out_dir: str | Path, *,
         info = RunInfo(source=settings.describe(),
                        rows=sum(len(t) for t in dataset.tables.values()), rejected_rows=0,
                        read_seconds=round(time.perf_counter() - started, 3))
-        report, timings = _scan(dataset, info, params=params, previous=prior, say=say)
+        report, timings = _scan(dataset, info, params=params, previous=prior, say=say,
+                                engine=engine)
         with store_errors(settings, "reading the rings' verdicts", say):
             report = replace(report, decisions=decisions_of(
                 ring_verdicts(driver, database=settings.database)),
@@ -123,14 +128,19 @@ def scan_graph(driver: Driver, settings: Neo4jSettings, out_dir: str | Path, *,
 
 
 def _scan(dataset: Dataset, info: RunInfo, *, params: ScanParams,
-          previous: RunReport | None, say: Say) -> tuple[RunReport, dict[str, float]]:
+          previous: RunReport | None, say: Say, engine: SparkEngine | None = None
+          ) -> tuple[RunReport, dict[str, float]]:
     """Scan and build the run's report; the report and the stage times (reading last)."""
     from graphfraud.pipeline import scan
     from graphfraud.report import build_run_report
     from graphfraud.report.context import with_context
 
-    result = scan(dataset, params, previous=previous.rings if previous else None,
-                  progress=lambda s: say(f"stage: {s}"))
+    if engine is None:
+        result = scan(dataset, params, previous=previous.rings if previous else None,
+                      progress=lambda s: say(f"stage: {s}"))
+    else:
+        result = engine.scan(dataset, params, previous=previous.rings if previous else None,
+                             progress=lambda s: say(f"stage: {s}"))
     # What the export says around the rings, for report.html and rings.csv only.
     report = with_context(build_run_report(result, info), dataset)
     timings = dict(result.timings)

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from graphfraud.cli.data import print_warning, progress_printer
 from graphfraud.cli.options import mapping_option, quiet_option
 from graphfraud.errors import UsageError
+
+if TYPE_CHECKING:
+    from graphfraud.spark import SparkEngine
+
+_SECRET = re.compile(r"secret|password|token|credential|access\.key|\.key$", re.IGNORECASE)
 
 
 @click.command("scan")
@@ -32,6 +39,16 @@ from graphfraud.errors import UsageError
               help="The giant-component guard: larger loose groups are split with "
               "Leiden [1000].")
 @click.option("--no-embedding", is_flag=True, help="Score without graph embeddings.")
+@click.option("--engine", type=click.Choice(["embedded", "spark"]), default="embedded",
+              show_default=True,
+              help="Where the graph stages run: in this process, or on Apache Spark "
+              "(needs the spark extra and Java 17; same rings, docs/scale-out.md).")
+@click.option("--spark-master", default="local[*]", show_default=True,
+              help="Spark master for --engine spark (local[N], yarn, k8s://...).")
+@click.option("--spark-conf", "spark_conf", multiple=True, metavar="KEY=VALUE",
+              help="A Spark configuration pair for --engine spark (repeatable).")
+@click.option("--spark-buckets", type=click.IntRange(min=1),
+              help="Buckets of components scanned as one task [2 x default parallelism].")
 @click.option("--redact", is_flag=True,
               help="Pseudonyms instead of ids in report.html and rings.csv, for sharing "
               "outside the risk team (redaction-key.csv maps them back).")
@@ -40,7 +57,9 @@ from graphfraud.errors import UsageError
 def scan_cmd(data_dir: str | None, out_dir: str, from_neo4j: bool, seed: int,
              previous: str | None, hub_degree: int | None, strong_degree: int | None,
              min_ring_size: int | None, max_ring_size: int | None, no_embedding: bool,
-             redact: bool, mapping: str | None, encoding: str | None, quiet: bool) -> None:
+             engine: str, spark_master: str, spark_conf: tuple[str, ...],
+             spark_buckets: int | None, redact: bool, mapping: str | None,
+             encoding: str | None, quiet: bool) -> None:
     """Find coordinated rings and write the ring report into OUT.
 
     Without --neo4j, DATA_DIR is read with the embedded in-memory graph (no server).
@@ -64,18 +83,45 @@ def scan_cmd(data_dir: str | None, out_dir: str, from_neo4j: bool, seed: int,
         min_ring_size=min_ring_size, max_ring_size=max_ring_size,
         use_embedding=False if no_embedding else None)
     earlier = Path(previous) if previous else None
+    spark = _spark_engine(engine, spark_master, spark_conf, spark_buckets)
     if from_neo4j:
         from graphfraud.store.connection import Neo4jSettings
 
         settings = Neo4jSettings.from_env()
         with settings.driver() as driver:
             outcome = scan_graph(driver, settings, out_dir, params=params, previous=earlier,
-                                 redact=redact, say=say)
+                                 redact=redact, say=say, engine=spark)
     else:
         assert data_dir is not None
         outcome = scan_export(data_dir, out_dir, params=params,
                               mapping=mapping_for(mapping, encoding), previous=earlier,
-                              redact=redact, say=say, warn=print_warning)
+                              redact=redact, say=say, warn=print_warning, engine=spark)
     for line in scan_summary(outcome):
         click.echo(line)
     say(outcome.timing_line())
+
+
+def _spark_engine(engine: str, master: str, conf: tuple[str, ...], buckets: int | None
+                  ) -> SparkEngine | None:
+    """The Spark engine the options ask for (None: embedded), checked before any work."""
+    if engine != "spark":
+        if conf or buckets or master != "local[*]":
+            raise UsageError("--spark-master, --spark-conf and --spark-buckets need "
+                             "--engine spark")
+        return None
+    from graphfraud.spark import SparkEngine, spark_available
+
+    why = spark_available()
+    if why:
+        raise UsageError(why)
+    pairs = []
+    for item in conf:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not key.startswith("spark."):
+            raise UsageError(f"--spark-conf {key[:80]!r}: expected spark.KEY=VALUE")
+        if _SECRET.search(key):
+            # a value on the command line shows in the process list and shell history
+            raise UsageError(f"--spark-conf {key!r}: credentials do not go on a command "
+                             "line; put them in spark-defaults.conf or the environment")
+        pairs.append((key.strip(), value))
+    return SparkEngine(master=master, conf=tuple(pairs), buckets=buckets)

@@ -68,7 +68,7 @@ class SparkEngine:
     buckets: int | None = None
     app_name: str = "graphfraud scan"
 
-    def session(self) -> SparkSession:
+    def spark_session(self) -> SparkSession:
         why = spark_available()
         if why:
             raise UsageError(why)
@@ -79,11 +79,14 @@ class SparkEngine:
 
         # Python workers run this interpreter (its packages) unless the user chose one.
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-        builder = SparkSession.builder.master(self.master).appName(self.app_name)
+        builder = SparkSession.builder.appName(self.app_name)
+        if self.master:  # empty: the master spark-submit was given
+            builder = builder.master(self.master)
         builder = builder.config("spark.sql.execution.arrow.pyspark.enabled", "true")
         builder = builder.config("spark.ui.showConsoleProgress", "false")
         given = {key for key, _ in self.conf}
-        if self.master.startswith("local") and "spark.sql.shuffle.partitions" not in given:
+        if (self.master or "").startswith("local") \
+                and "spark.sql.shuffle.partitions" not in given:
             # 200 shuffle partitions (Spark's default, sized for clusters) make every
             # round of the components a few hundred tiny tasks on one machine
             builder = builder.config("spark.sql.shuffle.partitions", "8")
@@ -100,7 +103,7 @@ class SparkEngine:
         from graphfraud.parts import Whole, merged
 
         say = progress or (lambda _: None)
-        spark = self.session()
+        spark = self.spark_session()
         timings: dict[str, float] = {}
         started = time.perf_counter()
         say("spark-graph")
