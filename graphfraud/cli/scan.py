@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,6 +50,10 @@ _SECRET = re.compile(r"secret|password|token|credential|access\.key|\.key$", re.
               help="A Spark configuration pair for --engine spark (repeatable).")
 @click.option("--spark-buckets", type=click.IntRange(min=1),
               help="Buckets of components scanned as one task [2 x default parallelism].")
+@click.option("--spark-max-component", type=click.IntRange(min=2),
+              help="The giant-component guard of --engine spark: a component of more "
+              "actors is split by dropping, inside it, identifiers used by more than half "
+              "(a quarter...) of --hub-degree actors [2000000].")
 @click.option("--redact", is_flag=True,
               help="Pseudonyms instead of ids in report.html and rings.csv, for sharing "
               "outside the risk team (redaction-key.csv maps them back).")
@@ -58,8 +63,8 @@ def scan_cmd(data_dir: str | None, out_dir: str, from_neo4j: bool, seed: int,
              previous: str | None, hub_degree: int | None, strong_degree: int | None,
              min_ring_size: int | None, max_ring_size: int | None, no_embedding: bool,
              engine: str, spark_master: str, spark_conf: tuple[str, ...],
-             spark_buckets: int | None, redact: bool, mapping: str | None,
-             encoding: str | None, quiet: bool) -> None:
+             spark_buckets: int | None, spark_max_component: int | None, redact: bool,
+             mapping: str | None, encoding: str | None, quiet: bool) -> None:
     """Find coordinated rings and write the ring report into OUT.
 
     Without --neo4j, DATA_DIR is read with the embedded in-memory graph (no server).
@@ -83,7 +88,8 @@ def scan_cmd(data_dir: str | None, out_dir: str, from_neo4j: bool, seed: int,
         min_ring_size=min_ring_size, max_ring_size=max_ring_size,
         use_embedding=False if no_embedding else None)
     earlier = Path(previous) if previous else None
-    spark = _spark_engine(engine, spark_master, spark_conf, spark_buckets)
+    spark = _spark_engine(engine, spark_master, spark_conf, spark_buckets,
+                          spark_max_component)
     if from_neo4j:
         from graphfraud.store.connection import Neo4jSettings
 
@@ -101,13 +107,13 @@ def scan_cmd(data_dir: str | None, out_dir: str, from_neo4j: bool, seed: int,
     say(outcome.timing_line())
 
 
-def _spark_engine(engine: str, master: str, conf: tuple[str, ...], buckets: int | None
-                  ) -> SparkEngine | None:
+def _spark_engine(engine: str, master: str, conf: tuple[str, ...], buckets: int | None,
+                  max_component: int | None) -> SparkEngine | None:
     """The Spark engine the options ask for (None: embedded), checked before any work."""
     if engine != "spark":
-        if conf or buckets or master != "local[*]":
-            raise UsageError("--spark-master, --spark-conf and --spark-buckets need "
-                             "--engine spark")
+        if conf or buckets or max_component or master != "local[*]":
+            raise UsageError("--spark-master, --spark-conf, --spark-buckets and "
+                             "--spark-max-component need --engine spark")
         return None
     from graphfraud.spark import SparkEngine, spark_available
 
@@ -124,4 +130,5 @@ def _spark_engine(engine: str, master: str, conf: tuple[str, ...], buckets: int 
             raise UsageError(f"--spark-conf {key!r}: credentials do not go on a command "
                              "line; put them in spark-defaults.conf or the environment")
         pairs.append((key.strip(), value))
-    return SparkEngine(master=master, conf=tuple(pairs), buckets=buckets)
+    engine_ = SparkEngine(master=master, conf=tuple(pairs), buckets=buckets)
+    return engine_ if max_component is None else replace(engine_, max_component=max_component)

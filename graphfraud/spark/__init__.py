@@ -9,6 +9,6 @@ so the rings are those of the embedded scan. Needs the ``spark`` extra
 (``pip install graphfraud[spark]``) and Java 17.
 """
 
-from graphfraud.spark.engine import SparkEngine, spark_available
+from graphfraud.spark.engine import SparkEngine, spark_available, stop_spark
 
-__all__ = ["SparkEngine", "spark_available"]
+__all__ = ["SparkEngine", "spark_available", "stop_spark"]

@@ -60,12 +60,16 @@ def _java_home() -> str | None:
 @dataclass(frozen=True)
 class SparkEngine:
     """Where and how to run: the master (``local[*]``, ``yarn``, ``k8s://...``), Spark
-    configuration pairs, and the number of buckets (default: twice the default
-    parallelism)."""
+    configuration pairs, the number of buckets (default: twice the default
+    parallelism) and the largest component one task scans."""
 
     master: str = "local[*]"
     conf: tuple[tuple[str, str], ...] = ()
     buckets: int | None = None
+    #: The giant-component guard: a component of more actors is split by dropping, as
+    #: hubs inside it, identifiers used by more than half, a quarter... of
+    #: ``hub_degree`` actors (None: no limit). One Python worker scans a component.
+    max_component: int | None = 2_000_000
     app_name: str = "graphfraud scan"
 
     def spark_session(self) -> SparkSession:
@@ -108,7 +112,7 @@ class SparkEngine:
         started = time.perf_counter()
         say("spark-graph")
         tables = _frames(spark, dataset)
-        figures = _graph_figures(spark, tables, params)
+        figures = _graph_figures(spark, tables, params, self.max_component, say)
         buckets = self.buckets or max(2, 2 * spark.sparkContext.defaultParallelism)
         say(f"{buckets} buckets; the largest component holds {figures.largest_component} "
             "actors")
@@ -138,6 +142,28 @@ class SparkEngine:
         timings["spark-pass2"] = round(time.perf_counter() - started, 3)
         result.timings = {**timings, **{f"parts: {k}": v for k, v in result.timings.items()}}
         return result
+
+
+def stop_spark() -> None:
+    """Stop the active Spark session and its JVM (the JVM exits when its standard input
+    closes), so no process is left behind by a long-lived Python process."""
+    from pyspark import SparkContext
+    from pyspark.sql import SparkSession
+
+    session = SparkSession.getActiveSession()
+    if session is not None:
+        session.stop()
+    gateway = SparkContext._gateway
+    if gateway is None:
+        return
+    gateway.shutdown()
+    proc = getattr(gateway, "proc", None)
+    if proc is not None:
+        if proc.stdin is not None:
+            proc.stdin.close()
+        proc.wait(timeout=60)
+    SparkContext._gateway = None
+    SparkContext._jvm = None
 
 
 @dataclass
@@ -210,20 +236,65 @@ def _union(parts: list[DataFrame]) -> DataFrame:
     return out
 
 
-def _graph_figures(spark: SparkSession, tables: dict[str, DataFrame],
-                   params: ScanParams) -> _Figures:
+def _graph_figures(spark: SparkSession, tables: dict[str, DataFrame], params: ScanParams,
+                   max_component: int | None, say: Callable[[str], None]) -> _Figures:
     from pyspark.sql import functions as F
 
     from graphfraud.graph.projection import GraphContext
-    from graphfraud.model import ACTOR_KINDS, IDENTIFIER_KINDS, PROMOTION
-    from graphfraud.spark.components import connected_components
+    from graphfraud.model import ACTOR_KINDS, IDENTIFIER_KINDS
 
-    p = params.projection
     actors = _actors(tables).localCheckpoint()
     links = _links(tables).localCheckpoint()
     n_actors = actors.count()
-    degree = links.groupBy("itype", "iid").agg(F.count(F.lit(1)).alias("k"))
-    # Hubs: above hub_degree and not cohesive (identifier_cohesion's rule, as a join).
+    degree = links.groupBy("itype", "iid").agg(F.count(F.lit(1)).alias("k")).localCheckpoint()
+    hubs = _hubs(links, degree, n_actors, params)
+    actor_components, largest = _components(spark, tables, actors, links, hubs)
+    limit, p = max_component, params.projection
+    cut = p.hub_degree
+    while limit is not None and largest > limit and cut > p.strong_degree + 1:
+        # The giant-component guard: inside components above the limit, identifiers
+        # used by more than `cut` actors are dropped as hubs too, halving `cut` until
+        # the largest component fits (or `cut` reaches strong_degree + 1).
+        cut = max(p.strong_degree + 1, cut // 2)
+        sizes = actor_components.groupBy("component").agg(F.count(F.lit(1)).alias("n"))
+        giant = actor_components.join(sizes.where(F.col("n") > limit), "component")
+        inside = (links.join(giant.select("atype", "aid"), ["atype", "aid"])
+                  .select("itype", "iid").distinct().join(degree, ["itype", "iid"])
+                  .where(F.col("k") > cut))
+        extra = inside.join(spark.createDataFrame(hubs, "itype string, iid string, k long"),
+                            ["itype", "iid"], "left_anti").collect()
+        if not extra:
+            continue
+        before = largest
+        hubs = hubs + [(r["itype"], r["iid"], int(r["k"])) for r in extra]
+        actor_components, largest = _components(spark, tables, actors, links, hubs)
+        say(f"giant component: {before} actors above the limit of {limit}; "
+            f"{len(extra)} identifiers used by more than {cut} of its actors dropped as "
+            f"hubs; the largest component now holds {largest}")
+    graph = GraphContext(n_actors=n_actors, hub_types=tuple(h[0] for h in hubs),
+                         hub_ids=tuple(h[1] for h in hubs),
+                         hub_degrees=tuple(h[2] for h in hubs))
+    counts = {k.table: actors.where(F.col("atype") == k.entity_type).count()
+              for k in ACTOR_KINDS}
+    idents = links.select("itype", "iid")
+    for k in IDENTIFIER_KINDS:
+        if k.table in tables:
+            idents = idents.unionByName(tables[k.table].select(
+                F.lit(k.entity_type).alias("itype"), F.col(k.key).alias("iid")))
+    per_type = {r["itype"]: int(r["n"]) for r in idents.distinct().groupBy("itype")
+                .agg(F.count(F.lit(1)).alias("n")).collect()}
+    counts.update({k.table: per_type.get(k.entity_type, 0) for k in IDENTIFIER_KINDS})
+    return _Figures(graph, actor_components, counts, largest)
+
+
+def _hubs(links: DataFrame, degree: DataFrame, n_actors: int, params: ScanParams
+          ) -> list[tuple[str, str, int]]:
+    """The dropped hubs: above ``hub_degree`` and not cohesive (identifier_cohesion's
+    rule: the co-users of a pair against the larger degree, beyond chance), as a join of
+    each candidate's users with their other identifiers and a group-by."""
+    from pyspark.sql import functions as F
+
+    p = params.projection
     cand = degree.where(F.col("k") > p.hub_degree)
     users = links.join(cand, ["itype", "iid"]).select(
         "atype", "aid", F.col("itype").alias("ctype"), F.col("iid").alias("cid"),
@@ -236,25 +307,31 @@ def _graph_figures(spark: SparkSession, tables: dict[str, DataFrame],
         * F.col("k_b") / F.lit(float(max(n_actors, 1)))
     ratio = F.when(beyond, F.col("co") / F.greatest("k_a", "k_b")).otherwise(F.lit(0.0))
     cohesion = co.groupBy("ctype", "cid").agg(F.max(ratio).alias("cohesion"))
-    hubs = (cand.join(cohesion.withColumnRenamed("ctype", "itype")
+    rows = (cand.join(cohesion.withColumnRenamed("ctype", "itype")
                       .withColumnRenamed("cid", "iid"), ["itype", "iid"], "left")
             .where(F.coalesce(F.col("cohesion"), F.lit(0.0)) < p.cohesion)
             .select("itype", "iid", "k").collect())
-    graph = GraphContext(n_actors=n_actors, hub_types=tuple(r["itype"] for r in hubs),
-                         hub_ids=tuple(r["iid"] for r in hubs),
-                         hub_degrees=tuple(int(r["k"]) for r in hubs))
-    dropped = spark.createDataFrame([(r["itype"], r["iid"]) for r in hubs],
-                                    "itype string, iid string")
-    # Components of actors and kept identifiers (and promotions), by vertex number.
+    return [(r["itype"], r["iid"], int(r["k"])) for r in rows]
+
+
+def _components(spark: SparkSession, tables: dict[str, DataFrame], actors: DataFrame,
+                links: DataFrame, hubs: list[tuple[str, str, int]]) -> tuple[DataFrame, int]:
+    """Each actor's component over the links without ``hubs`` (and promotions), by
+    vertex number; and the largest component's size."""
+    from pyspark.sql import functions as F
+
+    from graphfraud.model import PROMOTION
+    from graphfraud.spark.components import connected_components
+
+    dropped = spark.createDataFrame([(h[0], h[1]) for h in hubs], "itype string, iid string")
+    kept_links = links.join(dropped, ["itype", "iid"], "left_anti")
     vertices = (actors.select(F.concat_ws("|", F.lit("a"), "atype", "aid").alias("key"))
-                .unionByName(links.join(dropped, ["itype", "iid"], "left_anti")
-                             .select(F.concat_ws("|", F.lit("i"), "itype", "iid")
-                                     .alias("key")))
+                .unionByName(kept_links.select(F.concat_ws("|", F.lit("i"), "itype", "iid")
+                                               .alias("key")))
                 .distinct().withColumn("vid", F.monotonically_increasing_id())
                 .localCheckpoint())
-    kept = links.join(dropped, ["itype", "iid"], "left_anti").select(
-        F.concat_ws("|", F.lit("a"), "atype", "aid").alias("a"),
-        F.concat_ws("|", F.lit("i"), "itype", "iid").alias("b"))
+    kept = kept_links.select(F.concat_ws("|", F.lit("a"), "atype", "aid").alias("a"),
+                             F.concat_ws("|", F.lit("i"), "itype", "iid").alias("b"))
     if PROMOTION.table in tables:
         kept = kept.unionByName(tables[PROMOTION.table].select(
             F.concat_ws("|", F.lit("a"), F.lit(PROMOTION.start.entity_type),
@@ -271,18 +348,7 @@ def _graph_figures(spark: SparkSession, tables: dict[str, DataFrame],
         .select("atype", "aid", F.coalesce("component", "vid").alias("component"))
         .localCheckpoint())
     largest = actor_components.groupBy("component").count().agg(F.max("count")).first()
-    counts = {k.table: actors.where(F.col("atype") == k.entity_type).count()
-              for k in ACTOR_KINDS}
-    idents = links.select("itype", "iid")
-    for k in IDENTIFIER_KINDS:
-        if k.table in tables:
-            idents = idents.unionByName(tables[k.table].select(
-                F.lit(k.entity_type).alias("itype"), F.col(k.key).alias("iid")))
-    per_type = {r["itype"]: int(r["n"]) for r in idents.distinct().groupBy("itype")
-                .agg(F.count(F.lit(1)).alias("n")).collect()}
-    counts.update({k.table: per_type.get(k.entity_type, 0) for k in IDENTIFIER_KINDS})
-    return _Figures(graph, actor_components, counts,
-                    int(largest[0]) if largest and largest[0] is not None else 0)
+    return actor_components, int(largest[0]) if largest and largest[0] is not None else 0
 
 
 def _bucket_rows(tables: dict[str, DataFrame], actor_components: DataFrame,

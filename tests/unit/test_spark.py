@@ -20,11 +20,11 @@ pytestmark = pytest.mark.spark
 
 @pytest.fixture(scope="module")
 def spark() -> Iterator[object]:
-    from graphfraud.spark import SparkEngine
+    from graphfraud.spark import SparkEngine, stop_spark
 
     session = SparkEngine(master="local[2]").spark_session()
     yield session
-    session.stop()  # no JVM left behind when the test process exits
+    stop_spark()  # no JVM left behind when the test process exits
 
 
 def test_components_match_a_union_find(spark) -> None:  # type: ignore[no-untyped-def]
@@ -111,3 +111,30 @@ def test_a_missing_pyspark_is_a_clear_error(tmp_path: Path,
                                       "--engine", "spark"])
     assert result.exit_code == 2
     assert "pip install 'graphfraud[spark]'" in result.output
+
+
+def test_the_giant_component_guard_splits_a_component_too_big_for_one_task(
+        spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from graphfraud.loaders import read_dataset
+    from graphfraud.pipeline import ScanParams
+    from graphfraud.spark import SparkEngine
+
+    generate(tmp_path, SynthConfig(scale=0.5, seed=953))
+    dataset = read_dataset(tmp_path).dataset
+    params = ScanParams.with_seed(7)
+    said: list[str] = []
+    plain = SparkEngine(master="local[2]", max_component=None).scan(dataset, params,
+                                                                    progress=said.append)
+    largest = int(next(s for s in said if "largest component holds" in s).split()[-2])
+    limit = largest // 3
+    said.clear()
+    guarded = SparkEngine(master="local[2]", max_component=limit).scan(
+        dataset, params, progress=said.append)
+    notes = [s for s in said if s.startswith("giant component:")]
+    assert notes, said
+    after = int(notes[-1].split()[-1])
+    assert after < largest
+    extra = set(guarded.hubs) - set(plain.hubs)  # newly dropped (some were down-weighted)
+    assert extra and all(h.action == "dropped" and h.actors <= params.projection.hub_degree
+                         for h in extra)
+    assert any(r.risk.value == "high" for r in guarded.rings)
