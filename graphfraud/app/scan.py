@@ -44,7 +44,7 @@ class ScanOutcome:
 def scan_export(data_dir: str | Path, out_dir: str | Path, *, params: ScanParams,
                 mapping: Mapping, previous: Path | None = None, redact: bool = False,
                 say: Say = silent, warn: Say = silent,
-                engine: SparkEngine | None = None) -> ScanOutcome:
+                engine: SparkEngine | None = None, parquet: bool = False) -> ScanOutcome:
     """Scan the export in ``data_dir`` with the embedded graph (or on Spark with
     ``engine``); report into ``out_dir``.
 
@@ -72,13 +72,14 @@ def scan_export(data_dir: str | Path, out_dir: str | Path, *, params: ScanParams
                        read_seconds=round(time.perf_counter() - started, 3))
         report, timings = _scan(loaded.dataset, info, params=params, previous=prior, say=say,
                                 engine=engine)
-        paths = write_reports(report, out, redact=redact)
+        paths = write_reports(report, out, redact=redact, parquet=parquet)
     return ScanOutcome(report, paths, timings, time.perf_counter() - started)
 
 
 def scan_graph(driver: Driver, settings: Neo4jSettings, out_dir: str | Path, *,
                params: ScanParams, previous: Path | None = None, redact: bool = False,
-               say: Say = silent, engine: SparkEngine | None = None) -> ScanOutcome:
+               say: Say = silent, engine: SparkEngine | None = None,
+               parquet: bool = False) -> ScanOutcome:
     """Scan the graph in Neo4j (built by ``graphfraud load``), report into ``out_dir``,
     and write the rings back (one transaction, after the files).
 
@@ -123,7 +124,7 @@ def scan_graph(driver: Driver, settings: Neo4jSettings, out_dir: str | Path, *,
             write_rings(driver, report, database=settings.database)
         say(f"wrote {len(report.rings)} rings back to Neo4j (run {report.run_id})")
         timings["write-back"] = round(time.perf_counter() - write_started, 3)
-        paths = write_reports(report, out, redact=redact)
+        paths = write_reports(report, out, redact=redact, parquet=parquet)
     return ScanOutcome(report, paths, timings, time.perf_counter() - started)
 
 

@@ -54,6 +54,9 @@ _SECRET = re.compile(r"secret|password|token|credential|access\.key|\.key$", re.
               help="The giant-component guard of --engine spark: a component of more "
               "actors is split by dropping, inside it, identifiers used by more than half "
               "(a quarter...) of --hub-degree actors [2000000].")
+@click.option("--parquet", is_flag=True,
+              help="Also write rings.parquet and ring_members.parquet (real ids, like "
+              "rings.json) for downstream Spark or Hive jobs.")
 @click.option("--redact", is_flag=True,
               help="Pseudonyms instead of ids in report.html and rings.csv, for sharing "
               "outside the risk team (redaction-key.csv maps them back).")
@@ -63,7 +66,8 @@ def scan_cmd(data_dir: str | None, out_dir: str, from_neo4j: bool, seed: int,
              previous: str | None, hub_degree: int | None, strong_degree: int | None,
              min_ring_size: int | None, max_ring_size: int | None, no_embedding: bool,
              engine: str, spark_master: str, spark_conf: tuple[str, ...],
-             spark_buckets: int | None, spark_max_component: int | None, redact: bool,
+             spark_buckets: int | None, spark_max_component: int | None, parquet: bool,
+             redact: bool,
              mapping: str | None, encoding: str | None, quiet: bool) -> None:
     """Find coordinated rings and write the ring report into OUT.
 
@@ -96,12 +100,13 @@ def scan_cmd(data_dir: str | None, out_dir: str, from_neo4j: bool, seed: int,
         settings = Neo4jSettings.from_env()
         with settings.driver() as driver:
             outcome = scan_graph(driver, settings, out_dir, params=params, previous=earlier,
-                                 redact=redact, say=say, engine=spark)
+                                 redact=redact, say=say, engine=spark, parquet=parquet)
     else:
         assert data_dir is not None
         outcome = scan_export(data_dir, out_dir, params=params,
                               mapping=mapping_for(mapping, encoding), previous=earlier,
-                              redact=redact, say=say, warn=print_warning, engine=spark)
+                              redact=redact, say=say, warn=print_warning, engine=spark,
+                              parquet=parquet)
     for line in scan_summary(outcome):
         click.echo(line)
     say(outcome.timing_line())

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from graphfraud import spreadsheet
 
@@ -20,8 +20,12 @@ CSV_HEADER = ("ring_id", "ring_score", "risk", "pattern", "member_type", "member
 
 
 def write_reports(report: RunReport, out_dir: str | Path, *,
-                  redact: bool = False) -> dict[str, Path]:
+                  redact: bool = False, parquet: bool = False) -> dict[str, Path]:
     """Write rings.json, rings.csv and report.html into ``out_dir``; return their paths.
+
+    With ``parquet``, also the ring tables for downstream jobs (Spark, Hive):
+    rings.parquet (one row per ring) and ring_members.parquet (one row per member),
+    with the real ids, like rings.json.
 
     The run's check index, when it has one, goes beside them (check-index.parquet).
     With ``redact``, rings.csv and report.html carry pseudonyms instead of entity
@@ -54,6 +58,16 @@ def write_reports(report: RunReport, out_dir: str | Path, *,
             redactor.write_key(tmp)
     else:
         (out / "redaction-key.csv").unlink(missing_ok=True)  # a stale key would mislead
+    if parquet:
+        for name, table in _parquet_tables(report).items():
+            paths[name] = out / f"{name}.parquet"
+            with _atomic(paths[name]) as tmp:
+                import pyarrow.parquet as pq
+
+                pq.write_table(table, tmp)
+    else:
+        for stale in ("rings", "ring_members"):  # not this run's: would mislead
+            (out / f"{stale}.parquet").unlink(missing_ok=True)
     if report.index is not None:
         from graphfraud.check.index import INDEX_FILE, save_index
 
@@ -66,6 +80,36 @@ def write_reports(report: RunReport, out_dir: str | Path, *,
     }, indent=1) + "\n")
     (out / INCOMPLETE).unlink(missing_ok=True)
     return paths
+
+
+def _parquet_tables(report: RunReport) -> dict[str, Any]:
+    """rings (one row per ring) and ring_members (one row per member) as Arrow tables."""
+    import pyarrow as pa
+
+    rings = report.rings
+    return {
+        "rings": pa.table({
+            "run_id": [report.run_id] * len(rings),
+            "ring_id": [r.ring_id for r in rings],
+            "score": pa.array([r.score for r in rings], pa.float64()),
+            "risk": [str(r.risk.value if hasattr(r.risk, "value") else r.risk)
+                     for r in rings],
+            "pattern": [str(r.pattern.value if hasattr(r.pattern, "value") else r.pattern)
+                        for r in rings],
+            "members": pa.array([len(r.members) for r in rings], pa.int64()),
+            "known_fraud": pa.array([r.known_fraud for r in rings], pa.int64()),
+            "known_legit": pa.array([r.known_legit for r in rings], pa.int64()),
+            "evidence": pa.array([list(r.evidence) for r in rings], pa.list_(pa.string())),
+        }),
+        "ring_members": pa.table({
+            "run_id": [report.run_id] * sum(len(r.members) for r in rings),
+            "ring_id": [r.ring_id for r in rings for _ in r.members],
+            "member_type": [m.type for r in rings for m in r.members],
+            "member_id": [m.id for r in rings for m in r.members],
+            "member_score": pa.array([m.score for r in rings for m in r.members],
+                                     pa.float64()),
+        }),
+    }
 
 
 #: Written last: the run id and a SHA-256 of every file of the run.
