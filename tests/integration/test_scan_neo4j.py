@@ -61,3 +61,40 @@ def test_neo4j_scan_equals_file_scan_and_writes_rings_back(
         "RETURN count(DISTINCT r) AS rings, count(h) AS members", database_="neo4j")
     assert records[0]["rings"] == len(b["rings"])  # stable ids: no duplicate rings
     assert records[0]["members"] == sum(len(r["members"]) for r in b["rings"])
+
+
+@pytest.mark.spark
+def test_a_spark_scan_of_the_graph_writes_the_same_rings_back(
+    empty_db: Any, neo4j_settings: Any, tmp_path: Path
+) -> None:
+    pytest.importorskip("pyspark", reason="the spark extra is not installed")
+    from graphfraud.spark import stop_spark
+
+    data = tmp_path / "export"
+    generate(data, SynthConfig(scale=0.3, seed=34))
+    env = {"NEO4J_URI": neo4j_settings.uri, "NEO4J_USER": neo4j_settings.user,
+           "NEO4J_PASSWORD": neo4j_settings.password}
+    runner = CliRunner()
+    loaded = runner.invoke(cli, ["load", str(data), "-q", "--rejects",
+                                 str(tmp_path / "r.csv")], env=env)
+    assert loaded.exit_code == 0, loaded.output
+    embedded = runner.invoke(cli, ["scan", str(data), "--out", str(tmp_path / "files"),
+                                   "--seed", "5", "-q"])
+    try:
+        on_spark = runner.invoke(cli, ["scan", "--neo4j", "--out", str(tmp_path / "graph"),
+                                       "--seed", "5", "-q", "--engine", "spark",
+                                       "--spark-master", "local[2]"], env=env)
+    finally:
+        stop_spark()
+    assert embedded.exit_code == 0 and on_spark.exit_code == 0, on_spark.output
+    a = json.loads((tmp_path / "files" / "rings.json").read_text())
+    b = json.loads((tmp_path / "graph" / "rings.json").read_text())
+    assert a["rings"] and a["rings"] == b["rings"]
+    records, _, _ = empty_db.execute_query(
+        "MATCH (run:Run {run_id: $run})-[:FOUND]->(r:Ring) "
+        "OPTIONAL MATCH (r)-[h:HAS_MEMBER]->() "
+        "RETURN run.complete AS complete, count(DISTINCT r) AS rings, count(h) AS members",
+        run=b["run_id"], database_="neo4j")
+    assert records[0]["complete"] is True
+    assert records[0]["rings"] == len(b["rings"])
+    assert records[0]["members"] == sum(len(r["members"]) for r in b["rings"])
