@@ -21,8 +21,10 @@ from __future__ import annotations
 import math
 import pickle
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -83,12 +85,25 @@ class SparkEngine:
 
         # Python workers run this interpreter (its packages) unless the user chose one.
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        # pyspark 4 warns on every pandas conversion that it prefers pandas < 3; the
+        # conversions used here are tested (tests/unit/test_spark.py). Workers inherit
+        # the environment.
+        quiet = "ignore:PySpark does not yet fully support pandas:FutureWarning"
+        warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas",
+                                category=FutureWarning)
+        current = os.environ.get("PYTHONWARNINGS", "")
+        if quiet not in current:
+            os.environ["PYTHONWARNINGS"] = f"{current},{quiet}" if current else quiet
         builder = SparkSession.builder.appName(self.app_name)
         if self.master:  # empty: the master spark-submit was given
             builder = builder.master(self.master)
         builder = builder.config("spark.sql.execution.arrow.pyspark.enabled", "true")
         builder = builder.config("spark.ui.showConsoleProgress", "false")
         given = {key for key, _ in self.conf}
+        if "spark.driver.extraJavaOptions" not in given:
+            logging = Path(__file__).with_name("log4j2.properties")
+            builder = builder.config("spark.driver.extraJavaOptions",
+                                     f"-Dlog4j.configurationFile={logging.as_uri()}")
         if (self.master or "").startswith("local") \
                 and "spark.sql.shuffle.partitions" not in given:
             # 200 shuffle partitions (Spark's default, sized for clusters) make every
