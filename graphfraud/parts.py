@@ -15,8 +15,8 @@ to check that the parts give the whole's rings.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -32,7 +32,7 @@ from graphfraud.pipeline import (
     unique_ring_ids,
 )
 from graphfraud.score.diff import carry_over
-from graphfraud.score.rings import FactsContext, Ring
+from graphfraud.score.rings import ActorFacts, FactsContext, Ring
 
 
 def actor_components(graph: ActorGraph) -> np.ndarray:
@@ -56,19 +56,45 @@ def graph_context(graph: ActorGraph) -> GraphContext:
                         hub_degrees=tuple(h.actors for h in dropped))
 
 
-def scan_context(graph: GraphContext, facts: FactsContext,
-                 summaries: Sequence[PartSummary]) -> ScanContext:
-    """The whole graph's context from its figures and every part's first pass."""
+def scan_context(graph: GraphContext, summaries: Sequence[PartSummary],
+                 medians: tuple[float, float]) -> ScanContext:
+    """The whole graph's context from its projection figures, every part's first pass
+    and the platform's medians of refunds and complaints per order (over merchants
+    with ten orders or more, which a sum cannot give)."""
+    n = graph.n_actors
+    width = max((len(s.degree_counts) for s in summaries), default=0)
+    hist = np.zeros(width, dtype=np.int64)
+    for s in summaries:
+        hist[:len(s.degree_counts)] += s.degree_counts
+    present = np.flatnonzero(hist)
+    dates = [s.latest_registration for s in summaries if s.latest_registration is not None]
+    v_sum = sum(s.violations[0] for s in summaries)
+    v_n = sum(s.violations[1] for s in summaries)
+    facts = FactsContext(
+        degree_values=tuple(int(x) for x in present),
+        degree_counts=tuple(int(x) for x in hist[present]),
+        total_uses=sum(s.uses for s in summaries),
+        fraud_rate=sum(s.fraud for s in summaries) / n if n else 0.0,
+        legit_rate=sum(s.legit for s in summaries) / n if n else 0.0,
+        as_of_days=max(dates) if dates else 0.0,
+        platform_refund_rate=medians[0], platform_complaint_rate=medians[1],
+        platform_violations=v_sum / v_n if v_n else math.nan)
     top = max((s.proximity_top for s in summaries), default=0.0)
-    seeds = np.concatenate([s.seed_proximity for s in summaries]) if summaries \
+    raw = np.concatenate([s.seed_proximity for s in summaries]) if summaries \
         else np.zeros(0)
+    scaled = raw / top if top > 0 else raw  # as the whole graph's walk divides each value
     vectors = [s.seed_vectors for s in summaries if s.seed_vectors is not None]
     return ScanContext(
         graph=graph, facts=facts, proximity_top=top,
-        seed_median=float(np.median(seeds)) if len(seeds) else 0.0,
+        seed_median=float(np.median(scaled)) if len(scaled) else 0.0,
         seed_hashes=np.concatenate([s.seed_hashes for s in summaries]).astype(np.uint64)
         if summaries else np.zeros(0, np.uint64),
         seed_vectors=np.concatenate(vectors) if vectors else None)
+
+
+def platform_medians(facts: ActorFacts) -> tuple[float, float]:
+    """The refund and complaint medians of a whole graph's facts (in-process scans)."""
+    return facts.platform_refund_rate, facts.platform_complaint_rate
 
 
 def split(dataset: Dataset, bucket_of: dict[tuple[str, str], int], buckets: int
@@ -132,33 +158,39 @@ def _deal(parts: list[Dataset], table: str, frame: pd.DataFrame, bucket: np.ndar
         part.tables[table] = frame[bucket == i].reset_index(drop=True)
 
 
-@dataclass(frozen=True)
-class Whole:
-    """What the scan of the parts reports for the whole graph besides the rings."""
-
-    hubs: tuple[Hub, ...]
-    counts: dict[str, int]
-
-
-def merged(results: Sequence[ScanResult], whole: Whole, params: ScanParams,
+def merged(results: Sequence[ScanResult], params: ScanParams,
            previous: Sequence[Ring] | None = None) -> ScanResult:
     """One result from the parts' results: every ring, ordered and identified as the
-    whole graph's scan orders them, and the whole graph's hubs and counts."""
+    whole graph's scan orders them; the hubs (a dropped hub is listed by every part
+    that uses it) and the counts of the whole graph."""
     rings = [r for result in results for r in result.rings]
     rings.sort(key=lambda r: (-r.score, r.ring_id))
     changes = None
     if previous is not None:
         rings, changes = carry_over(rings, previous)
     rings = unique_ring_ids(rings)
-    counts = dict(whole.counts)
+    seen: dict[tuple[str, str], Hub] = {}
+    repeats: dict[str, int] = {}
+    for result in results:
+        for hub in result.hubs:
+            if (hub.type, hub.id) in seen:
+                repeats[hub.type] = repeats.get(hub.type, 0) + 1
+            seen[(hub.type, hub.id)] = hub
+    hubs = tuple(sorted(seen.values(), key=lambda h: (-h.actors, h.type, h.id)))
+    summed = [k.table for k in ACTOR_KINDS + IDENTIFIER_KINDS] + ["actor_links"]
+    counts = {key: sum(r.counts.get(key, 0) for r in results) for key in summed}
+    for kind in IDENTIFIER_KINDS:  # a dropped hub is an identifier of every part using it
+        counts[kind.table] -= repeats.get(kind.entity_type, 0)
     counts["rings"] = len(rings)
     for risk in Risk:
         counts[risk.value] = sum(r.risk == risk for r in rings)
+    counts["hubs_dropped"] = sum(h.action == "dropped" for h in hubs)
+    counts["hubs_down_weighted"] = sum(h.action == "down-weighted" for h in hubs)
     timings: dict[str, float] = {}
     for result in results:
         for stage, seconds in result.timings.items():
             timings[stage] = round(timings.get(stage, 0.0) + seconds, 3)
-    return ScanResult(rings=rings, hubs=whole.hubs, params=params, counts=counts,
+    return ScanResult(rings=rings, hubs=hubs, params=params, counts=counts,
                       timings=timings, changes=changes)
 
 

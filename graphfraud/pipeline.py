@@ -119,7 +119,7 @@ class ScanContext:
     graph: GraphContext
     facts: FactsContext
     #: Largest raw walk value (one unit of restart per seed) over the whole graph, and
-    #: the median raw value over its seeds.
+    #: the median over its seeds of the walk value divided by that largest one.
     proximity_top: float
     seed_median: float
     #: Hash (``node_hashes``) and embedding of every seed of the whole graph.
@@ -129,18 +129,27 @@ class ScanContext:
 
 @dataclass(frozen=True)
 class PartSummary:
-    """What the first pass over one part returns for the whole graph's context."""
+    """What the first pass over one part returns for the whole graph's context: its
+    walk from the blacklist (raw values, one unit of restart per seed), its seeds'
+    hashes and embeddings, and the sums scoring's figures are made of."""
 
-    proximity_top: float  # raw walk values, one unit of restart per seed
+    proximity_top: float
     seed_proximity: np.ndarray
     seed_hashes: np.ndarray
     seed_vectors: np.ndarray | None
+    degree_counts: np.ndarray  # actors per degree (identifiers used), index = degree
+    uses: int
+    actors: int
+    fraud: int
+    legit: int
+    latest_registration: float | None  # days since the epoch
+    violations: tuple[float, int]  # sum and count of the known values
 
 
 def summarise_part(dataset: Dataset, params: ScanParams, graph_context: GraphContext
                    ) -> PartSummary:
-    """First pass of a scan in parts: the part's walk from its seeds and its seeds'
-    embeddings (what :class:`ScanContext` gathers from every part)."""
+    """First pass of a scan in parts (what :class:`ScanContext` gathers from every
+    part)."""
     graph = project(dataset, params.projection, graph_context)
     facts = actor_facts(graph, dataset)
     seeds = _seeds(facts)
@@ -149,8 +158,16 @@ def summarise_part(dataset: Dataset, params: ScanParams, graph_context: GraphCon
     vectors = None
     if params.score.use_embedding:
         vectors = fastrp(graph.linked, params.embedding, keys=hashes)[seeds]
-    return PartSummary(float(raw.max()) if len(raw) else 0.0, raw[seeds], hashes[seeds],
-                       vectors)
+    degrees = np.diff(graph.incidence.indptr)
+    dates = facts.registered_days[~np.isnan(facts.registered_days)]
+    violations = facts.violations[np.isfinite(facts.violations)]
+    return PartSummary(
+        float(raw.max()) if len(raw) else 0.0, raw[seeds], hashes[seeds], vectors,
+        degree_counts=np.bincount(degrees) if len(degrees) else np.zeros(0, np.int64),
+        uses=int(graph.incidence.nnz), actors=graph.n_actors,
+        fraud=int((facts.verdict > 0).sum()), legit=int((facts.verdict < 0).sum()),
+        latest_registration=float(dates.max()) if len(dates) else None,
+        violations=(float(violations.sum()), len(violations)))
 
 
 def _seeds(facts: ActorFacts) -> np.ndarray:
@@ -244,7 +261,8 @@ def scan(
     changes = None
     if previous is not None:
         rings, changes = carry_over(rings, previous)
-    rings = unique_ring_ids(rings)
+    if context is None:  # a part's ids are made unique once the parts are merged
+        rings = unique_ring_ids(rings)
     timings["scoring"] = round(scoring_seconds + time.perf_counter() - scoring_started, 3)
     index = None
     if build_index:
@@ -297,8 +315,7 @@ def _propagated(graph: ActorGraph, candidates: list[Candidate], proximity: np.nd
                 seeds: np.ndarray, params: ScanParams, context: ScanContext | None = None
                 ) -> list[Candidate]:
     """Candidates from the blacklist for actors no structural cut took."""
-    scale = context.seed_median / context.proximity_top \
-        if context is not None and context.proximity_top > 0 else None
+    scale = context.seed_median if context is not None else None
     if params.communities.propagation_share <= 0:
         return []
     taken = np.zeros(graph.n_actors, dtype=bool)

@@ -16,7 +16,8 @@ from graphfraud.errors import UsageError
 if TYPE_CHECKING:
     from graphfraud.spark import SparkEngine
 
-_SECRET = re.compile(r"secret|password|token|credential|access\.key|\.key$", re.IGNORECASE)
+_SECRET = re.compile(r"secret|password|passwd|token|credential|access\.key|account\.key|"
+                     r"\.sas\.|sas\.token|oauth|keytab|\.key$", re.IGNORECASE)
 
 
 @click.command("scan")
@@ -125,11 +126,13 @@ def _spark_engine(engine: str, master: str, conf: tuple[str, ...], buckets: int 
     why = spark_available()
     if why:
         raise UsageError(why)
-    pairs = []
+    pairs: list[tuple[str, str]] = []
     for item in conf:
         key, sep, value = item.partition("=")
         if not sep or not key.strip() or not key.startswith("spark."):
-            raise UsageError(f"--spark-conf {key[:80]!r}: expected spark.KEY=VALUE")
+            # not echoed: an argument without "=" may be a pasted secret
+            raise UsageError(f"--spark-conf (number {len(pairs) + 1}): expected "
+                             "spark.KEY=VALUE")
         if _SECRET.search(key):
             # a value on the command line shows in the process list and shell history
             raise UsageError(f"--spark-conf {key!r}: credentials do not go on a command "

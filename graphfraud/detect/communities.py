@@ -171,7 +171,7 @@ def block_groups(graph: ActorGraph, params: CommunityParams) -> list[np.ndarray]
     degree = graph.identifier_degree[cohesive]
     k_a, k_b = degree[co.row].astype(np.float64), degree[co.col]
     tie = ((co.row != co.col) & (co.data >= graph.cohesion * np.maximum(k_a, k_b))
-           & (co.data >= graph.cohesion_lift * k_a * k_b / max(graph.n_actors, 1)))
+           & (co.data >= graph.cohesion_lift * k_a * k_b / max(graph.chance_actors, 1)))
     pairs = sp.csr_matrix((np.ones(int(tie.sum())), (co.row[tie], co.col[tie])),
                           shape=(len(cohesive), len(cohesive)))
     _, block_of = connected_components(pairs, directed=False)

@@ -110,10 +110,18 @@ class ActorGraph:
     #: Per entity kind, its sorted id universe (Arrow) and the offset of its first row.
     universes: dict[str, tuple[Any, int]] = field(default_factory=dict, compare=False,
                                                    repr=False)
+    #: Actors of the whole graph when this one is a part of it (else 0: this graph's
+    #: own count), for chance models of co-use.
+    whole_actors: int = 0
 
     @property
     def n_actors(self) -> int:
         return len(self.actor_ids)
+
+    @property
+    def chance_actors(self) -> int:
+        """The actor count chance models of co-use compare with: the whole graph's."""
+        return self.whole_actors or self.n_actors
 
     def actor_key(self, i: int) -> str:
         return f"{ACTOR_TYPES[self.actor_types[i]]}:{self.actor_ids[i]}"
@@ -404,4 +412,5 @@ def project(dataset: Dataset, params: ProjectionParams | None = None,
         hub_degree=params.hub_degree,
         strong_degree=params.strong_degree,
         universes=e.universes,
+        whole_actors=context.n_actors if context is not None else 0,
     )

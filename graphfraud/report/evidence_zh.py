@@ -84,6 +84,9 @@ _RULES: list[tuple[str, Callable[[dict[str, str]], str]]] = [
     (r"(?P<f>\d+) of the (?P<n>\d+) others using its phones and accounts are blacklisted, "
      r"more than in the graph at large",
      lambda g: f"共用其手机和账户的其他 {g['n']} 个主体中有 {g['f']} 个在黑名单中，高于全图比例"),
+    (r"(?P<l>\d+) of the (?P<n>\d+) others using its phones and accounts are cleared as "
+     r"legit, fewer than in the graph at large",
+     lambda g: f"共用其手机和账户的其他 {g['n']} 个主体中有 {g['l']} 个已核实为正常，低于全图比例"),
     (r"found by: (?P<src>.+)",
      lambda g: f"发现方式：{SOURCES[g['src']]}"),
     (r"but: (?P<k>\d+) members? cleared as legit by an investigator",
@@ -94,6 +97,10 @@ _RULES: list[tuple[str, Callable[[dict[str, str]], str]]] = [
      r"as legit and (?P<f>\d+) blacklisted, a community more than a ring",
      lambda g: f"但：共用其手机和账户的其他 {g['n']} 个主体中有 {g['l']} 个已核实为正常、"
                f"{g['f']} 个在黑名单中，更像正常社群而非团伙"),
+    (r"but: (?P<f>\d+) of the (?P<n>\d+) others using its phones and accounts are "
+     r"blacklisted, fewer than in the graph at large",
+     lambda g: f"但：共用其手机和账户的其他 {g['n']} 个主体中有 {g['f']} 个在黑名单中，"
+               "低于全图比例"),
     (r"but: every member registered more than a year ago \(oldest (?P<y>[\d.]+) years\)",
      lambda g: f"但：所有成员都注册于一年多以前（最早的 {g['y']} 年）"),
 ]

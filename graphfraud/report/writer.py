@@ -68,7 +68,11 @@ def write_reports(report: RunReport, out_dir: str | Path, *,
     else:
         for stale in ("rings", "ring_members"):  # not this run's: would mislead
             (out / f"{stale}.parquet").unlink(missing_ok=True)
-    if report.index is not None:
+    if report.index is None:  # a run without one (the Spark engine): no stale index
+        from graphfraud.check.index import INDEX_FILE
+
+        (out / INDEX_FILE).unlink(missing_ok=True)
+    else:
         from graphfraud.check.index import INDEX_FILE, save_index
 
         paths["index"] = out / INDEX_FILE
@@ -83,32 +87,42 @@ def write_reports(report: RunReport, out_dir: str | Path, *,
 
 
 def _parquet_tables(report: RunReport) -> dict[str, Any]:
-    """rings (one row per ring) and ring_members (one row per member) as Arrow tables."""
+    """rings (one row per ring) and ring_members (one row per member) as Arrow tables,
+    with fixed column types (an empty run has the same schema)."""
     import pyarrow as pa
 
+    def text(value: Any) -> str:
+        return str(getattr(value, "value", value))
+
     rings = report.rings
+    members = [(r, m) for r in rings for m in r.members]
+    ring_schema = pa.schema([
+        ("run_id", pa.string()), ("ring_id", pa.string()), ("score", pa.float64()),
+        ("risk", pa.string()), ("pattern", pa.string()), ("members", pa.int64()),
+        ("known_fraud", pa.int64()), ("known_legit", pa.int64()),
+        ("evidence", pa.list_(pa.string()))])
+    member_schema = pa.schema([
+        ("run_id", pa.string()), ("ring_id", pa.string()), ("member_type", pa.string()),
+        ("member_id", pa.string()), ("member_score", pa.float64())])
     return {
         "rings": pa.table({
             "run_id": [report.run_id] * len(rings),
             "ring_id": [r.ring_id for r in rings],
-            "score": pa.array([r.score for r in rings], pa.float64()),
-            "risk": [str(r.risk.value if hasattr(r.risk, "value") else r.risk)
-                     for r in rings],
-            "pattern": [str(r.pattern.value if hasattr(r.pattern, "value") else r.pattern)
-                        for r in rings],
-            "members": pa.array([len(r.members) for r in rings], pa.int64()),
-            "known_fraud": pa.array([r.known_fraud for r in rings], pa.int64()),
-            "known_legit": pa.array([r.known_legit for r in rings], pa.int64()),
-            "evidence": pa.array([list(r.evidence) for r in rings], pa.list_(pa.string())),
-        }),
+            "score": [float(r.score) for r in rings],
+            "risk": [text(r.risk) for r in rings],
+            "pattern": [text(r.pattern) for r in rings],
+            "members": [len(r.members) for r in rings],
+            "known_fraud": [int(r.known_fraud) for r in rings],
+            "known_legit": [int(r.known_legit) for r in rings],
+            "evidence": [list(r.evidence) for r in rings],
+        }, schema=ring_schema),
         "ring_members": pa.table({
-            "run_id": [report.run_id] * sum(len(r.members) for r in rings),
-            "ring_id": [r.ring_id for r in rings for _ in r.members],
-            "member_type": [m.type for r in rings for m in r.members],
-            "member_id": [m.id for r in rings for m in r.members],
-            "member_score": pa.array([m.score for r in rings for m in r.members],
-                                     pa.float64()),
-        }),
+            "run_id": [report.run_id] * len(members),
+            "ring_id": [r.ring_id for r, _ in members],
+            "member_type": [m.type for _, m in members],
+            "member_id": [m.id for _, m in members],
+            "member_score": [float(m.score) for _, m in members],
+        }, schema=member_schema),
     }
 
 

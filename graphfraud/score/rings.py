@@ -317,13 +317,16 @@ def actor_facts(graph: ActorGraph, dataset: Dataset,
         fraud_rate=float((verdict > 0).mean()) if n else 0.0,
         legit_rate=float((verdict < 0).mean()) if n else 0.0,
     )
-    return facts if context is None else _in_context(facts, context)
+    return facts if context is None else _in_context(graph, facts, context)
 
 
-def _in_context(facts: ActorFacts, context: FactsContext) -> ActorFacts:
+def _in_context(graph: ActorGraph, facts: ActorFacts, context: FactsContext) -> ActorFacts:
     """A part's facts with the whole graph's figures."""
+    labelled = context.fraud_rate > 0 or context.legit_rate > 0
     return replace(
-        facts, degree_values=np.asarray(context.degree_values, dtype=np.int64),
+        facts, users_of=facts.users_of if facts.users_of is not None or not labelled
+        else graph.incidence.T.tocsr(),
+        degree_values=np.asarray(context.degree_values, dtype=np.int64),
         degree_counts=np.asarray(context.degree_counts, dtype=np.int64),
         total_uses=context.total_uses, fraud_rate=context.fraud_rate,
         legit_rate=context.legit_rate, as_of_days=context.as_of_days,
@@ -596,8 +599,9 @@ def _block_users(v: _View, facts: ActorFacts, params: ScoreParams, out: _Found) 
         prior = params.block_users_prior
         return (found + prior * rate) / ((len(co) + prior) * rate) if rate > 0 else 1.0
 
-    balance = math.log(lift(fraud, facts.fraud_rate) / lift(legit, facts.legit_rate)) \
-        / math.log(params.block_users_full)
+    fraud_lift, legit_lift = lift(fraud, facts.fraud_rate), lift(legit, facts.legit_rate)
+    out.facts.update(block_fraud_lift=fraud_lift, block_legit_lift=legit_lift)
+    balance = math.log(fraud_lift / legit_lift) / math.log(params.block_users_full)
     if facts.legit_rate <= 0 or facts.fraud_rate <= 0:
         # With one kind of label only, an unlabelled neighbourhood is not evidence
         # either way: only what that kind says (blacklisted, or cleared) counts.
@@ -756,7 +760,8 @@ def _ring(graph: ActorGraph, v: _View, found: _Found, score: float, risk: Risk,
                 f.get("surprise", 0.0)),
         decided=(f.get("confirmed", 0), f.get("dismissed", 0)),
         neighbours=(found.scores.get("block_users") or 0.0, f.get("block_users", 0),
-                    f.get("block_fraud", 0), f.get("block_legit", 0)),
+                    f.get("block_fraud", 0), f.get("block_legit", 0),
+                    f.get("block_fraud_lift", 1.0), f.get("block_legit_lift", 1.0)),
     )
     return Ring(
         ring_id=ring_identity(graph, v.members),
@@ -805,7 +810,8 @@ def _evidence(*, n: int, n_merchants: int, coverage: dict[int, tuple[int, int]],
               ages: np.ndarray, embedding: float, block: int = 0, per_member: float = 0.0,
               provenance: str = "", co_use: tuple[int, int, float, float] = (0, 0, 0.0, 0.0),
               decided: tuple[int, int] = (0, 0),
-              neighbours: tuple[float, int, int, int] = (0.0, 0, 0, 0)) -> list[str]:
+              neighbours: tuple[float, int, int, int, float, float] = (0.0, 0, 0, 0, 1.0, 1.0)
+              ) -> list[str]:
     found: list[tuple[float, str]] = []
     deep, need, chance, surprise = co_use
     if surprise >= 0.5 and exclusivity < 0.8:
@@ -858,10 +864,13 @@ def _evidence(*, n: int, n_merchants: int, coverage: dict[int, tuple[int, int]],
         found.append((1.2, "closely linked to blacklisted actors outside the ring"))
     if embedding >= 0.5:
         found.append((0.8, "its link pattern resembles known fraud (graph embedding)"))
-    lean, others, others_fraud, others_legit = neighbours
-    if lean >= 0.3:
+    lean, others, others_fraud, others_legit, fraud_lift, legit_lift = neighbours
+    if lean >= 0.3:  # named by what drives it: many blacklisted, or few cleared
         found.append((1.0 + lean, f"{others_fraud} of the {others} others using its phones "
-                      "and accounts are blacklisted, more than in the graph at large"))
+                      "and accounts are blacklisted, more than in the graph at large"
+                      if fraud_lift > 1 else
+                      f"{others_legit} of the {others} others using its phones and "
+                      "accounts are cleared as legit, fewer than in the graph at large"))
     found.sort(key=lambda x: -x[0])  # stable: ties keep the order above
     texts = [text for _, text in found]
     if provenance:
@@ -875,7 +884,9 @@ def _evidence(*, n: int, n_merchants: int, coverage: dict[int, tuple[int, int]],
     if lean <= -0.3:
         texts.append(f"but: {others_legit} of the {others} others using its phones and "
                      f"accounts are cleared as legit and {others_fraud} blacklisted, a "
-                     "community more than a ring")
+                     "community more than a ring" if legit_lift > 1 else
+                     f"but: {others_fraud} of the {others} others using its phones and "
+                     "accounts are blacklisted, fewer than in the graph at large")
     if len(ages) and float(np.min(ages)) > 365 and not (math.isfinite(span) and span <= 180):
         texts.append(f"but: every member registered more than a year ago "
                      f"(oldest {float(np.max(ages)) / 365:.1f} years)")

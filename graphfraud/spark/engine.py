@@ -100,12 +100,13 @@ class SparkEngine:
         builder = builder.config("spark.sql.execution.arrow.pyspark.enabled", "true")
         builder = builder.config("spark.ui.showConsoleProgress", "false")
         given = {key for key, _ in self.conf}
-        if "spark.driver.extraJavaOptions" not in given:
+        local = (self.master or "").startswith("local")
+        if local and "spark.driver.extraJavaOptions" not in given:
+            # local only: on a cluster the site's spark-defaults.conf may set these
             logging = Path(__file__).with_name("log4j2.properties")
             builder = builder.config("spark.driver.extraJavaOptions",
                                      f"-Dlog4j.configurationFile={logging.as_uri()}")
-        if (self.master or "").startswith("local") \
-                and "spark.sql.shuffle.partitions" not in given:
+        if local and "spark.sql.shuffle.partitions" not in given:
             # 200 shuffle partitions (Spark's default, sized for clusters) make every
             # round of the components a few hundred tiny tasks on one machine
             builder = builder.config("spark.sql.shuffle.partitions", "8")
@@ -119,7 +120,7 @@ class SparkEngine:
              previous: Sequence[Ring] | None = None,
              progress: Callable[[str], None] | None = None) -> ScanResult:
         """The rings of ``dataset``, as :func:`graphfraud.pipeline.scan` finds them."""
-        from graphfraud.parts import Whole, merged
+        from graphfraud.parts import merged, scan_context
 
         say = progress or (lambda _: None)
         spark = self.spark_session()
@@ -139,21 +140,15 @@ class SparkEngine:
                   for name, frame in dataset.tables.items()}
         first = _run_parts(rows, _first_pass(dtypes, dataset.source, params,
                                              figures.graph))
-        context = _context(spark, tables, figures, first, params)
+        context = scan_context(figures.graph, [part["summary"] for part in first],
+                               _behaviour_medians(tables))
         timings["spark-pass1"] = round(time.perf_counter() - started, 3)
         started = time.perf_counter()
         say("spark-pass2")
         shared = spark.sparkContext.broadcast(pickle.dumps(context))
         second = _run_parts(rows, _second_pass(dtypes, dataset.source, params, shared))
         shared.destroy()
-        results = [part["result"] for part in second]
-        hubs = {(h.type, h.id): h for r in results for h in r.hubs}
-        counts = dict(figures.counts)
-        counts["actor_links"] = sum(part["actor_links"] for part in second)
-        ordered = sorted(hubs.values(), key=lambda h: (-h.actors, h.type, h.id))
-        counts["hubs_dropped"] = sum(h.action == "dropped" for h in ordered)
-        counts["hubs_down_weighted"] = sum(h.action == "down-weighted" for h in ordered)
-        result = merged(results, Whole(tuple(ordered), counts), params, previous)
+        result = merged([part["result"] for part in second], params, previous)
         timings["spark-pass2"] = round(time.perf_counter() - started, 3)
         result.timings = {**timings, **{f"parts: {k}": v for k, v in result.timings.items()}}
         return result
@@ -185,7 +180,6 @@ def stop_spark() -> None:
 class _Figures:
     graph: Any  # GraphContext
     actor_components: DataFrame  # atype, aid, component
-    counts: dict[str, int]
     largest_component: int
 
 
@@ -218,13 +212,30 @@ def _as_text(column: pd.Series) -> pd.Series:
 
 
 def _actors(tables: dict[str, DataFrame]) -> DataFrame:
+    """Every actor the projection makes (graph/projection.py ``_id_columns``): the rows
+    of the actor files, the actor ends of links and promotions, and for a kind whose
+    file is optional (streamers) its labels."""
     from pyspark.sql import functions as F
 
-    from graphfraud.model import ACTOR_KINDS
+    from graphfraud.loaders.spec import contract
+    from graphfraud.model import ACTOR_KINDS, PROMOTION, SHARING_LINKS
 
     parts = [tables[k.table].select(F.lit(k.entity_type).alias("atype"),
                                     F.col(k.key).alias("aid"))
              for k in ACTOR_KINDS if k.table in tables]
+    parts += [tables[k.table].select(F.lit(k.start.entity_type).alias("atype"),
+                                     F.col(k.start_column).alias("aid"))
+              for k in SHARING_LINKS if k.table in tables]
+    if PROMOTION.table in tables:
+        for end, column in ((PROMOTION.start, PROMOTION.start_column),
+                            (PROMOTION.end, PROMOTION.end_column)):
+            parts.append(tables[PROMOTION.table].select(F.lit(end.entity_type).alias("atype"),
+                                                        F.col(column).alias("aid")))
+    if "labels" in tables:
+        specs = contract()
+        optional = [k.entity_type for k in ACTOR_KINDS if not specs[k.table].required]
+        parts.append(tables["labels"].where(F.col("entity_type").isin(optional)).select(
+            F.col("entity_type").alias("atype"), F.col("entity_id").alias("aid")))
     return _union(parts).distinct()
 
 
@@ -256,7 +267,6 @@ def _graph_figures(spark: SparkSession, tables: dict[str, DataFrame], params: Sc
     from pyspark.sql import functions as F
 
     from graphfraud.graph.projection import GraphContext
-    from graphfraud.model import ACTOR_KINDS, IDENTIFIER_KINDS
 
     actors = _actors(tables).localCheckpoint()
     links = _links(tables).localCheckpoint()
@@ -289,17 +299,7 @@ def _graph_figures(spark: SparkSession, tables: dict[str, DataFrame], params: Sc
     graph = GraphContext(n_actors=n_actors, hub_types=tuple(h[0] for h in hubs),
                          hub_ids=tuple(h[1] for h in hubs),
                          hub_degrees=tuple(h[2] for h in hubs))
-    counts = {k.table: actors.where(F.col("atype") == k.entity_type).count()
-              for k in ACTOR_KINDS}
-    idents = links.select("itype", "iid")
-    for k in IDENTIFIER_KINDS:
-        if k.table in tables:
-            idents = idents.unionByName(tables[k.table].select(
-                F.lit(k.entity_type).alias("itype"), F.col(k.key).alias("iid")))
-    per_type = {r["itype"]: int(r["n"]) for r in idents.distinct().groupBy("itype")
-                .agg(F.count(F.lit(1)).alias("n")).collect()}
-    counts.update({k.table: per_type.get(k.entity_type, 0) for k in IDENTIFIER_KINDS})
-    return _Figures(graph, actor_components, counts, largest)
+    return _Figures(graph, actor_components, largest)
 
 
 def _hubs(links: DataFrame, degree: DataFrame, n_actors: int, params: ScanParams
@@ -469,27 +469,11 @@ def _first_pass(dtypes: dict[str, dict[str, str]], source: str, params: ScanPara
     def run(group: pd.DataFrame) -> pd.DataFrame:
         import pandas as pd
 
-        from graphfraud.graph.projection import project
         from graphfraud.pipeline import summarise_part
-        from graphfraud.score.rings import actor_facts
 
-        dataset = _dataset_of(group, dtypes, source)
-        summary = summarise_part(dataset, params, graph_context)
-        graph = project(dataset, params.projection, graph_context)
-        facts = actor_facts(graph, dataset)
-        degrees = np.diff(graph.incidence.indptr)
-        dates = facts.registered_days[~np.isnan(facts.registered_days)]
-        violations = facts.violations[np.isfinite(facts.violations)]
-        payload = {
-            "summary": summary, "degrees": np.bincount(degrees) if len(degrees)
-            else np.zeros(0, np.int64),
-            "uses": int(graph.incidence.nnz), "actors": graph.n_actors,
-            "fraud": int((facts.verdict > 0).sum()), "legit": int((facts.verdict < 0).sum()),
-            "as_of": float(dates.max()) if len(dates) else None,
-            "violations": (float(violations.sum()), len(violations)),
-        }
+        summary = summarise_part(_dataset_of(group, dtypes, source), params, graph_context)
         return pd.DataFrame({"bucket": [int(group["bucket"].iloc[0])],
-                             "payload": [pickle.dumps(payload)]})
+                             "payload": [pickle.dumps({"summary": summary})]})
 
     return run
 
@@ -504,38 +488,11 @@ def _second_pass(dtypes: dict[str, dict[str, str]], source: str, params: ScanPar
         context = pickle.loads(shared.value)  # the driver's own broadcast
         dataset = _dataset_of(group, dtypes, source)
         result = scan(dataset, params, context=context, build_index=False)
-        payload = {"result": result, "actor_links": int(result.counts["actor_links"])}
+        payload = {"result": result}
         return pd.DataFrame({"bucket": [int(group["bucket"].iloc[0])],
                              "payload": [pickle.dumps(payload)]})
 
     return run
-
-
-def _context(spark: SparkSession, tables: dict[str, DataFrame], figures: _Figures,
-             first: list[dict[str, Any]], params: ScanParams) -> Any:
-    """The whole graph's ScanContext from the first pass of every bucket."""
-    from graphfraud.parts import scan_context
-    from graphfraud.score.rings import FactsContext
-
-    n = figures.graph.n_actors
-    hist = np.zeros(max((len(p["degrees"]) for p in first), default=0), dtype=np.int64)
-    for p in first:
-        hist[:len(p["degrees"])] += p["degrees"]
-    present = np.flatnonzero(hist)
-    dates = [p["as_of"] for p in first if p["as_of"] is not None]
-    v_sum = sum(p["violations"][0] for p in first)
-    v_n = sum(p["violations"][1] for p in first)
-    refund, complaint = _behaviour_medians(tables)
-    facts = FactsContext(
-        degree_values=tuple(int(x) for x in present),
-        degree_counts=tuple(int(x) for x in hist[present]),
-        total_uses=sum(p["uses"] for p in first),
-        fraud_rate=sum(p["fraud"] for p in first) / n if n else 0.0,
-        legit_rate=sum(p["legit"] for p in first) / n if n else 0.0,
-        as_of_days=max(dates) if dates else 0.0,
-        platform_refund_rate=refund, platform_complaint_rate=complaint,
-        platform_violations=v_sum / v_n if v_n else math.nan)
-    return scan_context(figures.graph, facts, [p["summary"] for p in first])
 
 
 def _behaviour_medians(tables: dict[str, DataFrame]) -> tuple[float, float]:

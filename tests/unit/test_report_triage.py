@@ -221,8 +221,9 @@ def test_every_evidence_sentence_the_scan_writes_has_a_chinese_form() -> None:
 
     sources = [getattr(communities, n) for n in dir(communities) if n.startswith("SOURCE_")]
     lines: set[str] = set()
-    for k, exclusivity, span, chance, source, lean in itertools.product(
-            (1, 3), (0.5, 0.9), (5.0, math.inf), (0.001, 0.5, 5.0), sources, (-0.6, 0.6)):
+    for k, exclusivity, span, chance, source, lean, lift in itertools.product(
+            (1, 3), (0.5, 0.9), (5.0, math.inf), (0.001, 0.5, 5.0), sources, (-0.6, 0.6),
+            (0.5, 2.0)):
         lines.update(_evidence(
             n=10, n_merchants=10 if k == 1 else 8, coverage={DEVICE: (5, k), ACCOUNT: (4, k)},
             span=span, known_fraud=2 * k, known_legit=2 * k, touching=k,
@@ -230,7 +231,7 @@ def test_every_evidence_sentence_the_scan_writes_has_a_chinese_form() -> None:
             colluding_hosts=k, proximity=0.5, exclusivity=exclusivity,
             ages=np.array([400.0, 900.0]), embedding=0.7, block=4, per_member=2.5,
             provenance=source, co_use=(8, 3, chance, 0.9), decided=(k, k),
-            neighbours=(lean, 40, k, 2 * k)))
+            neighbours=(lean, 40, k, 2 * k, lift, lift)))
     assert len(lines) > 30
     missing = sorted(line for line in lines if to_chinese(line) is None)
     assert not missing, missing

@@ -58,13 +58,19 @@ def _rings(out: Path) -> list[dict[str, object]]:
     return json.loads((out / "rings.json").read_text("utf-8"))["rings"]
 
 
-@pytest.mark.parametrize("config", [SynthConfig(scale=0.5, seed=951),
-                                    SynthConfig(scale=0.5, seed=952, structure_only=True)],
-                         ids=["synthetic", "structure-only"])
+@pytest.mark.parametrize("config,streamers_file", [
+    (SynthConfig(scale=0.5, seed=951), True),
+    (SynthConfig(scale=0.5, seed=952, structure_only=True), True),
+    # streamers.csv is optional: streamers then exist through links and labels only
+    (SynthConfig(scale=0.3, seed=954), False),
+], ids=["synthetic", "structure-only", "no-streamers-file"])
 def test_spark_engine_writes_the_embedded_scans_rings(
-        spark, tmp_path: Path, config: SynthConfig) -> None:  # type: ignore[no-untyped-def]
+        spark, tmp_path: Path, config: SynthConfig,
+        streamers_file: bool) -> None:  # type: ignore[no-untyped-def]
     data = tmp_path / "data"
     generate(data, config)
+    if not streamers_file:
+        (data / "streamers.csv").unlink()
     runner = CliRunner()
     embedded = runner.invoke(cli, ["scan", str(data), "--out", str(tmp_path / "a"),
                                    "--seed", "7", "--quiet"])
