@@ -144,3 +144,23 @@ def test_the_giant_component_guard_splits_a_component_too_big_for_one_task(
     assert extra and all(h.action == "dropped" and h.actors <= params.projection.hub_degree
                          for h in extra)
     assert any(r.risk.value == "high" for r in guarded.rings)
+
+
+def test_the_spark_submit_entry_point_runs_scan_on_the_given_master(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from graphfraud.cli import spark_submit
+    from graphfraud.spark import engine
+
+    seen: dict[str, object] = {}
+
+    def fake_scan(self, dataset, params, **_):  # type: ignore[no-untyped-def]
+        seen["master"] = self.master
+        raise SystemExit(0)
+
+    monkeypatch.setattr(engine.SparkEngine, "scan", fake_scan)
+    data = tmp_path / "data"
+    generate(data, SynthConfig(scale=0.2, seed=955))
+    with pytest.raises(SystemExit) as done:
+        spark_submit.main([str(data), "--out", str(tmp_path / "out"), "-q"])
+    assert done.value.code == 0
+    assert seen["master"] == ""  # spark-submit's --master, not ours

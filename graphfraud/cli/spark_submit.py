@@ -2,7 +2,7 @@
 and configuration spark-submit gives (``--master yarn``, ``--conf ...``).
 
     spark-submit --master yarn --deploy-mode client \\
-        "$(python -c 'import graphfraud.spark.submit as m; print(m.__file__)')" \\
+        "$(python -c 'import graphfraud.cli.spark_submit as m; print(m.__file__)')" \\
         DATA_DIR --out OUT
 """
 
