@@ -108,6 +108,11 @@ class ScoreParams:
     #: with a community is judged by that community).
     w_block_users: float = 2.0
     block_user_uses: int = 2
+    #: Co-use beyond chance stands in for exclusivity only while fewer than
+    #: ``crowd_ratio`` times the members (and ``crowd_min``) others also use
+    #: ``block_user_uses`` or more of the block.
+    crowd_ratio: float = 5.0
+    crowd_min: int = 20
     block_users_prior: float = 10.0
     block_users_full: float = 10.0
     #: Up to this ring size each blacklisted member counts fully; in larger rings
@@ -313,7 +318,7 @@ def actor_facts(graph: ActorGraph, dataset: Dataset,
         degree_counts=degree_counts.astype(np.int64),
         total_uses=int(graph.incidence.nnz),
         by_analyst=by_analyst,
-        users_of=graph.incidence.T.tocsr() if (verdict != 0).any() else None,
+        users_of=graph.incidence.T.tocsr(),
         fraud_rate=float((verdict > 0).mean()) if n else 0.0,
         legit_rate=float((verdict < 0).mean()) if n else 0.0,
     )
@@ -458,6 +463,16 @@ def _coordination(v: _View, facts: ActorFacts, params: ScoreParams, out: _Found)
     if deep >= 2:
         lift = deep / max(chance, 1e-9)
         surprise = min(1.0, max(0.0, math.log(lift) / math.log(params.surprise_full)))
+    if surprise > 0 and facts.users_of is not None:
+        # Many others co-use the block too (the rest of a community, or of a farm): the
+        # members are not set apart from their neighbourhood, only from the graph at
+        # large, so co-use beyond chance does not stand in for exclusivity.
+        _, users, _ = take_rows(facts.users_of, np.sort(v.ident[core]))
+        ids, uses = np.unique(users, return_counts=True)
+        crowd = int(((uses >= params.block_user_uses) & ~np.isin(ids, v.members)).sum())
+        out.facts["crowd"] = crowd
+        if crowd >= max(params.crowd_min, params.crowd_ratio * v.n):
+            surprise = 0.0
     if (deep >= 3 and deep < v.n and surprise >= params.core_share
             and exclusivity < params.core_share):
         # Members that use most of the block, and those whose block identifiers are

@@ -271,14 +271,20 @@ def test_heavy_users_of_a_cleared_community_are_judged_by_it(tmp_path: Path) -> 
     which holds cleared members and no blacklisted one: they are not a high ring. Without
     that phenomenon (weight 0) they are, which is what this test guards."""
     d = _community_export(tmp_path, cleared=15)
-    assert all(risk != "high" for risk, _, _ in _heavy_rings(d))
-    alone = _heavy_rings(d, w_block_users=0.0)
+    assert all(risk != "high" for risk, _, _ in _heavy_rings(d, crowd_ratio=1e9))
+    alone = _heavy_rings(d, w_block_users=0.0, crowd_ratio=1e9)
     assert [(risk, n) for risk, n, _ in alone] == [("high", 3)]
     assert alone[0][2] is not None and alone[0][2] < -0.5
 
 
-def test_an_unlabelled_neighbourhood_says_nothing(tmp_path: Path) -> None:
-    rings = _heavy_rings(_community_export(tmp_path, cleared=0))
-    assert rings  # the heavy users are in some ring
-    for _, _, block_users in rings:
-        assert block_users is None or abs(block_users) < 0.2
+def test_heavy_users_amid_a_crowd_on_their_block_are_not_set_apart(tmp_path: Path) -> None:
+    """The heavy users' co-use is beyond chance over the whole graph but not beyond their
+    neighbourhood: hundreds of others use two or more of the same contacts. Co-use
+    against chance then does not stand in for exclusivity (``crowd_ratio``), even with
+    the block-users term off: they are no ring of their own. With both off they are a
+    high ring of three."""
+    d = _community_export(tmp_path, cleared=15)
+    assert [(risk, n) for risk, n, _ in _heavy_rings(d, w_block_users=0.0)] == \
+        [("medium", 403)]  # the community as a whole; its cleared members keep it low
+    assert [(risk, n) for risk, n, _ in _heavy_rings(d, w_block_users=0.0,
+                                                     crowd_ratio=1e9)] == [("high", 3)]
