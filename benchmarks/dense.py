@@ -36,19 +36,25 @@ from pathlib import Path
 import numpy as np
 
 
+class _Numbers:
+    """Hands out consecutive contact numbers: ``contacts(n)`` is the next n."""
+
+    def __init__(self) -> None:
+        self.used = 0
+
+    def __call__(self, n: int) -> np.ndarray:
+        block = np.arange(self.used, self.used + n)
+        self.used += n
+        return block
+
+
 def make(out: Path, seed: int) -> set[str]:
     """Write the export; return the bot ids."""
     rng = np.random.default_rng(seed)
     out.mkdir(parents=True, exist_ok=True)
     links: list[tuple[int, int]] = []
     bots: list[int] = []
-    next_contact = 0
-
-    def contacts(n: int) -> np.ndarray:
-        nonlocal next_contact
-        block = np.arange(next_contact, next_contact + n)
-        next_contact += n
-        return block
+    contacts = _Numbers()
 
     popular = contacts(2000)
     weight = 1 / np.arange(1, 2001) ** 0.8
@@ -75,7 +81,7 @@ def make(out: Path, seed: int) -> set[str]:
             links += [(user, int(c)) for p in picks for c in p]
             bots.append(user)
             user += 1
-    return write(out, rng, user, next_contact, links, bots)
+    return write(out, rng, user, contacts.used, links, bots)
 
 
 def make_heavy(out: Path, seed: int) -> set[str]:
@@ -84,13 +90,7 @@ def make_heavy(out: Path, seed: int) -> set[str]:
     out.mkdir(parents=True, exist_ok=True)
     links: set[tuple[int, int]] = set()
     bots: list[int] = []
-    next_contact = 0
-
-    def contacts(n: int) -> np.ndarray:
-        nonlocal next_contact
-        block = np.arange(next_contact, next_contact + n)
-        next_contact += n
-        return block
+    contacts = _Numbers()
 
     def add(user: int, picks: np.ndarray) -> None:
         links.update((user, int(c)) for c in picks)
@@ -125,7 +125,7 @@ def make_heavy(out: Path, seed: int) -> set[str]:
                 add(user, p)
             bots.append(user)
             user += 1
-    return write(out, rng, user, next_contact, sorted(links), bots)
+    return write(out, rng, user, contacts.used, sorted(links), bots)
 
 
 def write(out: Path, rng: np.random.Generator, n_users: int, n_contacts: int,

@@ -32,7 +32,7 @@ from graphfraud.pipeline import (
     unique_ring_ids,
 )
 from graphfraud.score.diff import carry_over
-from graphfraud.score.rings import ActorFacts, FactsContext, Ring
+from graphfraud.score.rings import FactsContext, Ring
 
 
 def actor_components(graph: ActorGraph) -> np.ndarray:
@@ -90,11 +90,6 @@ def scan_context(graph: GraphContext, summaries: Sequence[PartSummary],
         seed_hashes=np.concatenate([s.seed_hashes for s in summaries]).astype(np.uint64)
         if summaries else np.zeros(0, np.uint64),
         seed_vectors=np.concatenate(vectors) if vectors else None)
-
-
-def platform_medians(facts: ActorFacts) -> tuple[float, float]:
-    """The refund and complaint medians of a whole graph's facts (in-process scans)."""
-    return facts.platform_refund_rate, facts.platform_complaint_rate
 
 
 def split(dataset: Dataset, bucket_of: dict[tuple[str, str], int], buckets: int

@@ -322,16 +322,13 @@ def actor_facts(graph: ActorGraph, dataset: Dataset,
         fraud_rate=float((verdict > 0).mean()) if n else 0.0,
         legit_rate=float((verdict < 0).mean()) if n else 0.0,
     )
-    return facts if context is None else _in_context(graph, facts, context)
+    return facts if context is None else _in_context(facts, context)
 
 
-def _in_context(graph: ActorGraph, facts: ActorFacts, context: FactsContext) -> ActorFacts:
+def _in_context(facts: ActorFacts, context: FactsContext) -> ActorFacts:
     """A part's facts with the whole graph's figures."""
-    labelled = context.fraud_rate > 0 or context.legit_rate > 0
     return replace(
-        facts, users_of=facts.users_of if facts.users_of is not None or not labelled
-        else graph.incidence.T.tocsr(),
-        degree_values=np.asarray(context.degree_values, dtype=np.int64),
+        facts, degree_values=np.asarray(context.degree_values, dtype=np.int64),
         degree_counts=np.asarray(context.degree_counts, dtype=np.int64),
         total_uses=context.total_uses, fraud_rate=context.fraud_rate,
         legit_rate=context.legit_rate, as_of_days=context.as_of_days,
@@ -463,16 +460,14 @@ def _coordination(v: _View, facts: ActorFacts, params: ScoreParams, out: _Found)
     if deep >= 2:
         lift = deep / max(chance, 1e-9)
         surprise = min(1.0, max(0.0, math.log(lift) / math.log(params.surprise_full)))
-    if surprise > 0 and facts.users_of is not None:
+    co_users = _co_users(v, facts, v.ident[core], params)
+    out.facts["co_users"] = co_users
+    if surprise > 0 and co_users is not None and \
+            len(co_users) >= max(params.crowd_min, params.crowd_ratio * v.n):
         # Many others co-use the block too (the rest of a community, or of a farm): the
         # members are not set apart from their neighbourhood, only from the graph at
         # large, so co-use beyond chance does not stand in for exclusivity.
-        _, users, _ = take_rows(facts.users_of, np.sort(v.ident[core]))
-        ids, uses = np.unique(users, return_counts=True)
-        crowd = int(((uses >= params.block_user_uses) & ~np.isin(ids, v.members)).sum())
-        out.facts["crowd"] = crowd
-        if crowd >= max(params.crowd_min, params.crowd_ratio * v.n):
-            surprise = 0.0
+        surprise = 0.0
     if (deep >= 3 and deep < v.n and surprise >= params.core_share
             and exclusivity < params.core_share):
         # Members that use most of the block, and those whose block identifiers are
@@ -501,8 +496,7 @@ def _coordination(v: _View, facts: ActorFacts, params: ScoreParams, out: _Found)
     out.scores.update(coordination=coordination, exclusivity=exclusivity,
                       multiplicity=multiplicity)
     out.facts.update(exclusivity=raw_exclusivity, block=len(core), per_member=depth,
-                     deep=deep, chance=chance, surprise=surprise, need=need,
-                     block_ids=v.ident[core])
+                     deep=deep, chance=chance, surprise=surprise, need=need)
 
 
 def _timing(v: _View, facts: ActorFacts, params: ScoreParams, out: _Found) -> None:
@@ -589,20 +583,28 @@ def _labels(v: _View, facts: ActorFacts, proximity: np.ndarray, params: ScorePar
                      dismissed=int(((verdict < 0) & mine).sum()))
 
 
+def _co_users(v: _View, facts: ActorFacts, block: np.ndarray, params: ScoreParams
+              ) -> np.ndarray | None:
+    """The actors outside the ring that use ``block_user_uses`` or more of the block
+    (global identifier indices); None without a block or the transposed incidence."""
+    if facts.users_of is None or not len(block):
+        return None
+    _, users, _ = take_rows(facts.users_of, np.sort(block))
+    ids, uses = np.unique(users, return_counts=True)
+    return ids[(uses >= params.block_user_uses) & ~np.isin(ids, v.members)]
+
+
 def _block_users(v: _View, facts: ActorFacts, params: ScoreParams, out: _Found) -> None:
     """Who else uses the ring's block. A handful of heavy users of a real community's
     contacts share most of their block with the rest of that community, which is
     cleared more often and blacklisted less often than actors at large; a fragment of
     a farm shares it with the rest of the farm, blacklisted more often. Counted in
     proportion to the share of the block's uses that are by outsiders."""
-    block = out.facts.get("block_ids")
+    co = out.facts.get("co_users")  # found by _coordination
     out.facts.update(block_users=0, block_fraud=0, block_legit=0)
     out.scores["block_users"] = None
-    if facts.users_of is None or block is None or not len(block):
+    if co is None:
         return
-    _, users, _ = take_rows(facts.users_of, np.sort(block))
-    ids, uses = np.unique(users, return_counts=True)
-    co = ids[(uses >= params.block_user_uses) & ~np.isin(ids, v.members)]
     verdict = facts.verdict[co]
     fraud, legit = int((verdict > 0).sum()), int((verdict < 0).sum())
     out.facts.update(block_users=len(co), block_fraud=fraud, block_legit=legit)

@@ -15,17 +15,24 @@ from graphfraud.synth import SynthConfig, generate
 pytestmark = pytest.mark.neo4j
 
 
+def _loaded(neo4j_settings: Any, tmp_path: Path, *, seed: int) -> tuple[Path, dict[str, str]]:
+    """A synthetic export, loaded into the empty test database; and the environment
+    that names the database to the command line."""
+    data = tmp_path / "export"
+    generate(data, SynthConfig(scale=0.3, seed=seed))
+    env = {"NEO4J_URI": neo4j_settings.uri, "NEO4J_USER": neo4j_settings.user,
+           "NEO4J_PASSWORD": neo4j_settings.password}
+    loaded = CliRunner().invoke(cli, ["load", str(data), "-q", "--rejects",
+                                      str(tmp_path / "r.csv")], env=env)
+    assert loaded.exit_code == 0, loaded.output
+    return data, env
+
+
 def test_neo4j_scan_equals_file_scan_and_writes_rings_back(
     empty_db: Any, neo4j_settings: Any, tmp_path: Path
 ) -> None:
-    data = tmp_path / "export"
-    generate(data, SynthConfig(scale=0.3, seed=33))
-    env = {"NEO4J_URI": neo4j_settings.uri, "NEO4J_USER": neo4j_settings.user,
-           "NEO4J_PASSWORD": neo4j_settings.password}
+    data, env = _loaded(neo4j_settings, tmp_path, seed=33)
     runner = CliRunner()
-    loaded = runner.invoke(cli, ["load", str(data), "-q", "--rejects",
-                                 str(tmp_path / "r.csv")], env=env)
-    assert loaded.exit_code == 0, loaded.output
     from_files = runner.invoke(cli, ["scan", str(data), "--out", str(tmp_path / "files"),
                                      "--seed", "5", "-q"])
     from_graph = runner.invoke(cli, ["scan", "--neo4j", "--out", str(tmp_path / "graph"),
@@ -70,14 +77,8 @@ def test_a_spark_scan_of_the_graph_writes_the_same_rings_back(
     pytest.importorskip("pyspark", reason="the spark extra is not installed")
     from graphfraud.spark import stop_spark
 
-    data = tmp_path / "export"
-    generate(data, SynthConfig(scale=0.3, seed=34))
-    env = {"NEO4J_URI": neo4j_settings.uri, "NEO4J_USER": neo4j_settings.user,
-           "NEO4J_PASSWORD": neo4j_settings.password}
+    data, env = _loaded(neo4j_settings, tmp_path, seed=34)
     runner = CliRunner()
-    loaded = runner.invoke(cli, ["load", str(data), "-q", "--rejects",
-                                 str(tmp_path / "r.csv")], env=env)
-    assert loaded.exit_code == 0, loaded.output
     embedded = runner.invoke(cli, ["scan", str(data), "--out", str(tmp_path / "files"),
                                    "--seed", "5", "-q"])
     try:

@@ -15,7 +15,6 @@ from graphfraud.parts import (
     actor_key_buckets,
     graph_context,
     merged,
-    platform_medians,
     scan_context,
     split,
 )
@@ -32,8 +31,9 @@ def _in_parts(data: Path, params: ScanParams, buckets: int) -> tuple[ScanResult,
     gctx = graph_context(graph)
     # Only the medians come from the whole graph (Spark computes them by a sort); every
     # other figure of the context is summed from the parts' first pass.
+    facts = actor_facts(graph, dataset)
     context = scan_context(gctx, [summarise_part(p, params, gctx) for p in parts],
-                           platform_medians(actor_facts(graph, dataset)))
+                           (facts.platform_refund_rate, facts.platform_complaint_rate))
     results = [scan(p, params, context=context, build_index=False) for p in parts]
     return merged(results, params), len(set(components))
 
