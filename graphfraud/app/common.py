@@ -45,10 +45,13 @@ def mapping_for(mapping_file: str | Path | None, encoding: str | None) -> Mappin
 
 def read_export(data_dir: str | Path, *, mapping: Mapping, rejects: str | Path,
                 say: Say = silent, warn: Say = silent,
-                describe: Callable[[LoadResult], None] | None = None) -> LoadResult:
+                describe: Callable[[LoadResult], None] | None = None,
+                reader: Callable[[Callable[[str], None]], LoadResult] | None = None
+                ) -> LoadResult:
     """Read and validate an export and write its rejects file.
 
-    ``describe`` shows what was read (default: one progress line of rows and rejects);
+    ``reader`` reads in another way (the Spark engine's reader), given the progress
+    callback. ``describe`` shows what was read (default: one progress line of rows and rejects);
     the count of rejected rows is always a warning, as bad input must not go unseen.
 
     Raises
@@ -59,8 +62,11 @@ def read_export(data_dir: str | Path, *, mapping: Mapping, rejects: str | Path,
     from graphfraud.loaders import read_dataset
 
     started = time.perf_counter()
-    result = read_dataset(data_dir, mapping=mapping,
-                          progress=lambda name: say(f"reading {name}"))
+    if reader is None:
+        result = read_dataset(data_dir, mapping=mapping,
+                              progress=lambda name: say(f"reading {name}"))
+    else:
+        result = reader(lambda name: say(f"reading {name}"))
     result.write_rejects(rejects)
     if describe is None:
         say(f"read {result.rows} rows, {result.rejected} rejected")

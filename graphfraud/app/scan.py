@@ -8,6 +8,7 @@ the Neo4j scan also writes the rings back.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,11 +18,12 @@ from graphfraud.app.common import Say, changes_line, load_previous, read_export,
 if TYPE_CHECKING:
     from neo4j import Driver
 
-    from graphfraud.loaders.dataset import Dataset
+    from graphfraud.loaders.dataset import Dataset, LoadResult
     from graphfraud.loaders.mapping import Mapping
     from graphfraud.pipeline import ScanParams
     from graphfraud.report.run import RunInfo, RunReport
     from graphfraud.spark import SparkEngine
+    from graphfraud.spark.reader import SparkExport
     from graphfraud.store.connection import Neo4jSettings
 
 
@@ -66,12 +68,18 @@ def scan_export(data_dir: str | Path, out_dir: str | Path, *, params: ScanParams
                           warn=warn)
     started = time.perf_counter()
     with out_lock(out):  # one run writes into OUT at a time
+        read = None if engine is None else _spark_reader(engine, str(data_dir), mapping)
         loaded = read_export(data_dir, mapping=mapping, rejects=out / "rejects.csv",
-                             say=say, warn=warn)
+                             say=say, warn=warn, reader=read)
         info = RunInfo(source=str(data_dir), rows=loaded.rows, rejected_rows=loaded.rejected,
                        read_seconds=round(time.perf_counter() - started, 3))
-        report, timings = _scan(loaded.dataset, info, params=params, previous=prior, say=say,
-                                engine=engine)
+        if read is None:
+            report, timings = _scan(loaded.dataset, info, params=params, previous=prior,
+                                    say=say)
+        else:
+            assert engine is not None
+            report, timings = _scan_on_spark(engine, read.export, info, params=params,
+                                             previous=prior, say=say)
         paths = write_reports(report, out, redact=redact, parquet=parquet)
     return ScanOutcome(report, paths, timings, time.perf_counter() - started)
 
@@ -144,6 +152,49 @@ def _scan(dataset: Dataset, info: RunInfo, *, params: ScanParams,
                              progress=lambda s: say(f"stage: {s}"))
     # What the export says around the rings, for report.html and rings.csv only.
     report = with_context(build_run_report(result, info), dataset)
+    timings = dict(result.timings)
+    if info.read_seconds is not None:
+        timings["read"] = info.read_seconds
+    return report, timings
+
+
+class _SparkRead:
+    """Reads the export on Spark (for :func:`read_export`), keeping what it read."""
+
+    def __init__(self, engine: SparkEngine, data: str, mapping: Mapping):
+        self.engine, self.data, self.mapping = engine, data, mapping
+        self.export: SparkExport | None = None
+
+    def __call__(self, progress: Callable[[str], None]) -> LoadResult:
+        from graphfraud.loaders.dataset import Dataset, LoadResult
+
+        self.export = self.engine.read(self.data, self.mapping, progress)
+        return LoadResult(dataset=Dataset(source=self.data), files=self.export.files,
+                          rejects=self.export.rejects)
+
+
+def _spark_reader(engine: SparkEngine, data: str, mapping: Mapping) -> _SparkRead:
+    from graphfraud.spark.reader import check_location
+
+    check_location(data)
+    return _SparkRead(engine, data, mapping)
+
+
+def _scan_on_spark(engine: SparkEngine, export: SparkExport | None, info: RunInfo, *,
+                   params: ScanParams, previous: RunReport | None, say: Say
+                   ) -> tuple[RunReport, dict[str, float]]:
+    """:func:`_scan` for an export read on Spark: the report's context comes from the
+    rows around the rings, gathered by Spark."""
+    from graphfraud.report import build_run_report
+    from graphfraud.report.context import MAX_HUBS, with_context
+
+    assert export is not None
+    result = engine.scan_export(export, params,
+                                previous=previous.rings if previous else None,
+                                progress=lambda s: say(f"stage: {s}"))
+    report = build_run_report(result, info)
+    report = with_context(report, export.context(list(report.rings),
+                                                 list(report.hubs[:MAX_HUBS])))
     timings = dict(result.timings)
     if info.read_seconds is not None:
         timings["read"] = info.read_seconds

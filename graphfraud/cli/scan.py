@@ -73,6 +73,8 @@ def scan_cmd(data_dir: str | None, out_dir: str, from_neo4j: bool, seed: int,
     """Find coordinated rings and write the ring report into OUT.
 
     Without --neo4j, DATA_DIR is read with the embedded in-memory graph (no server).
+    With --engine spark, DATA_DIR is read and validated on Spark, and may be any folder
+    Spark reads (hdfs://..., s3a://...), its files also folders of part files.
     Writes rings.json (the contract), rings.csv (one row per ring member),
     report.html (self-contained), and rejects.csv for bad input rows.
 

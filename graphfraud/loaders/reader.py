@@ -412,14 +412,20 @@ def _parquet_text(path: Path, name: str, col: Any) -> Any:
 class _Checker:
     """Collects the first failing field of each row of one file."""
 
-    def __init__(self, file: str, frame: pd.DataFrame, lines: np.ndarray):
+    def __init__(self, file: str, frame: pd.DataFrame, lines: np.ndarray,
+                 files: np.ndarray | None = None):
         import numpy as np
 
         self.file = file
         self.frame = frame
         self.lines = lines
+        #: The file of each row, when the rows come from several part files.
+        self.files = files
         self.bad = np.zeros(len(frame), dtype=bool)
         self.rejects: list[Reject] = []
+
+    def file_of(self, row: int) -> str:
+        return self.file if self.files is None else str(self.files[row])
 
     def flag(
         self, mask: pd.Series | np.ndarray, field: str, reason: Callable[[str, int], str]
@@ -436,7 +442,7 @@ class _Checker:
             value = "" if raw is None or raw is _na() else str(raw)
             self.rejects.append(
                 Reject(
-                    self.file,
+                    self.file_of(int(i)),
                     int(self.lines[i]),
                     field,
                     reason(value, int(i)),
@@ -635,14 +641,25 @@ def _dedupe_entities(check: _Checker, spec: TableSpec, report: FileReport) -> pd
     conflicting = repeated & ~identical
     key_text = "/".join(key)
     positions = np.flatnonzero(~check.bad)
-    first_line_at = dict(zip(positions, first["line"].to_numpy(), strict=True))
+    first_at = dict(zip(positions, first["line"].to_numpy(), strict=True))
+    first_in: dict[int, str] = {}
+    if check.files is not None:  # rows of several part files
+        grouped["file"] = check.files[positions]
+        first_in = dict(zip(positions, grouped.groupby(key, sort=False)["file"]
+                            .transform("first").to_numpy(), strict=True))
+
+    def where(i: int) -> str:
+        other = first_in.get(i)
+        return f"line {first_at[i]}" if other is None or other == check.file_of(i) \
+            else f"line {first_at[i]} of {other}"
+
     mask = np.zeros(len(check.frame), dtype=bool)
     mask[positions[conflicting]] = True
     check.flag(
         mask,
         key[-1],
         lambda v, i: f"duplicate {key_text} {v[:60]!r} with different fields "
-        f"(the first row, at line {first_line_at[i]}, stands)",
+        f"(the first row, at {where(i)}, stands)",
     )
     report.merged += int(identical.sum())
     return frame.loc[~repeated]
@@ -726,6 +743,89 @@ def _union_of_values(rows: pd.DataFrame, key: list[str], col: ColumnSpec) -> pd.
                      dtype="string")
 
 
+@dataclass
+class CheckedFile:
+    """One file after the checks each row passes on its own: every parsed row with its
+    columns typed, the rows that failed (``checker.bad``) and why (``checker.rejects``,
+    with the unparseable lines in ``malformed``). References and the rules across rows
+    (duplicates, repeated pairs, the standing label) come after."""
+
+    checker: _Checker
+    malformed: list[Reject]
+    #: Export columns no contract column reads, each with a mapping hint.
+    ignored: tuple[str, ...]
+
+    @property
+    def rows(self) -> int:
+        """Every row of the file: parsed ones and unparseable ones."""
+        return len(self.checker.frame) + len(self.malformed)
+
+    def rejects(self) -> list[Reject]:
+        return self.malformed + self.checker.rejects
+
+
+def check_file(path: Path, spec: TableSpec, mapping: Mapping) -> CheckedFile:
+    """Read one file and check each row's fields on their own.
+
+    Raises
+    ------
+    InputError
+        If the file cannot be read or decoded, or a required column is absent.
+    """
+    ignored: list[str] = []
+    raw = _read_parquet(path, spec, mapping, ignored) if path.suffix == ".parquet" \
+        else _read_csv(path, spec, mapping, ignored)
+    check = _Checker(path.name, raw.frame, raw.lines)
+    for col in spec.columns:
+        _check_column(check, col, mapping, spec.name)
+    return CheckedFile(check, raw.malformed,
+                       _ignored_columns(spec, ignored, raw.frame, mapping))
+
+
+def settle_rows(spec: TableSpec, check: _Checker, report: FileReport,
+                history_out: list[pd.DataFrame] | None = None) -> pd.DataFrame:
+    """The rules across rows, over the rows ``check`` has not rejected (in file order):
+    a link table's repeated pairs fold into one link; labels keep each entity's standing
+    label (every valid row goes to ``history_out``); an entity file keeps the first row
+    of each id, and rejects a later one with other fields. Counts ``report.merged``."""
+    if spec.kind == "link":
+        return _merge_links(spec, check.frame.loc[~check.bad], report)
+    if spec.kind == "labels":
+        history = check.frame.loc[~check.bad]
+        if history_out is not None:
+            history_out.append(history.reset_index(drop=True)[list(spec.column_names)])
+        return _latest_labels(spec, history, check.lines[~check.bad], report)
+    return _dedupe_entities(check, spec, report)
+
+
+def settle_part(spec: TableSpec, frame: pd.DataFrame, lines: np.ndarray,
+                files: np.ndarray) -> tuple[pd.DataFrame, list[Reject], int]:
+    """:func:`settle_rows` over valid rows gathered from several files (a table read in
+    parts): ``frame`` typed and in file order, each row's line and file. Returns the
+    clean rows, the rejects (named by each row's file) and the count of merged rows."""
+    check = _Checker(str(files[0]) if len(files) else "", frame, lines, files=files)
+    report = FileReport(table=spec.name, file="")
+    clean = settle_rows(spec, check, report)
+    return clean, check.rejects, report.merged
+
+
+def clean_dtypes(spec: TableSpec) -> dict[str, str]:
+    """The dtype of every column of ``spec``'s clean table, as the reader gives it."""
+    import numpy as np
+    import pandas as pd
+
+    frame = pd.DataFrame({c.name: _string_series([]) for c in spec.columns})
+    check = _Checker("", frame, np.zeros(0, dtype=np.int64))
+    for col in spec.columns:
+        _check_column(check, col, Mapping(), spec.name)
+    return {str(c): str(t) for c, t in check.frame.dtypes.items()}
+
+
+def unknown_reference(entity: str, file: str, value: str) -> str:
+    """The reason a row naming an unknown merchant (or streamer) is rejected."""
+    return _unknown_reason(entity, file)(value, 0)
+
+
 def read_table(
     path: Path, spec: TableSpec, *, mapping: Mapping, known: dict[str, pd.Index],
     file_of: dict[str, str], history_out: list[pd.DataFrame] | None = None,
@@ -735,27 +835,13 @@ def read_table(
     For labels.csv, a history of label events, the clean table holds each entity's
     standing label and ``history_out`` (when given) receives every valid row.
     """
-    ignored: list[str] = []
-    raw = _read_parquet(path, spec, mapping, ignored) if path.suffix == ".parquet" \
-        else _read_csv(path, spec, mapping, ignored)
-    report = FileReport(table=spec.name, file=path.name,
-                        ignored=_ignored_columns(spec, ignored, raw.frame, mapping))
-    check = _Checker(path.name, raw.frame, raw.lines)
-    for col in spec.columns:
-        _check_column(check, col, mapping, spec.name)
+    checked = check_file(path, spec, mapping)
+    check = checked.checker
+    report = FileReport(table=spec.name, file=path.name, ignored=checked.ignored)
     _check_references(check, spec, known, file_of)
-    if spec.kind == "link":
-        clean = check.frame.loc[~check.bad]
-        clean = _merge_links(spec, clean, report)
-    elif spec.kind == "labels":
-        history = check.frame.loc[~check.bad]
-        clean = _latest_labels(spec, history, check.lines[~check.bad], report)
-        if history_out is not None:
-            history_out.append(history.reset_index(drop=True)[list(spec.column_names)])
-    else:
-        clean = _dedupe_entities(check, spec, report)
-    rejects = raw.malformed + check.rejects
-    report.rows = len(raw.frame) + len(raw.malformed)
+    clean = settle_rows(spec, check, report, history_out)
+    rejects = checked.rejects()
+    report.rows = checked.rows
     report.rejected = len(rejects)
     report.loaded = report.rows - report.rejected
     rejects.sort(key=lambda r: r.line)

@@ -190,21 +190,25 @@ def ring_exposure(dataset: Dataset, rings: Iterable[Ring]) -> dict[str, dict[str
 
     signals = dataset.tables.get("merchant_signals")
     promotions = dataset.tables.get("promotions")
-    measures: dict[str, pd.Series] = {}
+    measures: dict[str, pd.DataFrame] = {}
     if signals is not None and "orders" in signals and signals["orders"].notna().any():
-        measures["orders"] = signals.set_index("merchant_id")["orders"].astype("float64")
+        measures["orders"] = signals[["merchant_id", "orders"]]
     if promotions is not None and "gmv" in promotions and promotions["gmv"].notna().any():
-        measures["gmv"] = promotions.groupby("merchant_id")["gmv"].sum().astype("float64")
+        measures["gmv"] = promotions[["merchant_id", "gmv"]]
     rings = list(rings)
     if not measures or not rings:
         return {}
     members = pd.DataFrame([(r.ring_id, m.id) for r in rings for m in r.members
                             if m.type == "merchant"], columns=["ring", "merchant_id"])
     totals = pd.DataFrame(index=pd.Index([r.ring_id for r in rings], name="ring"))
-    for name, series in measures.items():
-        values = members["merchant_id"].map(series.groupby(level=0).sum()).fillna(0.0)
-        totals[name] = values.groupby(members["ring"]).sum().reindex(totals.index,
-                                                                      fill_value=0.0)
+    for name, table in measures.items():
+        # exactly rounded sums (fsum): the same totals whatever the rows' order
+        rows = table.loc[_isin(table["merchant_id"], members["merchant_id"].unique())]
+        values = rows[name].astype("float64").dropna()
+        per_merchant = values.groupby(rows.loc[values.index, "merchant_id"]).agg(math.fsum)
+        mapped = members["merchant_id"].map(per_merchant).fillna(0.0)
+        totals[name] = mapped.groupby(members["ring"]).agg(math.fsum).reindex(
+            totals.index, fill_value=0.0)
     return {str(ring): {str(name): float(value) for name, value in row.items()}
             for ring, row in totals.to_dict("index").items()}
 

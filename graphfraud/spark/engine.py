@@ -36,8 +36,10 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
     from graphfraud.loaders.dataset import Dataset
+    from graphfraud.loaders.mapping import Mapping
     from graphfraud.pipeline import ScanParams, ScanResult
     from graphfraud.score.rings import Ring
+    from graphfraud.spark.reader import SparkExport
 
 
 def spark_available() -> str | None:
@@ -119,7 +121,30 @@ class SparkEngine:
     def scan(self, dataset: Dataset, params: ScanParams, *,
              previous: Sequence[Ring] | None = None,
              progress: Callable[[str], None] | None = None) -> ScanResult:
-        """The rings of ``dataset``, as :func:`graphfraud.pipeline.scan` finds them."""
+        """The rings of ``dataset`` (read on the driver), as
+        :func:`graphfraud.pipeline.scan` finds them."""
+        from graphfraud.spark.reader import SparkExport
+
+        spark = self.spark_session()
+        dtypes = {name: {str(c): str(t) for c, t in frame.dtypes.items()}
+                  for name, frame in dataset.tables.items()}
+        export = SparkExport(source=dataset.source, tables=_frames(spark, dataset),
+                             dtypes=dtypes)
+        return self.scan_export(export, params, previous=previous, progress=progress)
+
+    def read(self, data: str, mapping: Mapping,
+             progress: Callable[[str], None] | None = None) -> SparkExport:
+        """The export in ``data`` (any folder Spark reads), read and validated on Spark
+        (:mod:`graphfraud.spark.reader`)."""
+        from graphfraud.spark.reader import check_location, read_export
+
+        check_location(data)  # before a JVM starts
+        return read_export(self.spark_session(), data, mapping, progress)
+
+    def scan_export(self, export: SparkExport, params: ScanParams, *,
+                    previous: Sequence[Ring] | None = None,
+                    progress: Callable[[str], None] | None = None) -> ScanResult:
+        """The rings of an export whose tables are Spark DataFrames of text columns."""
         from graphfraud.parts import merged, scan_context
 
         say = progress or (lambda _: None)
@@ -127,7 +152,9 @@ class SparkEngine:
         timings: dict[str, float] = {}
         started = time.perf_counter()
         say("spark-graph")
-        tables = _frames(spark, dataset)
+        tables = export.tables
+        dtypes = export.dtypes
+        source = export.source
         figures = _graph_figures(spark, tables, params, self.max_component, say)
         buckets = self.buckets or max(2, 2 * spark.sparkContext.defaultParallelism)
         say(f"{buckets} buckets; the largest component holds {figures.largest_component} "
@@ -136,9 +163,7 @@ class SparkEngine:
         timings["spark-graph"] = round(time.perf_counter() - started, 3)
         started = time.perf_counter()
         say("spark-pass1")
-        dtypes = {name: {str(c): str(t) for c, t in frame.dtypes.items()}
-                  for name, frame in dataset.tables.items()}
-        first = _run_parts(rows, _first_pass(dtypes, dataset.source, params,
+        first = _run_parts(rows, _first_pass(dtypes, source, params,
                                              figures.graph))
         context = scan_context(figures.graph, [part["summary"] for part in first],
                                _behaviour_medians(tables))
@@ -146,7 +171,7 @@ class SparkEngine:
         started = time.perf_counter()
         say("spark-pass2")
         shared = spark.sparkContext.broadcast(pickle.dumps(context))
-        second = _run_parts(rows, _second_pass(dtypes, dataset.source, params, shared))
+        second = _run_parts(rows, _second_pass(dtypes, source, params, shared))
         shared.destroy()
         result = merged([part["result"] for part in second], params, previous)
         timings["spark-pass2"] = round(time.perf_counter() - started, 3)

@@ -58,12 +58,32 @@ def _rings(out: Path) -> list[dict[str, object]]:
     return json.loads((out / "rings.json").read_text("utf-8"))["rings"]
 
 
+def _add_bad_rows(data: Path) -> None:
+    """Rows breaking every rule the reader applies, appended to a generated export: an
+    identical and a conflicting duplicate, a row of the wrong width, an unparseable date,
+    an unknown enum value, a repeated link pair, unknown merchants and streamers, a
+    negative count, a label history with an unknown entity."""
+    def append(name: str, text: str) -> None:
+        with (data / name).open("a", encoding="utf-8") as fh:
+            fh.write(text)
+
+    append("merchants.csv", "M_DUP,x,2024-01-01,food,active\nM_DUP,x,2024-01-01,food,"
+           "active\nM_DUP,y,2024-01-01,food,active\nbad,row,with,too,many,fields\n"
+           "M_T,z,notadate,food,active\nM_E,z,2024-01-01,food,weird\n")
+    pairs = (data / "merchant_devices.csv").read_text("utf-8").splitlines()[1:3]
+    append("merchant_devices.csv", "\n".join(pairs) + "\nNOPE,D1,2024-01-01,2024-01-02,3"
+           "\nM_DUP,D1,2024-01-01,2024-01-02,-3\n")
+    append("promotions.csv", "NOS,NOM,1,1,1,2024-01-01,2024-01-02\n")
+    append("labels.csv", "merchant,M_DUP,fraud,platform,2024-01-01\nmerchant,M_DUP,legit,"
+           "analyst,2024-06-01\nmerchant,NOPE,fraud,platform,\n")
+
+
 @pytest.mark.parametrize("config,streamers_file", [
     (SynthConfig(scale=0.5, seed=951), True),
     (SynthConfig(scale=0.5, seed=952, structure_only=True), True),
     # streamers.csv is optional: streamers then exist through links and labels only
     (SynthConfig(scale=0.3, seed=954), False),
-], ids=["synthetic", "structure-only", "no-streamers-file"])
+], ids=["synthetic-with-bad-rows", "structure-only", "no-streamers-file"])
 def test_spark_engine_writes_the_embedded_scans_rings(
         spark, tmp_path: Path, config: SynthConfig,
         streamers_file: bool) -> None:  # type: ignore[no-untyped-def]
@@ -71,6 +91,8 @@ def test_spark_engine_writes_the_embedded_scans_rings(
     generate(data, config)
     if not streamers_file:
         (data / "streamers.csv").unlink()
+    if config.seed == 951:
+        _add_bad_rows(data)
     runner = CliRunner()
     embedded = runner.invoke(cli, ["scan", str(data), "--out", str(tmp_path / "a"),
                                    "--seed", "7", "--quiet"])
@@ -87,7 +109,118 @@ def test_spark_engine_writes_the_embedded_scans_rings(
     assert summary_b.pop("seconds").keys() >= {"spark-graph", "spark-pass1", "spark-pass2"}
     summary_a.pop("seconds")
     assert summary_b == summary_a  # counts of actors, identifiers, links, hubs, rings
+    # the export was read and validated on Spark: the same rejects, and the same facts
+    # around the rings (names, labels, flagged via, exposure) in rings.csv
+    for name in ("rejects.csv", "rings.csv"):
+        assert (tmp_path / "b" / name).read_bytes() == (tmp_path / "a" / name).read_bytes()
+    if config.seed == 951:
+        assert len((tmp_path / "b" / "rejects.csv").read_text("utf-8").splitlines()) == 9
     assert (tmp_path / "b" / "report.html").stat().st_size > 0
+
+
+def test_the_spark_reader_gives_the_embedded_readers_tables_and_rejects(
+        spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    from graphfraud.loaders import read_dataset
+    from graphfraud.loaders.mapping import Mapping
+    from graphfraud.spark import SparkEngine
+    from graphfraud.spark.engine import _as_text
+    from graphfraud.spark.reader import text_frame
+
+    generate(tmp_path, SynthConfig(scale=0.2, seed=956))
+    _add_bad_rows(tmp_path)
+    embedded = read_dataset(tmp_path)
+    export = SparkEngine(master="local[2]").read(str(tmp_path), Mapping())
+    assert export.rejects == embedded.rejects  # file, line, field, reason, value
+    assert len(export.rejects) == 8
+    assert export.files == embedded.files  # rows, loaded, rejected, merged, ignored
+    assert sum(f.merged for f in export.files) >= 3
+    for name, frame in embedded.dataset.tables.items():
+        assert export.dtypes[name] == {c: str(t) for c, t in frame.dtypes.items()}
+        mine = pd.DataFrame({c: _as_text(frame[c]) for c in frame.columns})
+        theirs = text_frame(export.tables[name])
+        key = list(frame.columns)
+        assert (mine.astype(str).sort_values(key).reset_index(drop=True).equals(
+            theirs.astype(str).sort_values(key).reset_index(drop=True))), name
+
+
+def test_the_spark_reader_reads_folders_of_part_files(
+        spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from graphfraud.loaders.mapping import Mapping
+    from graphfraud.spark import SparkEngine
+    from graphfraud.spark.reader import text_frame
+
+    header = "merchant_id,name,registered_at,category,status\n"
+    parts = tmp_path / "merchants"  # as Spark writes a table: parts, _SUCCESS, .crc
+    parts.mkdir()
+    (parts / "part-0.csv").write_text(header + "m1,A,2024-01-01,food,active\n"
+                                      "m2,B,2024-01-02,,\n", "utf-8")
+    (parts / "part-1.csv").write_text(header + "m1,A2,2024-01-01,food,active\n"
+                                      "m3,C,2024-01-03,food,banned\n", "utf-8")
+    pq.write_table(pa.table({"merchant_id": ["m4", "m2"], "name": ["D", "B"],
+                             "registered_at": ["2024-01-04", "2024-01-02"]}),
+                   parts / "part-2.parquet")
+    (parts / "_SUCCESS").write_text("")
+    (parts / ".part-0.csv.crc").write_bytes(b"\0")
+    labels = tmp_path / "labels.parquet"  # a folder named like a file, as Spark does
+    labels.mkdir()
+    (labels / "part-0.csv").write_text("entity_type,entity_id,label,labeled_at\n"
+                                       "merchant,m1,fraud,2024-02-01\n", "utf-8")
+    (labels / "part-1.csv").write_text("entity_type,entity_id,label,labeled_at\n"
+                                       "merchant,m1,legit,2024-02-01\n"
+                                       "merchant,m9,fraud,2024-02-01\n", "utf-8")
+    export = SparkEngine(master="local[2]").read(str(tmp_path), Mapping())
+    merchants = text_frame(export.tables["merchants"]).set_index("merchant_id")
+    assert sorted(merchants.index) == ["m1", "m2", "m3", "m4"]
+    assert merchants.loc["m1", "name"] == "A"  # the first row (part-0) stands
+    [conflict, unknown] = export.rejects
+    assert (conflict.file, conflict.line, conflict.field) == ("merchants/part-1.csv", 2,
+                                                              "merchant_id")
+    assert "the first row, at line 2 of merchants/part-0.csv, stands" in conflict.reason
+    assert (unknown.file, unknown.line, unknown.field) == ("labels.parquet/part-1.csv", 3,
+                                                           "entity_id")
+    assert unknown.reason == "unknown merchant 'm9' (not in merchants/)"
+    report = {f.table: f for f in export.files}
+    assert (report["merchants"].file, report["merchants"].rows, report["merchants"].merged,
+            report["merchants"].rejected) == ("merchants/", 6, 1, 1)  # m2 twice
+    # equal dates: the later row (part-1) is the standing label, as in one file
+    label = text_frame(export.tables["labels"])
+    assert label.set_index("entity_id").loc["m1", "label"] == "legit"
+
+
+def test_bad_data_locations_and_files_are_one_line_errors(
+        spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    parts = tmp_path / "data" / "merchants"
+    parts.mkdir(parents=True)
+    (parts / "part-0.csv").write_text("merchant_id,name\nm1,A\n", "utf-8")
+    (parts / "part-1.csv").write_text("id,name\nm2,B\n", "utf-8")
+    runner = CliRunner()
+
+    def scan(data: str) -> tuple[int, str]:
+        result = runner.invoke(cli, ["scan", data, "--out", str(tmp_path / "out"), "-q",
+                                     "--engine", "spark", "--spark-master", "local[2]"])
+        return result.exit_code, result.output
+
+    code, said = scan(str(tmp_path / "data"))
+    assert code == 2
+    assert f"{tmp_path}/data/merchants/part-1.csv: line 1: missing required column " \
+        "'merchant_id'" in said
+    assert "graphfraud-part-" not in said  # the task's own copy is not named
+    code, said = scan(str(tmp_path / "nowhere"))
+    assert (code, said.strip().endswith("nowhere: not a directory")) == (2, True)
+    code, said = scan("s3a://AKIAEXAMPLE:hunter2@bucket/export")
+    assert code == 2 and "credentials do not go in a path" in said
+    assert "hunter2" not in said and "AKIAEXAMPLE" not in said
+    code, said = scan(str(tmp_path / "data*"))
+    assert code == 2 and "glob characters" in said
+    (parts / "part-1.csv").unlink()
+    (parts / "part-1.csv.gz").write_bytes(b"\x1f\x8b")
+    code, said = scan(str(tmp_path / "data"))
+    assert code == 2 and "merchants/part-1.csv.gz: not a part file" in said
 
 
 def test_spark_options_need_the_spark_engine(tmp_path: Path) -> None:
@@ -153,11 +286,11 @@ def test_the_spark_submit_entry_point_runs_scan_on_the_given_master(
 
     seen: dict[str, object] = {}
 
-    def fake_scan(self, dataset, params, **_):  # type: ignore[no-untyped-def]
+    def fake_read(self, data, mapping, progress=None):  # type: ignore[no-untyped-def]
         seen["master"] = self.master
         raise SystemExit(0)
 
-    monkeypatch.setattr(engine.SparkEngine, "scan", fake_scan)
+    monkeypatch.setattr(engine.SparkEngine, "read", fake_read)
     data = tmp_path / "data"
     generate(data, SynthConfig(scale=0.2, seed=955))
     with pytest.raises(SystemExit) as done:
