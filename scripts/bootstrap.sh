@@ -13,8 +13,9 @@ if [ ! -x "$here/.venv/bin/python" ]; then
   "$here/.venv/bin/pip" install -q --upgrade pip
 fi
 extra=""
-# dev: the test tools, and the spark extra (pyspark, ~450 MB) the Spark tests run on
-[ "${1:-}" = "dev" ] && extra="[dev,spark]"
+# dev: the test tools, and the spark and graphframes extras (pyspark, ~450 MB; the
+# GraphFrames package, whose missing-jar error is tested) the Spark tests run on
+[ "${1:-}" = "dev" ] && extra="[dev,spark,graphframes]"
 # A regular (non-editable) install: the run uses exactly what `pip install .` ships.
 "$here/.venv/bin/pip" install -q --disable-pip-version-check "$here$extra"
 export PATH="$here/.venv/bin:$PATH"

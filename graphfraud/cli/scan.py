@@ -55,6 +55,11 @@ _SECRET = re.compile(r"secret|password|passwd|token|credential|access\.key|accou
               help="The giant-component guard of --engine spark: a component of more "
               "actors is split by dropping, inside it, identifiers used by more than half "
               "(a quarter...) of --hub-degree actors [2000000].")
+@click.option("--spark-components", type=click.Choice(["dataframes", "graphframes"]),
+              default="dataframes", show_default=True,
+              help="How --engine spark finds connected components: large-star / "
+              "small-star rounds in plain DataFrames, or GraphFrames (needs its package "
+              "and jar; same rings).")
 @click.option("--parquet", is_flag=True,
               help="Also write rings.parquet and ring_members.parquet (real ids, like "
               "rings.json) for downstream Spark or Hive jobs.")
@@ -67,7 +72,8 @@ def scan_cmd(data_dir: str | None, out_dir: str, from_neo4j: bool, seed: int,
              previous: str | None, hub_degree: int | None, strong_degree: int | None,
              min_ring_size: int | None, max_ring_size: int | None, no_embedding: bool,
              engine: str, spark_master: str, spark_conf: tuple[str, ...],
-             spark_buckets: int | None, spark_max_component: int | None, parquet: bool,
+             spark_buckets: int | None, spark_max_component: int | None,
+             spark_components: str, parquet: bool,
              redact: bool,
              mapping: str | None, encoding: str | None, quiet: bool) -> None:
     """Find coordinated rings and write the ring report into OUT.
@@ -96,7 +102,7 @@ def scan_cmd(data_dir: str | None, out_dir: str, from_neo4j: bool, seed: int,
         use_embedding=False if no_embedding else None)
     earlier = Path(previous) if previous else None
     spark = _spark_engine(engine, spark_master, spark_conf, spark_buckets,
-                          spark_max_component)
+                          spark_max_component, spark_components)
     if from_neo4j:
         from graphfraud.store.connection import Neo4jSettings
 
@@ -116,18 +122,26 @@ def scan_cmd(data_dir: str | None, out_dir: str, from_neo4j: bool, seed: int,
 
 
 def _spark_engine(engine: str, master: str, conf: tuple[str, ...], buckets: int | None,
-                  max_component: int | None) -> SparkEngine | None:
+                  max_component: int | None, components: str = "dataframes"
+                  ) -> SparkEngine | None:
     """The Spark engine the options ask for (None: embedded), checked before any work."""
     if engine != "spark":
-        if conf or buckets or max_component or master != "local[*]":
-            raise UsageError("--spark-master, --spark-conf, --spark-buckets and "
-                             "--spark-max-component need --engine spark")
+        if conf or buckets or max_component or master != "local[*]" \
+                or components != "dataframes":
+            raise UsageError("--spark-master, --spark-conf, --spark-buckets, "
+                             "--spark-max-component and --spark-components need "
+                             "--engine spark")
         return None
+    from importlib.util import find_spec
+
     from graphfraud.spark import SparkEngine, spark_available
+    from graphfraud.spark.components import GRAPHFRAMES_NEEDS
 
     why = spark_available()
     if why:
         raise UsageError(why)
+    if components == "graphframes" and find_spec("graphframes") is None:
+        raise UsageError(GRAPHFRAMES_NEEDS)
     pairs: list[tuple[str, str]] = []
     for item in conf:
         key, sep, value = item.partition("=")
@@ -140,5 +154,6 @@ def _spark_engine(engine: str, master: str, conf: tuple[str, ...], buckets: int 
             raise UsageError(f"--spark-conf {key!r}: credentials do not go on a command "
                              "line; put them in spark-defaults.conf or the environment")
         pairs.append((key.strip(), value))
-    engine_ = SparkEngine(master=master, conf=tuple(pairs), buckets=buckets)
+    engine_ = SparkEngine(master=master, conf=tuple(pairs), buckets=buckets,
+                          components=components)
     return engine_ if max_component is None else replace(engine_, max_component=max_component)

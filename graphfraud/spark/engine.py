@@ -74,6 +74,10 @@ class SparkEngine:
     #: hubs inside it, identifiers used by more than half, a quarter... of
     #: ``hub_degree`` actors (None: no limit). One Python worker scans a component.
     max_component: int | None = 2_000_000
+    #: How the connected components are computed: ``dataframes`` (large-star /
+    #: small-star rounds, :mod:`graphfraud.spark.components`) or ``graphframes``
+    #: (GraphFrames' own, when its jar is on the cluster).
+    components: str = "dataframes"
     app_name: str = "graphfraud scan"
 
     def spark_session(self) -> SparkSession:
@@ -116,6 +120,8 @@ class SparkEngine:
             builder = builder.config(key, value)
         spark = builder.getOrCreate()
         spark.sparkContext.setLogLevel("ERROR")
+        if self.components == "graphframes":
+            _check_graphframes(spark)
         return spark
 
     def scan(self, dataset: Dataset, params: ScanParams, *,
@@ -155,7 +161,8 @@ class SparkEngine:
         tables = export.tables
         dtypes = export.dtypes
         source = export.source
-        figures = _graph_figures(spark, tables, params, self.max_component, say)
+        figures = _graph_figures(spark, tables, params, self.max_component, say,
+                                 self.components)
         buckets = self.buckets or max(2, 2 * spark.sparkContext.defaultParallelism)
         say(f"{buckets} buckets; the largest component holds {figures.largest_component} "
             "actors")
@@ -177,6 +184,18 @@ class SparkEngine:
         timings["spark-pass2"] = round(time.perf_counter() - started, 3)
         result.timings = {**timings, **{f"parts: {k}": v for k, v in result.timings.items()}}
         return result
+
+
+def _check_graphframes(spark: SparkSession) -> None:
+    """Refuse, before any work, a GraphFrames run without GraphFrames' jar."""
+    from graphfraud.spark.components import GRAPHFRAMES_NEEDS
+
+    jvm: Any = spark.sparkContext._jvm
+    try:
+        jvm.Thread.currentThread().getContextClassLoader().loadClass(
+            "org.graphframes.GraphFramePythonAPI")
+    except Exception:  # Py4J: ClassNotFoundException
+        raise UsageError(GRAPHFRAMES_NEEDS) from None
 
 
 def stop_spark() -> None:
@@ -288,7 +307,8 @@ def _union(parts: list[DataFrame]) -> DataFrame:
 
 
 def _graph_figures(spark: SparkSession, tables: dict[str, DataFrame], params: ScanParams,
-                   max_component: int | None, say: Callable[[str], None]) -> _Figures:
+                   max_component: int | None, say: Callable[[str], None],
+                   method: str = "dataframes") -> _Figures:
     from pyspark.sql import functions as F
 
     from graphfraud.graph.projection import GraphContext
@@ -298,7 +318,8 @@ def _graph_figures(spark: SparkSession, tables: dict[str, DataFrame], params: Sc
     n_actors = actors.count()
     degree = links.groupBy("itype", "iid").agg(F.count(F.lit(1)).alias("k")).localCheckpoint()
     hubs = _hubs(links, degree, n_actors, params)
-    actor_components, largest = _components(spark, tables, actors, links, hubs)
+    actor_components, largest = _components(spark, tables, actors, links, hubs,
+                                                 method)
     limit, p = max_component, params.projection
     cut = p.hub_degree
     while limit is not None and largest > limit and cut > p.strong_degree + 1:
@@ -317,7 +338,8 @@ def _graph_figures(spark: SparkSession, tables: dict[str, DataFrame], params: Sc
             continue
         before = largest
         hubs = hubs + [(r["itype"], r["iid"], int(r["k"])) for r in extra]
-        actor_components, largest = _components(spark, tables, actors, links, hubs)
+        actor_components, largest = _components(spark, tables, actors, links, hubs,
+                                                method)
         say(f"giant component: {before} actors above the limit of {limit}; "
             f"{len(extra)} identifiers used by more than {cut} of its actors dropped as "
             f"hubs; the largest component now holds {largest}")
@@ -355,13 +377,14 @@ def _hubs(links: DataFrame, degree: DataFrame, n_actors: int, params: ScanParams
 
 
 def _components(spark: SparkSession, tables: dict[str, DataFrame], actors: DataFrame,
-                links: DataFrame, hubs: list[tuple[str, str, int]]) -> tuple[DataFrame, int]:
+                links: DataFrame, hubs: list[tuple[str, str, int]],
+                method: str = "dataframes") -> tuple[DataFrame, int]:
     """Each actor's component over the links without ``hubs`` (and promotions), by
     vertex number; and the largest component's size."""
     from pyspark.sql import functions as F
 
     from graphfraud.model import PROMOTION
-    from graphfraud.spark.components import connected_components
+    from graphfraud.spark.components import connected_components, graphframes_components
 
     dropped = spark.createDataFrame([(h[0], h[1]) for h in hubs], "itype string, iid string")
     kept_links = links.join(dropped, ["itype", "iid"], "left_anti")
@@ -381,7 +404,8 @@ def _components(spark: SparkSession, tables: dict[str, DataFrame], actors: DataF
     va, vb = vertices.withColumnRenamed("key", "a"), vertices.withColumnRenamed("key", "b")
     edges = (kept.join(va.withColumnRenamed("vid", "src"), "a")
              .join(vb.withColumnRenamed("vid", "dst"), "b").select("src", "dst"))
-    comp = connected_components(edges)
+    comp = graphframes_components(edges) if method == "graphframes" \
+        else connected_components(edges)
     actor_components = (
         actors.withColumn("key", F.concat_ws("|", F.lit("a"), "atype", "aid"))
         .join(vertices, "key").join(comp.withColumnRenamed("vertex", "vid"), "vid", "left")

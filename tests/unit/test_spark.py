@@ -297,3 +297,34 @@ def test_the_spark_submit_entry_point_runs_scan_on_the_given_master(
         spark_submit.main([str(data), "--out", str(tmp_path / "out"), "-q"])
     assert done.value.code == 0
     assert seen["master"] == ""  # spark-submit's --master, not ours
+
+
+def test_graphframes_components_without_the_jar_are_a_clear_error_before_any_work(
+        spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("graphframes", reason="the graphframes extra is not installed")
+    data = tmp_path / "data"
+    generate(data, SynthConfig(scale=0.1, seed=957))
+    result = CliRunner().invoke(cli, ["scan", str(data), "--out", str(tmp_path / "o"), "-q",
+                                      "--engine", "spark", "--spark-master", "local[2]",
+                                      "--spark-components", "graphframes"])
+    assert result.exit_code == 2
+    assert "needs the graphframes-py package" in result.output
+    assert "GraphFrames jar on Spark's classpath" in result.output
+    assert not (tmp_path / "o" / "rings.json").exists()
+
+
+def test_graphframes_components_need_the_package_and_the_spark_engine(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    runner = CliRunner()
+    result = runner.invoke(cli, ["scan", str(tmp_path), "--out", str(tmp_path / "o"),
+                                 "--spark-components", "graphframes"])
+    assert result.exit_code == 2 and "need --engine spark" in result.output
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "graphframes" else real(name, *a))
+    result = runner.invoke(cli, ["scan", str(tmp_path), "--out", str(tmp_path / "o"),
+                                 "--engine", "spark", "--spark-components", "graphframes"])
+    assert result.exit_code == 2
+    assert "pip install 'graphfraud[graphframes]'" in result.output
