@@ -42,6 +42,7 @@ from graphfraud.score.rings import (
     ScoreParams,
     actor_facts,
     score_ring,
+    time_core,
 )
 
 T = TypeVar("T")
@@ -255,7 +256,7 @@ def scan(
             max_ring_size=params.communities.max_ring_size,
             grow=[c.source != SOURCE_BLOCK for c in candidates])
     rings = _score_candidates(graph, facts, candidates, groups, embedding=embedding,
-                              proximity=proximity, seeds=seeds, params=params.score,
+                              proximity=proximity, seeds=seeds, params=params,
                               foreign=_foreign_seeds(graph, seeds, embedding, context))
     rings.sort(key=lambda r: (-r.score, r.ring_id))
     changes = None
@@ -278,16 +279,18 @@ def scan(
 
 def _score_candidates(graph: ActorGraph, facts: ActorFacts, candidates: list[Candidate],
                       groups: list[np.ndarray], *, embedding: np.ndarray | None,
-                      proximity: np.ndarray, seeds: np.ndarray, params: ScoreParams,
+                      proximity: np.ndarray, seeds: np.ndarray, params: ScanParams,
                       foreign: np.ndarray | None = None) -> list[Ring]:
     """One ring per candidate (``groups``: its members after expansion), or its parts:
     two rings met through bystanders score as one weak group, so the parts stand
-    instead when the whole is not a high-risk ring and one of them is."""
+    instead when the whole is not a high-risk ring and one of them is; else its time
+    core (:func:`~graphfraud.score.rings.time_core`) and the rest, when the core is."""
     seed_vectors = embedding[seeds] if embedding is not None else None
+    min_size = params.communities.min_ring_size
 
     def scored(members: np.ndarray, source: str) -> Ring:
         return score_ring(graph, facts, members, embedding=embedding, proximity=proximity,
-                          seeds=seeds, params=params, seed_vectors=seed_vectors,
+                          seeds=seeds, params=params.score, seed_vectors=seed_vectors,
                           provenance=source, foreign_seed_vectors=foreign)
 
     rings: list[Ring] = []
@@ -297,6 +300,16 @@ def _score_candidates(graph: ActorGraph, facts: ActorFacts, candidates: list[Can
             parts = [scored(part, candidate.source) for part in candidate.parts]
             if any(p.risk == Risk.HIGH for p in parts):
                 rings.extend(parts)
+                continue
+        core = time_core(facts, members, params.score, min_size) \
+            if ring.risk != Risk.HIGH else None
+        if core is not None:
+            inner = scored(core, candidate.source)
+            if inner.risk == Risk.HIGH:
+                rings.append(inner)
+                rest = np.setdiff1d(members, core)
+                if len(rest) >= min_size:
+                    rings.append(scored(rest, candidate.source))
                 continue
         rings.append(ring)
     return rings

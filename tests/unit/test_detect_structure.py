@@ -288,3 +288,76 @@ def test_heavy_users_amid_a_crowd_on_their_block_are_not_set_apart(tmp_path: Pat
         [("medium", 403)]  # the community as a whole; its cleared members keep it low
     assert [(risk, n) for risk, n, _ in _heavy_rings(d, w_block_users=0.0,
                                                      crowd_ratio=1e9)] == [("high", 3)]
+
+
+def _week_ring_export(tmp_path: Path, *, ring: int, clustered: bool = True) -> Path:
+    """``ring`` accounts registered within three days (or over years, like everyone,
+    when not ``clustered``), each using two of three products that 30 real customers,
+    registered over eight years, also use two of: the same structure, told apart by
+    time only. 3,000 actors on 200 popular phones around them."""
+    import datetime as dt
+
+    rng = np.random.default_rng(5)
+    d = tmp_path / "week"
+    members = [f"h{i:03d}" for i in range(ring)]
+    real = [f"r{i:04d}" for i in range(3000)]
+    start = dt.date(2016, 1, 1)
+    rows = ["merchant_id,registered_at"]
+    for account in members:
+        day = dt.date(2024, 3, 1) + dt.timedelta(days=int(rng.integers(0, 3))) if clustered \
+            else start + dt.timedelta(days=int(rng.integers(0, 2900)))
+        rows.append(f"{account},{day}")
+    for account in real:
+        rows.append(f"{account},{start + dt.timedelta(days=int(rng.integers(0, 2900)))}")
+    write_csv(d, "merchants.csv", "\n".join(rows) + "\n")
+    products = ["shop0", "shop1", "shop2"]
+    popular = [f"pop{i:03d}" for i in range(200)]
+    rows = ["merchant_id,device_id"]
+    for account in members:
+        rows += [f"{account},{p}" for p in rng.choice(products, size=2, replace=False)]
+    for i, account in enumerate(real):
+        rows += [f"{account},{p}" for p in rng.choice(popular, size=2, replace=False)]
+        if i < 30:
+            rows += [f"{account},{p}" for p in rng.choice(products, size=2, replace=False)]
+    write_csv(d, "merchant_devices.csv", "\n".join(rows) + "\n")
+    return d
+
+
+def test_a_ring_registered_in_one_week_amid_its_products_customers_is_found_alone(
+        tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    d = _week_ring_export(tmp_path, ring=12)
+    assert _high(d) == [{f"h{i:03d}" for i in range(12)}]
+    # without the time core, the ring and the customers are one group, not high
+    params = ScanParams.with_seed(1)
+    params = replace(params, score=replace(params.score, time_core_chance=-1.0))
+    result = scan(read_dataset(d).dataset, params, build_index=False)
+    assert not [r for r in result.rings if r.risk == "high"]
+    [whole] = [r for r in result.rings if any(m.id == "h000" for m in r.members)]
+    assert len(whole.members) == 42
+
+
+def test_the_customers_alone_or_with_a_ring_spread_over_years_have_no_time_core(
+        tmp_path: Path) -> None:
+    assert _high(_week_ring_export(tmp_path / "none", ring=0)) == []
+    assert _high(_week_ring_export(tmp_path / "spread", ring=12, clustered=False)) == []
+
+
+def test_a_time_core_is_more_members_in_one_week_than_chance_gives() -> None:
+    from graphfraud.score.rings import ScoreParams, time_core
+
+    rng = np.random.default_rng(2)
+    spread = rng.uniform(0, 2900, size=40)
+    week = 3000 + rng.uniform(0, 3, size=8)
+
+    def core(days: np.ndarray) -> np.ndarray | None:
+        facts = type("Facts", (), {"registered_days": days})()
+        return time_core(facts, np.arange(len(days)), ScoreParams(), 3)  # type: ignore[arg-type]
+
+    found = core(np.concatenate([spread, week]))
+    assert found is not None and found.tolist() == list(range(40, 48))
+    assert core(spread) is None  # chance: a few in some week of eight years
+    assert core(week) is None  # all of them: the whole is the group (burst judges it)
+    assert core(np.concatenate([spread, week[:2]])) is None  # two: fewer than 3
+    assert core(np.full(10, np.nan)) is None  # no dates, no core
