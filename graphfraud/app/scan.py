@@ -68,7 +68,7 @@ def scan_export(data_dir: str | Path, out_dir: str | Path, *, params: ScanParams
                           warn=warn)
     started = time.perf_counter()
     with out_lock(out):  # one run writes into OUT at a time
-        read = None if engine is None else _spark_reader(engine, str(data_dir), mapping)
+        read = None if engine is None else _SparkRead(engine, str(data_dir), mapping)
         loaded = read_export(data_dir, mapping=mapping, rejects=out / "rejects.csv",
                              say=say, warn=warn, reader=read)
         info = RunInfo(source=str(data_dir), rows=loaded.rows, rejected_rows=loaded.rejected,
@@ -171,13 +171,6 @@ class _SparkRead:
         self.export = self.engine.read(self.data, self.mapping, progress)
         return LoadResult(dataset=Dataset(source=self.data), files=self.export.files,
                           rejects=self.export.rejects)
-
-
-def _spark_reader(engine: SparkEngine, data: str, mapping: Mapping) -> _SparkRead:
-    from graphfraud.spark.reader import check_location
-
-    check_location(data)
-    return _SparkRead(engine, data, mapping)
 
 
 def _scan_on_spark(engine: SparkEngine, export: SparkExport | None, info: RunInfo, *,

@@ -80,6 +80,11 @@ class SparkEngine:
     components: str = "dataframes"
     app_name: str = "graphfraud scan"
 
+    def __post_init__(self) -> None:
+        if self.components not in ("dataframes", "graphframes"):
+            raise UsageError(f"unknown way to find components {self.components!r} "
+                             "(dataframes or graphframes)")
+
     def spark_session(self) -> SparkSession:
         why = spark_available()
         if why:

@@ -30,6 +30,8 @@ forms); only the rejects, one line of figures per file, and the rows a report sh
 from __future__ import annotations
 
 import json
+import math
+import os
 import re
 import tempfile
 from collections.abc import Callable, Iterator
@@ -54,8 +56,9 @@ if TYPE_CHECKING:
 #: hold them (one folder is read, never a pattern).
 _GLOB = re.compile(r"[*?\[\]{}\\]")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
-#: Bucket count for the rows whose key repeats (settled together, in file order).
-SETTLE_BUCKETS = 16
+#: Rows whose key repeats, per bucket settled by one task (in file order): the buckets
+#: grow with those rows, so an export of daily login rows spreads over many tasks.
+SETTLE_ROWS = 200_000
 _META = ("_kind", "_file", "_order", "_line", "_field", "_reason", "_value", "_n", "_info")
 _META_SCHEMA = ("_kind string, _file string, _order int, _line long, _field string, "
                 "_reason string, _value string, _n long, _info string")
@@ -89,14 +92,19 @@ def check_location(data: str) -> None:
     UsageError
         If ``data`` names a user or password, or holds glob characters.
     """
-    parts = urlsplit(data) if _SCHEME.match(data) else None
-    if parts is not None and (parts.username or parts.password):
-        raise UsageError("DATA: credentials do not go in a path on the command line; use "
-                         "the file system's own configuration (core-site.xml, the "
-                         "environment, an instance role)")
     if _GLOB.search(data):
         raise UsageError("DATA: glob characters (* ? [ ] { } \\) are not accepted; name "
                          "one folder")
+    try:
+        parts = urlsplit(data) if _SCHEME.match(data) else None
+    except ValueError:
+        raise UsageError("DATA: not a valid path or URI") from None
+    # a user alone is an address (abfss://container@account...); with a password it is
+    # a credential (s3a://KEY:SECRET@bucket)
+    if parts is not None and parts.password is not None:
+        raise UsageError("DATA: credentials do not go in a path on the command line; use "
+                         "the file system's own configuration (core-site.xml, the "
+                         "environment, an instance role)")
 
 
 def read_export(spark: SparkSession, data: str, mapping: Mapping,
@@ -110,12 +118,13 @@ def read_export(spark: SparkSession, data: str, mapping: Mapping,
         or a required column is absent. Bad rows never raise.
     """
     from graphfraud.loaders.dataset import FileReport
+    from graphfraud.loaders.reader import clean_dtypes
     from graphfraud.loaders.spec import contract
 
     check_location(data)
     say = progress or (lambda _: None)
-    shown = data.rstrip("/") or data
     fs = _FileSystem(spark, data)
+    shown = fs.shown
     if not fs.is_dir(""):
         raise InputError(f"{shown}: not a directory", file=shown)
     export = SparkExport(source=data, tables={}, dtypes={})
@@ -142,7 +151,7 @@ def read_export(spark: SparkSession, data: str, mapping: Mapping,
         report.rejected = len(rejects)
         report.loaded = report.rows - report.rejected
         export.tables[spec.name] = clean.localCheckpoint()
-        export.dtypes[spec.name] = contract_dtypes(spec)
+        export.dtypes[spec.name] = clean_dtypes(spec)
         export.files.append(report)
         export.rejects += [r for _, r in rejects]
         if spec.kind == "node" and spec.entity in ("merchant", "streamer"):
@@ -152,19 +161,16 @@ def read_export(spark: SparkSession, data: str, mapping: Mapping,
     return export
 
 
-def contract_dtypes(spec: TableSpec) -> dict[str, str]:
-    """The dtype the embedded reader gives each column of ``spec``'s clean table."""
-    from graphfraud.loaders.reader import clean_dtypes
-
-    return clean_dtypes(spec)
-
-
 class _FileSystem:
     """The Hadoop file system of DATA (the one Spark itself reads through)."""
 
     def __init__(self, spark: SparkSession, data: str):
-        self.shown = data.rstrip("/") or data
-        base = data if _SCHEME.match(data) else Path(data).absolute().as_uri()
+        #: DATA as messages name it: a local folder as the embedded reader spells it.
+        self.local = None if _SCHEME.match(data) else Path(data)
+        self.shown = data.rstrip("/") or data if self.local is None else str(self.local)
+        # Hadoop's Path takes a local path as it is (spaces, non-ASCII): not a URI,
+        # which it would not decode
+        base = data if self.local is None else f"file:{self.local.absolute()}"
         self._jvm: Any = spark.sparkContext._jvm
         assert self._jvm is not None
         self._root = self._jvm.org.apache.hadoop.fs.Path(base)
@@ -189,23 +195,40 @@ class _FileSystem:
         status = self._status(name)
         return bool(status is not None and status.isDirectory())
 
-    def find(self, stem: str) -> tuple[str, list[tuple[str, str]]] | None:
+    def find(self, stem: str) -> tuple[str, list[tuple[str, str, int]]] | None:
         """The export's file for ``stem``: its name, and each of its files as (path
-        Spark reads, name in rejects); None when the export has none."""
+        Spark reads, name in rejects, bytes); None when the export has none."""
+        if _GLOB.search(stem) or stem.startswith(("_", ".")):
+            raise InputError(f"{self.shown}/{stem}.csv: a file name Spark reads as a "
+                             "pattern or skips (glob characters, or a leading _ or .); "
+                             "rename it in the mapping", file=f"{self.shown}/{stem}.csv")
         for name in (f"{stem}.csv", f"{stem}.parquet", stem):
+            if self.local is not None:
+                link = self.local / name
+                if link.is_symlink() and not link.exists():  # as the embedded reader
+                    raise InputError(f"{link}: a link to {os.readlink(link)}, which does "
+                                     "not exist", file=str(link))
             status = self._status(name)
             if status is None:
                 continue
             if not status.isDirectory():
                 if name == stem:
                     continue  # a bare file without a suffix is not a contract file
-                return name, [(str(status.getPath().toString()), name)]
+                base = Path(name).name  # as the embedded reader names it
+                return base, [(str(status.getPath().toString()), base,
+                               int(status.getLen()))]
             return f"{name}/", self._parts(name, status)
         return None
 
-    def _parts(self, name: str, status: Any) -> list[tuple[str, str]]:
+    def _parts(self, name: str, status: Any) -> list[tuple[str, str, int]]:
         parts = []
-        for child in self._fs.listStatus(status.getPath()):
+        try:
+            children = self._fs.listStatus(status.getPath())
+        except Exception as e:
+            where = f"{self.shown}/{name}"
+            raise InputError(f"{where}: cannot list: {_java_message(e)}",
+                             file=where) from None
+        for child in children:
             part = str(child.getPath().getName())
             if part.startswith(("_", ".")):  # _SUCCESS, .crc checksums
                 continue
@@ -216,7 +239,8 @@ class _FileSystem:
             if _GLOB.search(part):
                 raise InputError(f"{where}: glob characters in a part file's name; rename "
                                  "it", file=where)
-            parts.append((str(child.getPath().toString()), f"{name}/{part}"))
+            parts.append((str(child.getPath().toString()), f"{name}/{part}",
+                          int(child.getLen())))
         if not parts:
             raise InputError(f"{self.shown}/{name}: the folder holds no part file",
                              file=f"{self.shown}/{name}")
@@ -231,12 +255,16 @@ def _java_message(error: Exception) -> str:
 
 
 def _check_files(spark: SparkSession, spec: TableSpec, mapping: Mapping,
-                 parts: list[tuple[str, str]], shown: str) -> DataFrame:
+                 parts: list[tuple[str, str, int]], shown: str) -> DataFrame:
     """A task per file: its valid rows, rejects, figures, or the error that stops the
     run (``_kind`` row / reject / stat / error)."""
     columns = list(spec.column_names)
     schema = _META_SCHEMA + "".join(f", `{c}` string" for c in columns)
-    names = {path: (name, order) for order, (path, name) in enumerate(parts)}
+    for order, (_, name, size) in enumerate(parts):
+        if size == 0:  # Spark's file sources skip empty files: judge them here
+            _raise_error(_check_one(spec, mapping, b"", name, order, f"{shown}/{name}",
+                                    columns))
+    names = {path: (name, order) for order, (path, name, _) in enumerate(parts)}
 
     def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         for batch in batches:
@@ -245,8 +273,21 @@ def _check_files(spark: SparkSession, spec: TableSpec, mapping: Mapping,
                 yield _check_one(spec, mapping, bytes(content), name, order,
                                  f"{shown}/{name}", columns)
 
-    frame = spark.read.format("binaryFile").load([p for p, _ in parts])
-    return frame.select("path", "content").mapInPandas(run, schema).localCheckpoint()
+    where = f"{shown}/{parts[0][1].split('/')[0]}"
+    try:
+        frame = spark.read.format("binaryFile").load([p for p, _, _ in parts])
+        return frame.select("path", "content").mapInPandas(run, schema).localCheckpoint()
+    except Exception as e:  # unreadable (permissions, over 2 GiB, gone since listed)
+        raise InputError(f"{where}: cannot read: {_java_message(e)}", file=where) from None
+
+
+def _raise_error(frame: pd.DataFrame) -> None:
+    """Raise the error a file's check reported, if it reported one."""
+    errors = frame.loc[frame["_kind"] == "error"]
+    if len(errors):
+        info = json.loads(errors["_info"].iloc[0])
+        raise InputError(str(errors["_reason"].iloc[0]), file=info["file"],
+                         column=info["column"])
 
 
 def _same_path(path: str, names: dict[str, Any]) -> str:
@@ -274,9 +315,14 @@ def _check_one(spec: TableSpec, mapping: Mapping, content: bytes, name: str, ord
 
     with tempfile.TemporaryDirectory(prefix="graphfraud-part-") as tmp:
         local = Path(tmp) / Path(name).name
-        local.write_bytes(content)
         try:
+            local.write_bytes(content)
             checked = check_file(local, spec, mapping)
+        except OSError as e:  # the task's own disk
+            return _typed_meta(block("error", 1, {
+                "_reason": [f"{shown}: cannot read: a Spark task could not copy it "
+                            f"({e.strerror})"],
+                "_info": [json.dumps({"column": None, "file": shown})]}))
         except InputError as e:
             message = str(e).replace(str(local), shown)
             return _typed_meta(block("error", 1, {
@@ -313,7 +359,7 @@ def _checked_rows(parsed: DataFrame, report: FileReport
 
     small = parsed.where(F.col("_kind") != "row").select(*_META).orderBy(
         "_order", "_line").collect()
-    for r in small:
+    for r in small:  # the first file's error, in name order
         if r["_kind"] == "error":
             info = json.loads(r["_info"])
             raise InputError(r["_reason"], file=info["file"], column=info["column"])
@@ -342,8 +388,10 @@ def _references(spark: SparkSession, spec: TableSpec, rows: DataFrame,
     from graphfraud.loaders.reader import REJECT_VALUE_PREVIEW, unknown_reference
 
     failing: list[tuple[str, Column, Column]] = []  # (column, unknown?, entity)
+    if not known:
+        return rows, []
     for i, col in enumerate(spec.columns):
-        if col.ref == "entity_type" and known:
+        if col.ref == "entity_type":
             ids = None
             for entity, frame in known.items():
                 typed = frame.select(F.lit(entity).alias(f"_t{i}"),
@@ -388,15 +436,20 @@ def _settle(spec: TableSpec, rows: DataFrame, report: FileReport
     from pyspark.sql import functions as F
 
     from graphfraud.loaders.dataset import Reject
+    from graphfraud.loaders.reader import clean_dtypes
 
     columns = list(spec.column_names)
     key = list(spec.key)
     repeated = rows.groupBy(*key).count().where(F.col("count") > 1).drop("count")
     once = rows.join(repeated, key, "left_anti").select(*columns)
-    many = rows.join(repeated, key, "left_semi")
-    bucket = F.pmod(F.xxhash64(*key), F.lit(SETTLE_BUCKETS)).alias("_bucket")
+    many = rows.join(repeated, key, "left_semi").localCheckpoint()
+    n_many = many.count()
+    if not n_many:
+        return once, []
+    buckets = max(1, math.ceil(n_many / SETTLE_ROWS))
+    bucket = F.pmod(F.xxhash64(*key), F.lit(buckets)).alias("_bucket")
     schema = _META_SCHEMA + "".join(f", `{c}` string" for c in columns)
-    dtypes = contract_dtypes(spec)
+    dtypes = clean_dtypes(spec)
     settled = (many.withColumn("_bucket", bucket).groupBy("_bucket")
                .applyInPandas(_settle_group(spec, dtypes), schema).localCheckpoint())
     rejects = []
@@ -466,7 +519,7 @@ def _context(export: SparkExport, rings: list[Ring], hubs: list[Hub]) -> Dataset
 
     def keyed(frame: DataFrame, kind: str, column: str, keys: DataFrame) -> DataFrame:
         mine = keys.where(F.col("_t") == kind).select(F.col("_k").alias(column))
-        return frame.join(F.broadcast(mine.distinct()), column, "left_semi")
+        return frame.join(mine.distinct(), column, "left_semi")
 
     for kind in ACTOR_KINDS:
         if kind.table in tables:
@@ -507,7 +560,7 @@ def _context(export: SparkExport, rings: list[Ring], hubs: list[Hub]) -> Dataset
             about = about.unionByName(part)
         labels = tables["labels"]
         wanted["labels"] = labels.join(
-            F.broadcast(about.distinct()) if len(members) < 100_000 else about.distinct(),
+            about.distinct(),
             (labels["entity_type"] == F.col("_t")) & (labels["entity_id"] == F.col("_k")),
             "left_semi")
     for kind in IDENTIFIER_KINDS:

@@ -115,7 +115,15 @@ def test_spark_engine_writes_the_embedded_scans_rings(
         assert (tmp_path / "b" / name).read_bytes() == (tmp_path / "a" / name).read_bytes()
     if config.seed == 951:
         assert len((tmp_path / "b" / "rejects.csv").read_text("utf-8").splitlines()) == 9
-    assert (tmp_path / "b" / "report.html").stat().st_size > 0
+    # and report.html's context (members' facts, exposure, hubs): the same page but for
+    # the run's id and time
+    pages = []
+    for out in ("a", "b"):
+        report = json.loads((tmp_path / out / "rings.json").read_text("utf-8"))
+        page = (tmp_path / out / "report.html").read_text("utf-8")
+        page = page.replace(report["run_id"], "RUN").replace(report["generated_at"], "AT")
+        pages.append(page)
+    assert pages[0] == pages[1]
 
 
 def test_the_spark_reader_gives_the_embedded_readers_tables_and_rejects(
@@ -155,8 +163,9 @@ def test_the_spark_reader_reads_folders_of_part_files(
     from graphfraud.spark.reader import text_frame
 
     header = "merchant_id,name,registered_at,category,status\n"
+    tmp_path = tmp_path / "my export 导出"  # a local folder Hadoop must not misread
     parts = tmp_path / "merchants"  # as Spark writes a table: parts, _SUCCESS, .crc
-    parts.mkdir()
+    parts.mkdir(parents=True)
     (parts / "part-0.csv").write_text(header + "m1,A,2024-01-01,food,active\n"
                                       "m2,B,2024-01-02,,\n", "utf-8")
     (parts / "part-1.csv").write_text(header + "m1,A2,2024-01-01,food,active\n"
@@ -174,6 +183,7 @@ def test_the_spark_reader_reads_folders_of_part_files(
                                        "merchant,m1,legit,2024-02-01\n"
                                        "merchant,m9,fraud,2024-02-01\n", "utf-8")
     export = SparkEngine(master="local[2]").read(str(tmp_path), Mapping())
+    assert export.source == str(tmp_path)
     merchants = text_frame(export.tables["merchants"]).set_index("merchant_id")
     assert sorted(merchants.index) == ["m1", "m2", "m3", "m4"]
     assert merchants.loc["m1", "name"] == "A"  # the first row (part-0) stands
@@ -217,6 +227,22 @@ def test_bad_data_locations_and_files_are_one_line_errors(
     assert "hunter2" not in said and "AKIAEXAMPLE" not in said
     code, said = scan(str(tmp_path / "data*"))
     assert code == 2 and "glob characters" in said
+    # the embedded reader's own words for an empty file and a dangling link (Spark's
+    # file sources would skip both)
+    other = tmp_path / "other"
+    generate(other, SynthConfig(scale=0.1, seed=958))
+    for broken in ("empty", "link"):
+        (other / "labels.csv").unlink()
+        if broken == "empty":
+            (other / "labels.csv").write_bytes(b"")
+        else:
+            (other / "labels.csv").symlink_to(tmp_path / "nowhere.csv")
+        embedded = runner.invoke(cli, ["scan", str(other), "--out", str(tmp_path / "e"),
+                                       "-q"])
+        code, said = scan(str(other))
+        assert (code, embedded.exit_code) == (2, 2)
+        assert said.strip().splitlines()[-1] == embedded.output.strip().splitlines()[-1]
+        assert "labels.csv" in said
     (parts / "part-1.csv").unlink()
     (parts / "part-1.csv.gz").write_bytes(b"\x1f\x8b")
     code, said = scan(str(tmp_path / "data"))
@@ -328,3 +354,15 @@ def test_graphframes_components_need_the_package_and_the_spark_engine(
                                  "--engine", "spark", "--spark-components", "graphframes"])
     assert result.exit_code == 2
     assert "pip install 'graphfraud[graphframes]'" in result.output
+
+
+def test_data_locations_with_an_address_are_accepted_and_credentials_refused() -> None:
+    from graphfraud.errors import UsageError
+    from graphfraud.spark.reader import check_location
+
+    check_location("abfss://container@account.dfs.core.windows.net/exports")  # an address
+    check_location("hdfs://namenode:8020/exports/2026-11-30")
+    for bad in ("s3a://KEY:SECRET@bucket/x", "s3a://b/x*", "s3a://[b/x", "http://[::1"):
+        with pytest.raises(UsageError) as refused:
+            check_location(bad)
+        assert "SECRET" not in str(refused.value)
