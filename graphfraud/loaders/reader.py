@@ -321,7 +321,12 @@ def _read_csv_fast(
     try:
         table = pacsv.read_csv(
             io.BytesIO(data),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+            # One thread: when pyarrow's threaded reader fails mid-file (a field longer
+            # than its block, say), its pool can deadlock tearing the reader down
+            # (seen as a hang on a 10 MB field). Parsing is not this reader's cost
+            # (validation is): the serial parser reads as fast here.
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
+                                           use_threads=False),
             parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.string()),

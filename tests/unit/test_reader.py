@@ -306,3 +306,29 @@ def test_a_column_the_contract_does_not_know_is_named_with_a_mapping_hint(
                                       str(tmp_path / "r.csv")])
     assert result.exit_code == 0
     assert "merchants.csv: column 'reg_date' is not in the contract" in result.stderr
+
+
+def test_csv_is_parsed_by_one_thread_even_when_the_parser_fails(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pyarrow's threaded CSV reader can deadlock its thread pool when it fails
+    mid-file (a field longer than a block): a reader that hung once on a 10 MB field.
+    Every parse must be serial, and a failing one must fall back to the line-exact
+    reader and reject the row as before."""
+    import pyarrow.csv as pacsv
+
+    calls: list[bool] = []
+    real = pacsv.read_csv
+
+    def spy(*args: object, **kwargs: object) -> object:
+        options = kwargs.get("read_options")
+        calls.append(bool(getattr(options, "use_threads", True)))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pacsv, "read_csv", spy)
+    long_name = "x" * 3_000_000  # longer than the parser's 1 MiB block
+    write_csv(tmp_path, "merchants.csv", "merchant_id,name\nm1,Tea\nm2," + long_name + "\n")
+    result = read_dataset(tmp_path)
+    assert calls and not any(calls)
+    assert list(result.dataset.tables["merchants"]["merchant_id"]) == ["m1"]
+    [reject] = result.rejects
+    assert (reject.line, reject.field) == (3, "name")
