@@ -1,6 +1,6 @@
 """Read an export directory and validate it against the contract.
 
-Reading is columnar: a clean CSV goes through pyarrow's multithreaded parser; a
+Reading is columnar: a clean CSV goes through pyarrow's parser (on one thread); a
 file with quoted line breaks, blank lines or rows of the wrong width goes through
 Python's csv module instead, which knows the physical line of every record, so a
 rejected row always names its true line. Validation is vectorised with pandas;
