@@ -366,3 +366,48 @@ def test_data_locations_with_an_address_are_accepted_and_credentials_refused() -
         with pytest.raises(UsageError) as refused:
             check_location(bad)
         assert "SECRET" not in str(refused.value)
+
+
+def test_tables_written_by_spark_itself_scan_to_the_embedded_rings(
+        spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """An export as a Spark job writes it: a folder of CSV parts per table (header,
+    RFC 4180 quotes), or of Parquet parts with typed columns (counts as longs, amounts
+    as doubles, times as timestamps)."""
+    from pyspark.sql import functions as F
+
+    source = tmp_path / "source"
+    generate(source, SynthConfig(scale=0.3, seed=959))
+    counts = {"logins", "sessions", "orders", "refunds", "complaints", "violations",
+              "followers"}
+    zone = spark.conf.get("spark.sql.session.timeZone")
+    spark.conf.set("spark.sql.session.timeZone", "UTC")
+    try:
+        for path in sorted(source.glob("*.csv")):
+            frame = spark.read.option("header", True).csv(str(path)).repartition(2)
+            frame.write.option("header", True).option("escape", '"').csv(
+                str(tmp_path / "csv" / path.stem))
+            for column in frame.columns:
+                if column in counts:
+                    frame = frame.withColumn(column, F.col(column).cast("long"))
+                elif column == "gmv":
+                    frame = frame.withColumn(column, F.col(column).cast("double"))
+                elif column.endswith("_at") or column in ("first_seen", "last_seen"):
+                    frame = frame.withColumn(column, F.col(column).cast("timestamp"))
+            frame.write.parquet(str(tmp_path / "parquet" / f"{path.stem}.parquet"))
+    finally:
+        spark.conf.set("spark.sql.session.timeZone", zone)
+    runner = CliRunner()
+    embedded = runner.invoke(cli, ["scan", str(source), "--out", str(tmp_path / "a"),
+                                   "--seed", "7", "-q"])
+    assert embedded.exit_code == 0, embedded.output
+    expected = _rings(tmp_path / "a")
+    assert sum(r["risk"] == "high" for r in expected) >= 3
+    for layout in ("csv", "parquet"):
+        out = tmp_path / f"out-{layout}"
+        result = runner.invoke(cli, ["scan", str(tmp_path / layout), "--out", str(out),
+                                     "--seed", "7", "-q", "--engine", "spark",
+                                     "--spark-master", "local[2]"])
+        assert result.exit_code == 0, result.output
+        assert _rings(out) == expected, layout
+        assert (out / "rejects.csv").read_text("utf-8").strip() == \
+            "file,line,field,reason,value"
