@@ -305,24 +305,36 @@ def test_the_giant_component_guard_splits_a_component_too_big_for_one_task(
     assert any(r.risk.value == "high" for r in guarded.rings)
 
 
-def test_the_spark_submit_entry_point_runs_scan_on_the_given_master(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_spark_submit_runs_the_scan_with_its_own_master(tmp_path: Path) -> None:
+    """``spark-submit graphfraud/cli/spark_submit.py DATA --out OUT``, as on a cluster
+    (here with pyspark's own spark-submit and --master local[2])."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
     from graphfraud.cli import spark_submit
-    from graphfraud.spark import engine
 
-    seen: dict[str, object] = {}
-
-    def fake_read(self, data, mapping, progress=None):  # type: ignore[no-untyped-def]
-        seen["master"] = self.master
-        raise SystemExit(0)
-
-    monkeypatch.setattr(engine.SparkEngine, "read", fake_read)
+    submit = Path(sys.executable).with_name("spark-submit")
+    if not submit.exists():
+        found = shutil.which("spark-submit")
+        if found is None:
+            pytest.skip("no spark-submit next to this interpreter or on PATH")
+        submit = Path(found)
     data = tmp_path / "data"
     generate(data, SynthConfig(scale=0.2, seed=955))
-    with pytest.raises(SystemExit) as done:
-        spark_submit.main([str(data), "--out", str(tmp_path / "out"), "-q"])
-    assert done.value.code == 0
-    assert seen["master"] == ""  # spark-submit's --master, not ours
+    embedded = CliRunner().invoke(cli, ["scan", str(data), "--out", str(tmp_path / "a"),
+                                        "--seed", "7", "-q"])
+    assert embedded.exit_code == 0, embedded.output
+    env = {**os.environ, "PYSPARK_PYTHON": sys.executable,
+           "PYSPARK_DRIVER_PYTHON": sys.executable}
+    done = subprocess.run(
+        [str(submit), "--master", "local[2]", "--conf", "spark.ui.enabled=false",
+         spark_submit.__file__, str(data), "--out", str(tmp_path / "b"), "--seed", "7",
+         "-q"], env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "report:" in done.stdout
+    assert _rings(tmp_path / "b") == _rings(tmp_path / "a")
 
 
 def test_graphframes_components_without_the_jar_are_a_clear_error_before_any_work(
