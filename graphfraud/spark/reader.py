@@ -529,31 +529,27 @@ def _context(export: SparkExport, rings: list[Ring], hubs: list[Hub]) -> Dataset
     if "labels" in tables:
         fraud = tables["labels"].where(F.col("label") == "fraud").select(
             F.col("entity_type").alias("_t"), F.col("entity_id").alias("_k"))
-    near_parts = []
+    own: dict[str, DataFrame] = {}  # each link table's rows of the members
+    near = hub_df  # the hubs and every identifier a member uses
     for link in SHARING_LINKS:
-        if link.table not in tables:
-            continue
-        frame = tables[link.table]
-        own = keyed(frame, link.start.entity_type, link.start_column, member_df)
-        near_parts.append(own.select(F.lit(link.end.entity_type).alias("_t"),
-                                     F.col(link.end_column).alias("_k")))
-    near = hub_df
-    for part in near_parts:
-        near = near.unionByName(part)
+        if link.table in tables:
+            own[link.table] = keyed(tables[link.table], link.start.entity_type,
+                                    link.start_column, member_df)
+            near = near.unionByName(own[link.table].select(
+                F.lit(link.end.entity_type).alias("_t"), F.col(link.end_column).alias("_k")))
     near = near.distinct().localCheckpoint()
     users = []  # fraud-labelled actors using an identifier near the members or a hub
     for link in SHARING_LINKS:
-        if link.table not in tables:
+        if link.table not in own:
             continue
-        frame = tables[link.table]
-        own = keyed(frame, link.start.entity_type, link.start_column, member_df)
+        wanted[link.table] = own[link.table]
         if fraud is not None:
+            frame = tables[link.table]
             theirs = keyed(keyed(frame, link.end.entity_type, link.end_column, near),
                            link.start.entity_type, link.start_column, fraud)
-            own = own.unionByName(theirs).distinct()
+            wanted[link.table] = own[link.table].unionByName(theirs).distinct()
             users.append(theirs.select(F.lit(link.start.entity_type).alias("_t"),
                                        F.col(link.start_column).alias("_k")))
-        wanted[link.table] = own
     if "labels" in tables:
         about = member_df.unionByName(near)
         for part in users:
@@ -575,11 +571,15 @@ def _context(export: SparkExport, rings: list[Ring], hubs: list[Hub]) -> Dataset
             one = frame.where(F.col(measure).isNotNull()).limit(1)
             wanted[table] = frame.join(merchants, "merchant_id", "left_semi").unionByName(
                 one).distinct()
-    out = Dataset(source=export.source)
+    import pandas as pd
+
     from graphfraud.spark.engine import _typed
 
+    out = Dataset(source=export.source)
     for name, frame in wanted.items():
-        out.tables[name] = _frame_typed(text_frame(frame), export.dtypes[name], _typed)
+        text = text_frame(frame)
+        out.tables[name] = pd.DataFrame({c: _typed(text[c], t)
+                                         for c, t in export.dtypes[name].items()})
     return out
 
 
@@ -592,11 +592,3 @@ def text_frame(frame: DataFrame) -> pd.DataFrame:
     return pd.DataFrame({name: pd.Series(table.column(name).to_pylist(), dtype=object)
                          for name in table.column_names})
 
-
-def _frame_typed(text: pd.DataFrame, dtypes: dict[str, str],
-                 typed: Callable[[pd.Series, str], pd.Series]) -> pd.DataFrame:
-    import pandas as pd
-
-    return pd.DataFrame({c: typed(text[c].astype(object).where(text[c].notna(), None)
-                                  .reset_index(drop=True), t)
-                         for c, t in dtypes.items()})

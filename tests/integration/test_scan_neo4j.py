@@ -43,15 +43,7 @@ def test_neo4j_scan_equals_file_scan_and_writes_rings_back(
     assert a["rings"] and a["rings"] == b["rings"]
     assert b["source"].startswith("bolt://") and neo4j_settings.password not in json.dumps(b)
 
-    records, _, _ = empty_db.execute_query(
-        "MATCH (run:Run {run_id: $run}) "
-        "OPTIONAL MATCH (run)-[:FOUND]->(r:Ring) "
-        "OPTIONAL MATCH (r)-[h:HAS_MEMBER]->() "
-        "RETURN run.complete AS complete, count(DISTINCT r) AS rings, count(h) AS members",
-        run=b["run_id"], database_="neo4j")
-    assert records[0]["complete"] is True
-    assert records[0]["rings"] == len(b["rings"])
-    assert records[0]["members"] == sum(len(r["members"]) for r in b["rings"])
+    _assert_run_written(empty_db, b)
     top = b["rings"][0]
     records, _, _ = empty_db.execute_query(
         "MATCH (r:Ring {ring_id: $id})-[:HAS_MEMBER]->(m) "
@@ -91,11 +83,17 @@ def test_a_spark_scan_of_the_graph_writes_the_same_rings_back(
     a = json.loads((tmp_path / "files" / "rings.json").read_text())
     b = json.loads((tmp_path / "graph" / "rings.json").read_text())
     assert a["rings"] and a["rings"] == b["rings"]
-    records, _, _ = empty_db.execute_query(
-        "MATCH (run:Run {run_id: $run})-[:FOUND]->(r:Ring) "
+    _assert_run_written(empty_db, b)
+
+
+def _assert_run_written(db: Any, report: dict[str, Any]) -> None:
+    """The run of ``report`` is in the graph, complete, with its rings and members."""
+    records, _, _ = db.execute_query(
+        "MATCH (run:Run {run_id: $run}) "
+        "OPTIONAL MATCH (run)-[:FOUND]->(r:Ring) "
         "OPTIONAL MATCH (r)-[h:HAS_MEMBER]->() "
         "RETURN run.complete AS complete, count(DISTINCT r) AS rings, count(h) AS members",
-        run=b["run_id"], database_="neo4j")
+        run=report["run_id"], database_="neo4j")
     assert records[0]["complete"] is True
-    assert records[0]["rings"] == len(b["rings"])
-    assert records[0]["members"] == sum(len(r["members"]) for r in b["rings"])
+    assert records[0]["rings"] == len(report["rings"])
+    assert records[0]["members"] == sum(len(r["members"]) for r in report["rings"])

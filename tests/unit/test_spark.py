@@ -349,6 +349,7 @@ def test_graphframes_components_without_the_jar_are_a_clear_error_before_any_wor
     assert "needs the graphframes-py package" in result.output
     assert "GraphFrames jar on Spark's classpath" in result.output
     assert not (tmp_path / "o" / "rings.json").exists()
+    assert not (tmp_path / "o" / "rejects.csv").exists()  # refused before reading
 
 
 def test_graphframes_components_need_the_package_and_the_spark_engine(
