@@ -41,7 +41,7 @@ from graphfraud.score.rings import (
     Ring,
     ScoreParams,
     actor_facts,
-    score_ring,
+    score_candidate,
     time_core,
 )
 
@@ -284,34 +284,40 @@ def _score_candidates(graph: ActorGraph, facts: ActorFacts, candidates: list[Can
     """One ring per candidate (``groups``: its members after expansion), or its parts:
     two rings met through bystanders score as one weak group, so the parts stand
     instead when the whole is not a high-risk ring and one of them is; else its time
-    core (:func:`~graphfraud.score.rings.time_core`) and the rest, when the core is."""
+    core (:func:`~graphfraud.score.rings.time_core`) or its block core (the members
+    that use most of its block: a ring amid the real customers of the products it
+    reviews) and the rest, when the core is."""
     seed_vectors = embedding[seeds] if embedding is not None else None
     min_size = params.communities.min_ring_size
 
-    def scored(members: np.ndarray, source: str) -> Ring:
-        return score_ring(graph, facts, members, embedding=embedding, proximity=proximity,
-                          seeds=seeds, params=params.score, seed_vectors=seed_vectors,
-                          provenance=source, foreign_seed_vectors=foreign)
+    def scored(members: np.ndarray, source: str) -> tuple[Ring, np.ndarray | None]:
+        return score_candidate(graph, facts, members, embedding=embedding,
+                               proximity=proximity, seeds=seeds, params=params.score,
+                               seed_vectors=seed_vectors, provenance=source,
+                               foreign_seed_vectors=foreign)
 
     rings: list[Ring] = []
     for members, candidate in zip(groups, candidates, strict=True):
-        ring = scored(members, candidate.source)
-        if ring.risk != Risk.HIGH and candidate.parts:
-            parts = [scored(part, candidate.source) for part in candidate.parts]
+        ring, block = scored(members, candidate.source)
+        if ring.risk == Risk.HIGH:
+            rings.append(ring)
+            continue
+        if candidate.parts:
+            parts = [scored(part, candidate.source)[0] for part in candidate.parts]
             if any(p.risk == Risk.HIGH for p in parts):
                 rings.extend(parts)
                 continue
-        core = time_core(facts, members, params.score, min_size) \
-            if ring.risk != Risk.HIGH else None
-        if core is not None:
-            inner = scored(core, candidate.source)
+        cores = (time_core(facts, members, params.score, min_size), block)
+        for core in (c for c in cores if c is not None and len(c) >= min_size):
+            inner = scored(core, candidate.source)[0]
             if inner.risk == Risk.HIGH:
                 rings.append(inner)
                 rest = np.setdiff1d(members, core)
                 if len(rest) >= min_size:
-                    rings.append(scored(rest, candidate.source))
-                continue
-        rings.append(ring)
+                    rings.append(scored(rest, candidate.source)[0])
+                break
+        else:
+            rings.append(ring)
     return rings
 
 

@@ -462,6 +462,34 @@ def _chance_deep(facts: ActorFacts, block_uses: int, need: int) -> float:
     return float((facts.degree_counts[able] * tail).sum())
 
 
+def _co_use(facts: ActorFacts, per_member: np.ndarray, need: int, block_uses: int,
+            params: ScoreParams) -> tuple[float, int, int, float]:
+    """Co-use beyond chance at the depth that sets most members apart.
+
+    For each depth k from ``need`` up to the deepest member's, the members that use k
+    or more of the block, against how many actors would by chance; the surprise of a
+    depth is its log lift over ``log(surprise_full)`` (0 to 1), and the depth with the
+    largest surprise x members wins: eight accounts that all review the same three
+    small products are rarer than "two of three" says. Returns (surprise, depth,
+    members at that depth, chance at that depth).
+    """
+    deep = int((per_member >= need).sum())
+    best = (0.0, need, deep, _chance_deep(facts, block_uses, need) if deep else 0.0)
+    if deep < 2:
+        return best
+    weight = 0.0
+    for k in [need, *np.unique(per_member[per_member > need]).astype(int).tolist()]:
+        deep_k = int((per_member >= k).sum())
+        if deep_k < 2:
+            break
+        chance_k = best[3] if k == need else _chance_deep(facts, block_uses, k)
+        lift = deep_k / max(chance_k, 1e-9)
+        surprise = min(1.0, max(0.0, math.log(lift) / math.log(params.surprise_full)))
+        if surprise * deep_k > weight:
+            weight, best = surprise * deep_k, (surprise, k, deep_k, chance_k)
+    return best
+
+
 def _coordination(v: _View, facts: ActorFacts, params: ScoreParams, out: _Found) -> None:
     """Structure alone: the members share a block of identifiers that few others use.
 
@@ -493,11 +521,9 @@ def _coordination(v: _View, facts: ActorFacts, params: ScoreParams, out: _Found)
     per_member = np.asarray(v.inc[:, core].sum(axis=1)).ravel()
     need = max(2, math.ceil(len(core) / 2))
     deep = int((per_member >= need).sum())
-    chance = _chance_deep(facts, int(v.degree[core].sum()), need) if deep else 0.0
-    surprise = 0.0
-    if deep >= 2:
-        lift = deep / max(chance, 1e-9)
-        surprise = min(1.0, max(0.0, math.log(lift) / math.log(params.surprise_full)))
+    surprise, depth_used, deep_used, chance = _co_use(facts, per_member, need,
+                                                      int(v.degree[core].sum()), params)
+    stand_in = surprise * deep_used / v.n
     co_users = _co_users(v, facts, v.ident[core], params)
     out.facts["co_users"] = co_users
     if surprise > 0 and co_users is not None and \
@@ -506,6 +532,7 @@ def _coordination(v: _View, facts: ActorFacts, params: ScoreParams, out: _Found)
         # members are not set apart from their neighbourhood, only from the graph at
         # large, so co-use beyond chance does not stand in for exclusivity.
         surprise = 0.0
+        stand_in = 0.0
     if (deep >= 3 and deep < v.n and surprise >= params.core_share
             and exclusivity < params.core_share):
         # Members that use most of the block, and those whose block identifiers are
@@ -521,9 +548,11 @@ def _coordination(v: _View, facts: ActorFacts, params: ScoreParams, out: _Found)
         keep = (per_member >= need) | attached
         if not keep.all():
             out.facts["core"] = v.members[keep]
+    if 0 < deep < v.n:  # the members that use most of the block (see block_core)
+        out.facts["block_core"] = v.members[per_member >= need]
     raw_exclusivity = exclusivity
     # Counted for the share of members that co-use the block beyond chance.
-    exclusivity = max(exclusivity, surprise * deep / v.n)
+    exclusivity = max(exclusivity, stand_in)
     coverage = float((per_member >= 1).mean())
     depth = float(per_member[per_member >= 1].mean())
     multiplicity = 1.0 - 0.5 ** (depth - 1.0) if depth > 1 else 0.0
@@ -534,7 +563,7 @@ def _coordination(v: _View, facts: ActorFacts, params: ScoreParams, out: _Found)
     out.scores.update(coordination=coordination, exclusivity=exclusivity,
                       multiplicity=multiplicity)
     out.facts.update(exclusivity=raw_exclusivity, block=len(core), per_member=depth,
-                     deep=deep, chance=chance, surprise=surprise, need=need)
+                     deep=deep_used, chance=chance, surprise=surprise, need=depth_used)
 
 
 def _timing(v: _View, facts: ActorFacts, params: ScoreParams, out: _Found) -> None:
@@ -729,7 +758,7 @@ def _logit(scores: dict[str, float | None], params: ScoreParams) -> float:
             + params.w_block_users * (scores.get("block_users") or 0.0))
 
 
-def score_ring(
+def score_candidate(
     graph: ActorGraph,
     facts: ActorFacts,
     members: np.ndarray,
@@ -741,8 +770,9 @@ def score_ring(
     seed_vectors: np.ndarray | None = None,
     provenance: str = "",
     foreign_seed_vectors: np.ndarray | None = None,
-) -> Ring:
-    """Score one candidate (actor indices) and explain the score.
+) -> tuple[Ring, np.ndarray | None]:
+    """Score one candidate (actor indices) and explain the score; also its block core
+    (the members that use at least half of its block, when some do not; else None).
 
     Each phenomenon has its own function, filling sub-scores (``None`` when the
     export has no data for it) and the facts the evidence text names; ``_logit``
@@ -771,7 +801,8 @@ def score_ring(
     score = 1.0 / (1.0 + math.exp(-_logit(found.scores, params)))
     risk = Risk.HIGH if score >= params.high else Risk.MEDIUM if score >= params.medium \
         else Risk.LOW
-    return _ring(graph, v, found, score, risk, attach, provenance)
+    return (_ring(graph, v, found, score, risk, attach, provenance),
+            found.facts.get("block_core"))
 
 
 def _ring(graph: ActorGraph, v: _View, found: _Found, score: float, risk: Risk,

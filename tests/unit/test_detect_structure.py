@@ -361,3 +361,76 @@ def test_a_time_core_is_more_members_in_one_week_than_chance_gives() -> None:
     assert core(week) is None  # all of them: the whole is the group (burst judges it)
     assert core(np.concatenate([spread, week[:2]])) is None  # two: fewer than 3
     assert core(np.full(10, np.nan)) is None  # no dates, no core
+
+
+def _customers_export(tmp_path: Path, *, ring: int, customers: int) -> Path:
+    """``ring`` accounts each using the same three products, no dates, amid
+    ``customers`` real customers of each product that use that one only (and two
+    popular phones); 3,000 actors on 200 popular phones around them. Each customer's
+    product is used mostly by the ring, so the candidate holds both."""
+    rng = np.random.default_rng(7)
+    d = tmp_path / f"customers-{ring}"
+    members = [f"h{i:03d}" for i in range(ring)]
+    real = [f"r{i:04d}" for i in range(3000)]
+    write_csv(d, "merchants.csv", "merchant_id\n" + "\n".join(members + real) + "\n")
+    products = ["shop0", "shop1", "shop2"]
+    popular = [f"pop{i:03d}" for i in range(200)]
+    rows = ["merchant_id,device_id"]
+    for account in members:
+        rows += [f"{account},{p}" for p in products]
+    for i, account in enumerate(real):
+        rows += [f"{account},{p}" for p in rng.choice(popular, size=2, replace=False)]
+        if i < 3 * customers:
+            rows.append(f"{account},{products[i % 3]}")
+    write_csv(d, "merchant_devices.csv", "\n".join(rows) + "\n")
+    return d
+
+
+def test_a_ring_amid_its_products_customers_is_found_on_its_block_core(
+        tmp_path: Path) -> None:
+    from graphfraud.detect.communities import Candidate
+    from graphfraud.graph.projection import project
+    from graphfraud.pipeline import _score_candidates
+    from graphfraud.score.rings import actor_facts, score_candidate
+
+    dataset = read_dataset(_customers_export(tmp_path, ring=30, customers=40)).dataset
+    params = ScanParams.with_seed(1)
+    graph = project(dataset, params.projection)
+    facts = actor_facts(graph, dataset)
+    ring = graph.positions("merchant", [f"h{i:03d}" for i in range(30)])
+    customers = graph.positions("merchant", [f"r{i:04d}" for i in range(120)])
+    whole = np.sort(np.concatenate([ring, customers]))
+    options = {"embedding": None, "proximity": np.zeros(graph.n_actors),
+               "seeds": np.zeros(0, np.int64)}
+    # a cut that took the ring with its products' customers: the whole is not high
+    scored, core = score_candidate(graph, facts, whole, params=params.score, **options)
+    assert scored.risk != "high" and len(scored.members) == 150
+    assert core is not None and core.tolist() == np.sort(ring).tolist()
+    # the block core is: reported, and the customers apart as the rest, not high
+    found = _score_candidates(graph, facts, [Candidate(whole, "test")], [whole],
+                              params=params, **options)
+    assert [(len(r.members), r.risk) for r in found] == [(30, "high"), (120, "low")]
+    assert {m.id for m in found[0].members} == {f"h{i:03d}" for i in range(30)}
+
+
+def test_the_customers_alone_have_no_block_core(tmp_path: Path) -> None:
+    assert _high(_customers_export(tmp_path, ring=0, customers=40)) == []
+
+
+def test_co_use_is_judged_at_the_depth_the_members_reach() -> None:
+    from graphfraud.score.rings import ScoreParams, _co_use
+
+    # 10,000 actors of degree 3 and a block holding 1 % of all uses
+    facts = type("Facts", (), {"degree_values": np.array([3]),
+                               "degree_counts": np.array([10_000]),
+                               "total_uses": 30_000})()
+    two = np.array([2] * 8 + [1] * 4)
+    three = np.array([3] * 8 + [1] * 4)
+    s2, depth2, deep2, chance2 = _co_use(facts, two, 2, 300, ScoreParams())  # type: ignore[arg-type]
+    s3, depth3, deep3, chance3 = _co_use(facts, three, 2, 300, ScoreParams())  # type: ignore[arg-type]
+    assert (depth2, deep2, depth3, deep3) == (2, 8, 3, 8)
+    assert chance3 < chance2 / 50  # all three of three: far rarer than two of three
+    assert 0 < s2 < s3 <= 1.0
+    # a member or none at the deeper level says nothing more
+    assert _co_use(facts, np.array([3] + [2] * 7), 2, 300, ScoreParams())[1] == 2  # type: ignore[arg-type]
+    assert _co_use(facts, np.array([1] * 12), 2, 300, ScoreParams())[0] == 0.0  # type: ignore[arg-type]
