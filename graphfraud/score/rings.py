@@ -92,12 +92,12 @@ class ScoreParams:
     w_known_fraud: float = 2.6
     w_proximity: float = 0.8
     w_host_collusion: float = 1.8
-    w_embedding: float = 1.0
+    w_embedding: float = 0.5
     w_known_legit: float = 3.0
     #: Weight of the verdict balance among a ring's judged members ((fraud - legit) /
     #: judged, from -1 to 1), counted once at least ``min_judged`` members are judged.
     w_label_balance: float = 2.0
-    min_judged: int = 3
+    min_judged: int = 2
     #: The block's other users: actors outside the ring that use at least
     #: ``block_user_uses`` of its block identifiers. How often they are blacklisted and
     #: how often cleared, each against the graph's own rate (smoothed with
