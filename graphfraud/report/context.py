@@ -173,7 +173,9 @@ def _flagged_via(dataset: Dataset, wanted: set[str], fraud: set[str]
         joined = mine.merge(users, on="ident")
         pairs.append(joined.loc[joined["member"] != joined["user"]])
     # A blacklisted identifier ("" user) first, then the smallest identifier and user.
-    every = pd.concat(pairs, ignore_index=True).sort_values(["member", "user", "ident"])
+    # Empty frames left out: pandas 2 warns that it will stop ignoring them for dtypes.
+    every = pd.concat([p for p in pairs if not p.empty] or pairs[:1],
+                      ignore_index=True).sort_values(["member", "user", "ident"])
     every = every.assign(direct=every["user"] == "").sort_values(
         ["member", "direct", "ident", "user"], ascending=[True, False, True, True])
     first = every.drop_duplicates("member")
