@@ -548,7 +548,9 @@ def _coordination(v: _View, facts: ActorFacts, params: ScoreParams, out: _Found)
         keep = (per_member >= need) | attached
         if not keep.all():
             out.facts["core"] = v.members[keep]
-    if 0 < deep < v.n:  # the members that use most of the block (see block_core)
+    if 0 < deep < v.n and surprise > 0:
+        # The members that use most of the block, when they co-use it beyond chance:
+        # the caller scores them alone too when the whole is not high.
         out.facts["block_core"] = v.members[per_member >= need]
     raw_exclusivity = exclusivity
     # Counted for the share of members that co-use the block beyond chance.
@@ -772,7 +774,8 @@ def score_candidate(
     foreign_seed_vectors: np.ndarray | None = None,
 ) -> tuple[Ring, np.ndarray | None]:
     """Score one candidate (actor indices) and explain the score; also its block core
-    (the members that use at least half of its block, when some do not; else None).
+    (the members that use at least half of its block, when some do not and they
+    co-use it beyond chance; else None).
 
     Each phenomenon has its own function, filling sub-scores (``None`` when the
     export has no data for it) and the facts the evidence text names; ``_logit``
