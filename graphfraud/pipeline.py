@@ -307,14 +307,18 @@ def _score_candidates(graph: ActorGraph, facts: ActorFacts, candidates: list[Can
             if any(p.risk == Risk.HIGH for p in parts):
                 rings.extend(parts)
                 continue
-        cores = (time_core(facts, members, params.score, min_size), block)
-        for core in (c for c in cores if c is not None and len(c) >= min_size):
-            inner = scored(core, candidate.source)[0]
+        cores = ((time_core(facts, members, params.score, min_size),
+                  f"registered within {params.score.time_core_days:g} days"),
+                 (block, "that use most of its phones and accounts"))
+        for core, why in ((c, w) for c, w in cores if c is not None and len(c) >= min_size):
+            inner = scored(core, f"{candidate.source}, then its {len(core)} of "
+                                 f"{len(members)} members {why}")[0]
             if inner.risk == Risk.HIGH:
                 rings.append(inner)
                 rest = np.setdiff1d(members, core)
                 if len(rest) >= min_size:
-                    rings.append(scored(rest, candidate.source)[0])
+                    rings.append(scored(rest, f"{candidate.source}, less its {len(core)} "
+                                              f"members {why}")[0])
                 break
         else:
             rings.append(ring)

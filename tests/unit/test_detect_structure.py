@@ -329,6 +329,9 @@ def test_a_ring_registered_in_one_week_amid_its_products_customers_is_found_alon
 
     d = _week_ring_export(tmp_path, ring=12)
     assert _high(d) == [{f"h{i:03d}" for i in range(12)}]
+    found = scan(read_dataset(d).dataset, ScanParams.with_seed(1), build_index=False)
+    [ring] = [r for r in found.rings if r.risk == "high"]
+    assert ring.evidence[-1].endswith(", then its 12 of 42 members registered within 7 days")
     # without the time core, the ring and the customers are one group, not high
     params = ScanParams.with_seed(1)
     params = replace(params, score=replace(params.score, time_core_chance=-1.0))
@@ -411,6 +414,10 @@ def test_a_ring_amid_its_products_customers_is_found_on_its_block_core(
                               params=params, **options)
     assert [(len(r.members), r.risk) for r in found] == [(30, "high"), (120, "low")]
     assert {m.id for m in found[0].members} == {f"h{i:03d}" for i in range(30)}
+    assert found[0].evidence[-1] == ("found by: test, then its 30 of 150 members that use "
+                                     "most of its phones and accounts")
+    assert found[1].evidence[-1] == ("found by: test, less its 30 members that use most of "
+                                     "its phones and accounts")
 
 
 def test_the_customers_alone_have_no_block_core(tmp_path: Path) -> None:
