@@ -277,6 +277,19 @@ def scan(
                       timings=timings, changes=changes, index=index)
 
 
+#: What a core's members have in common, as the evidence names it.
+CORE_TIME = "registered within {days:g} days"
+CORE_BLOCK = "that use most of its phones and accounts"
+
+
+def core_source(source: str, why: str, core: int, of: int | None = None) -> str:
+    """The provenance of a core (``of``: its group's size) or, without ``of``, of the
+    rest of its group: "..., then its 12 of 42 members registered within 7 days"."""
+    if of is None:
+        return f"{source}, less its {core} members {why}"
+    return f"{source}, then its {core} of {of} members {why}"
+
+
 def _score_candidates(graph: ActorGraph, facts: ActorFacts, candidates: list[Candidate],
                       groups: list[np.ndarray], *, embedding: np.ndarray | None,
                       proximity: np.ndarray, seeds: np.ndarray, params: ScanParams,
@@ -308,17 +321,14 @@ def _score_candidates(graph: ActorGraph, facts: ActorFacts, candidates: list[Can
                 rings.extend(parts)
                 continue
         cores = ((time_core(facts, members, params.score, min_size),
-                  f"registered within {params.score.time_core_days:g} days"),
-                 (block, "that use most of its phones and accounts"))
+                  CORE_TIME.format(days=params.score.time_core_days)), (block, CORE_BLOCK))
         for core, why in ((c, w) for c, w in cores if c is not None and len(c) >= min_size):
-            inner = scored(core, f"{candidate.source}, then its {len(core)} of "
-                                 f"{len(members)} members {why}")[0]
+            inner = scored(core, core_source(candidate.source, why, len(core), len(members)))[0]
             if inner.risk == Risk.HIGH:
                 rings.append(inner)
                 rest = np.setdiff1d(members, core)
                 if len(rest) >= min_size:
-                    rings.append(scored(rest, f"{candidate.source}, less its {len(core)} "
-                                              f"members {why}")[0])
+                    rings.append(scored(rest, core_source(candidate.source, why, len(core)))[0])
                 break
         else:
             rings.append(ring)

@@ -40,6 +40,11 @@ _RATIOS = {"refund rate": "退款率", "complaints per order": "每单投诉数"
 _WHO = {"shops": ("个商家", "个"), "members": ("名成员", "名")}
 
 
+def _core(g: dict[str, str]) -> str:
+    """The members a core keeps: registered within days, or on most of the block."""
+    return f"在 {g['d']} 天内注册" if g.get("d") else "使用其大部分手机和账户"
+
+
 def _expected(text: str) -> str:
     return "不到 0.01" if text == "under 0.01" else text
 
@@ -87,6 +92,12 @@ _RULES: list[tuple[str, Callable[[dict[str, str]], str]]] = [
     (r"(?P<l>\d+) of the (?P<n>\d+) others using its phones and accounts are cleared as "
      r"legit, fewer than in the graph at large",
      lambda g: f"共用其手机和账户的其他 {g['n']} 个主体中有 {g['l']} 个已核实为正常，低于全图比例"),
+    (r"found by: (?P<src>.+?), then its (?P<k>\d+) of (?P<n>\d+) members "
+     r"(?:registered within (?P<d>[\d.]+) days|that use most of its phones and accounts)",
+     lambda g: f"发现方式：{SOURCES[g['src']]}，再取其 {g['n']} 名成员中{_core(g)}的 {g['k']} 名"),
+    (r"found by: (?P<src>.+?), less its (?P<k>\d+) members "
+     r"(?:registered within (?P<d>[\d.]+) days|that use most of its phones and accounts)",
+     lambda g: f"发现方式：{SOURCES[g['src']]}，去掉其中{_core(g)}的 {g['k']} 名成员"),
     (r"found by: (?P<src>.+)",
      lambda g: f"发现方式：{SOURCES[g['src']]}"),
     (r"but: (?P<k>\d+) members? cleared as legit by an investigator",

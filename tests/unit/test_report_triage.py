@@ -216,10 +216,14 @@ def test_every_evidence_sentence_the_scan_writes_has_a_chinese_form() -> None:
     import numpy as np
 
     from graphfraud.detect import communities
+    from graphfraud.pipeline import CORE_BLOCK, CORE_TIME, core_source
     from graphfraud.report.evidence_zh import to_chinese
     from graphfraud.score.rings import ACCOUNT, DEVICE, _evidence
 
-    sources = [getattr(communities, n) for n in dir(communities) if n.startswith("SOURCE_")]
+    cuts = [getattr(communities, n) for n in dir(communities) if n.startswith("SOURCE_")]
+    whys = (CORE_BLOCK, CORE_TIME.format(days=7.0), CORE_TIME.format(days=2.5))
+    sources = cuts + [core_source(cut, why, 12, *of) for cut in cuts for why in whys
+                      for of in ((), (42,))]
     lines: set[str] = set()
     for k, exclusivity, span, chance, source, lean, lift in itertools.product(
             (1, 3), (0.5, 0.9), (5.0, math.inf), (0.001, 0.5, 5.0), sources, (-0.6, 0.6),
