@@ -323,6 +323,8 @@ def _score_candidates(graph: ActorGraph, facts: ActorFacts, candidates: list[Can
         cores = ((time_core(facts, members, params.score, min_size),
                   CORE_TIME.format(days=params.score.time_core_days)), (block, CORE_BLOCK))
         for core, why in ((c, w) for c, w in cores if c is not None and len(c) >= min_size):
+            # (the count in the text is the core as cut; scoring may drop a member tied
+            # to it through one other member only)
             inner = scored(core, core_source(candidate.source, why, len(core), len(members)))[0]
             if inner.risk == Risk.HIGH:
                 rings.append(inner)

@@ -93,10 +93,10 @@ _RULES: list[tuple[str, Callable[[dict[str, str]], str]]] = [
      r"legit, fewer than in the graph at large",
      lambda g: f"共用其手机和账户的其他 {g['n']} 个主体中有 {g['l']} 个已核实为正常，低于全图比例"),
     (r"found by: (?P<src>.+?), then its (?P<k>\d+) of (?P<n>\d+) members "
-     r"(?:registered within (?P<d>[\d.]+) days|that use most of its phones and accounts)",
+     r"(?:registered within (?P<d>[\d.e+-]+) days|that use most of its phones and accounts)",
      lambda g: f"发现方式：{SOURCES[g['src']]}，再取其 {g['n']} 名成员中{_core(g)}的 {g['k']} 名"),
     (r"found by: (?P<src>.+?), less its (?P<k>\d+) members "
-     r"(?:registered within (?P<d>[\d.]+) days|that use most of its phones and accounts)",
+     r"(?:registered within (?P<d>[\d.e+-]+) days|that use most of its phones and accounts)",
      lambda g: f"发现方式：{SOURCES[g['src']]}，去掉其中{_core(g)}的 {g['k']} 名成员"),
     (r"found by: (?P<src>.+)",
      lambda g: f"发现方式：{SOURCES[g['src']]}"),

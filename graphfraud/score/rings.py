@@ -32,7 +32,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -77,9 +77,10 @@ class ScoreParams:
     #: Ring size at which the size term of coordination reaches one (log scale from
     #: two: a block shared by a hundred actors is stronger evidence than one of ten).
     size_full: float = 100.0
-    #: Co-use surprise: the members that use at least half of the block (and two),
-    #: against how many actors would by chance (each actor's uses spread over the
-    #: identifiers in proportion to their popularity). The surprise reaches one at
+    #: Co-use surprise: the members that use at least k of the block (k from half of
+    #: it, and two, up to the depth with the largest surprise x members), against how
+    #: many actors would by chance (each actor's uses spread over the identifiers in
+    #: proportion to their popularity). The surprise reaches one at
     #: this ratio (log scale) and stands in for exclusivity when larger: a ring that
     #: buys reviews of a real business shares that business's products with its real
     #: customers, who use one of them, not most.
@@ -462,32 +463,44 @@ def _chance_deep(facts: ActorFacts, block_uses: int, need: int) -> float:
     return float((facts.degree_counts[able] * tail).sum())
 
 
+class _CoUse(NamedTuple):
+    """Co-use beyond chance at the depth that counts (see :func:`_co_use`)."""
+
+    surprise: float  # at ``depth``
+    depth: int
+    members: int  # members that use ``depth`` or more of the block
+    chance: float  # actors that would by chance
+    at_half: float  # the surprise at half the block (``need``)
+
+
 def _co_use(facts: ActorFacts, per_member: np.ndarray, need: int, block_uses: int,
-            params: ScoreParams) -> tuple[float, int, int, float]:
+            params: ScoreParams) -> _CoUse:
     """Co-use beyond chance at the depth that sets most members apart.
 
     For each depth k from ``need`` up to the deepest member's, the members that use k
     or more of the block, against how many actors would by chance; the surprise of a
     depth is its log lift over ``log(surprise_full)`` (0 to 1), and the depth with the
     largest surprise x members wins: eight accounts that all review the same three
-    small products are rarer than "two of three" says. Returns (surprise, depth,
-    members at that depth, chance at that depth).
+    small products are rarer than "two of three" says.
     """
     deep = int((per_member >= need).sum())
-    best = (0.0, need, deep, _chance_deep(facts, block_uses, need) if deep else 0.0)
+    best = _CoUse(0.0, need, deep, _chance_deep(facts, block_uses, need) if deep else 0.0,
+                  0.0)
     if deep < 2:
         return best
-    weight = 0.0
+    weight, at_half = 0.0, 0.0
     for k in [need, *np.unique(per_member[per_member > need]).astype(int).tolist()]:
         deep_k = int((per_member >= k).sum())
         if deep_k < 2:
             break
-        chance_k = best[3] if k == need else _chance_deep(facts, block_uses, k)
+        chance_k = best.chance if k == need else _chance_deep(facts, block_uses, k)
         lift = deep_k / max(chance_k, 1e-9)
         surprise = min(1.0, max(0.0, math.log(lift) / math.log(params.surprise_full)))
+        if k == need:
+            at_half = surprise
         if surprise * deep_k > weight:
-            weight, best = surprise * deep_k, (surprise, k, deep_k, chance_k)
-    return best
+            weight, best = surprise * deep_k, _CoUse(surprise, k, deep_k, chance_k, 0.0)
+    return best._replace(at_half=at_half)
 
 
 def _coordination(v: _View, facts: ActorFacts, params: ScoreParams, out: _Found) -> None:
@@ -521,9 +534,8 @@ def _coordination(v: _View, facts: ActorFacts, params: ScoreParams, out: _Found)
     per_member = np.asarray(v.inc[:, core].sum(axis=1)).ravel()
     need = max(2, math.ceil(len(core) / 2))
     deep = int((per_member >= need).sum())
-    surprise, depth_used, deep_used, chance = _co_use(facts, per_member, need,
-                                                      int(v.degree[core].sum()), params)
-    stand_in = surprise * deep_used / v.n
+    co_use = _co_use(facts, per_member, need, int(v.degree[core].sum()), params)
+    surprise, at_half = co_use.surprise, co_use.at_half
     co_users = _co_users(v, facts, v.ident[core], params)
     out.facts["co_users"] = co_users
     if surprise > 0 and co_users is not None and \
@@ -531,9 +543,8 @@ def _coordination(v: _View, facts: ActorFacts, params: ScoreParams, out: _Found)
         # Many others co-use the block too (the rest of a community, or of a farm): the
         # members are not set apart from their neighbourhood, only from the graph at
         # large, so co-use beyond chance does not stand in for exclusivity.
-        surprise = 0.0
-        stand_in = 0.0
-    if (deep >= 3 and deep < v.n and surprise >= params.core_share
+        surprise = at_half = 0.0
+    if (deep >= 3 and deep < v.n and at_half >= params.core_share
             and exclusivity < params.core_share):
         # Members that use most of the block, and those whose block identifiers are
         # mostly used by those; the rest (one identifier of a block that many
@@ -548,13 +559,13 @@ def _coordination(v: _View, facts: ActorFacts, params: ScoreParams, out: _Found)
         keep = (per_member >= need) | attached
         if not keep.all():
             out.facts["core"] = v.members[keep]
-    if 0 < deep < v.n and surprise > 0:
-        # The members that use most of the block, when they co-use it beyond chance:
+    if 0 < co_use.members < v.n and surprise > 0:
+        # The members that co-use the block beyond chance (at the depth that counts):
         # the caller scores them alone too when the whole is not high.
-        out.facts["block_core"] = v.members[per_member >= need]
+        out.facts["block_core"] = v.members[per_member >= co_use.depth]
     raw_exclusivity = exclusivity
     # Counted for the share of members that co-use the block beyond chance.
-    exclusivity = max(exclusivity, stand_in)
+    exclusivity = max(exclusivity, surprise * co_use.members / v.n)
     coverage = float((per_member >= 1).mean())
     depth = float(per_member[per_member >= 1].mean())
     multiplicity = 1.0 - 0.5 ** (depth - 1.0) if depth > 1 else 0.0
@@ -565,7 +576,8 @@ def _coordination(v: _View, facts: ActorFacts, params: ScoreParams, out: _Found)
     out.scores.update(coordination=coordination, exclusivity=exclusivity,
                       multiplicity=multiplicity)
     out.facts.update(exclusivity=raw_exclusivity, block=len(core), per_member=depth,
-                     deep=deep_used, chance=chance, surprise=surprise, need=depth_used)
+                     deep=co_use.members, chance=co_use.chance, surprise=surprise,
+                     need=co_use.depth)
 
 
 def _timing(v: _View, facts: ActorFacts, params: ScoreParams, out: _Found) -> None:
@@ -774,8 +786,8 @@ def score_candidate(
     foreign_seed_vectors: np.ndarray | None = None,
 ) -> tuple[Ring, np.ndarray | None]:
     """Score one candidate (actor indices) and explain the score; also its block core
-    (the members that use at least half of its block, when some do not and they
-    co-use it beyond chance; else None).
+    (the members that co-use its block beyond chance at the depth that counts, when
+    some members do not; else None).
 
     Each phenomenon has its own function, filling sub-scores (``None`` when the
     export has no data for it) and the facts the evidence text names; ``_logit``

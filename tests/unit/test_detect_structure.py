@@ -421,7 +421,20 @@ def test_a_ring_amid_its_products_customers_is_found_on_its_block_core(
 
 
 def test_the_customers_alone_have_no_block_core(tmp_path: Path) -> None:
-    assert _high(_customers_export(tmp_path, ring=0, customers=40)) == []
+    from graphfraud.graph.projection import project
+    from graphfraud.score.rings import actor_facts, score_candidate
+
+    d = _customers_export(tmp_path, ring=0, customers=40)
+    assert _high(d) == []
+    dataset = read_dataset(d).dataset
+    params = ScanParams.with_seed(1)
+    graph = project(dataset, params.projection)
+    customers = np.sort(graph.positions("merchant", [f"r{i:04d}" for i in range(120)]))
+    scored, core = score_candidate(graph, actor_facts(graph, dataset), customers,
+                                   params=params.score, embedding=None,
+                                   proximity=np.zeros(graph.n_actors),
+                                   seeds=np.zeros(0, np.int64))
+    assert scored.risk != "high" and core is None  # each uses one of the three: none deep
 
 
 def test_co_use_is_judged_at_the_depth_the_members_reach() -> None:
@@ -433,11 +446,12 @@ def test_co_use_is_judged_at_the_depth_the_members_reach() -> None:
                                "total_uses": 30_000})()
     two = np.array([2] * 8 + [1] * 4)
     three = np.array([3] * 8 + [1] * 4)
-    s2, depth2, deep2, chance2 = _co_use(facts, two, 2, 300, ScoreParams())  # type: ignore[arg-type]
-    s3, depth3, deep3, chance3 = _co_use(facts, three, 2, 300, ScoreParams())  # type: ignore[arg-type]
-    assert (depth2, deep2, depth3, deep3) == (2, 8, 3, 8)
-    assert chance3 < chance2 / 50  # all three of three: far rarer than two of three
-    assert 0 < s2 < s3 <= 1.0
+    at2 = _co_use(facts, two, 2, 300, ScoreParams())  # type: ignore[arg-type]
+    at3 = _co_use(facts, three, 2, 300, ScoreParams())  # type: ignore[arg-type]
+    assert (at2.depth, at2.members, at3.depth, at3.members) == (2, 8, 3, 8)
+    assert at3.chance < at2.chance / 50  # all three of three: far rarer than two of three
+    assert 0 < at2.surprise < at3.surprise <= 1.0
+    assert at3.at_half == at2.surprise  # "two of three" is what both reach
     # a member or none at the deeper level says nothing more
-    assert _co_use(facts, np.array([3] + [2] * 7), 2, 300, ScoreParams())[1] == 2  # type: ignore[arg-type]
-    assert _co_use(facts, np.array([1] * 12), 2, 300, ScoreParams())[0] == 0.0  # type: ignore[arg-type]
+    assert _co_use(facts, np.array([3] + [2] * 7), 2, 300, ScoreParams()).depth == 2  # type: ignore[arg-type]
+    assert _co_use(facts, np.array([1] * 12), 2, 300, ScoreParams()).surprise == 0.0  # type: ignore[arg-type]
