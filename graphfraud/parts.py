@@ -70,6 +70,7 @@ def scan_context(graph: GraphContext, summaries: Sequence[PartSummary],
     dates = [s.latest_registration for s in summaries if s.latest_registration is not None]
     v_sum = sum(s.violations[0] for s in summaries)
     v_n = sum(s.violations[1] for s in summaries)
+    with_status = sum(s.sanctioned[1] for s in summaries)
     facts = FactsContext(
         degree_values=tuple(int(x) for x in present),
         degree_counts=tuple(int(x) for x in hist[present]),
@@ -78,7 +79,9 @@ def scan_context(graph: GraphContext, summaries: Sequence[PartSummary],
         legit_rate=sum(s.legit for s in summaries) / n if n else 0.0,
         as_of_days=max(dates) if dates else 0.0,
         platform_refund_rate=medians[0], platform_complaint_rate=medians[1],
-        platform_violations=v_sum / v_n if v_n else math.nan)
+        platform_violations=v_sum / v_n if v_n else math.nan,
+        sanctioned_rate=sum(s.sanctioned[0] for s in summaries) / with_status
+        if with_status else math.nan)
     top = max((s.proximity_top for s in summaries), default=0.0)
     raw = np.concatenate([s.seed_proximity for s in summaries]) if summaries \
         else np.zeros(0)

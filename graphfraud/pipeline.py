@@ -145,6 +145,7 @@ class PartSummary:
     legit: int
     latest_registration: float | None  # days since the epoch
     violations: tuple[float, int]  # sum and count of the known values
+    sanctioned: tuple[int, int] = (0, 0)  # shops suspended or banned, shops with a status
 
 
 def summarise_part(dataset: Dataset, params: ScanParams, graph_context: GraphContext
@@ -168,7 +169,8 @@ def summarise_part(dataset: Dataset, params: ScanParams, graph_context: GraphCon
         uses=int(graph.incidence.nnz), actors=graph.n_actors,
         fraud=int((facts.verdict > 0).sum()), legit=int((facts.verdict < 0).sum()),
         latest_registration=float(dates.max()) if len(dates) else None,
-        violations=(float(violations.sum()), len(violations)))
+        violations=(float(violations.sum()), len(violations)),
+        sanctioned=(int(facts.sanctioned.sum()), int(facts.status_known.sum())))
 
 
 def _seeds(facts: ActorFacts) -> np.ndarray:

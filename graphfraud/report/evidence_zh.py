@@ -79,6 +79,9 @@ _RULES: list[tuple[str, Callable[[dict[str, str]], str]]] = [
      lambda g: f"{g['k']} 家商家在某成员被封禁后注册，并沿用其手机或账户"),
     (r"(?P<k>\d+) hosts? promotes? the ring's shops and shares? their devices or accounts",
      lambda g: f"{g['k']} 名主播为团伙商家带货，并与其共用设备或账户"),
+    (r"(?P<k>\d+) of (?P<n>\d+) shops already suspended or banned by the platform, more "
+     r"than chance would give",
+     lambda g: f"{g['n']} 个商家中已有 {g['k']} 个被平台暂停或封禁，多于随机情况"),
     (r"(?P<what>refund rate|complaints per order|violations) (?P<r>[\d.]+)x the platform "
      r"median",
      lambda g: f"{_RATIOS[g['what']]}为平台中位数的 {g['r']} 倍"),

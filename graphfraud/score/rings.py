@@ -61,6 +61,13 @@ class ScoreParams:
     w_youth: float = 0.8
     w_ban_evasion: float = 2.5
     w_behaviour: float = 2.2
+    #: Platform enforcement: members suspended or banned by the platform, against how
+    #: many the platform's own rate would put in a group of that size (binomial tail);
+    #: the sub-score reaches one when chance would give that many with probability
+    #: ``enforcement_chance_full``. Without a status column, or with every shop
+    #: active, nothing.
+    w_enforcement: float = 1.5
+    enforcement_chance_full: float = 1e-3
     #: Timing and behaviour count from these neutral levels: above adds evidence,
     #: below (registered over years, ordinary refunds) takes it away; without data,
     #: nothing.
@@ -207,6 +214,11 @@ class ActorFacts:
     #: Share of all actors blacklisted, and cleared.
     fraud_rate: float = 0.0
     legit_rate: float = 0.0
+    #: Per actor: a shop suspended or banned by the platform; and the share of the
+    #: shops with a known status that are (NaN without statuses).
+    sanctioned: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    status_known: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    sanctioned_rate: float = math.nan
 
 
 @dataclass(frozen=True)
@@ -223,6 +235,7 @@ class FactsContext:
     platform_refund_rate: float
     platform_complaint_rate: float
     platform_violations: float
+    sanctioned_rate: float = math.nan
 
     @classmethod
     def of(cls, facts: ActorFacts) -> FactsContext:
@@ -230,7 +243,7 @@ class FactsContext:
                    tuple(int(x) for x in facts.degree_counts), facts.total_uses,
                    facts.fraud_rate, facts.legit_rate, facts.as_of_days,
                    facts.platform_refund_rate, facts.platform_complaint_rate,
-                   facts.platform_violations)
+                   facts.platform_violations, facts.sanctioned_rate)
 
 
 def actor_facts(graph: ActorGraph, dataset: Dataset,
@@ -274,7 +287,14 @@ def actor_facts(graph: ActorGraph, dataset: Dataset,
     banned = np.zeros(n, dtype=bool)
     pos = rows_of(merchants, "merchant", "merchant_id", "merchants")
     known = pos >= 0
-    banned[pos[known]] = (merchants["status"] == "banned").fillna(False).to_numpy()[known]
+    status = merchants["status"] if "status" in merchants else pd.Series(
+        pd.NA, index=merchants.index, dtype="string")
+    banned[pos[known]] = (status == "banned").fillna(False).to_numpy()[known]
+    sanctioned = np.zeros(n, dtype=bool)
+    sanctioned[pos[known]] = status.isin(["suspended", "banned"]).fillna(False).to_numpy(
+        dtype=bool)[known]
+    status_known = np.zeros(n, dtype=bool)
+    status_known[pos[known]] = status.notna().to_numpy(dtype=bool)[known]
     signals = t.get("merchant_signals")
     sig = {c: aligned(signals, "merchant", "merchant_id", c, "merchant_signals")
            if signals is not None
@@ -331,6 +351,9 @@ def actor_facts(graph: ActorGraph, dataset: Dataset,
         users_of=graph.incidence.T.tocsr(),
         fraud_rate=float((verdict > 0).mean()) if n else 0.0,
         legit_rate=float((verdict < 0).mean()) if n else 0.0,
+        sanctioned=sanctioned, status_known=status_known,
+        sanctioned_rate=float(sanctioned.sum() / status_known.sum()) if status_known.any()
+        else math.nan,
     )
     return facts if context is None else _in_context(facts, context)
 
@@ -344,7 +367,8 @@ def _in_context(facts: ActorFacts, context: FactsContext) -> ActorFacts:
         legit_rate=context.legit_rate, as_of_days=context.as_of_days,
         platform_refund_rate=context.platform_refund_rate,
         platform_complaint_rate=context.platform_complaint_rate,
-        platform_violations=context.platform_violations)
+        platform_violations=context.platform_violations,
+        sanctioned_rate=context.sanctioned_rate)
 
 
 def ring_identity(graph: ActorGraph, members: np.ndarray) -> str:
@@ -612,6 +636,27 @@ def _ban_evasion(v: _View, facts: ActorFacts, params: ScoreParams, out: _Found) 
     out.scores["ban_evasion"] = min(1.0, len(evaders) / 2.0)
 
 
+def _enforcement(v: _View, facts: ActorFacts, params: ScoreParams, out: _Found) -> None:
+    """Members the platform has already suspended or banned, against its own rate:
+    how unlikely that many would be in a group of this size by chance. No score
+    without statuses, or when the platform has sanctioned no shop at all."""
+    from scipy.special import bdtrc
+
+    rate = facts.sanctioned_rate
+    known = facts.status_known[v.members] if len(facts.status_known) else \
+        np.zeros(v.n, bool)
+    n_known = int(known.sum())
+    k = int(facts.sanctioned[v.members][known].sum()) if n_known else 0
+    out.facts.update(sanctioned=k, status_known=n_known)
+    if not (math.isfinite(rate) and 0.0 < rate < 1.0) or n_known < 3:
+        out.scores["enforcement"] = None
+        return
+    tail = float(bdtrc(k - 1, n_known, rate)) if k else 1.0  # P(X >= k)
+    out.facts["sanction_chance"] = tail
+    full = -math.log10(params.enforcement_chance_full)
+    out.scores["enforcement"] = min(1.0, -math.log10(max(tail, 1e-300)) / full)
+
+
 def _behaviour(v: _View, facts: ActorFacts, out: _Found) -> None:
     """Refunds, complaints and violations against the platform median (members with
     enough orders only); no score without behaviour signals."""
@@ -762,6 +807,7 @@ def _logit(scores: dict[str, float | None], params: ScoreParams) -> float:
             + centred("burst", params.w_burst, params.burst_neutral)
             + centred("youth", params.w_youth, params.youth_neutral)
             + centred("behaviour", params.w_behaviour, params.behaviour_neutral)
+            + params.w_enforcement * (scores.get("enforcement") or 0.0)
             + params.w_ban_evasion * (scores["ban_evasion"] or 0.0)
             + params.w_known_fraud * (scores["known_fraud"] or 0.0)
             + params.w_proximity * (scores["proximity"] or 0.0)
@@ -808,6 +854,7 @@ def score_candidate(
     _timing(v, facts, params, found)
     _ban_evasion(v, facts, params, found)
     _behaviour(v, facts, found)
+    _enforcement(v, facts, params, found)
     _labels(v, facts, proximity, params, found)
     _block_users(v, facts, params, found)
     _host_collusion(v, facts, found)
@@ -860,6 +907,8 @@ def _ring(graph: ActorGraph, v: _View, found: _Found, score: float, risk: Risk,
         co_use=(f.get("deep", 0), f.get("need", 0), f.get("chance", 0.0),
                 f.get("surprise", 0.0)),
         decided=(f.get("confirmed", 0), f.get("dismissed", 0)),
+        sanctions=(f.get("sanctioned", 0), f.get("status_known", 0),
+                   found.scores.get("enforcement") or 0.0),
         neighbours=(found.scores.get("block_users") or 0.0, f.get("block_users", 0),
                     f.get("block_fraud", 0), f.get("block_legit", 0),
                     f.get("block_fraud_lift", 1.0), f.get("block_legit_lift", 1.0)),
@@ -911,6 +960,7 @@ def _evidence(*, n: int, n_merchants: int, coverage: dict[int, tuple[int, int]],
               ages: np.ndarray, embedding: float, block: int = 0, per_member: float = 0.0,
               provenance: str = "", co_use: tuple[int, int, float, float] = (0, 0, 0.0, 0.0),
               decided: tuple[int, int] = (0, 0),
+              sanctions: tuple[int, int, float] = (0, 0, 0.0),
               neighbours: tuple[float, int, int, int, float, float] = (0.0, 0, 0, 0, 1.0, 1.0)
               ) -> list[str]:
     found: list[tuple[float, str]] = []
@@ -955,6 +1005,10 @@ def _evidence(*, n: int, n_merchants: int, coverage: dict[int, tuple[int, int]],
             "promote the ring's shops and share"
         found.append((2.2, f"{_plural(colluding_hosts, 'host')} {verbs} their devices or "
                       "accounts"))
+    sanctioned, with_status, enforcement = sanctions
+    if enforcement >= 0.3:
+        found.append((1.0 + enforcement, f"{sanctioned} of {with_status} shops already "
+                      "suspended or banned by the platform, more than chance would give"))
     labels = {"refund": "refund rate", "complaint": "complaints per order",
               "violation": "violations"}
     for key, ratio in ratios.items():

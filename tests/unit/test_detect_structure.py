@@ -455,3 +455,58 @@ def test_co_use_is_judged_at_the_depth_the_members_reach() -> None:
     # a member or none at the deeper level says nothing more
     assert _co_use(facts, np.array([3] + [2] * 7), 2, 300, ScoreParams()).depth == 2  # type: ignore[arg-type]
     assert _co_use(facts, np.array([1] * 12), 2, 300, ScoreParams()).surprise == 0.0  # type: ignore[arg-type]
+
+
+def _sanctions_export(tmp_path: Path, *, statuses: bool, sanctioned: int) -> Path:
+    """Eight shops on the same three phones, ``sanctioned`` of them suspended or banned,
+    amid 400 shops on a phone of their own, ten of them sanctioned (2.5 %)."""
+    d = tmp_path / f"sanctions-{statuses}-{sanctioned}"
+    group = [f"g{i}" for i in range(8)]
+    others = [f"o{i:03d}" for i in range(400)]
+    status = {**{s: "suspended" for s in group[:sanctioned]},
+              **{s: "banned" for s in others[:10]}}
+    head = "merchant_id,status" if statuses else "merchant_id"
+    rows = [f"{s},{status.get(s, 'active')}" if statuses else s for s in group + others]
+    write_csv(d, "merchants.csv", head + "\n" + "\n".join(rows) + "\n")
+    links = ["merchant_id,device_id"]
+    links += [f"{s},farm{(i + k) % 3}" for i, s in enumerate(group) for k in range(2)]
+    links += [f"{s},own{s}" for s in others]
+    write_csv(d, "merchant_devices.csv", "\n".join(links) + "\n")
+    return d
+
+
+def _group_scored(d: Path) -> object:
+    from graphfraud.graph.projection import project
+    from graphfraud.score.rings import actor_facts, score_candidate
+
+    dataset = read_dataset(d).dataset
+    params = ScanParams.with_seed(1)
+    graph = project(dataset, params.projection)
+    group = graph.positions("merchant", [f"g{i}" for i in range(8)])
+    ring, _ = score_candidate(graph, actor_facts(graph, dataset), np.sort(group),
+                              embedding=None, proximity=np.zeros(graph.n_actors),
+                              seeds=np.zeros(0, np.int64), params=params.score)
+    return ring
+
+
+def test_members_the_platform_already_sanctioned_add_evidence_against_its_rate(
+        tmp_path: Path) -> None:
+    caught = _group_scored(_sanctions_export(tmp_path, statuses=True, sanctioned=3))
+    clean = _group_scored(_sanctions_export(tmp_path, statuses=True, sanctioned=0))
+    # three of eight at a 2.5 % rate: chance gives that with probability ~0.001
+    assert caught.features["enforcement"] > 0.9
+    assert ("3 of 8 shops already suspended or banned by the platform, more than chance "
+            "would give") in caught.evidence
+    assert clean.features["enforcement"] == 0.0
+    assert caught.score > clean.score
+    one = _group_scored(_sanctions_export(tmp_path, statuses=True, sanctioned=1))
+    assert 0.0 < one.features["enforcement"] < 0.3  # one of eight: ordinary
+    assert not any("suspended" in e for e in one.evidence)
+
+
+def test_without_statuses_enforcement_says_nothing(tmp_path: Path) -> None:
+    bare = _group_scored(_sanctions_export(tmp_path, statuses=False, sanctioned=0))
+    clean = _group_scored(_sanctions_export(tmp_path, statuses=True, sanctioned=0))
+    assert "enforcement" not in bare.features
+    # an all-active group is not evidence of innocence either
+    assert bare.score == clean.score
