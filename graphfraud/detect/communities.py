@@ -391,23 +391,33 @@ def _split(graph: ActorGraph, members: np.ndarray, params: CommunityParams
 
 def _strongest(matrix: Any, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The upper-triangle links (row, col, weight) of a symmetric matrix that are among
-    the ``k`` strongest of either end."""
-    coo = matrix.tocoo()
-    if coo.nnz > k * matrix.shape[0]:
-        order = np.lexsort((-coo.data, coo.row))  # by row, strongest first
-        row_sorted = coo.row[order]
-        starts = np.searchsorted(row_sorted, row_sorted, side="left")
-        rank = np.arange(len(order)) - starts
-        keep = np.zeros(coo.nnz, dtype=bool)
-        keep[order[rank < k]] = True
-        # symmetric: keep a link when either end keeps it
-        key = np.minimum(coo.row, coo.col) * matrix.shape[0] + np.maximum(coo.row, coo.col)
-        kept_keys = np.unique(key[keep])
-        keep = np.isin(key, kept_keys)
+    the ``k`` strongest of either end (among equal weights, the first stored), in the
+    matrix's storage order.
+
+    >>> import scipy.sparse as sp
+    >>> m = sp.csr_matrix(np.array([[0, 3, 1, 2], [3, 0, 0, 0], [1, 0, 0, 0], [2, 0, 0, 0]]))
+    >>> [x.tolist() for x in _strongest(m, 1)]  # 0's strongest is 1; 2 and 3 keep 0
+    [[0, 0, 0], [1, 2, 3], [3, 1, 2]]
+    """
+    csr = matrix.tocsr()
+    n = csr.shape[0]
+    lengths = np.diff(csr.indptr)
+    row = np.repeat(np.arange(n), lengths)
+    col, data = csr.indices, csr.data
+    if csr.nnz > k * n:
+        keep = lengths[row] <= k
+        for i in np.flatnonzero(lengths > k):
+            start, end = csr.indptr[i], csr.indptr[i + 1]
+            keep[start + np.argsort(-data[start:end], kind="stable")[:k]] = True
+        low, high = np.minimum(row, col), np.maximum(row, col)
+        kept_keys = np.unique(low[keep] * n + high[keep])
+        upper = np.flatnonzero(row < col)
+        keys = row[upper] * n + col[upper]
+        at = np.minimum(np.searchsorted(kept_keys, keys), len(kept_keys) - 1)
+        upper = upper[kept_keys[at] == keys] if len(kept_keys) else upper[:0]
     else:
-        keep = np.ones(coo.nnz, dtype=bool)
-    upper = keep & (coo.row < coo.col)
-    return coo.row[upper], coo.col[upper], coo.data[upper]
+        upper = np.flatnonzero(row < col)
+    return row[upper], col[upper], data[upper]
 
 
 def expand_by_similarity(graph: ActorGraph, groups: list[np.ndarray], embedding: np.ndarray,

@@ -11,6 +11,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from graphfraud.report.context import ACTOR_FIELDS, MAX_HUBS
 from graphfraud.report.evidence_zh import to_chinese
+from graphfraud.score.rings import USAGE_IDENTIFIERS, USAGE_MEMBERS
 
 if TYPE_CHECKING:
     from graphfraud.report.run import RunReport
@@ -20,9 +21,10 @@ if TYPE_CHECKING:
 #: Rings shown with a section of their own (all high ones first, then medium).
 MAX_SECTIONS = 200
 #: Members and identifiers drawn per ring picture (the highest-scored members, the most
-#: shared identifiers): a picture of a 500-shop farm is as cheap as one of five.
-MAX_DRAWN_MEMBERS = 60
-MAX_DRAWN_IDENTIFIERS = 40
+#: shared identifiers): a picture of a 500-shop farm is as cheap as one of five. A ring
+#: keeps the uses among these for its picture (``Ring.usage``).
+MAX_DRAWN_MEMBERS = USAGE_MEMBERS
+MAX_DRAWN_IDENTIFIERS = USAGE_IDENTIFIERS
 SIZE = 420
 #: Rings without a section of their own (low ones, and any beyond MAX_SECTIONS) that get
 #: a compact, folded detail (members and evidence); all of them are in the triage table.

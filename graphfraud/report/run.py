@@ -157,8 +157,9 @@ def _ring_document(r: Ring) -> dict[str, Any]:
         "score": r.score,
         "risk": r.risk,
         "pattern": r.pattern,
-        "members": [asdict(m) for m in r.members],
-        "shared": [asdict(s) for s in r.shared],
+        # explicit dicts: dataclasses.asdict deep-copies, seconds over big farms
+        "members": [{"type": m.type, "id": m.id, "score": m.score} for m in r.members],
+        "shared": [{"type": s.type, "id": s.id, "members": s.members} for s in r.shared],
         "evidence": list(r.evidence),
         "known_fraud": r.known_fraud,
         "known_legit": r.known_legit,

@@ -152,6 +152,11 @@ class ScoreParams:
     use_embedding: bool = True
 
 
+#: The members and shared identifiers whose uses a ring keeps for its picture.
+USAGE_MEMBERS = 60
+USAGE_IDENTIFIERS = 40
+
+
 @dataclass(frozen=True)
 class Member:
     type: str
@@ -180,7 +185,9 @@ class Ring:
     known_fraud: int
     known_legit: int
     features: dict[str, float] = field(default_factory=dict, compare=False)
-    #: (member key, identifier key) for every use of a shared identifier, for pictures.
+    #: (member key, identifier key) for each use of a shared identifier among the first
+    #: ``USAGE_MEMBERS`` members and ``USAGE_IDENTIFIERS`` shared identifiers (as
+    #: listed): what a picture of the ring draws, whatever its size.
     usage: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
 
@@ -415,6 +422,13 @@ class _View:
     def n(self) -> int:
         return len(self.members)
 
+    def over(self, cols: np.ndarray, weights: np.ndarray | float = 1.0) -> np.ndarray:
+        """Per member: its uses of the local columns ``cols`` (each times its weight),
+        as one product (scipy's column indexing costs more than the sum)."""
+        w = np.zeros(self.inc.shape[1])
+        w[cols] = weights
+        return np.asarray(self.inc @ w)
+
 
 def time_core(facts: ActorFacts, members: np.ndarray, params: ScoreParams,
               min_size: int) -> np.ndarray | None:
@@ -546,8 +560,7 @@ def _coordination(v: _View, facts: ActorFacts, params: ScoreParams, out: _Found)
     for kind in (DEVICE, ACCOUNT):
         top = cols[v.ident_types[cols] == kind]
         top = top[np.argsort(-v.inside[top], kind="stable")][:3]
-        users = np.asarray(v.inc[:, top].sum(axis=1)).ravel() > 0 if len(top) \
-            else np.zeros(v.n, bool)
+        users = v.over(top) > 0
         coverage_by_kind[kind] = (int(users.sum()), len(top))
     out.facts["coverage"] = coverage_by_kind
     if not len(core):
@@ -555,7 +568,7 @@ def _coordination(v: _View, facts: ActorFacts, params: ScoreParams, out: _Found)
         out.facts.update(exclusivity=0.0, block=0, per_member=0.0, deep=0, chance=0.0)
         return
     exclusivity = float(v.inside[core].sum() / v.degree[core].sum())
-    per_member = np.asarray(v.inc[:, core].sum(axis=1)).ravel()
+    per_member = v.over(core)
     need = max(2, math.ceil(len(core) / 2))
     deep = int((per_member >= need).sum())
     co_use = _co_use(facts, per_member, need, int(v.degree[core].sum()), params)
@@ -574,11 +587,10 @@ def _coordination(v: _View, facts: ActorFacts, params: ScoreParams, out: _Found)
         # mostly used by those; the rest (one identifier of a block that many
         # outsiders use) are the real customers of what the ring uses. The caller
         # scores the ring without them.
-        block_cols = v.inc[:, core]
         is_deep = (per_member >= need).astype(np.float64)
-        by_deep = np.asarray(block_cols.T @ is_deep).ravel()  # per block identifier
-        own = np.asarray(block_cols @ by_deep).ravel()
-        of_all = np.asarray(block_cols @ v.degree[core]).ravel()
+        by_deep = np.asarray(v.inc.T @ is_deep)  # per identifier: deep members using it
+        own = v.over(core, by_deep[core])
+        of_all = v.over(core, v.degree[core])
         attached = own >= params.core_share * np.maximum(of_all, 1)
         keep = (per_member >= need) | attached
         if not keep.all():
@@ -654,7 +666,7 @@ def _enforcement(v: _View, facts: ActorFacts, params: ScoreParams, out: _Found) 
     tail = float(bdtrc(k - 1, n_known, rate)) if k else 1.0  # P(X >= k)
     out.facts["sanction_chance"] = tail
     full = -math.log10(params.enforcement_chance_full)
-    out.scores["enforcement"] = min(1.0, -math.log10(max(tail, 1e-300)) / full)
+    out.scores["enforcement"] = min(1.0, max(0.0, -math.log10(max(tail, 1e-300)) / full))
 
 
 def _behaviour(v: _View, facts: ActorFacts, out: _Found) -> None:
@@ -876,23 +888,30 @@ def _ring(graph: ActorGraph, v: _View, found: _Found, score: float, risk: Risk,
     member_scores = score * (0.5 + 0.5 * attach)
     member_scores = np.where(v.verdict > 0, np.maximum(member_scores, score), member_scores)
     member_scores = np.where(v.verdict < 0, member_scores * 0.5, member_scores)
-    listed = [
-        Member(ACTOR_TYPES[graph.actor_types[i]], str(graph.actor_ids[i]), round(float(s), 4))
-        for i, s in zip(v.members, member_scores, strict=True)
-    ]
-    listed.sort(key=lambda m: (-m.score, m.type, m.id))
-    shared = [
-        Shared(IDENTIFIER_TYPES[v.ident_types[c]], str(graph.identifier_ids[v.ident[c]]),
-               int(v.inside[c]))
-        for c in v.shared
-    ]
-    shared.sort(key=lambda s: (-s.members, s.type, s.id))
-    sub_usage = v.inc[:, v.shared].tocoo()
+    order = sorted(range(v.n), key=lambda r: (-round(float(member_scores[r]), 4),
+                                               ACTOR_TYPES[graph.actor_types[v.members[r]]],
+                                               str(graph.actor_ids[v.members[r]])))
+    listed = [Member(ACTOR_TYPES[graph.actor_types[v.members[r]]],
+                     str(graph.actor_ids[v.members[r]]), round(float(member_scores[r]), 4))
+              for r in order]
+    columns = sorted(range(len(v.shared)), key=lambda c: (
+        -int(v.inside[v.shared[c]]), IDENTIFIER_TYPES[v.ident_types[v.shared[c]]],
+        str(graph.identifier_ids[v.ident[v.shared[c]]])))
+    shared = [Shared(IDENTIFIER_TYPES[v.ident_types[v.shared[c]]],
+                     str(graph.identifier_ids[v.ident[v.shared[c]]]),
+                     int(v.inside[v.shared[c]]))
+              for c in columns]
+    # The uses among the members and identifiers a picture draws (the first of each).
+    rows = np.asarray(order[:USAGE_MEMBERS], dtype=np.int64)
+    cols = np.asarray(columns[:USAGE_IDENTIFIERS], dtype=np.int64)
+    drawn = np.full(v.inc.shape[1], -1, dtype=np.int64)  # local column -> drawn rank
+    drawn[v.shared[cols]] = np.arange(len(cols))
+    indptr, indices, _ = take_rows(v.inc, rows)
+    at = drawn[indices]
+    by_row = np.repeat(np.arange(len(rows)), np.diff(indptr))
     usage = tuple(sorted(
-        (graph.actor_key(int(v.members[r])),
-         f"{IDENTIFIER_TYPES[v.ident_types[v.shared[c]]]}:"
-         f"{graph.identifier_ids[v.ident[v.shared[c]]]}")
-        for r, c in zip(sub_usage.row, sub_usage.col, strict=True)
+        (listed[r].type + ":" + listed[r].id, shared[c].type + ":" + shared[c].id)
+        for r, c in zip(by_row[at >= 0].tolist(), at[at >= 0].tolist(), strict=True)
     ))
     features = {k: round(float(x), 4) for k, x in found.scores.items() if x is not None}
     pattern = _pattern(f["coverage"], v.n, found.scores["ban_evasion"] or 0.0,

@@ -510,3 +510,19 @@ def test_without_statuses_enforcement_says_nothing(tmp_path: Path) -> None:
     assert "enforcement" not in bare.features
     # an all-active group is not evidence of innocence either
     assert bare.score == clean.score
+
+
+def test_a_big_rings_picture_uses_are_those_of_its_first_members(tmp_path: Path) -> None:
+    from graphfraud.score.rings import USAGE_IDENTIFIERS, USAGE_MEMBERS
+
+    d = _export(tmp_path)
+    result = scan(read_dataset(d).dataset, ScanParams.with_seed(1), build_index=False)
+    ring = next(r for r in result.rings if r.risk == "high")
+    assert len(ring.members) == FARM > USAGE_MEMBERS
+    first = {f"{m.type}:{m.id}" for m in ring.members[:USAGE_MEMBERS]}
+    drawn = {f"{s.type}:{s.id}" for s in ring.shared[:USAGE_IDENTIFIERS]}
+    links = (d / "merchant_devices.csv").read_text().splitlines()[1:]
+    expected = {(f"merchant:{m}", f"device:{p}") for m, p in (row.split(",") for row in links)
+                if f"merchant:{m}" in first and f"device:{p}" in drawn}
+    assert set(ring.usage) == expected and len(ring.usage) == len(expected)
+    assert list(ring.usage) == sorted(ring.usage)
