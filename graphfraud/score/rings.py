@@ -291,17 +291,8 @@ def actor_facts(graph: ActorGraph, dataset: Dataset,
     if "streamers" in t:
         streamer_reg = aligned(t["streamers"], "streamer", "streamer_id", "registered_at")
         registered = np.where(np.isnan(registered), streamer_reg, registered)
-    banned = np.zeros(n, dtype=bool)
-    pos = rows_of(merchants, "merchant", "merchant_id", "merchants")
-    known = pos >= 0
-    status = merchants["status"] if "status" in merchants else pd.Series(
-        pd.NA, index=merchants.index, dtype="string")
-    banned[pos[known]] = (status == "banned").fillna(False).to_numpy()[known]
-    sanctioned = np.zeros(n, dtype=bool)
-    sanctioned[pos[known]] = status.isin(["suspended", "banned"]).fillna(False).to_numpy(
-        dtype=bool)[known]
-    status_known = np.zeros(n, dtype=bool)
-    status_known[pos[known]] = status.notna().to_numpy(dtype=bool)[known]
+    banned, sanctioned, status_known, sanctioned_rate = _statuses(
+        merchants, rows_of(merchants, "merchant", "merchant_id", "merchants"), n)
     signals = t.get("merchant_signals")
     sig = {c: aligned(signals, "merchant", "merchant_id", c, "merchant_signals")
            if signals is not None
@@ -358,11 +349,28 @@ def actor_facts(graph: ActorGraph, dataset: Dataset,
         users_of=graph.incidence.T.tocsr(),
         fraud_rate=float((verdict > 0).mean()) if n else 0.0,
         legit_rate=float((verdict < 0).mean()) if n else 0.0,
-        sanctioned=sanctioned, status_known=status_known,
-        sanctioned_rate=float(sanctioned.sum() / status_known.sum()) if status_known.any()
-        else math.nan,
+        sanctioned=sanctioned, status_known=status_known, sanctioned_rate=sanctioned_rate,
     )
     return facts if context is None else _in_context(facts, context)
+
+
+def _statuses(merchants: Any, pos: np.ndarray, n: int
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Per actor (``pos``: each merchant row's actor index, -1 for none): banned,
+    suspended or banned, and with a known status; and the share of those with a status
+    that are suspended or banned (NaN without statuses)."""
+    import pandas as pd
+
+    known = pos >= 0
+    status = merchants["status"] if "status" in merchants else pd.Series(
+        pd.NA, index=merchants.index, dtype="string")
+    out = []
+    for flag in (status == "banned", status.isin(["suspended", "banned"]), status.notna()):
+        values = np.zeros(n, dtype=bool)
+        values[pos[known]] = flag.fillna(False).to_numpy(dtype=bool)[known]
+        out.append(values)
+    rate = float(out[1].sum() / out[2].sum()) if out[2].any() else math.nan
+    return out[0], out[1], out[2], rate
 
 
 def _in_context(facts: ActorFacts, context: FactsContext) -> ActorFacts:
@@ -635,12 +643,18 @@ def _ban_evasion(v: _View, facts: ActorFacts, params: ScoreParams, out: _Found) 
     banned = facts.banned[v.members]
     banned_local = np.flatnonzero(banned)
     if len(banned_local) and len(v.rare):
-        sub = v.inc[:, v.rare].tocsc()
+        indptr, indices = v.inc.indptr, v.inc.indices
+        rows = np.repeat(np.arange(v.n), np.diff(indptr))
+        is_rare = np.zeros(v.inc.shape[1], dtype=bool)
+        is_rare[v.rare] = True
         for b in banned_local:
-            cols = sub[b].indices
-            if not len(cols):
+            mine = indices[indptr[b]:indptr[b + 1]]
+            mine = mine[is_rare[mine]]
+            if not len(mine):
                 continue
-            partners = np.unique(sub[:, cols].tocsr().nonzero()[0])
+            on = np.zeros(v.inc.shape[1], dtype=bool)
+            on[mine] = True
+            partners = np.unique(rows[on[indices]])  # members on one of its rare ones
             later = partners[(v.reg[partners] >= v.reg[b] + params.ban_gap_days)
                              & ~banned[partners]]
             evaders.update(int(x) for x in later)
@@ -770,9 +784,10 @@ def _host_collusion(v: _View, facts: ActorFacts, out: _Found) -> None:
     streamers = v.members[~v.is_merchant]
     colluding = 0
     if len(streamers) and v.is_merchant.any():
-        s_inc = v.inc[~v.is_merchant][:, v.rare]
-        m_used = np.asarray(v.inc[v.is_merchant][:, v.rare].sum(axis=0)).ravel() > 0
-        shares = np.asarray(s_inc[:, m_used].sum(axis=1)).ravel() > 0
+        # rare identifiers a shop of the ring uses, and the hosts that use one of them
+        by_shops = np.asarray(v.inc.T @ v.is_merchant.astype(np.float64))
+        shops_rare = v.rare[by_shops[v.rare] > 0]
+        shares = v.over(shops_rare)[~v.is_merchant] > 0
         promoted = submatrix(facts.promoted, streamers, v.members[v.is_merchant])
         colluding = int((shares & (np.diff(promoted.indptr) > 0)).sum())
     out.facts["colluding_hosts"] = colluding

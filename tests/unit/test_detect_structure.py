@@ -526,3 +526,23 @@ def test_a_big_rings_picture_uses_are_those_of_its_first_members(tmp_path: Path)
                 if f"merchant:{m}" in first and f"device:{p}" in drawn}
     assert set(ring.usage) == expected and len(ring.usage) == len(expected)
     assert list(ring.usage) == sorted(ring.usage)
+
+
+def test_ban_evasion_follows_the_banned_shops_own_phone_and_account(tmp_path: Path) -> None:
+    """The banned shop's phone is not the ring's first: the shops that came back on it
+    120 days after the ban are evaders; the ring's other shops, as old as it, are not."""
+    d = tmp_path / "evasion"
+    shops = {"a1": ("2024-01-01", "active", "a-phone"), "a2": ("2024-01-01", "active", "a-phone"),
+             "a3": ("2024-01-02", "active", "a-phone"), "b0": ("2024-01-01", "banned", "z-phone"),
+             "n1": ("2024-05-01", "active", "z-phone"), "n2": ("2024-05-03", "active", "z-phone")}
+    write_csv(d, "merchants.csv", "merchant_id,registered_at,status\n" + "".join(
+        f"{s},{reg},{status}\n" for s, (reg, status, _) in shops.items()))
+    write_csv(d, "merchant_devices.csv", "merchant_id,device_id\n" + "".join(
+        f"{s},{phone}\n" for s, (_, _, phone) in shops.items()))
+    write_csv(d, "merchant_accounts.csv", "merchant_id,account_id\n" + "".join(
+        f"{s},acct\n" for s in shops))
+    result = scan(read_dataset(d).dataset, ScanParams.with_seed(1), build_index=False)
+    [ring] = result.rings
+    assert ring.features["ban_evasion"] == 1.0
+    assert ("2 shops registered after a banned member and reuse its phone or account"
+            in ring.evidence)
