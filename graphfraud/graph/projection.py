@@ -329,7 +329,9 @@ def identifier_cohesion(incidence: sp.csr_matrix, degree: np.ndarray, above: int
     beyond_chance = co.data >= lift * k_a * k_b / max(n, 1)
     ratio = np.where(other & beyond_chance, co.data / np.maximum(k_a, k_b), 0.0)
     best = np.zeros(len(popular))
-    np.maximum.at(best, rows, ratio)
+    filled = np.flatnonzero(np.diff(co.indptr) > 0)  # rows of co are popular identifiers
+    if len(filled):
+        best[filled] = np.maximum(np.maximum.reduceat(ratio, co.indptr[filled]), 0.0)
     out[popular] = best
     return out
 

@@ -14,9 +14,17 @@ def submatrix(matrix: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray | None =
     taken (scipy's column indexing allocates a buffer the width of the whole graph)."""
     cols = rows if cols is None else cols
     taken_indptr, indices, data = take_rows(matrix, rows)
-    pos = np.searchsorted(cols, indices)
-    np.minimum(pos, max(len(cols) - 1, 0), out=pos)
-    hit = (cols[pos] == indices) if len(cols) else np.zeros(len(indices), dtype=bool)
+    if len(indices) * 8 > matrix.shape[1]:
+        # Many entries against the width (a dense ring): one lookup table beats a
+        # binary search per entry.
+        where = np.full(matrix.shape[1], -1, dtype=np.int64)
+        where[cols] = np.arange(len(cols))
+        pos = where[indices]
+        hit = pos >= 0
+    else:
+        pos = np.searchsorted(cols, indices)
+        np.minimum(pos, max(len(cols) - 1, 0), out=pos)
+        hit = (cols[pos] == indices) if len(cols) else np.zeros(len(indices), dtype=bool)
     running = np.concatenate([[0], np.cumsum(hit)])
     indptr = running[taken_indptr]
     return sp.csr_matrix((data[hit], pos[hit], indptr), shape=(len(rows), len(cols)))
