@@ -10,7 +10,7 @@ import scipy.sparse as sp
 
 def submatrix(matrix: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray | None = None
                ) -> sp.csr_matrix:
-    """``matrix[rows][:, cols]`` for sorted ``cols``, at a cost that grows with the rows
+    """``matrix[rows][:, cols]`` for sorted, unique ``cols``, at a cost that grows with the rows
     taken (scipy's column indexing allocates a buffer the width of the whole graph)."""
     cols = rows if cols is None else cols
     taken_indptr, indices, data = take_rows(matrix, rows)

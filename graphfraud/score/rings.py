@@ -64,8 +64,9 @@ class ScoreParams:
     #: Platform enforcement: members suspended or banned by the platform, against how
     #: many the platform's own rate would put in a group of that size (binomial tail);
     #: the sub-score reaches one when chance would give that many with probability
-    #: ``enforcement_chance_full``. Without a status column, or with every shop
-    #: active, nothing.
+    #: ``enforcement_chance_full``. Nothing without a status column, when no shop (or
+    #: every shop) is sanctioned, or for a ring with fewer than three shops with a
+    #: status.
     w_enforcement: float = 1.5
     enforcement_chance_full: float = 1e-3
     #: Timing and behaviour count from these neutral levels: above adds evidence,
@@ -431,7 +432,7 @@ class _View:
         return len(self.members)
 
     def over(self, cols: np.ndarray, weights: np.ndarray | float = 1.0) -> np.ndarray:
-        """Per member: its uses of the local columns ``cols`` (each times its weight),
+        """Per member: its uses of the local columns ``cols`` (unique; each times its weight),
         as one product (scipy's column indexing costs more than the sum)."""
         w = np.zeros(self.inc.shape[1])
         w[cols] = weights
@@ -1040,7 +1041,7 @@ def _evidence(*, n: int, n_merchants: int, coverage: dict[int, tuple[int, int]],
         found.append((2.2, f"{_plural(colluding_hosts, 'host')} {verbs} their devices or "
                       "accounts"))
     sanctioned, with_status, enforcement = sanctions
-    if enforcement >= 0.3:
+    if enforcement >= 0.5:  # chance 0.03 or less
         found.append((1.0 + enforcement, f"{sanctioned} of {with_status} shops already "
                       "suspended or banned by the platform, more than chance would give"))
     labels = {"refund": "refund rate", "complaint": "complaints per order",

@@ -457,14 +457,16 @@ def test_co_use_is_judged_at_the_depth_the_members_reach() -> None:
     assert _co_use(facts, np.array([1] * 12), 2, 300, ScoreParams()).surprise == 0.0  # type: ignore[arg-type]
 
 
-def _sanctions_export(tmp_path: Path, *, statuses: bool, sanctioned: int) -> Path:
+def _sanctions_export(tmp_path: Path, *, statuses: bool, sanctioned: int,
+                      others_sanctioned: int = 10) -> Path:
     """Eight shops on the same three phones, ``sanctioned`` of them suspended or banned,
-    amid 400 shops on a phone of their own, ten of them sanctioned (2.5 %)."""
-    d = tmp_path / f"sanctions-{statuses}-{sanctioned}"
+    amid 400 shops on a phone of their own, ``others_sanctioned`` of them sanctioned
+    (ten: 2.5 %)."""
+    d = tmp_path / f"sanctions-{statuses}-{sanctioned}-{others_sanctioned}"
     group = [f"g{i}" for i in range(8)]
     others = [f"o{i:03d}" for i in range(400)]
     status = {**{s: "suspended" for s in group[:sanctioned]},
-              **{s: "banned" for s in others[:10]}}
+              **{s: "banned" for s in others[:others_sanctioned]}}
     head = "merchant_id,status" if statuses else "merchant_id"
     rows = [f"{s},{status.get(s, 'active')}" if statuses else s for s in group + others]
     write_csv(d, "merchants.csv", head + "\n" + "\n".join(rows) + "\n")
@@ -508,8 +510,12 @@ def test_without_statuses_enforcement_says_nothing(tmp_path: Path) -> None:
     bare = _group_scored(_sanctions_export(tmp_path, statuses=False, sanctioned=0))
     clean = _group_scored(_sanctions_export(tmp_path, statuses=True, sanctioned=0))
     assert "enforcement" not in bare.features
-    # an all-active group is not evidence of innocence either
-    assert bare.score == clean.score
+    # an all-active group amid sanctioned shops is not evidence of innocence either
+    assert clean.features["enforcement"] == 0.0 and bare.score == clean.score
+    # an export where every shop is active says nothing of sanctions
+    active = _group_scored(_sanctions_export(tmp_path, statuses=True, sanctioned=0,
+                                             others_sanctioned=0))
+    assert "enforcement" not in active.features and active.score == bare.score
 
 
 def test_a_big_rings_picture_uses_are_those_of_its_first_members(tmp_path: Path) -> None:
@@ -524,6 +530,7 @@ def test_a_big_rings_picture_uses_are_those_of_its_first_members(tmp_path: Path)
     links = (d / "merchant_devices.csv").read_text().splitlines()[1:]
     expected = {(f"merchant:{m}", f"device:{p}") for m, p in (row.split(",") for row in links)
                 if f"merchant:{m}" in first and f"device:{p}" in drawn}
+    assert len(expected) > USAGE_MEMBERS  # each drawn member uses several block phones
     assert set(ring.usage) == expected and len(ring.usage) == len(expected)
     assert list(ring.usage) == sorted(ring.usage)
 

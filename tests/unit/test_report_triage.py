@@ -235,7 +235,7 @@ def test_every_evidence_sentence_the_scan_writes_has_a_chinese_form() -> None:
             colluding_hosts=k, proximity=0.5, exclusivity=exclusivity,
             ages=np.array([400.0, 900.0]), embedding=0.7, block=4, per_member=2.5,
             provenance=source, co_use=(8, 3, chance, 0.9), decided=(k, k),
-            neighbours=(lean, 40, k, 2 * k, lift, lift)))
+            sanctions=(k + 1, 10, 0.8), neighbours=(lean, 40, k, 2 * k, lift, lift)))
     assert len(lines) > 30
     missing = sorted(line for line in lines if to_chinese(line) is None)
     assert not missing, missing
