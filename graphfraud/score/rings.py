@@ -143,8 +143,14 @@ class ScoreParams:
     #: A shop counts as re-registered after a ban when it joined this long after the
     #: banned shop whose phone or account it uses (a burst of sign-ups is not evasion).
     ban_gap_days: float = 30.0
+    #: The score is sigmoid(logit / ``temperature``). The evidence terms overlap (a
+    #: blacklisted farm shows in its labels, its walk and its embedding), so their sum
+    #: is overconfident: at 1 most high rings sat at 0.99-1.00 and their order told an
+    #: analyst nothing. Dividing keeps the order and every risk band: ``high`` stays
+    #: at logit 0, ``medium`` 0.3956 is logit -0.847 at 2, what 0.3 was at 1.
+    temperature: float = 2.0
     high: float = 0.5
-    medium: float = 0.3
+    medium: float = 0.3956
     #: A member must be linked to at least this many other members (rings of more
     #: than three); an actor tied to the ring through one member only (a family
     #: shop sharing a phone with one ring shop) is not listed.
@@ -888,7 +894,7 @@ def score_candidate(
     _host_collusion(v, facts, found)
     attach = _attachment(graph, v, embedding, seeds, seed_vectors, params, found,
                          foreign_seed_vectors)
-    score = 1.0 / (1.0 + math.exp(-_logit(found.scores, params)))
+    score = 1.0 / (1.0 + math.exp(-_logit(found.scores, params) / params.temperature))
     risk = Risk.HIGH if score >= params.high else Risk.MEDIUM if score >= params.medium \
         else Risk.LOW
     return (_ring(graph, v, found, score, risk, attach, provenance),

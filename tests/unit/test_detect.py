@@ -214,3 +214,32 @@ def test_one_phone_behind_thirty_new_shops_is_a_ring_an_office_pc_is_not(
     assert len(by_first["farm"].members) == 30 and by_first["farm"].risk == "high"
     assert "30 of 30 shops log in from the same phone" in by_first["farm"].evidence
     assert len(by_first["offi"].members) == 40 and by_first["offi"].risk == "low"
+
+
+def test_the_temperature_spreads_high_scores_and_keeps_rings_bands_and_order(
+        tmp_path: Path) -> None:
+    import math
+
+    from graphfraud.synth import SynthConfig, generate
+
+    generate(tmp_path / "world", SynthConfig(seed=5, scale=0.5))
+    dataset = read_dataset(tmp_path / "world").dataset
+    plain = scan(dataset, ScanParams.with_seed(5, temperature=1.0, medium=0.3),
+                 build_index=False)
+    tempered = scan(dataset, ScanParams.with_seed(5), build_index=False)
+    before = {r.ring_id: r for r in plain.rings}
+    after = {r.ring_id: r for r in tempered.rings}
+    assert before.keys() == after.keys()
+    for ring_id, r in after.items():
+        p = before[ring_id]
+        assert (r.risk, {m.id for m in r.members}) == (p.risk, {m.id for m in p.members})
+        if 0.01 < p.score < 0.99:  # sigmoid(logit / 2), up to the 4-place rounding
+            logit = math.log(p.score / (1 - p.score))
+            assert abs(r.score - 1 / (1 + math.exp(-logit / 2))) < 2e-3
+    pairs = [(before[i].score, after[i].score) for i in after]
+    assert all(b2 >= a2 for a1, a2 in pairs for b1, b2 in pairs if b1 > a1)  # same order
+    high_plain = [r.score for r in plain.rings if r.risk == "high"]
+    high = [r.score for r in tempered.rings if r.risk == "high"]
+    assert len(high) >= 10
+    assert sum(s >= 0.99 for s in high) < sum(s >= 0.99 for s in high_plain) / 2
+    assert len({round(s, 2) for s in high}) > len({round(s, 2) for s in high_plain})
