@@ -158,6 +158,10 @@ class ScoreParams:
     #: Use graph embeddings (member attachment and similarity to known fraud).
     use_embedding: bool = True
 
+    def __post_init__(self) -> None:
+        if not self.temperature > 0:
+            raise ValueError(f"temperature must be positive, not {self.temperature!r}")
+
 
 #: The members and shared identifiers whose uses a ring keeps for its picture.
 USAGE_MEMBERS = 60

@@ -243,3 +243,9 @@ def test_the_temperature_spreads_high_scores_and_keeps_rings_bands_and_order(
     assert len(high) >= 10
     assert sum(s >= 0.99 for s in high) < sum(s >= 0.99 for s in high_plain) / 2
     assert len({round(s, 2) for s in high}) > len({round(s, 2) for s in high_plain})
+
+
+@pytest.mark.parametrize("bad", [0.0, -1.0, float("nan")])
+def test_a_temperature_that_is_not_positive_is_refused(bad: float) -> None:
+    with pytest.raises(ValueError, match="temperature must be positive"):
+        ScanParams.with_seed(1, temperature=bad)
