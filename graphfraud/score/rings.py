@@ -821,14 +821,20 @@ def _attachment(graph: ActorGraph, v: _View, embedding: np.ndarray | None,
     centroid = vectors.mean(axis=0)
     norm = float(np.linalg.norm(centroid))
     if norm > 0:
-        attach = 0.5 * attach + 0.5 * np.clip(vectors @ (centroid / norm), 0.0, 1.0)
-        outside = ~np.isin(seeds, v.members)
-        vecs = embedding[seeds[outside]] if seed_vectors is None else seed_vectors[outside]
+        direction = centroid / norm
+        attach = 0.5 * attach + 0.5 * np.clip(vectors @ direction, 0.0, 1.0)
+        best = -math.inf
+        if len(seeds):
+            # every seed's similarity, then the ring's own seeds left out (seeds are
+            # sorted): no copy of the seeds' vectors per ring
+            sims = (embedding[seeds] if seed_vectors is None else seed_vectors) @ direction
+            at = np.minimum(np.searchsorted(seeds, v.members), len(seeds) - 1)
+            sims[at[seeds[at] == v.members]] = -math.inf
+            best = float(sims.max())
         if foreign is not None and len(foreign):  # seeds in other parts of the graph
-            vecs = np.concatenate([vecs, foreign])
-        if len(vecs):
-            sims = vecs @ (centroid / norm)
-            out.scores["embedding"] = float(np.clip(sims.max(), 0.0, 1.0)) ** 4
+            best = max(best, float((foreign @ direction).max()))
+        if best > -math.inf:
+            out.scores["embedding"] = float(np.clip(best, 0.0, 1.0)) ** 4
     return attach
 
 
@@ -875,7 +881,8 @@ def score_candidate(
 
     Each phenomenon has its own function, filling sub-scores (``None`` when the
     export has no data for it) and the facts the evidence text names; ``_logit``
-    combines them. ``seed_vectors`` (``embedding[seeds]``, computed once by the caller)
+    combines them. ``seeds`` are the blacklisted actors' indices, sorted.
+    ``seed_vectors`` (``embedding[seeds]``, computed once by the caller)
     saves gathering every seed's embedding again for each ring;
     ``foreign_seed_vectors`` are the embeddings of seeds in other parts of the graph
     when ``graph`` is a part of it.
