@@ -676,7 +676,8 @@ def _ban_evasion(v: _View, facts: ActorFacts, params: ScoreParams, out: _Found) 
 def _enforcement(v: _View, facts: ActorFacts, params: ScoreParams, out: _Found) -> None:
     """Members the platform has already suspended or banned, against its own rate:
     how unlikely that many would be in a group of this size by chance. No score
-    without statuses, or when the platform has sanctioned no shop at all."""
+    without statuses, when the platform has sanctioned no shop (or every shop), or for
+    a ring with fewer than three shops with a status."""
     from scipy.special import bdtrc
 
     rate = facts.sanctioned_rate
@@ -921,19 +922,20 @@ def _ring(graph: ActorGraph, v: _View, found: _Found, score: float, risk: Risk,
     member_scores = score * (0.5 + 0.5 * attach)
     member_scores = np.where(v.verdict > 0, np.maximum(member_scores, score), member_scores)
     member_scores = np.where(v.verdict < 0, member_scores * 0.5, member_scores)
-    order = sorted(range(v.n), key=lambda r: (-round(float(member_scores[r]), 4),
-                                               ACTOR_TYPES[graph.actor_types[v.members[r]]],
-                                               str(graph.actor_ids[v.members[r]])))
-    listed = [Member(ACTOR_TYPES[graph.actor_types[v.members[r]]],
-                     str(graph.actor_ids[v.members[r]]), round(float(member_scores[r]), 4))
-              for r in order]
-    columns = sorted(range(len(v.shared)), key=lambda c: (
-        -int(v.inside[v.shared[c]]), IDENTIFIER_TYPES[v.ident_types[v.shared[c]]],
-        str(graph.identifier_ids[v.ident[v.shared[c]]])))
-    shared = [Shared(IDENTIFIER_TYPES[v.ident_types[v.shared[c]]],
-                     str(graph.identifier_ids[v.ident[v.shared[c]]]),
-                     int(v.inside[v.shared[c]]))
-              for c in columns]
+    # (entry, its row or column in the view), in the order the report lists them
+    by_member = sorted(
+        ((Member(ACTOR_TYPES[graph.actor_types[i]], str(graph.actor_ids[i]),
+                 round(float(score_i), 4)), r)
+         for r, (i, score_i) in enumerate(zip(v.members, member_scores, strict=True))),
+        key=lambda x: (-x[0].score, x[0].type, x[0].id))
+    by_shared = sorted(
+        ((Shared(IDENTIFIER_TYPES[v.ident_types[c]], str(graph.identifier_ids[v.ident[c]]),
+                 int(v.inside[c])), k) for k, c in enumerate(v.shared)),
+        key=lambda x: (-x[0].members, x[0].type, x[0].id))
+    listed = [m for m, _ in by_member]
+    shared = [x for x, _ in by_shared]
+    order = [r for _, r in by_member]
+    columns = [k for _, k in by_shared]
     # The uses among the members and identifiers a picture draws (the first of each).
     rows = np.asarray(order[:USAGE_MEMBERS], dtype=np.int64)
     cols = np.asarray(columns[:USAGE_IDENTIFIERS], dtype=np.int64)
