@@ -44,6 +44,7 @@ from graphfraud.score.rings import (
     score_candidate,
     time_core,
 )
+from graphfraud.workers import run_forked, worker_count
 
 T = TypeVar("T")
 
@@ -185,6 +186,7 @@ def scan(
     progress: Progress | None = None,
     build_index: bool = True,
     context: ScanContext | None = None,
+    workers: int | None = None,
 ) -> ScanResult:
     """Find and score rings in a dataset.
 
@@ -205,6 +207,10 @@ def scan(
         When ``dataset`` is a part of a bigger graph (whole components of it): the
         whole graph's figures (:class:`ScanContext`); the part's rings are then those
         the whole graph's scan finds in it.
+    workers
+        Processes that score the candidates (:mod:`graphfraud.workers`); by default
+        ``GRAPHFRAUD_WORKERS`` or this machine's CPUs, and 1 for a part (Spark already
+        runs parts side by side). The rings do not depend on it.
     """
     params = params or ScanParams()
     say = progress or (lambda _: None)
@@ -248,18 +254,12 @@ def scan(
     candidates = candidates + _propagated(graph, candidates, proximity, seeds, params,
                                           context)
     scoring_started = time.perf_counter()
-    groups = [c.members for c in candidates]
-    if embedding is not None:
-        # A block's ring is exact (members use most of its identifiers): an actor near
-        # it in the embedding is a customer of the block, not a member.
-        # Its members are taken: no other candidate grows into them.
-        groups = expand_by_similarity(
-            graph, groups, embedding, min_similarity=params.embedding.expand_similarity,
-            max_ring_size=params.communities.max_ring_size,
-            grow=[c.source != SOURCE_BLOCK for c in candidates])
+    groups = _expanded(graph, candidates, embedding, params)
     rings = _score_candidates(graph, facts, candidates, groups, embedding=embedding,
                               proximity=proximity, seeds=seeds, params=params,
-                              foreign=_foreign_seeds(graph, seeds, embedding, context))
+                              foreign=_foreign_seeds(graph, seeds, embedding, context),
+                              workers=workers if workers is not None
+                              else 1 if context is not None else worker_count())
     rings.sort(key=lambda r: (-r.score, r.ring_id))
     changes = None
     if previous is not None:
@@ -279,6 +279,21 @@ def scan(
                       timings=timings, changes=changes, index=index)
 
 
+def _expanded(graph: ActorGraph, candidates: list[Candidate], embedding: np.ndarray | None,
+              params: ScanParams) -> list[np.ndarray]:
+    """Each candidate's members, grown by their neighbours in the embedding."""
+    groups = [c.members for c in candidates]
+    if embedding is None:
+        return groups
+    # A block's ring is exact (members use most of its identifiers): an actor near
+    # it in the embedding is a customer of the block, not a member.
+    # Its members are taken: no other candidate grows into them.
+    return expand_by_similarity(
+        graph, groups, embedding, min_similarity=params.embedding.expand_similarity,
+        max_ring_size=params.communities.max_ring_size,
+        grow=[c.source != SOURCE_BLOCK for c in candidates])
+
+
 #: What a core's members have in common, as the evidence names it.
 CORE_TIME = "registered within {days:g} days"
 CORE_BLOCK = "that use most of its phones and accounts"
@@ -295,13 +310,17 @@ def core_source(source: str, why: str, core: int, of: int | None = None) -> str:
 def _score_candidates(graph: ActorGraph, facts: ActorFacts, candidates: list[Candidate],
                       groups: list[np.ndarray], *, embedding: np.ndarray | None,
                       proximity: np.ndarray, seeds: np.ndarray, params: ScanParams,
-                      foreign: np.ndarray | None = None) -> list[Ring]:
+                      foreign: np.ndarray | None = None, workers: int = 1) -> list[Ring]:
     """One ring per candidate (``groups``: its members after expansion), or its parts:
     two rings met through bystanders score as one weak group, so the parts stand
     instead when the whole is not a high-risk ring and one of them is; else its time
     core (:func:`~graphfraud.score.rings.time_core`) or its block core (the members
     that use most of its block: a ring amid the real customers of the products it
-    reviews) and the rest, when the core is."""
+    reviews) and the rest, when the core is.
+
+    Each candidate is scored on its own, in ``workers`` processes when there are many
+    (:func:`graphfraud.workers.run_forked`); the rings come back in candidate order, the
+    same whatever the number of workers."""
     seed_vectors = embedding[seeds] if embedding is not None else None
     min_size = params.communities.min_ring_size
 
@@ -311,17 +330,15 @@ def _score_candidates(graph: ActorGraph, facts: ActorFacts, candidates: list[Can
                                seed_vectors=seed_vectors, provenance=source,
                                foreign_seed_vectors=foreign)
 
-    rings: list[Ring] = []
-    for members, candidate in zip(groups, candidates, strict=True):
+    def rings_of(i: int) -> list[Ring]:
+        members, candidate = groups[i], candidates[i]
         ring, block = scored(members, candidate.source)
         if ring.risk == Risk.HIGH:
-            rings.append(ring)
-            continue
+            return [ring]
         if candidate.parts:
             parts = [scored(part, candidate.source)[0] for part in candidate.parts]
             if any(p.risk == Risk.HIGH for p in parts):
-                rings.extend(parts)
-                continue
+                return parts
         cores = ((time_core(facts, members, params.score, min_size),
                   CORE_TIME.format(days=params.score.time_core_days)), (block, CORE_BLOCK))
         for core, why in ((c, w) for c, w in cores if c is not None and len(c) >= min_size):
@@ -329,14 +346,16 @@ def _score_candidates(graph: ActorGraph, facts: ActorFacts, candidates: list[Can
             # to it through one other member only)
             inner = scored(core, core_source(candidate.source, why, len(core), len(members)))[0]
             if inner.risk == Risk.HIGH:
-                rings.append(inner)
                 rest = np.setdiff1d(members, core)
                 if len(rest) >= min_size:
-                    rings.append(scored(rest, core_source(candidate.source, why, len(core)))[0])
-                break
-        else:
-            rings.append(ring)
-    return rings
+                    return [inner, scored(rest, core_source(candidate.source, why, len(core)))[0]]
+                return [inner]
+        return [ring]
+
+    if len(groups) != len(candidates):
+        raise ValueError("one group of members per candidate")
+    return [ring for rings in run_forked(rings_of, len(candidates), workers)
+            for ring in rings]
 
 
 def _foreign_seeds(graph: ActorGraph, seeds: np.ndarray, embedding: np.ndarray | None,

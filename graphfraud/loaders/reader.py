@@ -13,6 +13,7 @@ import csv
 import io
 import os
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -834,13 +835,17 @@ def unknown_reference(entity: str, file: str, value: str) -> str:
 def read_table(
     path: Path, spec: TableSpec, *, mapping: Mapping, known: dict[str, pd.Index],
     file_of: dict[str, str], history_out: list[pd.DataFrame] | None = None,
+    checked: CheckedFile | None = None,
 ) -> tuple[pd.DataFrame, FileReport, list[Reject]]:
     """Read, validate and merge one file; returns the clean table, its report, its rejects.
+
+    ``checked`` is the file already read by :func:`check_file`, when the caller read it
+    ahead.
 
     For labels.csv, a history of label events, the clean table holds each entity's
     standing label and ``history_out`` (when given) receives every valid row.
     """
-    checked = check_file(path, spec, mapping)
+    checked = check_file(path, spec, mapping) if checked is None else checked
     check = checked.checker
     report = FileReport(table=spec.name, file=path.name, ignored=checked.ignored)
     _check_references(check, spec, known, file_of)
@@ -902,11 +907,7 @@ def read_dataset(
     if not data_dir.is_dir():
         raise InputError(f"{data_dir}: not a directory", file=str(data_dir))
     mapping = mapping or Mapping()
-    dataset = Dataset(source=str(data_dir))
-    reports: list[FileReport] = []
-    rejects: list[Reject] = []
-    known: dict[str, pd.Index] = {}
-    file_of: dict[str, str] = {}
+    found: list[tuple[TableSpec, Path]] = []
     for spec in contract().values():
         stem = mapping.file_stem(spec.name)
         path = _find_file(data_dir, stem)
@@ -917,20 +918,45 @@ def read_dataset(
                     file=str(data_dir / f"{stem}.csv"),
                 )
             continue
-        if progress is not None:
-            progress(path.name)
-        history: list[pd.DataFrame] = []
-        clean, report, bad = read_table(path, spec, mapping=mapping, known=known,
-                                        file_of=file_of, history_out=history)
-        dataset.tables[spec.name] = clean
-        if history:
-            dataset.label_history = history[0]
-        reports.append(report)
-        rejects.extend(bad)
-        # Merchants must be known to every later file; streamers only when the
-        # export has a streamers file. Devices and accounts are created from links.
-        if spec.kind == "node" and spec.entity in ("merchant", "streamer"):
-            known[spec.entity] = pd.Index(clean[spec.key[0]])
-            file_of[spec.entity] = path.name
+        found.append((spec, path))
+    dataset = Dataset(source=str(data_dir))
+    reports: list[FileReport] = []
+    rejects: list[Reject] = []
+    known: dict[str, pd.Index] = {}
+    file_of: dict[str, str] = {}
+    # Reading and checking a file's rows needs nothing from the other files, so the
+    # next file is read in a second thread (Arrow's parser and kernels release the GIL)
+    # while this one checks the current file's references and rules across rows, which
+    # need the files before it. Files are settled, and errors raised, in contract order.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphfraud-read") as pool:
+        ahead: Future[CheckedFile] | None = None
+        try:
+            for at, (spec, path) in enumerate(found):
+                checked = ahead.result() if ahead is not None else check_file(path, spec,
+                                                                               mapping)
+                ahead = None
+                if at + 1 < len(found):
+                    ahead = pool.submit(check_file, found[at + 1][1], found[at + 1][0],
+                                        mapping)
+                if progress is not None:
+                    progress(path.name)
+                history: list[pd.DataFrame] = []
+                clean, report, bad = read_table(path, spec, mapping=mapping, known=known,
+                                                file_of=file_of, history_out=history,
+                                                checked=checked)
+                del checked
+                dataset.tables[spec.name] = clean
+                if history:
+                    dataset.label_history = history[0]
+                reports.append(report)
+                rejects.extend(bad)
+                # Merchants must be known to every later file; streamers only when the
+                # export has a streamers file. Devices and accounts are created from links.
+                if spec.kind == "node" and spec.entity in ("merchant", "streamer"):
+                    known[spec.entity] = pd.Index(clean[spec.key[0]])
+                    file_of[spec.entity] = path.name
+        finally:
+            if ahead is not None:
+                ahead.cancel()
     return LoadResult(dataset=dataset, files=reports, rejects=rejects)
 

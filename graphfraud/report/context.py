@@ -66,15 +66,15 @@ def ring_actors(dataset: Dataset, rings: Iterable[Ring]) -> dict[str, dict[str, 
         if frame is None or kind.key not in frame:
             continue
         ids = {k.partition(":")[2] for k in wanted if k.startswith(f"{kind.entity_type}:")}
-        rows = frame.loc[frame[kind.key].isin(ids)]
+        rows = frame.loc[_isin(frame[kind.key], ids)]
         for column, field in (("name", "name"), ("status", "status"),
                               ("registered_at", "registered")):
             if column not in rows:
                 continue
-            values = rows[column]
-            if field == "registered":
-                values = values.dt.strftime("%Y-%m-%d") if hasattr(values, "dt") else values
-            for ident, value in zip(rows[kind.key].tolist(), values.tolist(), strict=True):
+            column_values = rows[column]
+            values = _dates(column_values) if field == "registered" and hasattr(
+                column_values, "dt") else column_values.tolist()
+            for ident, value in zip(rows[kind.key].tolist(), values, strict=True):
                 actors[f"{kind.entity_type}:{ident}"][field] = cell_text(value)
     fraud = set()
     labels = dataset.tables.get("labels")
@@ -95,6 +95,18 @@ def ring_actors(dataset: Dataset, rings: Iterable[Ring]) -> dict[str, dict[str, 
         if actors[key]["verdict"] != "fraud":
             actors[key]["via"], actors[key]["via_actor"] = via, via_actor
     return actors
+
+
+def _dates(stamps: pd.Series) -> list[str | None]:
+    """Timestamps as their UTC dates (YYYY-MM-DD), None for a missing one."""
+    import numpy as np
+
+    if stamps.dt.tz is not None:
+        stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
+    days = stamps.to_numpy(dtype="datetime64[D]")
+    text = np.datetime_as_string(days, unit="D")
+    return [None if missing else t for t, missing in zip(text.tolist(), np.isnat(days).tolist(),
+                                                          strict=True)]
 
 
 def _links(dataset: Dataset) -> list[tuple[str, str, str, str, pd.DataFrame]]:
@@ -204,15 +216,31 @@ def ring_exposure(dataset: Dataset, rings: Iterable[Ring]) -> dict[str, dict[str
                             if m.type == "merchant"], columns=["ring", "merchant_id"])
     totals = pd.DataFrame(index=pd.Index([r.ring_id for r in rings], name="ring"))
     for name, table in measures.items():
-        # exactly rounded sums (fsum): the same totals whatever the rows' order
         rows = table.loc[_isin(table["merchant_id"], members["merchant_id"].unique())]
-        values = rows[name].astype("float64").dropna()
-        per_merchant = values.groupby(rows.loc[values.index, "merchant_id"]).agg(math.fsum)
+        values = rows[name].astype("float64")
+        known = values.notna().to_numpy()
+        per_merchant = _sums(rows["merchant_id"].to_numpy()[known],
+                             values.to_numpy()[known])
         mapped = members["merchant_id"].map(per_merchant).fillna(0.0)
-        totals[name] = mapped.groupby(members["ring"]).agg(math.fsum).reindex(
+        totals[name] = _sums(members["ring"].to_numpy(), mapped.to_numpy()).reindex(
             totals.index, fill_value=0.0)
     return {str(ring): {str(name): float(value) for name, value in row.items()}
             for ring, row in totals.to_dict("index").items()}
+
+
+def _sums(keys: np.ndarray, values: np.ndarray) -> pd.Series:
+    """The sum of ``values`` per key, each added up in ascending order of value: the
+    same totals whatever the rows' order (Spark gathers them in any order)."""
+    import numpy as np
+    import pandas as pd
+
+    codes, uniques = pd.factorize(keys)
+    if not len(codes):
+        return pd.Series([], dtype="float64")
+    order = np.lexsort((values, codes))
+    codes, values = codes[order], np.asarray(values, dtype=np.float64)[order]
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    return pd.Series(np.add.reduceat(values, starts), index=np.asarray(uniques)[codes[starts]])
 
 
 def hub_context(dataset: Dataset, hubs: Iterable[Hub]) -> dict[str, dict[str, Any]]:

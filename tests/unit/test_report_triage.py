@@ -8,6 +8,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from conftest import write_csv
 from graphfraud.loaders import read_dataset
 from graphfraud.report import RunReport, read_run_report, write_reports
@@ -184,6 +186,33 @@ def test_rings_show_their_exposure_and_hubs_what_they_are(tmp_path: Path) -> Non
     write_reports(report, tmp_path / "shared", redact=True)
     shared = (tmp_path / "shared" / "report.html").read_text("utf-8")
     assert "<code>d9</code>" not in shared and "OPPO R11" in shared
+
+
+def test_exposure_totals_do_not_depend_on_the_rows_order() -> None:
+    import math
+
+    import numpy as np
+    import pandas as pd
+
+    from graphfraud.loaders.dataset import Dataset
+    from graphfraud.report.context import ring_exposure
+
+    rng = np.random.default_rng(3)
+    gmv = rng.choice([0.1, 0.2, 0.3, 1e16, -1e16, 7.25, 3.3], size=400)
+    rows = pd.DataFrame({"merchant_id": pd.array([f"m{i % 9}" for i in range(400)],
+                                                 dtype="string[pyarrow]"),
+                         "streamer_id": pd.array(["s1"] * 400, dtype="string[pyarrow]"),
+                         "gmv": gmv})
+    rings = _report().rings
+    totals = []
+    for seed in range(6):
+        shuffled = rows.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+        totals.append(ring_exposure(Dataset(source="x", tables={"promotions": shuffled}),
+                                    rings))
+    assert all(t == totals[0] for t in totals)  # equal to the last bit
+    members = {m.id for m in rings[0].members if m.type == "merchant"}
+    expected = math.fsum(rows.loc[rows["merchant_id"].isin(members), "gmv"])
+    assert totals[0][rings[0].ring_id]["gmv"] == pytest.approx(expected, rel=1e-12)
 
 
 def test_the_triage_table_filters_by_verdict() -> None:

@@ -1,0 +1,91 @@
+"""Scoring in worker processes: the same rings as in-process, errors surface, bad
+settings are refused."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from graphfraud import workers
+from graphfraud.errors import UsageError
+from graphfraud.loaders import read_dataset
+from graphfraud.pipeline import ScanParams, scan
+
+needs_fork = pytest.mark.skipif(not workers.can_fork(), reason="fork start method (Linux)")
+
+
+@needs_fork
+def test_workers_give_the_rings_of_one_process(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from graphfraud.synth import SynthConfig, generate
+
+    generate(tmp_path / "world", SynthConfig(seed=7, scale=0.5))
+    dataset = read_dataset(tmp_path / "world").dataset
+    params = ScanParams.with_seed(7)
+    alone = scan(dataset, params, build_index=False, workers=1)
+    monkeypatch.setattr(workers, "MIN_ITEMS", 1)  # this world has fewer candidates
+    monkeypatch.setattr(workers, "CHUNK", 3)      # and many small tasks
+    forked: list[tuple[int, int]] = []
+    real = workers.run_forked
+
+    def spy(task, count, n):  # type: ignore[no-untyped-def]
+        forked.append((count, n))
+        return real(task, count, n)
+
+    monkeypatch.setattr("graphfraud.pipeline.run_forked", spy)
+    shared = scan(dataset, params, build_index=False, workers=2)
+    assert forked and forked[0][0] >= 20 and forked[0][1] == 2
+    assert len(alone.rings) >= 20
+    assert shared.rings == alone.rings
+    assert [r.ring_id for r in shared.rings] == [r.ring_id for r in alone.rings]
+
+
+def _square(i: int) -> int:
+    return i * i
+
+
+@needs_fork
+def test_results_come_back_in_order_and_from_other_processes(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workers, "MIN_ITEMS", 1)
+    monkeypatch.setattr(workers, "CHUNK", 7)
+    parent = os.getpid()
+    pids = workers.run_forked(lambda i: os.getpid(), 50, 2)
+    assert parent not in pids and len(set(pids)) <= 2
+    assert workers.run_forked(_square, 100, 2) == [i * i for i in range(100)]
+
+
+@needs_fork
+def test_an_error_in_a_worker_is_raised_in_the_parent(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workers, "MIN_ITEMS", 1)
+
+    def fails(i: int) -> int:
+        if i == 33:
+            raise ValueError(f"item {i} is bad")
+        return i
+
+    with pytest.raises(ValueError, match="item 33 is bad"):
+        workers.run_forked(fails, 80, 2)
+    assert workers._task is None  # the next call starts clean
+    assert workers.run_forked(_square, 5, 2) == [0, 1, 4, 9, 16]
+
+
+def test_few_items_or_one_worker_run_in_this_process() -> None:
+    parent = os.getpid()
+    assert set(workers.run_forked(lambda i: os.getpid(), workers.MIN_ITEMS - 1, 4)) == {parent}
+    assert set(workers.run_forked(lambda i: os.getpid(), workers.MIN_ITEMS + 5, 1)) == {parent}
+    assert workers.run_forked(_square, 0, 4) == []
+
+
+@pytest.mark.parametrize("text", ["0", "-1", "two", "1.5", "257", " 3x"])
+def test_a_bad_worker_count_is_refused(text: str) -> None:
+    with pytest.raises(UsageError, match="GRAPHFRAUD_WORKERS must be a whole number"):
+        workers.worker_count({workers.ENV: text})
+
+
+def test_the_worker_count_comes_from_the_environment_or_the_cpus() -> None:
+    assert workers.worker_count({workers.ENV: "3"}) == 3
+    assert workers.worker_count({workers.ENV: " 1 "}) == 1
+    assert 1 <= workers.worker_count({}) <= workers.MAX_WORKERS
