@@ -17,6 +17,7 @@ but can no longer make a strong link on their own.
 from __future__ import annotations
 
 import itertools
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -129,7 +130,24 @@ class ActorGraph:
     def positions(self, kind: str, ids: object) -> np.ndarray:
         """Row of each id of one entity kind: an actor row for merchants and streamers,
         an identifier column for devices and payment accounts; -1 when absent."""
+        universe, offset = self.universes[kind]
+        count = len(ids)  # type: ignore[arg-type]
+        if count * SEARCH_BELOW < len(universe):
+            # A few ids: a binary search in the sorted ids (Python's str order is the
+            # universe's UTF-8 byte order) instead of hashing the whole universe.
+            values = ids.tolist() if hasattr(ids, "tolist") else list(ids)  # type: ignore
+            if all(isinstance(v, str) for v in values):
+                sorted_ids = (self.actor_ids if kind in ACTOR_TYPES else self.identifier_ids)[
+                    offset:offset + len(universe)]
+                wanted = np.asarray(values, dtype=object)
+                at = np.minimum(np.searchsorted(sorted_ids, wanted), len(sorted_ids) - 1)
+                return np.where(sorted_ids[at] == wanted, at + offset, -1).astype(np.int64)
         return _positions(self.universes, kind, ids)
+
+
+#: ``positions`` searches the sorted ids when the universe is this many times the ids
+#: looked up, and hashes the universe otherwise.
+SEARCH_BELOW = 16
 
 
 def _positions(universes: dict[str, tuple[Any, int]], kind: str, ids: object) -> np.ndarray:
@@ -257,9 +275,13 @@ def _entities(dataset: Dataset) -> _Entities:
     universes: dict[str, tuple[Any, int]] = {}
     ids: dict[str, list[np.ndarray]] = {"actor": [], "identifier": []}
     types: dict[str, list[np.ndarray]] = {"actor": [], "identifier": []}
-    for kind in ACTOR_KINDS + IDENTIFIER_KINDS:
+    kinds = ACTOR_KINDS + IDENTIFIER_KINDS
+    # The kinds are encoded side by side (Arrow's hashing and sorting release the GIL).
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="graphfraud-encode") as pool:
+        encoded = list(pool.map(lambda k: _encode([s for _, s in columns[k.entity_type]]),
+                                kinds))
+    for kind, (index, pos) in zip(kinds, encoded, strict=True):
         parts = columns[kind.entity_type]
-        index, pos = _encode([series for _, series in parts])
         offset = sum(len(x) for x in ids[kind.role.value])
         if kind is MERCHANT and parts and len(np.unique(pos[0])) != len(index):
             raise ValueError("projection met a merchant id outside merchants")

@@ -249,3 +249,25 @@ def test_the_temperature_spreads_high_scores_and_keeps_rings_bands_and_order(
 def test_a_temperature_that_is_not_positive_is_refused(bad: float) -> None:
     with pytest.raises(ValueError, match="temperature must be positive"):
         ScanParams.with_seed(1, temperature=bad)
+
+
+def test_positions_search_and_hash_agree(tmp_path: Path) -> None:
+    from graphfraud.graph import projection
+    from graphfraud.synth import SynthConfig, generate
+
+    generate(tmp_path / "world", SynthConfig(seed=3, scale=0.2))
+    graph = project(read_dataset(tmp_path / "world").dataset)
+    rng = np.random.default_rng(0)
+    for kind, ids in (("merchant", graph.actor_ids[graph.actor_types == 0]),
+                      ("device", graph.identifier_ids[graph.identifier_types == 0])):
+        picked = list(rng.choice(ids, size=len(ids) // 40, replace=False))
+        asked = picked + ["", "zzz-absent", "商户-9", str(ids[0]) + " ", str(ids[-1]) + "0"]
+        rng.shuffle(asked)
+        assert len(asked) * projection.SEARCH_BELOW < len(ids)  # the search path
+        searched = graph.positions(kind, asked)
+        hashed = projection._positions(graph.universes, kind, asked)
+        assert searched.tolist() == hashed.tolist()
+        assert (searched >= 0).sum() == len(picked)
+        found = searched[searched >= 0]
+        names = graph.actor_ids if kind == "merchant" else graph.identifier_ids
+        assert sorted(names[found].tolist()) == sorted(picked)
