@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -82,17 +83,23 @@ def run_forked(task: Callable[[int], T], count: int, workers: int) -> list[T]:
     chunks = [range(start, min(start + CHUNK, count)) for start in range(0, count, CHUNK)]
     _task = task
     try:
-        with warnings.catch_warnings():
-            # Python 3.12 warns of fork() in a process with threads (BLAS and Arrow keep
-            # idle pools; both reset themselves in a forked child). The workers run
-            # only the scoring code, which takes no lock another thread may hold.
-            warnings.filterwarnings("ignore", message=".*use of fork\\(\\) may lead to deadlocks",
-                                    category=DeprecationWarning)
-            context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(max_workers=min(workers, len(chunks)),
-                                     mp_context=context,
-                                     initializer=_one_blas_thread) as pool:
-                parts = list(pool.map(_run_chunk, chunks))
+        pool = ProcessPoolExecutor(max_workers=min(workers, len(chunks)),
+                                   mp_context=multiprocessing.get_context("fork"),
+                                   initializer=_worker_setup)
+        try:
+            with warnings.catch_warnings():
+                # Python 3.12 warns of fork() in a process with threads (BLAS and Arrow
+                # keep idle pools; both reset themselves in a forked child). The workers
+                # run only the task, which takes no lock another thread may hold.
+                warnings.filterwarnings("ignore", message=".*use of fork\\(\\) may lead to",
+                                        category=DeprecationWarning)
+                results = pool.map(_run_chunk, chunks)  # forks the workers, hands out all
+            parts = list(results)
+        except BaseException:
+            # an error or Ctrl-C: the chunks not started are dropped, not scored first
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
     finally:
         _task = None
     return [result for part in parts for result in part]
@@ -103,10 +110,12 @@ def _run_chunk(items: Sequence[int]) -> list[Any]:
     return [_task(i) for i in items]
 
 
-def _one_blas_thread() -> None:
-    """A worker's BLAS runs one thread: the workers already fill the cores."""
+def _worker_setup() -> None:
+    """A worker leaves Ctrl-C to the parent (which stops handing out work) and runs
+    BLAS on one thread: the workers already fill the cores."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - a dependency of scikit-learn
+    except ImportError:  # pragma: no cover - declared, and a dependency of scikit-learn
         return
     threadpool_limits(1)

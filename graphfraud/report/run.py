@@ -16,7 +16,7 @@ import hashlib
 import json
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -116,7 +116,8 @@ class RunReport:
             "params": self.params,
             "summary": self.summary,
             "rings": [_ring_document(r) for r in self.rings],
-            "hubs": [asdict(h) for h in self.hubs],
+            "hubs": [{"type": h.type, "id": h.id, "actors": h.actors, "action": h.action}
+                     for h in self.hubs],
         }
         if self.changes is not None:
             document["changes"] = self.changes.as_dict()
