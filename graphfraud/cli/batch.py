@@ -39,7 +39,9 @@ def batch_cmd(exports: str, runs_dir: str, seed: int, batch_size: int, mapping: 
     from graphfraud.batch.job import batch_lock
     from graphfraud.pipeline import ScanParams
     from graphfraud.store.connection import Neo4jSettings, store_errors
+    from graphfraud.workers import worker_count
 
+    worker_count()  # a bad GRAPHFRAUD_WORKERS stops here, before any work
     say = progress_printer(quiet)
     how = mapping_for(mapping, encoding)
     settings = Neo4jSettings.from_env()

@@ -95,6 +95,9 @@ def scan_cmd(data_dir: str | None, out_dir: str, from_neo4j: bool, seed: int,
 
     if from_neo4j == bool(data_dir):
         raise UsageError("give either DATA_DIR or --neo4j (not both)")
+    from graphfraud.workers import worker_count
+
+    worker_count()  # a bad GRAPHFRAUD_WORKERS stops here, before any work
     say = progress_printer(quiet)
     params = ScanParams.with_seed(
         seed, hub_degree=hub_degree, strong_degree=strong_degree,

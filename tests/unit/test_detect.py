@@ -261,7 +261,7 @@ def test_positions_search_and_hash_agree(tmp_path: Path) -> None:
     for kind, ids in (("merchant", graph.actor_ids[graph.actor_types == 0]),
                       ("device", graph.identifier_ids[graph.identifier_types == 0])):
         picked = list(rng.choice(ids, size=len(ids) // 40, replace=False))
-        asked = picked + ["", "zzz-absent", "商户-9", str(ids[0]) + " ", str(ids[-1]) + "0"]
+        asked = [*picked, "", "zzz-absent", "商户-9", str(ids[0]) + " ", str(ids[-1]) + "0"]
         rng.shuffle(asked)
         assert len(asked) * projection.SEARCH_BELOW < len(ids)  # the search path
         searched = graph.positions(kind, asked)

@@ -277,3 +277,12 @@ def test_redact_masks_every_id_consistently_and_the_key_maps_back(
     result = CliRunner().invoke(cli, ["scan", str(export), "--out", str(plain), "-q"])
     assert result.exit_code == 0
     assert not (plain / "redaction-key.csv").exists()  # no stale key beside real ids
+
+
+def test_a_bad_worker_count_stops_the_scan_before_any_work(export: Path, tmp_path: Path) -> None:
+    out = tmp_path / "never"
+    result = CliRunner().invoke(cli, ["scan", str(export), "--out", str(out), "-q"],
+                                env={"GRAPHFRAUD_WORKERS": "lots"})
+    assert result.exit_code == 2
+    assert "GRAPHFRAUD_WORKERS must be a whole number from 1 to 256, not 'lots'" in result.output
+    assert not out.exists()
