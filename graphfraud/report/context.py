@@ -159,10 +159,27 @@ def _flagged_via(dataset: Dataset, wanted: set[str], fraud: set[str]
     if not fraud:
         return {}
     links = _links(dataset)
-    used: list[pd.DataFrame] = []  # (member, ident) of every member's link
+    by_kind = _by_kind(fraud)
+    # The identifiers that can say why: blacklisted ones, and those blacklisted actors
+    # use, with their two smallest such users (a member that is one of them takes the
+    # other); the members' links are then read for these identifiers only.
+    relevant = {kind: set(ids) for kind, ids in by_kind.items()}
+    users_of: list[pd.DataFrame] = []
+    for actor, actor_col, ident, ident_col, table in links:
+        bad = by_kind.get(actor, [])
+        if not bad:
+            continue
+        rows = table.loc[_isin(table[actor_col], bad)]
+        relevant.setdefault(ident, set()).update(rows[ident_col].tolist())
+        users = pd.DataFrame({"ident": _keys(ident, rows[ident_col]),
+                              "user": _keys(actor, rows[actor_col])})
+        users_of.append(users.sort_values(["ident", "user"]).groupby("ident").head(2))
+    used: list[pd.DataFrame] = []  # (member, ident) of the members' relevant links
     for actor, actor_col, ident, ident_col, table in links:
         ids = [k.partition(":")[2] for k in wanted if k.startswith(f"{actor}:")]
-        rows = table.loc[_isin(table[actor_col], ids)]
+        if not ids or not relevant.get(ident):
+            continue
+        rows = table.loc[_isin(table[actor_col], ids) & _isin(table[ident_col], relevant[ident])]
         used.append(pd.DataFrame({"member": _keys(actor, rows[actor_col]),
                                   "ident": _keys(ident, rows[ident_col])}))
     mine = pd.concat(used, ignore_index=True) if used else pd.DataFrame(
@@ -170,18 +187,7 @@ def _flagged_via(dataset: Dataset, wanted: set[str], fraud: set[str]
     if mine.empty:
         return {}
     pairs: list[pd.DataFrame] = [mine.loc[_isin(mine["ident"], fraud)].assign(user="")]
-    by_kind = _by_kind(fraud)
-    near_by_kind = _by_kind(mine["ident"].unique().tolist())
-    for actor, actor_col, ident, ident_col, table in links:
-        bad, near = by_kind.get(actor, []), near_by_kind.get(ident, [])
-        if not bad or not near:
-            continue
-        rows = table.loc[_isin(table[ident_col], near) & _isin(table[actor_col], bad)]
-        users = pd.DataFrame({"ident": _keys(ident, rows[ident_col]),
-                              "user": _keys(actor, rows[actor_col])})
-        # the two smallest blacklisted users of each identifier are enough (a member
-        # that is one of them takes the other), and keep the join small on dense graphs
-        users = users.sort_values(["ident", "user"]).groupby("ident").head(2)
+    for users in users_of:
         joined = mine.merge(users, on="ident")
         pairs.append(joined.loc[joined["member"] != joined["user"]])
     # A blacklisted identifier ("" user) first, then the smallest identifier and user.
