@@ -35,6 +35,10 @@ class UsageError(GraphFraudError):
     exit_code = 2
 
 
+class WorkerError(GraphFraudError):
+    """A worker process of the scan died (killed, or out of memory)."""
+
+
 class ConfigError(GraphFraudError):
     """Configuration (connection settings, mapping file) is missing or invalid."""
 

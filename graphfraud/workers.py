@@ -15,16 +15,20 @@ is not available (Windows, macOS' default) the work runs in-process.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
 import sys
+import threading
 import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
-from graphfraud.errors import UsageError
+from graphfraud.errors import UsageError, WorkerError
 
 T = TypeVar("T")
 
@@ -37,8 +41,10 @@ CHUNK = 64
 ENV = "GRAPHFRAUD_WORKERS"
 
 # The function the forked workers run, set by the parent for the duration of one
-# ``run_forked`` call (a forked child inherits it; nothing needs pickling).
+# ``run_forked`` call (a forked child inherits it; nothing needs pickling). One call at a
+# time: another thread's call, or a call inside a worker, runs in-process.
 _task: Callable[[int], Any] | None = None
+_one_at_a_time = threading.Lock()
 
 
 def worker_count(environ: dict[str, str] | None = None) -> int:
@@ -53,7 +59,7 @@ def worker_count(environ: dict[str, str] | None = None) -> int:
     env = os.environ if environ is None else environ
     text = env.get(ENV, "").strip()
     if text:
-        if not text.isdigit() or not 1 <= int(text) <= 256:
+        if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 256:
             raise UsageError(f"{ENV} must be a whole number from 1 to 256, not {text[:20]!r}")
         return int(text)
     try:
@@ -65,8 +71,11 @@ def worker_count(environ: dict[str, str] | None = None) -> int:
 
 def can_fork() -> bool:
     """Whether worker processes can share the parent's memory (the ``fork`` start
-    method, Linux)."""
-    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+    method, Linux) and this process may have children (a daemonic worker of a
+    ``multiprocessing`` pool may not)."""
+    return (sys.platform.startswith("linux")
+            and "fork" in multiprocessing.get_all_start_methods()
+            and not multiprocessing.current_process().daemon)
 
 
 def run_forked(task: Callable[[int], T], count: int, workers: int) -> list[T]:
@@ -74,34 +83,53 @@ def run_forked(task: Callable[[int], T], count: int, workers: int) -> list[T]:
     pays (enough items, more than one worker, ``fork`` available), else in-process.
 
     ``task`` runs in the children on the parent's data as it was at the fork; its
-    results must pickle. An exception in ``task`` is raised here; a worker that dies
-    (killed, out of memory) raises ``BrokenProcessPool``.
+    results must pickle. An exception in ``task`` is raised here. If the workers cannot
+    be forked (no memory for the process table) the items run in-process.
+
+    Raises
+    ------
+    WorkerError
+        If a worker dies (killed, out of memory).
     """
     global _task
-    if workers <= 1 or count < MIN_ITEMS or not can_fork() or _task is not None:
+    if workers <= 1 or count < MIN_ITEMS or not can_fork() \
+            or not _one_at_a_time.acquire(blocking=False):
         return [task(i) for i in range(count)]
     chunks = [range(start, min(start + CHUNK, count)) for start in range(0, count, CHUNK)]
     _task = task
+    # The parent's objects move to a generation the workers' collections never walk,
+    # so a worker does not copy every page of them by touching their headers.
+    gc.freeze()
     try:
         pool = ProcessPoolExecutor(max_workers=min(workers, len(chunks)),
                                    mp_context=multiprocessing.get_context("fork"),
                                    initializer=_worker_setup)
         try:
-            with warnings.catch_warnings():
-                # Python 3.12 warns of fork() in a process with threads (BLAS and Arrow
-                # keep idle pools; both reset themselves in a forked child). The workers
-                # run only the task, which takes no lock another thread may hold.
-                warnings.filterwarnings("ignore", message=".*use of fork\\(\\) may lead to",
-                                        category=DeprecationWarning)
-                results = pool.map(_run_chunk, chunks)  # forks the workers, hands out all
+            try:
+                with warnings.catch_warnings():
+                    # Python 3.12 warns of fork() in a process with threads (BLAS and
+                    # Arrow keep idle pools; both reset themselves in a forked child). The
+                    # workers run only the task, which takes no lock another thread holds.
+                    warnings.filterwarnings("ignore", category=DeprecationWarning,
+                                            message=".*use of fork\\(\\) may lead to")
+                    results = pool.map(_run_chunk, chunks)  # forks the workers, hands out all
+            except OSError:  # fork() refused (memory, process limits): do it here
+                pool.shutdown(wait=True, cancel_futures=True)
+                return [task(i) for i in range(count)]
             parts = list(results)
+        except BrokenProcessPool as e:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise WorkerError(f"a worker process died while scoring ({e}); it may have run "
+                              f"out of memory: {ENV}=1 scores in one process") from None
         except BaseException:
             # an error or Ctrl-C: the chunks not started are dropped, not scored first
             pool.shutdown(wait=True, cancel_futures=True)
             raise
         pool.shutdown(wait=True)
     finally:
+        gc.unfreeze()
         _task = None
+        _one_at_a_time.release()
     return [result for part in parts for result in part]
 
 
@@ -111,11 +139,22 @@ def _run_chunk(items: Sequence[int]) -> list[Any]:
 
 
 def _worker_setup() -> None:
-    """A worker leaves Ctrl-C to the parent (which stops handing out work) and runs
-    BLAS on one thread: the workers already fill the cores."""
+    """A worker leaves Ctrl-C to the parent (which stops handing out work), exits when
+    the parent dies (killed, out of memory: nothing else would end it, and it holds the
+    parent's open files, the run lock among them), and runs BLAS on one thread (the
+    workers already fill the cores)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True,
+                         name="graphfraud-parent-watch").start()
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:  # pragma: no cover - declared, and a dependency of scikit-learn
         return
     threadpool_limits(1)
+
+
+def _exit_with(sentinel: int) -> None:
+    multiprocessing.connection.wait([sentinel])
+    os._exit(1)

@@ -888,7 +888,8 @@ def read_dataset(
     mapping
         Column and file-name mapping for exports that use other names.
     progress
-        Called with each file name before it is read (for progress display).
+        Called with each file name as its turn comes (for progress display; the next
+        file is read ahead in a second thread).
 
     Returns
     -------
@@ -907,18 +908,21 @@ def read_dataset(
     if not data_dir.is_dir():
         raise InputError(f"{data_dir}: not a directory", file=str(data_dir))
     mapping = mapping or Mapping()
-    found: list[tuple[TableSpec, Path]] = []
+    found: list[tuple[TableSpec, Path | InputError]] = []
     for spec in contract().values():
         stem = mapping.file_stem(spec.name)
-        path = _find_file(data_dir, stem)
-        if path is None:
-            if spec.required:
-                raise InputError(
-                    f"{data_dir / (stem + '.csv')}: required file is missing",
-                    file=str(data_dir / f"{stem}.csv"),
-                )
+        try:
+            located = _find_file(data_dir, stem)
+        except InputError as e:  # raised when its turn comes: errors in contract order
+            found.append((spec, e))
             continue
-        found.append((spec, path))
+        if located is None:
+            if spec.required:
+                found.append((spec, InputError(
+                    f"{data_dir / (stem + '.csv')}: required file is missing",
+                    file=str(data_dir / f"{stem}.csv"))))
+            continue
+        found.append((spec, located))
     dataset = Dataset(source=str(data_dir))
     reports: list[FileReport] = []
     rejects: list[Reject] = []
@@ -928,18 +932,27 @@ def read_dataset(
     # next file is read in a second thread (Arrow's parser and kernels release the GIL)
     # while this one checks the current file's references and rules across rows, which
     # need the files before it. Files are settled, and errors raised, in contract order.
+    # (An error or Ctrl-C waits for the file being read ahead to finish.)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphfraud-read") as pool:
+
+        def read_ahead(at: int) -> Future[CheckedFile] | None:
+            if at >= len(found):
+                return None
+            spec, where = found[at]
+            return pool.submit(check_file, where, spec, mapping) if isinstance(where, Path) \
+                else None
+
         ahead: Future[CheckedFile] | None = None
         try:
-            for at, (spec, path) in enumerate(found):
-                checked = ahead.result() if ahead is not None else check_file(path, spec,
-                                                                               mapping)
-                ahead = None
-                if at + 1 < len(found):
-                    ahead = pool.submit(check_file, found[at + 1][1], found[at + 1][0],
-                                        mapping)
+            for at, (spec, where) in enumerate(found):
+                if isinstance(where, InputError):
+                    raise where
+                path = where
                 if progress is not None:
                     progress(path.name)
+                checked = ahead.result() if ahead is not None else check_file(path, spec,
+                                                                               mapping)
+                ahead = read_ahead(at + 1)
                 history: list[pd.DataFrame] = []
                 clean, report, bad = read_table(path, spec, mapping=mapping, known=known,
                                                 file_of=file_of, history_out=history,

@@ -13,6 +13,7 @@ merchants this is a few ``isin`` passes over the link tables.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable
 from dataclasses import replace
@@ -170,7 +171,7 @@ def _flagged_via(dataset: Dataset, wanted: set[str], fraud: set[str]
         if not bad:
             continue
         rows = table.loc[_isin(table[actor_col], bad)]
-        relevant.setdefault(ident, set()).update(rows[ident_col].tolist())
+        relevant.setdefault(ident, set()).update(rows[ident_col].astype("string").tolist())
         users = pd.DataFrame({"ident": _keys(ident, rows[ident_col]),
                               "user": _keys(actor, rows[actor_col])})
         users_of.append(users.sort_values(["ident", "user"]).groupby("ident").head(2))
@@ -235,18 +236,24 @@ def ring_exposure(dataset: Dataset, rings: Iterable[Ring]) -> dict[str, dict[str
 
 
 def _sums(keys: np.ndarray, values: np.ndarray) -> pd.Series:
-    """The sum of ``values`` per key, each added up in ascending order of value: the
-    same totals whatever the rows' order (Spark gathers them in any order)."""
+    """The exactly rounded sum (``math.fsum``) of ``values`` per key, so the same
+    totals whatever the rows' order (Spark gathers them in any order); rows without a
+    key are left out. The rows are grouped with one sort, not pandas' per-group Python
+    aggregation (seconds at a million merchants)."""
     import numpy as np
     import pandas as pd
 
     codes, uniques = pd.factorize(keys)
+    known = codes >= 0
+    codes, values = codes[known], np.asarray(values, dtype=np.float64)[known]
     if not len(codes):
         return pd.Series([], dtype="float64")
-    order = np.lexsort((values, codes))
-    codes, values = codes[order], np.asarray(values, dtype=np.float64)[order]
+    order = np.argsort(codes, kind="stable")
+    codes, ordered = codes[order], values[order].tolist()
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-    return pd.Series(np.add.reduceat(values, starts), index=np.asarray(uniques)[codes[starts]])
+    bounds = np.r_[starts, len(codes)].tolist()
+    totals = [math.fsum(ordered[a:b]) for a, b in itertools.pairwise(bounds)]
+    return pd.Series(totals, index=np.asarray(uniques)[codes[starts]], dtype="float64")
 
 
 def hub_context(dataset: Dataset, hubs: Iterable[Hub]) -> dict[str, dict[str, Any]]:

@@ -290,6 +290,20 @@ def test_a_dangling_link_in_the_export_is_an_error_not_a_missing_file(tmp_path: 
         read_dataset(tmp_path)
 
 
+def test_errors_come_in_the_contract_order_of_the_files(tmp_path: Path) -> None:
+    from graphfraud.errors import InputError
+
+    write_csv(tmp_path, "merchants.csv", "name,registered_at\na,2024-01-01\n")
+    (tmp_path / "labels.csv").symlink_to(tmp_path / "gone" / "x.csv")
+    seen: list[str] = []
+    with pytest.raises(InputError, match=r"merchants\.csv.*merchant_id"):
+        read_dataset(tmp_path, progress=seen.append)
+    assert seen == ["merchants.csv"]  # announced before it was read
+    write_csv(tmp_path, "merchants.csv", MERCHANTS)
+    with pytest.raises(InputError, match=r"labels\.csv: a link to .*does not exist"):
+        read_dataset(tmp_path)
+
+
 def test_a_column_the_contract_does_not_know_is_named_with_a_mapping_hint(
         tmp_path: Path) -> None:
     from click.testing import CliRunner

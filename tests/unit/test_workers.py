@@ -4,6 +4,9 @@ settings are refused."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -39,7 +42,9 @@ def test_workers_give_the_rings_of_one_process(tmp_path: Path,
     assert forked and forked[0][0] >= 20 and forked[0][1] == 2
     assert len(alone.rings) >= 20
     assert shared.rings == alone.rings
-    assert [r.ring_id for r in shared.rings] == [r.ring_id for r in alone.rings]
+    # and what equality leaves out: the sub-scores and the uses a picture draws
+    assert [(r.ring_id, r.features, r.usage) for r in shared.rings] == \
+        [(r.ring_id, r.features, r.usage) for r in alone.rings]
 
 
 def _square(i: int) -> int:
@@ -72,6 +77,71 @@ def test_an_error_in_a_worker_is_raised_in_the_parent(monkeypatch: pytest.Monkey
     assert workers.run_forked(_square, 5, 2) == [0, 1, 4, 9, 16]
 
 
+@needs_fork
+def test_a_call_inside_a_worker_runs_in_that_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workers, "MIN_ITEMS", 1)
+
+    def inner(i: int) -> set[int]:
+        return set(workers.run_forked(lambda j: os.getpid(), 20, 2))
+
+    outer = workers.run_forked(inner, 4, 2)
+    # each inner call ran whole in the worker that made it, none in this process
+    assert all(len(pids) == 1 and os.getpid() not in pids for pids in outer)
+
+
+@needs_fork
+def test_a_worker_that_dies_is_an_error_that_names_the_way_out(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from graphfraud.errors import WorkerError
+
+    monkeypatch.setattr(workers, "MIN_ITEMS", 1)
+
+    def dies(i: int) -> int:
+        if i == 5:
+            os._exit(9)  # as the out-of-memory killer would end it
+        return i
+
+    with pytest.raises(WorkerError, match="GRAPHFRAUD_WORKERS=1 scores in one process"):
+        workers.run_forked(dies, 40, 2)
+    assert workers.run_forked(_square, 3, 2) == [0, 1, 4]
+
+
+@needs_fork
+def test_workers_exit_when_the_scan_process_is_killed(tmp_path: Path) -> None:
+    script = (
+        "import os, sys, time\n"
+        f"sys.path[:0] = {sys.path!r}\n"
+        "from graphfraud import workers\n"
+        "workers.MIN_ITEMS, workers.CHUNK = 1, 1\n"
+        "def task(i):\n"
+        f"    open(os.path.join({str(tmp_path)!r}, str(os.getpid())), 'w').close()\n"
+        "    time.sleep(300)\n"
+        "workers.run_forked(task, 4, 2)\n")
+    scan = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        deadline = time.monotonic() + 60
+        while len(list(tmp_path.iterdir())) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        pids = [int(p.name) for p in tmp_path.iterdir()]
+        assert len(pids) == 2
+    finally:
+        scan.kill()  # SIGKILL: no cleanup of its own runs
+        scan.wait()
+    deadline = time.monotonic() + 30
+    while any(_running(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [pid for pid in pids if _running(pid)]
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (a zombie is not: it has exited)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
 def test_few_items_or_one_worker_run_in_this_process() -> None:
     parent = os.getpid()
     assert set(workers.run_forked(lambda i: os.getpid(), workers.MIN_ITEMS - 1, 4)) == {parent}
@@ -79,7 +149,7 @@ def test_few_items_or_one_worker_run_in_this_process() -> None:
     assert workers.run_forked(_square, 0, 4) == []
 
 
-@pytest.mark.parametrize("text", ["0", "-1", "two", "1.5", "257", " 3x"])
+@pytest.mark.parametrize("text", ["0", "-1", "two", "1.5", "257", " 3x", "²", "٣"])
 def test_a_bad_worker_count_is_refused(text: str) -> None:
     with pytest.raises(UsageError, match="GRAPHFRAUD_WORKERS must be a whole number"):
         workers.worker_count({workers.ENV: text})
