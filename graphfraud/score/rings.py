@@ -42,6 +42,7 @@ from graphfraud.graph.sparse import submatrix, take_rows
 from graphfraud.model import DEVICE as DEVICE_KIND
 from graphfraud.model import MERCHANT as MERCHANT_KIND
 from graphfraud.model import PAYMENT_ACCOUNT, Pattern, Risk
+from graphfraud.score.evidence import Reason
 
 MERCHANT = MERCHANT_KIND.code
 DEVICE, ACCOUNT = DEVICE_KIND.code, PAYMENT_ACCOUNT.code
@@ -163,6 +164,10 @@ class ScoreParams:
             raise ValueError(f"temperature must be positive, not {self.temperature!r}")
 
 
+#: A shop with at least this many orders counts toward the platform's median refund and
+#: complaint rates (a shop with three orders and one refund says little).
+ACTIVE_MIN_ORDERS = 10
+
 #: The members and shared identifiers whose uses a ring keeps for its picture.
 USAGE_MEMBERS = 60
 USAGE_IDENTIFIERS = 40
@@ -195,6 +200,9 @@ class Ring:
     evidence: tuple[str, ...]
     known_fraud: int
     known_legit: int
+    #: The evidence as codes and numbers (``evidence`` is its English), in the same
+    #: order; empty for a ring read from a rings.json of schema 1.
+    reasons: tuple[Reason, ...] = ()
     features: dict[str, float] = field(default_factory=dict, compare=False)
     #: (member key, identifier key) for each use of a shared identifier among the first
     #: ``USAGE_MEMBERS`` members and ``USAGE_IDENTIFIERS`` shared identifiers (as
@@ -335,7 +343,7 @@ def actor_facts(graph: ActorGraph, dataset: Dataset,
     all_dates = registered[~np.isnan(registered)]
     as_of = float(all_dates.max()) if len(all_dates) else 0.0
     orders = sig["orders"]
-    active = orders >= 10
+    active = orders >= ACTIVE_MIN_ORDERS
     degree_values, degree_counts = np.unique(np.diff(graph.incidence.indptr),
                                              return_counts=True)
     with np.errstate(invalid="ignore", divide="ignore"):
