@@ -35,6 +35,7 @@ from graphfraud.graph.projection import (
 from graphfraud.loaders.dataset import Dataset
 from graphfraud.model import Risk
 from graphfraud.score.diff import Changes, carry_over
+from graphfraud.score.evidence import Reason
 from graphfraud.score.rings import (
     ActorFacts,
     FactsContext,
@@ -215,6 +216,42 @@ def scan(
     params = params or ScanParams()
     say = progress or (lambda _: None)
     timings: dict[str, float] = {}
+    timed = _stage_timer(say, timings)
+    done = timed("project")
+    graph = project(dataset, params.projection,
+                    context.graph if context is not None else None)
+    done()
+    found = _detect(graph, dataset, params, context, say, timed, timings)
+    candidates = found.candidates + _propagated(graph, found.candidates, found.proximity,
+                                                found.seeds, params, context)
+    scoring_started = time.perf_counter()
+    groups = _expanded(graph, candidates, found.embedding, params)
+    rings = _score_candidates(graph, found.facts, candidates, groups,
+                              embedding=found.embedding, proximity=found.proximity,
+                              seeds=found.seeds, params=params,
+                              foreign=_foreign_seeds(graph, found.seeds, found.embedding,
+                                                     context),
+                              workers=workers if workers is not None
+                              else 1 if context is not None else worker_count())
+    rings, changes = _ordered(rings, previous, context)
+    timings["scoring"] = round(found.scoring_seconds + time.perf_counter() - scoring_started,
+                               3)
+    index = None
+    if build_index:
+        from graphfraud.check.index import build_index as make_index
+
+        done = timed("index")
+        index = make_index(graph, found.facts, rings, dataset)
+        done()
+    counts = graph_counts(graph, rings)
+    return ScanResult(rings=rings, hubs=graph.hubs, params=params, counts=counts,
+                      timings=timings, changes=changes, index=index)
+
+
+def _stage_timer(say: Progress, timings: dict[str, float]
+                 ) -> Callable[[str], Callable[[], None]]:
+    """``timed(stage)`` says the stage and returns what records its time in ``timings``
+    when it ends."""
 
     def timed(stage: str) -> Callable[[], None]:
         say(stage)
@@ -225,10 +262,27 @@ def scan(
 
         return done
 
-    done = timed("project")
-    graph = project(dataset, params.projection,
-                    context.graph if context is not None else None)
-    done()
+    return timed
+
+
+@dataclass(frozen=True)
+class _Detected:
+    """The structural candidates and what scoring reads of the graph."""
+
+    candidates: list[Candidate]
+    embedding: np.ndarray | None
+    facts: ActorFacts
+    seeds: np.ndarray
+    proximity: np.ndarray
+    #: Time spent drawing the facts, the seeds and the walk (part of the scoring stage).
+    scoring_seconds: float
+
+
+def _detect(graph: ActorGraph, dataset: Dataset, params: ScanParams,
+            context: ScanContext | None, say: Progress,
+            timed: Callable[[str], Callable[[], None]], timings: dict[str, float]
+            ) -> _Detected:
+    """The candidates of the structural cuts, the embedding and the scoring inputs."""
     adjacency = graph.linked
     # Community detection (Leiden: native code that releases the GIL) runs in a second
     # thread while this one draws the embedding and the scoring inputs. Neither reads
@@ -251,32 +305,20 @@ def scan(
             adjacency, seeds, top=context.proximity_top if context is not None else None)
         scoring_seconds = time.perf_counter() - scoring_started
         candidates, timings["communities"] = leiden.result()
-    candidates = candidates + _propagated(graph, candidates, proximity, seeds, params,
-                                          context)
-    scoring_started = time.perf_counter()
-    groups = _expanded(graph, candidates, embedding, params)
-    rings = _score_candidates(graph, facts, candidates, groups, embedding=embedding,
-                              proximity=proximity, seeds=seeds, params=params,
-                              foreign=_foreign_seeds(graph, seeds, embedding, context),
-                              workers=workers if workers is not None
-                              else 1 if context is not None else worker_count())
+    return _Detected(candidates, embedding, facts, seeds, proximity, scoring_seconds)
+
+
+def _ordered(rings: list[Ring], previous: Sequence[Ring] | None,
+             context: ScanContext | None) -> tuple[list[Ring], Changes | None]:
+    """The rings by score, with the previous run's ids carried over (and the changes)
+    and, for a whole graph, each id made unique."""
     rings.sort(key=lambda r: (-r.score, r.ring_id))
     changes = None
     if previous is not None:
         rings, changes = carry_over(rings, previous)
     if context is None:  # a part's ids are made unique once the parts are merged
         rings = unique_ring_ids(rings)
-    timings["scoring"] = round(scoring_seconds + time.perf_counter() - scoring_started, 3)
-    index = None
-    if build_index:
-        from graphfraud.check.index import build_index as make_index
-
-        done = timed("index")
-        index = make_index(graph, facts, rings, dataset)
-        done()
-    counts = graph_counts(graph, rings)
-    return ScanResult(rings=rings, hubs=graph.hubs, params=params, counts=counts,
-                      timings=timings, changes=changes, index=index)
+    return rings, changes
 
 
 def _expanded(graph: ActorGraph, candidates: list[Candidate], embedding: np.ndarray | None,
@@ -294,17 +336,24 @@ def _expanded(graph: ActorGraph, candidates: list[Candidate], embedding: np.ndar
         grow=[c.source != SOURCE_BLOCK for c in candidates])
 
 
-#: What a core's members have in common, as the evidence names it.
-CORE_TIME = "registered within {days:g} days"
-CORE_BLOCK = "that use most of its phones and accounts"
+#: What a core's members have in common (:data:`graphfraud.score.evidence.CORES`).
+CORE_TIME = "time"
+CORE_BLOCK = "block"
 
 
-def core_source(source: str, why: str, core: int, of: int | None = None) -> str:
+def core_source(source: str, why: str, core: int, of: int | None = None,
+                days: float = 0.0) -> Reason:
     """The provenance of a core (``of``: its group's size) or, without ``of``, of the
-    rest of its group: "..., then its 12 of 42 members registered within 7 days"."""
+    rest of its group: "..., then its 12 of 42 members registered within 7 days".
+
+    >>> from graphfraud.score.evidence import render
+    >>> render(core_source("component", CORE_TIME, 12, 42, days=7))
+    'found by: rare shared phones and accounts, then its 12 of 42 members registered within 7 days'
+    """
     if of is None:
-        return f"{source}, less its {core} members {why}"
-    return f"{source}, then its {core} of {of} members {why}"
+        return Reason.of("found_by_rest", source=source, core_kind=why, core=core, days=days)
+    return Reason.of("found_by_core", source=source, core_kind=why, core=core, of=of,
+                     days=days)
 
 
 def _score_candidates(graph: ActorGraph, facts: ActorFacts, candidates: list[Candidate],
@@ -324,7 +373,7 @@ def _score_candidates(graph: ActorGraph, facts: ActorFacts, candidates: list[Can
     seed_vectors = embedding[seeds] if embedding is not None else None
     min_size = params.communities.min_ring_size
 
-    def scored(members: np.ndarray, source: str) -> tuple[Ring, np.ndarray | None]:
+    def scored(members: np.ndarray, source: Reason) -> tuple[Ring, np.ndarray | None]:
         return score_candidate(graph, facts, members, embedding=embedding,
                                proximity=proximity, seeds=seeds, params=params.score,
                                seed_vectors=seed_vectors, provenance=source,
@@ -332,23 +381,27 @@ def _score_candidates(graph: ActorGraph, facts: ActorFacts, candidates: list[Can
 
     def rings_of(i: int) -> list[Ring]:
         members, candidate = groups[i], candidates[i]
-        ring, block = scored(members, candidate.source)
+        found_by = Reason.of("found_by", source=candidate.source)
+        ring, block = scored(members, found_by)
         if ring.risk == Risk.HIGH:
             return [ring]
         if candidate.parts:
-            parts = [scored(part, candidate.source)[0] for part in candidate.parts]
+            parts = [scored(part, found_by)[0] for part in candidate.parts]
             if any(p.risk == Risk.HIGH for p in parts):
                 return parts
-        cores = ((time_core(facts, members, params.score, min_size),
-                  CORE_TIME.format(days=params.score.time_core_days)), (block, CORE_BLOCK))
+        days = params.score.time_core_days
+        cores = ((time_core(facts, members, params.score, min_size), CORE_TIME),
+                 (block, CORE_BLOCK))
         for core, why in ((c, w) for c, w in cores if c is not None and len(c) >= min_size):
             # (the count in the text is the core as cut; scoring may drop a member tied
             # to it through one other member only)
-            inner = scored(core, core_source(candidate.source, why, len(core), len(members)))[0]
+            inner = scored(core, core_source(candidate.source, why, len(core), len(members),
+                                             days=days))[0]
             if inner.risk == Risk.HIGH:
                 rest = np.setdiff1d(members, core)
                 if len(rest) >= min_size:
-                    return [inner, scored(rest, core_source(candidate.source, why, len(core)))[0]]
+                    return [inner, scored(rest, core_source(candidate.source, why, len(core),
+                                                            days=days))[0]]
                 return [inner]
         return [ring]
 

@@ -71,12 +71,13 @@ class Candidate(NamedTuple):
     parts: tuple[np.ndarray, ...] = ()
 
 
-#: The cuts candidates come from, as the evidence names them.
-SOURCE_BLOCK = "a block of phones and accounts used together"
-SOURCE_COMPONENT = "rare shared phones and accounts"
-SOURCE_LEIDEN = "Leiden communities of a large loose group"
-SOURCE_POPULAR = "the users of one moderately popular phone or account"
-SOURCE_PROPAGATION = "propagation from blacklisted actors"
+#: The cuts candidates come from: codes the evidence names in words
+#: (:data:`graphfraud.score.evidence.SOURCES`).
+SOURCE_BLOCK = "block"
+SOURCE_COMPONENT = "component"
+SOURCE_LEIDEN = "leiden"
+SOURCE_POPULAR = "popular"
+SOURCE_PROPAGATION = "propagation"
 
 
 def candidate_rings(graph: ActorGraph, params: CommunityParams | None = None

@@ -11,7 +11,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from graphfraud.report.context import ACTOR_FIELDS, MAX_HUBS
-from graphfraud.report.evidence_zh import to_chinese
+from graphfraud.score.evidence import render_or_none
 from graphfraud.score.rings import USAGE_IDENTIFIERS, USAGE_MEMBERS
 
 if TYPE_CHECKING:
@@ -151,6 +151,15 @@ def _changed_rings(report: RunReport) -> dict[str, list[str]]:
     return {kind: ids for kind, ids in lists.items() if ids}
 
 
+def evidence_zh(ring: Ring, i: int) -> str | None:
+    """The Chinese of a ring's ``i``-th evidence line, from its reason; None for a ring
+    read from a rings.json without reasons (schema 1) or a reason this version has no
+    words for: the page shows the English."""
+    if len(ring.reasons) != len(ring.evidence):
+        return None
+    return render_or_none(ring.reasons[i], "zh")
+
+
 def render_html(report: RunReport) -> str:
     """The page for one run: a triage table of every ring, then pictures for the rings
     that get a section and a folded detail for the others.
@@ -194,7 +203,7 @@ def render_html(report: RunReport) -> str:
         patterns=sorted({str(r.pattern) for r in report.rings}),
         changed_rings=_changed_rings(report), anchored=in_section | in_compact,
         low=sum(r.risk == "low" for r in report.rings),
-        hubs=report.hubs[:MAX_HUBS], hub_total=len(report.hubs), evidence_zh=to_chinese,
+        hubs=report.hubs[:MAX_HUBS], hub_total=len(report.hubs), evidence_zh=evidence_zh,
         browser_link=lambda ring_id: browser_link(report, ring_id),
         hub_info=report.hub_info or {}, exposure=exposure,
         has_orders=any("orders" in e for e in exposure.values()),

@@ -14,11 +14,11 @@ format specs:
 ``{x:chance}``
     an expected count: "under 0.01", two decimals below one, else whole.
 
->>> render(Reason("blacklisted", {"k": 3}), "en")
+>>> render(Reason.of("blacklisted", k=3), "en")
 '3 blacklisted members'
->>> render(Reason("blacklisted", {"k": 1}), "zh")
+>>> render(Reason.of("blacklisted", k=1), "zh")
 '1 名成员在黑名单中'
->>> render(Reason("co_use", {"deep": 8, "need": 2, "block": 3, "chance": 0.004}), "en")
+>>> render(Reason.of("co_use", deep=8, need=2, block=3, chance=0.004), "en")
 '8 members each use 2 or more of the 3 phones and accounts; chance would give under 0.01'
 """
 
@@ -42,11 +42,29 @@ class Reason:
     """
 
     code: str
-    values: Mapping[str, Value] = field(default_factory=dict)
+    #: (name, value) pairs, in the order the unit gives them.
+    pairs: tuple[tuple[str, Value], ...] = ()
     strength: float | None = field(default=None, compare=False)
 
+    @classmethod
+    def of(cls, code: str, strength: float | None = None, **values: Value) -> Reason:
+        """A reason from keyword values (numpy scalars made plain int / float)."""
+        return cls(code, tuple((k, _plain(v)) for k, v in values.items()), strength)
+
+    @property
+    def values(self) -> dict[str, Value]:
+        return dict(self.pairs)
+
     def as_json(self) -> dict[str, Any]:
-        return {"code": self.code, "values": dict(self.values)}
+        return {"code": self.code, "values": self.values}
+
+
+def _plain(value: Any) -> Value:
+    if isinstance(value, bool | str):
+        return str(value) if isinstance(value, str) else int(value)
+    if isinstance(value, int) or (hasattr(value, "dtype") and value.dtype.kind in "iu"):
+        return int(value)
+    return float(value)
 
 
 @dataclass(frozen=True)
@@ -213,8 +231,9 @@ def _derived(values: Mapping[str, Value]) -> dict[str, Value]:
     return out
 
 
-def render(reason: Reason, language: Language = "en") -> str:
-    """The reason in words.
+def render(reason: Reason, language: Language = "en",
+           extra: Mapping[str, Sentence] | None = None) -> str:
+    """The reason in words (``extra``: sentences of units outside the table).
 
     Raises
     ------
@@ -222,15 +241,17 @@ def render(reason: Reason, language: Language = "en") -> str:
         If the code is not in :data:`SENTENCES` (a newer version's reason) or a value
         its template names is missing.
     """
-    sentence = SENTENCES[reason.code]
+    sentence = SENTENCES[reason.code] if reason.code in SENTENCES or not extra \
+        else extra[reason.code]
     template = sentence.en if language == "en" else sentence.zh
     return _FORMATTERS[language].vformat(template, (), _derived(reason.values))
 
 
-def render_or_none(reason: Reason, language: Language) -> str | None:
+def render_or_none(reason: Reason, language: Language,
+                   extra: Mapping[str, Sentence] | None = None) -> str | None:
     """:func:`render`, or None for a reason this version has no words for."""
     try:
-        return render(reason, language)
+        return render(reason, language, extra)
     except (KeyError, ValueError, IndexError):
         return None
 
@@ -238,9 +259,12 @@ def render_or_none(reason: Reason, language: Language) -> str | None:
 def ordered(reasons: list[Reason]) -> list[Reason]:
     """Supporting reasons strongest first (equal ones in table order), then the
     lines without a strength (provenance, counter-evidence) in table order."""
+    def rank(r: Reason) -> int:
+        return RANK.get(r.code, len(RANK))  # a unit's own codes after the table's
+
     support = sorted((r for r in reasons if r.strength is not None),
-                     key=lambda r: (-(r.strength or 0.0), RANK[r.code]))
-    rest = sorted((r for r in reasons if r.strength is None), key=lambda r: RANK[r.code])
+                     key=lambda r: (-(r.strength or 0.0), rank(r)))
+    rest = sorted((r for r in reasons if r.strength is None), key=rank)
     return support + rest
 
 

@@ -410,14 +410,17 @@ def test_a_ring_amid_its_products_customers_is_found_on_its_block_core(
     assert scored.risk != "high" and len(scored.members) == 150
     assert core is not None and core.tolist() == np.sort(ring).tolist()
     # the block core is: reported, and the customers apart as the rest, not high
-    found = _score_candidates(graph, facts, [Candidate(whole, "test")], [whole],
+    found = _score_candidates(graph, facts, [Candidate(whole, "component")], [whole],
                               params=params, **options)
     assert [(len(r.members), r.risk) for r in found] == [(30, "high"), (120, "low")]
     assert {m.id for m in found[0].members} == {f"h{i:03d}" for i in range(30)}
-    assert found[0].evidence[-1] == ("found by: test, then its 30 of 150 members that use "
-                                     "most of its phones and accounts")
-    assert found[1].evidence[-1] == ("found by: test, less its 30 members that use most of "
-                                     "its phones and accounts")
+    assert found[0].evidence[-1] == ("found by: rare shared phones and accounts, then its "
+                                     "30 of 150 members that use most of its phones and "
+                                     "accounts")
+    assert found[1].evidence[-1] == ("found by: rare shared phones and accounts, less its 30 "
+                                     "members that use most of its phones and accounts")
+    assert found[0].reasons[-1].values == {"source": "component", "core_kind": "block",
+                                           "core": 30, "of": 150, "days": 7.0}
 
 
 def test_the_customers_alone_have_no_block_core(tmp_path: Path) -> None:
@@ -438,7 +441,8 @@ def test_the_customers_alone_have_no_block_core(tmp_path: Path) -> None:
 
 
 def test_co_use_is_judged_at_the_depth_the_members_reach() -> None:
-    from graphfraud.score.rings import ScoreParams, _co_use
+    from graphfraud.score.rings import ScoreParams
+    from graphfraud.score.signals import _co_use
 
     # 10,000 actors of degree 3 and a block holding 1 % of all uses
     facts = type("Facts", (), {"degree_values": np.array([3]),

@@ -42,12 +42,16 @@ def scanned(export: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_every_evidence_line_of_a_scan_reads_in_chinese_too(scanned: Path) -> None:
-    from graphfraud.report.evidence_zh import to_chinese
+    from graphfraud.score.evidence import Reason, render, render_or_none
 
     report = json.loads((scanned / "rings.json").read_text())
     lines = {line for ring in report["rings"] for line in ring["evidence"]}
     assert len(lines) > 20
-    assert not [line for line in lines if to_chinese(line) is None]
+    for ring in report["rings"]:
+        reasons = [Reason.of(r["code"], **r["values"]) for r in ring["reasons"]]
+        # the English sentences are the reasons' words, line for line
+        assert [render(r) for r in reasons] == ring["evidence"]
+        assert not [r for r in reasons if render_or_none(r, "zh") is None]
     html = (scanned / "report.html").read_text("utf-8")
     assert "发现方式：" in html and "名成员在黑名单中" in html
 

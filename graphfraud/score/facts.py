@@ -1,0 +1,218 @@
+"""What the export says about each actor, aligned with the actor graph's index
+(:class:`ActorFacts`), and the whole graph's figures a ring is compared with
+(:class:`FactsContext`): registration, statuses, behaviour signals, verdicts."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from graphfraud.graph.projection import ACTOR_TYPES, IDENTIFIER_TYPES
+
+if TYPE_CHECKING:
+    from graphfraud.graph.projection import ActorGraph
+    from graphfraud.loaders.dataset import Dataset
+
+#: A shop with at least this many orders counts toward the platform's median refund and
+#: complaint rates (a shop with three orders and one refund says little).
+ACTIVE_MIN_ORDERS = 10
+
+
+@dataclass
+class ActorFacts:
+    """Per-actor facts aligned with the actor graph's index."""
+
+    registered_days: np.ndarray  # days since epoch, NaN when unknown
+    banned: np.ndarray  # bool
+    orders: np.ndarray  # float, NaN when unknown
+    refunds: np.ndarray
+    complaints: np.ndarray
+    violations: np.ndarray
+    verdict: np.ndarray  # +1 fraud, -1 legit, 0 none
+    touches_fraud_identifier: np.ndarray  # bool
+    promoted: Any  # scipy csr matrix: streamer -> merchant promotion presence
+    as_of_days: float
+    platform_refund_rate: float
+    platform_complaint_rate: float
+    platform_violations: float
+    #: Actor degree histogram (identifiers used: distinct values and their counts) and
+    #: all uses, for the chance model of co-use.
+    degree_values: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    degree_counts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    total_uses: int = 0
+    #: Per actor: its label is an analyst's verdict (source ``analyst:NAME``), not an
+    #: independent blacklist or investigator label.
+    by_analyst: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    #: identifiers x actors (the incidence transposed), for who else uses a block.
+    users_of: sp.csr_matrix | None = None
+    #: Share of all actors blacklisted, and cleared.
+    fraud_rate: float = 0.0
+    legit_rate: float = 0.0
+    #: Per actor: a shop suspended or banned by the platform; and the share of the
+    #: shops with a known status that are (NaN without statuses).
+    sanctioned: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    status_known: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    sanctioned_rate: float = math.nan
+
+
+@dataclass(frozen=True)
+class FactsContext:
+    """The whole graph's figures that scoring compares a ring with, for scoring a part
+    of the graph (whole components of it) as the whole would be scored."""
+
+    degree_values: tuple[int, ...]
+    degree_counts: tuple[int, ...]
+    total_uses: int
+    fraud_rate: float
+    legit_rate: float
+    as_of_days: float
+    platform_refund_rate: float
+    platform_complaint_rate: float
+    platform_violations: float
+    sanctioned_rate: float = math.nan
+
+    @classmethod
+    def of(cls, facts: ActorFacts) -> FactsContext:
+        return cls(tuple(int(x) for x in facts.degree_values),
+                   tuple(int(x) for x in facts.degree_counts), facts.total_uses,
+                   facts.fraud_rate, facts.legit_rate, facts.as_of_days,
+                   facts.platform_refund_rate, facts.platform_complaint_rate,
+                   facts.platform_violations, facts.sanctioned_rate)
+
+
+def actor_facts(graph: ActorGraph, dataset: Dataset,
+                context: FactsContext | None = None) -> ActorFacts:
+    """Gather registration, status, signals and verdicts per actor (vectorised).
+    ``context``: the whole graph's figures when ``graph`` is a part of it."""
+    import pandas as pd
+    import scipy.sparse as sp
+
+    t = dataset.tables
+    n = graph.n_actors
+    located: dict[tuple[str, str], np.ndarray] = {}  # one id lookup per table, not per column
+
+    def rows_of(frame: pd.DataFrame, kind: str, id_col: str, table: str) -> np.ndarray:
+        if (table, id_col) not in located:
+            located[(table, id_col)] = graph.positions(kind, frame[id_col])
+        return located[(table, id_col)]
+
+    def aligned(frame: pd.DataFrame, kind: str, id_col: str, col: str,
+                table: str = "") -> np.ndarray:
+        out = np.full(n, np.nan)
+        if frame is None or frame.empty or col not in frame:
+            return out
+        pos = rows_of(frame, kind, id_col, table or kind)
+        values = frame[col]
+        if isinstance(values.dtype, pd.DatetimeTZDtype):
+            numeric = values.dt.tz_convert(None).to_numpy(dtype="datetime64[s]")
+            as_days = numeric.astype("float64") / 86400.0
+            as_days[np.isnat(numeric)] = np.nan
+        else:
+            as_days = pd.to_numeric(values, errors="coerce").astype(float).to_numpy()
+        ok = pos >= 0
+        out[pos[ok]] = as_days[ok]
+        return out
+
+    merchants = t["merchants"]
+    registered = aligned(merchants, "merchant", "merchant_id", "registered_at", "merchants")
+    if "streamers" in t:
+        streamer_reg = aligned(t["streamers"], "streamer", "streamer_id", "registered_at")
+        registered = np.where(np.isnan(registered), streamer_reg, registered)
+    banned, sanctioned, status_known, sanctioned_rate = _statuses(
+        merchants, rows_of(merchants, "merchant", "merchant_id", "merchants"), n)
+    signals = t.get("merchant_signals")
+    sig = {c: aligned(signals, "merchant", "merchant_id", c, "merchant_signals")
+           if signals is not None
+           else np.full(n, np.nan) for c in ("orders", "refunds", "complaints", "violations")}
+    verdict = np.zeros(n, dtype=np.int8)
+    by_analyst = np.zeros(n, dtype=bool)
+    touches = np.zeros(n, dtype=bool)
+    labels = t.get("labels")
+    if labels is not None and not labels.empty:
+        value = np.where(labels["label"] == "fraud", 1, -1)
+        analyst = labels["source"].astype("string").str.startswith("analyst:").fillna(
+            False).to_numpy(dtype=bool) if "source" in labels else np.zeros(len(labels), bool)
+        for kind in ACTOR_TYPES:
+            part = (labels["entity_type"] == kind).fillna(False).to_numpy()
+            p = graph.positions(kind, labels.loc[part, "entity_id"])
+            ok = p >= 0
+            verdict[p[ok]] = value[part][ok]
+            by_analyst[p[ok]] = analyst[part][ok]
+        fraud = (labels["label"] == "fraud").fillna(False).to_numpy()
+        found = []
+        for kind in IDENTIFIER_TYPES:
+            part = fraud & (labels["entity_type"] == kind).fillna(False).to_numpy()
+            found.append(graph.positions(kind, labels.loc[part, "entity_id"]))
+        cols = np.concatenate(found)
+        cols = cols[cols >= 0]
+        if len(cols):
+            used = np.asarray(graph.incidence[:, cols].sum(axis=1)).ravel()
+            touches = used > 0
+    all_dates = registered[~np.isnan(registered)]
+    as_of = float(all_dates.max()) if len(all_dates) else 0.0
+    orders = sig["orders"]
+    active = orders >= ACTIVE_MIN_ORDERS
+    degree_values, degree_counts = np.unique(np.diff(graph.incidence.indptr),
+                                             return_counts=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        refund_rate = float(np.nanmedian(sig["refunds"][active] / orders[active])) \
+            if active.any() else math.nan
+        complaint_rate = float(np.nanmedian(sig["complaints"][active] / orders[active])) \
+            if active.any() else math.nan
+    facts = ActorFacts(
+        registered_days=registered, banned=banned, orders=orders, refunds=sig["refunds"],
+        complaints=sig["complaints"], violations=sig["violations"], verdict=verdict,
+        touches_fraud_identifier=touches,
+        promoted=(graph.promotions > 0).astype(np.int8) if graph.promotions.nnz
+        else sp.csr_matrix((n, n)),
+        as_of_days=as_of, platform_refund_rate=refund_rate,
+        platform_complaint_rate=complaint_rate,
+        platform_violations=float(np.nanmean(sig["violations"])) if np.isfinite(
+            sig["violations"]).any() else math.nan,
+        degree_values=degree_values.astype(np.int64),
+        degree_counts=degree_counts.astype(np.int64),
+        total_uses=int(graph.incidence.nnz),
+        by_analyst=by_analyst,
+        users_of=graph.incidence.T.tocsr(),
+        fraud_rate=float((verdict > 0).mean()) if n else 0.0,
+        legit_rate=float((verdict < 0).mean()) if n else 0.0,
+        sanctioned=sanctioned, status_known=status_known, sanctioned_rate=sanctioned_rate,
+    )
+    return facts if context is None else _in_context(facts, context)
+
+
+def _statuses(merchants: Any, pos: np.ndarray, n: int
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Per actor (``pos``: each merchant row's actor index, -1 for none): banned,
+    suspended or banned, and with a known status; and the share of those with a status
+    that are suspended or banned (NaN without statuses)."""
+    import pandas as pd
+
+    known = pos >= 0
+    status = merchants["status"] if "status" in merchants else pd.Series(
+        pd.NA, index=merchants.index, dtype="string")
+    out = []
+    for flag in (status == "banned", status.isin(["suspended", "banned"]), status.notna()):
+        values = np.zeros(n, dtype=bool)
+        values[pos[known]] = flag.fillna(False).to_numpy(dtype=bool)[known]
+        out.append(values)
+    rate = float(out[1].sum() / out[2].sum()) if out[2].any() else math.nan
+    return out[0], out[1], out[2], rate
+
+
+def _in_context(facts: ActorFacts, context: FactsContext) -> ActorFacts:
+    """A part's facts with the whole graph's figures."""
+    return replace(
+        facts, degree_values=np.asarray(context.degree_values, dtype=np.int64),
+        degree_counts=np.asarray(context.degree_counts, dtype=np.int64),
+        total_uses=context.total_uses, fraud_rate=context.fraud_rate,
+        legit_rate=context.legit_rate, as_of_days=context.as_of_days,
+        platform_refund_rate=context.platform_refund_rate,
+        platform_complaint_rate=context.platform_complaint_rate,
+        platform_violations=context.platform_violations,
+        sanctioned_rate=context.sanctioned_rate)
+

@@ -1,0 +1,75 @@
+"""One candidate ring as the evidence units see it (:class:`View`), and what they
+found about it (:class:`Found`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from graphfraud.graph.sparse import take_rows
+from graphfraud.model import MERCHANT as MERCHANT_KIND
+
+if TYPE_CHECKING:
+    from graphfraud.graph.projection import ActorGraph
+    from graphfraud.score.facts import ActorFacts
+
+
+@dataclass(frozen=True)
+class View:
+    """One candidate as the phenomena see it: members and the identifiers they use."""
+
+    members: np.ndarray  # actor indices
+    is_merchant: np.ndarray
+    inc: sp.csr_matrix  # members x local identifiers
+    ident: np.ndarray  # global identifier index of each local column
+    inside: np.ndarray  # members using each local identifier
+    degree: np.ndarray  # all actors using it
+    ident_types: np.ndarray
+    shared: np.ndarray  # local columns used by two or more members
+    kept: np.ndarray  # shared and not dropped as hubs
+    rare: np.ndarray  # kept and rare enough to make a strong link alone
+    reg: np.ndarray  # registration day per member (NaN unknown)
+    verdict: np.ndarray  # +1 blacklisted, -1 cleared, 0 none, per member
+
+    @property
+    def n(self) -> int:
+        return len(self.members)
+
+    def over(self, cols: np.ndarray, weights: np.ndarray | float = 1.0) -> np.ndarray:
+        """Per member: its uses of the local columns ``cols`` (unique; each times its weight),
+        as one product (scipy's column indexing costs more than the sum)."""
+        w = np.zeros(self.inc.shape[1])
+        w[cols] = weights
+        return np.asarray(self.inc @ w)
+
+
+def make_view(graph: ActorGraph, facts: ActorFacts, members: np.ndarray) -> View:
+    """The members' incidence over only the identifiers they use (local columns): cost
+    grows with the ring, not with the graph."""
+    n = len(members)
+    indptr, indices, data = take_rows(graph.incidence, members)
+    ident, local = np.unique(indices, return_inverse=True)
+    inc = sp.csr_matrix((data, local, indptr), shape=(n, len(ident)))
+    inside = np.bincount(local, minlength=len(ident))
+    degree = graph.identifier_degree[ident]
+    shared = np.flatnonzero(inside >= 2)
+    kept = shared[~graph.identifier_dropped[ident[shared]]]
+    return View(members=members,
+                is_merchant=graph.actor_types[members] == MERCHANT_KIND.code, inc=inc,
+                ident=ident, inside=inside, degree=degree,
+                ident_types=graph.identifier_types[ident], shared=shared, kept=kept,
+                rare=kept[degree[kept] <= graph.strong_degree],
+                reg=facts.registered_days[members], verdict=facts.verdict[members])
+
+
+@dataclass
+class Found:
+    """What the phenomena found: sub-scores (None: no data to judge), facts for the
+    evidence text and the pattern."""
+
+    scores: dict[str, float | None] = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=dict)
+

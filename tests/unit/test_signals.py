@@ -1,0 +1,156 @@
+"""The evidence registry: units, knobs, sentences in both languages, and that a new
+phenomenon is one unit plus one registry line."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import string
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from graphfraud.score.evidence import CORES, SENTENCES, SOURCES, Reason, Sentence, render
+from graphfraud.score.params import CORE_KNOBS, ScoreParams, knobs_of, params_type
+from graphfraud.score.signals import REGISTRY, Inputs, Knob, Signal
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "algorithms.md"
+#: Values the templates take from the reason's own numbers rather than directly.
+DERIVED = {"source_en", "source_zh", "why_en", "why_zh", "who_zh", "who_zh_unit", "phones",
+           "accounts"}
+
+
+def _sample(sentence: Sentence, k: int) -> dict[str, int | float | str]:
+    names = {name for template in (sentence.en, sentence.zh)
+             for _, name, _, _ in string.Formatter().parse(template) if name}
+    values: dict[str, int | float | str] = {n: k for n in names - DERIVED}
+    if names & {"source_en", "source_zh"}:
+        values["source"] = "component"
+    if names & {"why_en", "why_zh"}:
+        values.update(core_kind="time", days=7.0)
+    if names & {"who_zh", "who_zh_unit"}:
+        values["who"] = "shops"
+    return values
+
+
+@pytest.mark.parametrize("code", sorted(SENTENCES))
+def test_every_sentence_renders_in_both_languages(code: str) -> None:
+    for k in (1, 3):
+        reason = Reason.of(code, **_sample(SENTENCES[code], k))
+        english, chinese = render(reason, "en"), render(reason, "zh")
+        assert english and chinese and english != chinese
+        assert "{" not in english + chinese
+        # the Chinese is written, not the English with numbers: no English words in it
+        words = set(re.findall(r"[a-z]{4,}", chinese)) - {"leiden"}
+        assert not words - {"Leiden".lower()}, (code, chinese)
+
+
+def test_plurals_sources_and_cores_read_right() -> None:
+    assert render(Reason.of("blacklisted", k=1)) == "1 blacklisted member"
+    assert render(Reason.of("evasion", k=2)) == \
+        "2 shops registered after a banned member and reuse its phone or account"
+    assert render(Reason.of("same_phones", used=3, n=10, who="members", k=1)) == \
+        "3 of 10 members log in from the same phone"
+    assert render(Reason.of("same_phones", used=3, n=10, who="members", k=1), "zh") == \
+        "10 名成员中有 3 名从相同的 1 部手机登录"
+    for source, (en, zh) in SOURCES.items():
+        assert render(Reason.of("found_by", source=source)) == f"found by: {en}"
+        assert render(Reason.of("found_by", source=source), "zh") == f"发现方式：{zh}"
+    assert set(CORES) == {"time", "block"}
+    assert render(Reason.of("found_by_core", source="leiden", core_kind="time", core=12,
+                            of=42, days=2.5)).endswith("then its 12 of 42 members "
+                                                       "registered within 2.5 days")
+
+
+def test_every_knob_belongs_to_one_unit_or_the_score() -> None:
+    names = [k.name for k in knobs_of()]
+    assert len(names) == len(set(names))
+    assert names == [f.name for f in dataclasses.fields(ScoreParams)]
+    assert {k.name for k in CORE_KNOBS} == {"bias", "temperature", "high", "medium",
+                                             "min_member_support"}
+    assert len({s.name for s in REGISTRY}) == len(REGISTRY)
+    with pytest.raises(ValueError, match="declared twice"):
+        knobs_of((*REGISTRY, REGISTRY[0]))
+
+
+def test_every_code_a_unit_gives_has_words() -> None:
+    # the codes named in each unit's source are in the table
+    import inspect
+
+    import graphfraud.score.signals as signals
+
+    codes = set(re.findall(r'Reason\.of\(\s*"([a-z_]+)"', inspect.getsource(signals)))
+    codes |= {c for c in re.findall(r'"(neighbours_[a-z_]+|same_[a-z]+|refunds|'
+                                    r'complaints|violations)"', inspect.getsource(signals))}
+    assert codes and codes <= set(SENTENCES), codes - set(SENTENCES)
+
+
+class _Toy(Signal):
+    """A made-up phenomenon: every member is a streamer."""
+
+    name = "toy"
+    knobs = (Knob("w_toy", 1.5, "Weight of the toy term."),)
+    sentences = {"toy_hosts": Sentence("all {n} members are hosts", "全部 {n} 名成员都是主播")}
+
+    def measure(self, c: Inputs) -> None:
+        c.found.scores["toy"] = float((~c.view.is_merchant).all())
+
+    def terms(self, scores: dict[str, float | None], p: object) -> Iterable[float]:
+        return (getattr(p, "w_toy") * (scores["toy"] or 0.0),)
+
+    def reasons(self, c: Inputs) -> Iterable[Reason]:
+        if c.found.scores["toy"]:
+            yield Reason.of("toy_hosts", 5.0, n=c.view.n)
+
+
+def test_a_new_unit_is_one_class_and_one_registry_line() -> None:
+    """Add a toy term: its knob is in the params, its term in the score, its reason in
+    both languages; without it, nothing of it remains."""
+    from graphfraud.graph.projection import project
+    from graphfraud.loaders.dataset import Dataset
+    from graphfraud.score.evidence import render_or_none
+    from graphfraud.score.rings import actor_facts, score_candidate
+
+    import pandas as pd
+
+    hosts = [f"s{i}" for i in range(4)]
+    dataset = Dataset(source="toy", tables={
+        "merchants": pd.DataFrame({"merchant_id": pd.Series(["m0"], dtype="string")}),
+        "streamer_devices": pd.DataFrame({
+            "streamer_id": pd.Series(hosts * 2, dtype="string"),
+            "device_id": pd.Series(["d1"] * 4 + ["d2"] * 4, dtype="string")}),
+    })
+    graph = project(dataset)
+    facts = actor_facts(graph, dataset)
+    members = np.sort(graph.positions("streamer", pd.Series(hosts)))
+
+    with_toy = (*REGISTRY, _Toy())  # the one registry line
+    params = params_type(with_toy)()
+    assert params.w_toy == 1.5 and "w_toy" not in dataclasses.asdict(ScoreParams())
+
+    def scored(signals: tuple[Signal, ...], p: object) -> tuple[float, tuple[str, ...]]:
+        ring, _ = score_candidate(graph, facts, members, embedding=None,
+                                  proximity=np.zeros(graph.n_actors),
+                                  seeds=np.zeros(0, np.int64), params=p, signals=signals)
+        return ring.score, ring.evidence
+
+    plain_score, plain_evidence = scored(REGISTRY, ScoreParams())
+    toy_score, toy_evidence = scored(with_toy, params)
+    assert toy_score > plain_score
+    assert toy_evidence[0] == "all 4 members are hosts"
+    assert "all 4 members are hosts" not in plain_evidence
+    assert render_or_none(Reason.of("toy_hosts", n=4), "zh", _Toy.sentences) == \
+        "全部 4 名成员都是主播"
+    # the same knob at zero weighs nothing
+    assert scored(with_toy, params_type(with_toy)(w_toy=0.0))[0] == plain_score
+
+
+def test_algorithms_page_table_is_generated_from_the_registry() -> None:
+    from graphfraud.score.docs import TERMS_BEGIN, TERMS_END, terms_table
+
+    text = DOC.read_text("utf-8")
+    current = text.split(TERMS_BEGIN)[1].split(TERMS_END)[0].strip()
+    assert current == terms_table().strip(), \
+        "docs/algorithms.md is stale: python -m graphfraud.score.docs"
