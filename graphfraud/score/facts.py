@@ -128,30 +128,7 @@ def actor_facts(graph: ActorGraph, dataset: Dataset,
     sig = {c: aligned(signals, "merchant", "merchant_id", c, "merchant_signals")
            if signals is not None
            else np.full(n, np.nan) for c in ("orders", "refunds", "complaints", "violations")}
-    verdict = np.zeros(n, dtype=np.int8)
-    by_analyst = np.zeros(n, dtype=bool)
-    touches = np.zeros(n, dtype=bool)
-    labels = t.get("labels")
-    if labels is not None and not labels.empty:
-        value = np.where(labels["label"] == "fraud", 1, -1)
-        analyst = labels["source"].astype("string").str.startswith("analyst:").fillna(
-            False).to_numpy(dtype=bool) if "source" in labels else np.zeros(len(labels), bool)
-        for kind in ACTOR_TYPES:
-            part = (labels["entity_type"] == kind).fillna(False).to_numpy()
-            p = graph.positions(kind, labels.loc[part, "entity_id"])
-            ok = p >= 0
-            verdict[p[ok]] = value[part][ok]
-            by_analyst[p[ok]] = analyst[part][ok]
-        fraud = (labels["label"] == "fraud").fillna(False).to_numpy()
-        found = []
-        for kind in IDENTIFIER_TYPES:
-            part = fraud & (labels["entity_type"] == kind).fillna(False).to_numpy()
-            found.append(graph.positions(kind, labels.loc[part, "entity_id"]))
-        cols = np.concatenate(found)
-        cols = cols[cols >= 0]
-        if len(cols):
-            used = np.asarray(graph.incidence[:, cols].sum(axis=1)).ravel()
-            touches = used > 0
+    verdict, by_analyst, touches = _verdicts(graph, t.get("labels"))
     all_dates = registered[~np.isnan(registered)]
     as_of = float(all_dates.max()) if len(all_dates) else 0.0
     orders = sig["orders"]
@@ -183,6 +160,37 @@ def actor_facts(graph: ActorGraph, dataset: Dataset,
         sanctioned=sanctioned, status_known=status_known, sanctioned_rate=sanctioned_rate,
     )
     return facts if context is None else _in_context(facts, context)
+
+
+def _verdicts(graph: ActorGraph, labels: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per actor: its standing verdict (+1 fraud, -1 legit, 0 none), whether that is an
+    analyst's, and whether it uses a blacklisted identifier."""
+    n = graph.n_actors
+    verdict = np.zeros(n, dtype=np.int8)
+    by_analyst = np.zeros(n, dtype=bool)
+    touches = np.zeros(n, dtype=bool)
+    if labels is None or labels.empty:
+        return verdict, by_analyst, touches
+    value = np.where(labels["label"] == "fraud", 1, -1)
+    analyst = labels["source"].astype("string").str.startswith("analyst:").fillna(
+        False).to_numpy(dtype=bool) if "source" in labels else np.zeros(len(labels), bool)
+    for kind in ACTOR_TYPES:
+        part = (labels["entity_type"] == kind).fillna(False).to_numpy()
+        p = graph.positions(kind, labels.loc[part, "entity_id"])
+        ok = p >= 0
+        verdict[p[ok]] = value[part][ok]
+        by_analyst[p[ok]] = analyst[part][ok]
+    fraud = (labels["label"] == "fraud").fillna(False).to_numpy()
+    found = []
+    for kind in IDENTIFIER_TYPES:
+        part = fraud & (labels["entity_type"] == kind).fillna(False).to_numpy()
+        found.append(graph.positions(kind, labels.loc[part, "entity_id"]))
+    cols = np.concatenate(found)
+    cols = cols[cols >= 0]
+    if len(cols):
+        used = np.asarray(graph.incidence[:, cols].sum(axis=1)).ravel()
+        touches = used > 0
+    return verdict, by_analyst, touches
 
 
 def _statuses(merchants: Any, pos: np.ndarray, n: int

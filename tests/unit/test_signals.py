@@ -8,6 +8,7 @@ import re
 import string
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any, ClassVar
 
 import numpy as np
 import pytest
@@ -92,13 +93,14 @@ class _Toy(Signal):
 
     name = "toy"
     knobs = (Knob("w_toy", 1.5, "Weight of the toy term."),)
-    sentences = {"toy_hosts": Sentence("all {n} members are hosts", "全部 {n} 名成员都是主播")}
+    sentences: ClassVar[dict[str, Sentence]] = {
+        "toy_hosts": Sentence("all {n} members are hosts", "全部 {n} 名成员都是主播")}
 
     def measure(self, c: Inputs) -> None:
         c.found.scores["toy"] = float((~c.view.is_merchant).all())
 
-    def terms(self, scores: dict[str, float | None], p: object) -> Iterable[float]:
-        return (getattr(p, "w_toy") * (scores["toy"] or 0.0),)
+    def terms(self, scores: dict[str, float | None], p: Any) -> Iterable[float]:
+        return (p.w_toy * (scores["toy"] or 0.0),)
 
     def reasons(self, c: Inputs) -> Iterable[Reason]:
         if c.found.scores["toy"]:
@@ -108,12 +110,12 @@ class _Toy(Signal):
 def test_a_new_unit_is_one_class_and_one_registry_line() -> None:
     """Add a toy term: its knob is in the params, its term in the score, its reason in
     both languages; without it, nothing of it remains."""
+    import pandas as pd
+
     from graphfraud.graph.projection import project
     from graphfraud.loaders.dataset import Dataset
     from graphfraud.score.evidence import render_or_none
     from graphfraud.score.rings import actor_facts, score_candidate
-
-    import pandas as pd
 
     hosts = [f"s{i}" for i in range(4)]
     dataset = Dataset(source="toy", tables={
