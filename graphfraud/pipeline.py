@@ -42,6 +42,7 @@ from graphfraud.score.rings import (
     Ring,
     ScoreParams,
     actor_facts,
+    reaches_high,
     score_candidate,
     time_core,
 )
@@ -103,8 +104,13 @@ class ScanResult:
     counts: dict[str, int]
     timings: dict[str, float]
     changes: Changes | None = None
-    #: The onboarding-check lookup table (graphfraud.check.index), when built.
+    #: The onboarding-check lookup table (graphfraud.check.index), once the application
+    #: built it from ``graph`` and ``facts`` (graphfraud.app).
     index: Any = None
+    #: The actor graph and its facts, kept for that (``scan(build_index=True)``); the
+    #: application lets them go once the index is built.
+    graph: ActorGraph | None = field(default=None, compare=False, repr=False)
+    facts: ActorFacts | None = field(default=None, compare=False, repr=False)
 
 
 Progress = Callable[[str], None]
@@ -203,7 +209,8 @@ def scan(
     progress
         Called with the name of each stage as it starts.
     build_index
-        Also build the onboarding-check index (``graphfraud check --index``).
+        Keep the actor graph and its facts in the result, for the onboarding-check
+        index (``graphfraud check --index``) that the application builds from them.
     context
         When ``dataset`` is a part of a bigger graph (whole components of it): the
         whole graph's figures (:class:`ScanContext`); the part's rings are then those
@@ -236,16 +243,11 @@ def scan(
     rings, changes = _ordered(rings, previous, context)
     timings["scoring"] = round(found.scoring_seconds + time.perf_counter() - scoring_started,
                                3)
-    index = None
-    if build_index:
-        from graphfraud.check.index import build_index as make_index
-
-        done = timed("index")
-        index = make_index(graph, found.facts, rings, dataset)
-        done()
     counts = graph_counts(graph, rings)
     return ScanResult(rings=rings, hubs=graph.hubs, params=params, counts=counts,
-                      timings=timings, changes=changes, index=index)
+                      timings=timings, changes=changes,
+                      graph=graph if build_index else None,
+                      facts=found.facts if build_index else None)
 
 
 def _stage_timer(say: Progress, timings: dict[str, float]
@@ -383,11 +385,11 @@ def _score_candidates(graph: ActorGraph, facts: ActorFacts, candidates: list[Can
         members, candidate = groups[i], candidates[i]
         found_by = Reason.of("found_by", source=candidate.source)
         ring, block = scored(members, found_by)
-        if ring.risk == Risk.HIGH:
+        if reaches_high(ring):
             return [ring]
         if candidate.parts:
             parts = [scored(part, found_by)[0] for part in candidate.parts]
-            if any(p.risk == Risk.HIGH for p in parts):
+            if any(reaches_high(p) for p in parts):
                 return parts
         days = params.score.time_core_days
         cores = ((time_core(facts, members, params.score, min_size), CORE_TIME),
@@ -397,7 +399,7 @@ def _score_candidates(graph: ActorGraph, facts: ActorFacts, candidates: list[Can
             # to it through one other member only)
             inner = scored(core, core_source(candidate.source, why, len(core), len(members),
                                              days=days))[0]
-            if inner.risk == Risk.HIGH:
+            if reaches_high(inner):
                 rest = np.setdiff1d(members, core)
                 if len(rest) >= min_size:
                     return [inner, scored(rest, core_source(candidate.source, why, len(core),

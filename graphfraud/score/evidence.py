@@ -97,6 +97,12 @@ SENTENCES: dict[str, Sentence] = {
     "same_accounts": Sentence(
         "{used} of {n} {who} are paid out to the same {accounts}",
         "{n} {who_zh}中有 {used} {who_zh_unit}结算到相同的 {k} 个账户"),
+    "extraordinary": Sentence(
+        "{n} members each use {depth:.1f} of the same {block} phones and accounts on "
+        "average, which almost no one else uses: more than chance or an ordinary "
+        "organisation explains",
+        "{n} 名成员平均各自使用同一组 {block} 个手机和账户中的 {depth:.1f} 个，且几乎无人"
+        "共用：超出随机或正常组织所能解释的程度"),
     "exclusive": Sentence(
         "{percent}% of the uses of the shared phones and accounts are by ring members",
         "共用手机和账户的使用记录中 {percent}% 来自团伙成员"),
@@ -170,6 +176,13 @@ SENTENCES: dict[str, Sentence] = {
         "but: {fraud} of the {others} others using its phones and accounts are "
         "blacklisted, fewer than in the graph at large",
         "但：共用其手机和账户的其他 {others} 个主体中有 {fraud} 个在黑名单中，低于全图比例",
+        against=True),
+    "no_fraud_sign": Sentence(
+        "but: an organised group with no sign of fraud in the export (no blacklist in or "
+        "around it, no sanctions, burst of sign-ups, bad behaviour, ban evasion or host "
+        "collusion): review it, do not act on it",
+        "但：这是一个有组织的群体，导出数据中没有欺诈迹象（内部及周边无黑名单、无平台处罚、"
+        "无集中注册、无异常行为、无封禁后换号、无主播合谋）：建议复核，不宜直接处置",
         against=True),
     "old_members": Sentence(
         "but: every member registered more than a year ago (oldest {years:.1f} years)",

@@ -29,6 +29,8 @@ CORE_KNOBS: tuple[Knob, ...] = (
     Knob("high", 0.5, "Score at or above which a ring is high (act)."),
     Knob("medium", 0.3956, "Score at or above which a ring is medium (review); logit "
          "-0.847 at temperature 2."),
+    Knob("no_sign_cap", 0.49, "A ring that reaches high on coordination alone, with no "
+         "sign of fraud from any unit, is medium, its score at most this."),
     Knob("min_member_support", 2, "A member must be linked to at least this many other "
          "members (rings of more than three)."),
 )

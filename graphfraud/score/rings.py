@@ -40,7 +40,8 @@ if TYPE_CHECKING:
     from graphfraud.graph.projection import ActorGraph
 
 __all__ = ["ACTIVE_MIN_ORDERS", "ActorFacts", "FactsContext", "Member", "Ring",
-           "ScoreParams", "Shared", "actor_facts", "ring_identity", "score_candidate",
+           "ScoreParams", "Shared", "actor_facts", "reaches_high", "ring_identity",
+           "score_candidate",
            "time_core"]
 
 
@@ -181,6 +182,10 @@ def score_candidate(
     risk = Risk.HIGH if score >= params.high else Risk.MEDIUM if score >= params.medium \
         else Risk.LOW
     reasons = [r for unit in signals for r in unit.reasons(c)]
+    if risk == Risk.HIGH and not any(unit.signs(c) for unit in signals):
+        # High means act: coordination with no sign of fraud is a group to review.
+        risk, score = Risk.MEDIUM, min(score, params.no_sign_cap)
+        reasons.append(Reason.of("no_fraud_sign"))
     if provenance is not None:
         reasons.append(provenance)
     return (_ring(c, score, risk, ordered(reasons), signals),
@@ -238,6 +243,13 @@ def _usage(v: View, listed: list[Member], shared: list[Shared], order: list[int]
         (listed[r].type + ":" + listed[r].id, shared[c].type + ":" + shared[c].id)
         for r, c in zip(by_row[at >= 0].tolist(), at[at >= 0].tolist(), strict=True)
     ))
+
+
+def reaches_high(ring: Ring) -> bool:
+    """Whether the ring's score reached ``high``, a sign of fraud or not: the pipeline
+    cuts candidates into the parts and cores that do (which members form a ring does
+    not depend on whether the export holds a sign of fraud about it)."""
+    return ring.risk == Risk.HIGH or any(r.code == "no_fraud_sign" for r in ring.reasons)
 
 
 def _supported(graph: ActorGraph, members: np.ndarray, params: ScoreParams) -> np.ndarray:

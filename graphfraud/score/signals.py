@@ -99,6 +99,12 @@ class Signal:
         """Its evidence: supporting reasons with a strength, counter-evidence without."""
         return ()
 
+    def signs(self, c: Inputs) -> bool:
+        """Whether what it found is a sign of fraud about the group, on its own: a ring
+        is high only with one (docs/algorithms.md, "What high means"). Coordination
+        alone is not, unless neither chance nor an ordinary organisation explains it."""
+        return False
+
     def narrowed(self, c: Inputs) -> np.ndarray | None:
         """The members the ring should be scored as instead, if this unit found them
         (the units up to it are measured again on those)."""
@@ -255,9 +261,13 @@ def _coordination(v: View, facts: ActorFacts, params: Params, out: Found) -> Non
                                + (1.0 - params.c_exclusivity - params.c_multiplicity) * size)
     out.scores.update(coordination=coordination, exclusivity=exclusivity,
                       multiplicity=multiplicity)
+    # How much of the members' activity is the block: a farm's shops live in it, an
+    # agency's hosts or a franchise's shops have phones and accounts of their own.
+    uses = np.diff(v.inc.indptr)
+    inside = float(np.median(per_member / np.maximum(uses, 1)))
     out.facts.update(exclusivity=raw_exclusivity, block=len(core), per_member=depth,
                      deep=co_use.members, chance=co_use.chance, surprise=surprise,
-                     need=co_use.depth)
+                     need=co_use.depth, inside=inside)
 
 
 def _timing(v: View, facts: ActorFacts, params: Params, out: Found) -> None:
@@ -457,6 +467,22 @@ def _attachment(graph: ActorGraph, v: View, embedding: np.ndarray | None,
     return attach
 
 
+def _extraordinary(c: Inputs) -> bool:
+    """Coordination that neither chance nor an ordinary organisation explains: many
+    members, each on several of the same identifiers (a good share of the block), that
+    almost no one else uses; and nothing found that speaks for an organisation."""
+    f, p = c.found.facts, c.params
+    block = f.get("block", 0)
+    if not block or c.view.n < p.extraordinary_size:
+        return False
+    depth = f.get("per_member", 0.0)
+    organised = (f.get("known_legit", 0) > 0
+                 or (c.found.scores.get("block_users") or 0.0) <= -0.3
+                 or f.get("organization_share", 0.0) >= 0.5)
+    return (depth >= p.extraordinary_depth and depth / block >= p.extraordinary_reach
+            and f.get("exclusivity", 0.0) >= p.extraordinary_exclusivity and not organised)
+
+
 # -- the units ---------------------------------------------------------------------------
 
 class Coordination(Signal):
@@ -481,6 +507,15 @@ class Coordination(Signal):
              "fewer than crowd_ratio times the members (and crowd_min) others also use "
              "block_user_uses or more of the block."),
         Knob("crowd_min", 20),
+        Knob("extraordinary_depth", 4.0, "Coordination alone is a sign of fraud only when "
+             "at least extraordinary_size members each use on average this many of the "
+             "same block identifiers, "),
+        Knob("extraordinary_reach", 0.3, "that is at least this share of the block (not "
+             "each their own slice of a large one), "),
+        Knob("extraordinary_exclusivity", 0.85, "with at least this share of the block's "
+             "uses by members, and nothing that speaks for an organisation (a member or a "
+             "neighbour cleared as legit, a declared organisation)."),
+        Knob("extraordinary_size", 10),
     )
 
     def measure(self, c: Inputs) -> None:
@@ -489,6 +524,9 @@ class Coordination(Signal):
     def narrowed(self, c: Inputs) -> np.ndarray | None:
         core: np.ndarray | None = c.found.facts.get("core")
         return core
+
+    def signs(self, c: Inputs) -> bool:
+        return _extraordinary(c)
 
     def terms(self, scores: dict[str, float | None], p: Params) -> Iterable[float]:
         return (p.w_coordination * _value(scores, "coordination"),)
@@ -510,6 +548,8 @@ class Coordination(Signal):
                 yield Reason.of(code, used / v.n * 2.0, used=used, n=v.n, who=who, k=k)
         if exclusivity >= 0.8:
             yield Reason.of("exclusive", 1.0, percent=round(exclusivity * 100))
+        if _extraordinary(c):
+            yield Reason.of("extraordinary", 2.0, n=v.n, depth=per_member, block=block)
 
     def rows(self, p: Params) -> list[tuple[str, str, str]]:
         return [("coordination", f"{p.w_coordination} (`w_coordination`)",
@@ -548,6 +588,9 @@ class Timing(Signal):
         return (_centred(scores, "burst", p.w_burst, p.burst_neutral),
                 _centred(scores, "youth", p.w_youth, p.youth_neutral))
 
+    def signs(self, c: Inputs) -> bool:  # bursty registration
+        return (c.found.scores.get("burst") or 0.0) >= 0.5
+
     def reasons(self, c: Inputs) -> Iterable[Reason]:
         span, ages = c.found.facts["span"], c.found.facts["ages"]
         if math.isfinite(span) and span <= 60:
@@ -584,6 +627,9 @@ class BanEvasion(Signal):
     def terms(self, scores: dict[str, float | None], p: Params) -> Iterable[float]:
         return (p.w_ban_evasion * _value(scores, "ban_evasion"),)
 
+    def signs(self, c: Inputs) -> bool:
+        return bool(c.found.facts["evaders"])
+
     def reasons(self, c: Inputs) -> Iterable[Reason]:
         if c.found.facts["evaders"]:
             yield Reason.of("evasion", 3.0, k=c.found.facts["evaders"])
@@ -598,13 +644,18 @@ class Behaviour(Signal):
     name = "behaviour"
     knobs = (Knob("w_behaviour", 2.2),
              Knob("behaviour_neutral", 0.15, "Behaviour counts from this neutral level; "
-                  "without signals, nothing."))
+                  "without signals, nothing."),
+             Knob("behaviour_sign", 0.25, "Behaviour at or above this is a sign of fraud on "
+                  "its own."))
 
     def measure(self, c: Inputs) -> None:
         _behaviour(c.view, c.facts, c.found)
 
     def terms(self, scores: dict[str, float | None], p: Params) -> Iterable[float]:
         return (_centred(scores, "behaviour", p.w_behaviour, p.behaviour_neutral),)
+
+    def signs(self, c: Inputs) -> bool:  # refunds, complaints or violations well above
+        return (c.found.scores.get("behaviour") or 0.0) >= c.params.behaviour_sign
 
     def reasons(self, c: Inputs) -> Iterable[Reason]:
         codes = {"refund": "refunds", "complaint": "complaints", "violation": "violations"}
@@ -635,6 +686,9 @@ class Enforcement(Signal):
 
     def terms(self, scores: dict[str, float | None], p: Params) -> Iterable[float]:
         return (p.w_enforcement * _value(scores, "enforcement"),)
+
+    def signs(self, c: Inputs) -> bool:  # sanctions beyond chance (0.03 or less)
+        return _value(c.found.scores, "enforcement") >= 0.5
 
     def reasons(self, c: Inputs) -> Iterable[Reason]:
         enforcement = _value(c.found.scores, "enforcement")
@@ -673,6 +727,14 @@ class Labels(Signal):
         return (p.w_known_fraud * _value(scores, "known_fraud"),
                 -p.w_known_legit * _value(scores, "known_legit_share"),
                 p.w_label_balance * _value(scores, "label_balance"))
+
+    def signs(self, c: Inputs) -> bool:
+        """Members on a blacklisted phone or account, or blacklisted members at least as
+        many as the graph's own rate puts in a group this size (a real community with a
+        few bots mixed in has fewer than its share)."""
+        f = c.found.facts
+        return bool(f["touching"]) or (
+            f["known_fraud"] > 0 and f["known_fraud"] >= c.facts.fraud_rate * c.view.n)
 
     def reasons(self, c: Inputs) -> Iterable[Reason]:
         f = c.found.facts
@@ -717,6 +779,9 @@ class Proximity(Signal):
     def terms(self, scores: dict[str, float | None], p: Params) -> Iterable[float]:
         return (p.w_proximity * _value(scores, "proximity"),)
 
+    def signs(self, c: Inputs) -> bool:
+        return _value(c.found.scores, "proximity") >= 0.3
+
     def reasons(self, c: Inputs) -> Iterable[Reason]:
         if _value(c.found.scores, "proximity") >= 0.3:
             yield Reason.of("proximity", 1.2)
@@ -746,6 +811,9 @@ class BlockUsers(Signal):
 
     def terms(self, scores: dict[str, float | None], p: Params) -> Iterable[float]:
         return (p.w_block_users * _value(scores, "block_users"),)
+
+    def signs(self, c: Inputs) -> bool:  # its block's other users lean blacklisted
+        return _value(c.found.scores, "block_users") >= 0.3
 
     def reasons(self, c: Inputs) -> Iterable[Reason]:
         f = c.found.facts
@@ -780,6 +848,9 @@ class HostCollusion(Signal):
 
     def terms(self, scores: dict[str, float | None], p: Params) -> Iterable[float]:
         return (p.w_host_collusion * _value(scores, "host_collusion"),)
+
+    def signs(self, c: Inputs) -> bool:
+        return bool(c.found.facts["colluding_hosts"])
 
     def reasons(self, c: Inputs) -> Iterable[Reason]:
         if c.found.facts["colluding_hosts"]:

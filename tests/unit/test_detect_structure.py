@@ -8,12 +8,14 @@ who each use two of 150 popular phones; no timestamps, no signals, no streamers.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from conftest import write_csv
 from graphfraud.loaders import read_dataset
 from graphfraud.pipeline import ScanParams, scan
+from graphfraud.score.rings import reaches_high
 
 FARM = 250
 REAL = 2000
@@ -47,8 +49,11 @@ def _export(tmp_path: Path, *, camouflage: bool = False, real_on_block: int = 0,
 
 
 def _high(d: Path) -> list[set[str]]:
+    """The rings whose score reaches high, with a sign of fraud or without one (then
+    they are medium, "no sign of fraud"): which members form a ring is what these
+    tests check; tests/unit/test_high_rule.py checks the sign."""
     result = scan(read_dataset(d).dataset, ScanParams.with_seed(1), build_index=False)
-    return [{m.id for m in r.members} for r in result.rings if r.risk == "high"]
+    return [{m.id for m in r.members} for r in result.rings if reaches_high(r)]
 
 
 def test_a_farm_bigger_than_the_hub_degree_is_one_high_ring_on_structure_alone(
@@ -179,7 +184,7 @@ def test_two_rings_joined_only_through_bystanders_are_reported_apart(tmp_path: P
     assert ring_a in parts and ring_b in parts
     result = scan(read_dataset(_two_small_rings(tmp_path / "scan", shared_accounts=False)
                                ).dataset, ScanParams.with_seed(1), build_index=False)
-    high = [{m.id for m in r.members} for r in result.rings if r.risk == "high"]
+    high = [{m.id for m in r.members} for r in result.rings if reaches_high(r)]
     assert ring_a in high and ring_b in high
     assert not any(m.id.startswith(("y", "r")) for r in result.rings if r.risk != "low"
                    for m in r.members)
@@ -260,9 +265,10 @@ def _community_export(tmp_path: Path, *, cleared: int) -> Path:
 def _heavy_rings(d: Path, **knobs: float) -> list[tuple[str, int, float | None]]:
     result = scan(read_dataset(d).dataset, ScanParams.with_seed(1, **knobs),
                   build_index=False)
-    high = [{m.id for m in r.members} for r in result.rings if r.risk == "high"]
+    high = [{m.id for m in r.members} for r in result.rings if reaches_high(r)]
     assert {f"f{i:02d}" for i in range(40)} in high  # the farm stays one high ring
-    return [(r.risk.value, len(r.members), r.features.get("block_users"))
+    return [("high" if reaches_high(r) else r.risk.value, len(r.members),
+             r.features.get("block_users"))
             for r in result.rings if {"h0", "h1"} & {m.id for m in r.members}]
 
 
@@ -412,15 +418,17 @@ def test_a_ring_amid_its_products_customers_is_found_on_its_block_core(
     # the block core is: reported, and the customers apart as the rest, not high
     found = _score_candidates(graph, facts, [Candidate(whole, "component")], [whole],
                               params=params, **options)
-    assert [(len(r.members), r.risk) for r in found] == [(30, "high"), (120, "low")]
+    assert [(len(r.members), "high" if reaches_high(r) else r.risk) for r in found] == \
+        [(30, "high"), (120, "low")]
     assert {m.id for m in found[0].members} == {f"h{i:03d}" for i in range(30)}
-    assert found[0].evidence[-1] == ("found by: rare shared phones and accounts, then its "
-                                     "30 of 150 members that use most of its phones and "
-                                     "accounts")
-    assert found[1].evidence[-1] == ("found by: rare shared phones and accounts, less its 30 "
-                                     "members that use most of its phones and accounts")
-    assert found[0].reasons[-1].values == {"source": "component", "core_kind": "block",
-                                           "core": 30, "of": 150, "days": 7.0}
+    by = [next(e for e in r.evidence if e.startswith("found by:")) for r in found]
+    assert by[0] == ("found by: rare shared phones and accounts, then its 30 of 150 members "
+                     "that use most of its phones and accounts")
+    assert by[1] == ("found by: rare shared phones and accounts, less its 30 members that "
+                     "use most of its phones and accounts")
+    [core_reason] = [r for r in found[0].reasons if r.code == "found_by_core"]
+    assert core_reason.values == {"source": "component", "core_kind": "block", "core": 30,
+                                  "of": 150, "days": 7.0}
 
 
 def test_the_customers_alone_have_no_block_core(tmp_path: Path) -> None:
@@ -557,3 +565,83 @@ def test_ban_evasion_follows_the_banned_shops_own_phone_and_account(tmp_path: Pa
     assert ring.features["ban_evasion"] == 1.0
     assert ("2 shops registered after a banned member and reuse its phone or account"
             in ring.evidence)
+
+
+# -- what high means: a sign of fraud, not coordination alone ---------------------------
+
+def _rings_with(d: Path, ids: set[str]) -> list[Any]:
+    result = scan(read_dataset(d).dataset, ScanParams.with_seed(1), build_index=False)
+    return [r for r in result.rings if {m.id for m in r.members} & ids]
+
+
+def test_coordination_alone_is_a_group_to_review_not_to_act_on(tmp_path: Path) -> None:
+    ring = {f"h{i:03d}" for i in range(14)}
+    [found] = _rings_with(_hidden_ring_export(tmp_path, ring=14), ring)
+    assert {m.id for m in found.members} == ring and reaches_high(found)
+    assert found.risk == "medium" and found.score <= ScanParams().score.no_sign_cap
+    assert found.evidence[-1].startswith("but: an organised group with no sign of fraud")
+    assert found.reasons[-1].code == "no_fraud_sign"
+
+
+def test_one_blacklisted_member_is_a_sign_of_fraud_about_the_group(tmp_path: Path) -> None:
+    ring = {f"h{i:03d}" for i in range(14)}
+    d = _hidden_ring_export(tmp_path, ring=14)
+    write_csv(d, "labels.csv", "entity_type,entity_id,label\nmerchant,h003,fraud\n")
+    [found] = _rings_with(d, ring)
+    assert found.risk == "high" and "1 blacklisted member" in found.evidence
+    assert not any(r.code == "no_fraud_sign" for r in found.reasons)
+
+
+def _exclusive_block_export(tmp_path: Path, *, cleared: bool) -> Path:
+    """Twelve accounts, each on four or five of the same five phones that nobody else
+    uses, amid 3,000 ordinary actors on 200 popular phones."""
+    rng = np.random.default_rng(3)
+    d = tmp_path / ("cleared" if cleared else "plain")
+    ring = [f"x{i:02d}" for i in range(12)]
+    real = [f"r{i:04d}" for i in range(3000)]
+    write_csv(d, "merchants.csv", "merchant_id\n" + "\n".join(ring + real) + "\n")
+    rows = ["merchant_id,device_id"]
+    rows += [f"{a},farm{p}" for a in ring
+             for p in rng.choice(5, size=int(rng.integers(4, 6)), replace=False)]
+    rows += [f"{a},pop{p}" for a in real for p in rng.choice(200, size=2, replace=False)]
+    write_csv(d, "merchant_devices.csv", "\n".join(rows) + "\n")
+    labels = ["entity_type,entity_id,label"] + [f"merchant,r{i:04d},fraud" for i in range(30)]
+    if cleared:
+        labels.append("merchant,x05,legit")
+    write_csv(d, "labels.csv", "\n".join(labels) + "\n")
+    return d
+
+
+def test_coordination_no_organisation_explains_is_a_sign_on_its_own(tmp_path: Path) -> None:
+    ring = {f"x{i:02d}" for i in range(12)}
+    [found] = _rings_with(_exclusive_block_export(tmp_path, cleared=False), ring)
+    assert {m.id for m in found.members} == ring and found.risk == "high"
+    assert any(r.code == "extraordinary" for r in found.reasons)
+    assert any(e.endswith("more than chance or an ordinary organisation explains")
+               for e in found.evidence)
+
+
+def test_a_cleared_member_speaks_for_an_organisation(tmp_path: Path) -> None:
+    ring = {f"x{i:02d}" for i in range(12)}
+    found = _rings_with(_exclusive_block_export(tmp_path, cleared=True), ring)
+    assert found and all(r.risk != "high" for r in found)
+    assert not any(r.code == "extraordinary" for f in found for r in f.reasons)
+
+
+def test_blacklisted_members_fewer_than_the_graph_rate_are_no_sign() -> None:
+    """A real community of 300 with 11 bots mixed in, where a fifth of all actors are
+    blacklisted, holds fewer than its share: its labels are no sign of fraud; a group
+    of 30 with 10 is; a member on a blacklisted phone always is."""
+    from types import SimpleNamespace
+
+    from graphfraud.score.signals import Labels
+
+    def sign(n: int, blacklisted: int, touching: int = 0) -> bool:
+        c = SimpleNamespace(found=SimpleNamespace(facts={"known_fraud": blacklisted,
+                                                         "touching": touching}),
+                            facts=SimpleNamespace(fraud_rate=0.2),
+                            view=SimpleNamespace(n=n))
+        return Labels().signs(c)  # type: ignore[arg-type]
+
+    assert not sign(300, 11) and sign(30, 10) and sign(300, 0, touching=1)
+    assert not sign(30, 0)

@@ -70,7 +70,7 @@ def test_every_knob_belongs_to_one_unit_or_the_score() -> None:
     assert len(names) == len(set(names))
     assert names == [f.name for f in dataclasses.fields(ScoreParams)]
     assert {k.name for k in CORE_KNOBS} == {"bias", "temperature", "high", "medium",
-                                             "min_member_support"}
+                                             "no_sign_cap", "min_member_support"}
     assert len({s.name for s in REGISTRY}) == len(REGISTRY)
     with pytest.raises(ValueError, match="declared twice"):
         knobs_of((*REGISTRY, REGISTRY[0]))
