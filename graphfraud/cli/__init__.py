@@ -15,6 +15,7 @@ from graphfraud import __version__
 from graphfraud.cli.batch import batch_cmd
 from graphfraud.cli.check import check_cmd
 from graphfraud.cli.data import load_cmd, synth_cmd, validate_cmd
+from graphfraud.cli.evaluate import evaluate_cmd
 from graphfraud.cli.query import query_cmd
 from graphfraud.cli.scan import scan_cmd
 from graphfraud.cli.server import neo4j_group
@@ -73,6 +74,7 @@ cli.add_command(synth_cmd)
 cli.add_command(validate_cmd)
 cli.add_command(load_cmd)
 cli.add_command(scan_cmd)
+cli.add_command(evaluate_cmd)
 cli.add_command(query_cmd)
 cli.add_command(batch_cmd)
 cli.add_command(check_cmd)
