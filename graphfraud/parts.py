@@ -102,53 +102,68 @@ def split(dataset: Dataset, bucket_of: dict[tuple[str, str], int], buckets: int
     account's rows and labels go to every bucket one of its users is in."""
     t = dataset.tables
     parts = [Dataset(source=dataset.source) for _ in range(buckets)]
-
-    def bucket(kind: str, ids: pd.Series) -> np.ndarray:
-        keys = pd.Series(list(zip([kind] * len(ids), ids.astype(str), strict=True)),
-                         dtype=object)
-        return keys.map(bucket_of).fillna(-1).to_numpy(dtype=np.int64)
-
-    where: dict[str, dict[int, set[str]]] = {k.entity_type: {} for k in IDENTIFIER_KINDS}
     for kind in ACTOR_KINDS:
         if kind.table in t:
-            _deal(parts, kind.table, t[kind.table], bucket(kind.entity_type,
-                                                           t[kind.table][kind.key]))
-    for link in LINK_KINDS:
-        if link.table not in t:
-            continue
-        frame = t[link.table]
-        b = bucket(link.start.entity_type, frame[link.start_column])
-        _deal(parts, link.table, frame, b)
-        if link.end in IDENTIFIER_KINDS:
-            used = where[link.end.entity_type]
-            for i, ident in zip(b.tolist(), frame[link.end_column].astype(str).tolist(),
-                                strict=True):
-                used.setdefault(i, set()).add(str(ident))
+            _deal(parts, kind.table, t[kind.table],
+                  _buckets(bucket_of, kind.entity_type, t[kind.table][kind.key]))
+    where = _deal_links(parts, t, bucket_of)
     if "merchant_signals" in t:
         frame = t["merchant_signals"]
-        _deal(parts, "merchant_signals", frame, bucket("merchant", frame["merchant_id"]))
+        _deal(parts, "merchant_signals", frame,
+              _buckets(bucket_of, "merchant", frame["merchant_id"]))
     for kind in IDENTIFIER_KINDS:
         if kind.table in t:
             frame = t[kind.table]
             for i, part in enumerate(parts):
                 part.tables[kind.table] = frame[frame[kind.key].astype(str).isin(
                     where[kind.entity_type].get(i, set()))].reset_index(drop=True)
-    for name in ("labels",):
-        if name not in t:
-            continue
-        frame = t[name]
-        actor = frame["entity_type"].isin([k.entity_type for k in ACTOR_KINDS]).to_numpy()
-        keys = pd.Series(list(zip(frame["entity_type"], frame["entity_id"].astype(str),
-                                  strict=True)), dtype=object)
-        b = keys.map(bucket_of).fillna(-1).to_numpy(dtype=np.int64)
-        for i, part in enumerate(parts):
-            mine = actor & (b == i)
-            for kind in IDENTIFIER_KINDS:
-                mine |= ((frame["entity_type"] == kind.entity_type).to_numpy()
-                         & frame["entity_id"].astype(str).isin(
-                             where[kind.entity_type].get(i, set())).to_numpy())
-            part.tables[name] = frame[mine].reset_index(drop=True)
+    if "labels" in t:
+        _deal_labels(parts, t["labels"], bucket_of, where)
     return parts
+
+
+def _buckets(bucket_of: dict[tuple[str, str], int], kind: str, ids: pd.Series
+             ) -> np.ndarray:
+    """The bucket of each actor of one kind (-1 for an actor in none)."""
+    keys = pd.Series(list(zip([kind] * len(ids), ids.astype(str), strict=True)),
+                     dtype=object)
+    return keys.map(bucket_of).fillna(-1).to_numpy(dtype=np.int64)
+
+
+def _deal_links(parts: list[Dataset], tables: dict[str, pd.DataFrame],
+                bucket_of: dict[tuple[str, str], int]) -> dict[str, dict[int, set[str]]]:
+    """Each link row to the bucket of its actor; returns the identifiers each bucket
+    uses, by identifier entity type."""
+    where: dict[str, dict[int, set[str]]] = {k.entity_type: {} for k in IDENTIFIER_KINDS}
+    for link in LINK_KINDS:
+        if link.table not in tables:
+            continue
+        frame = tables[link.table]
+        b = _buckets(bucket_of, link.start.entity_type, frame[link.start_column])
+        _deal(parts, link.table, frame, b)
+        if link.end in IDENTIFIER_KINDS:
+            used = where[link.end.entity_type]
+            for i, ident in zip(b.tolist(), frame[link.end_column].astype(str).tolist(),
+                                strict=True):
+                used.setdefault(i, set()).add(str(ident))
+    return where
+
+
+def _deal_labels(parts: list[Dataset], frame: pd.DataFrame,
+                 bucket_of: dict[tuple[str, str], int],
+                 where: dict[str, dict[int, set[str]]]) -> None:
+    """An actor's labels to its bucket, an identifier's to every bucket that uses it."""
+    actor = frame["entity_type"].isin([k.entity_type for k in ACTOR_KINDS]).to_numpy()
+    keys = pd.Series(list(zip(frame["entity_type"], frame["entity_id"].astype(str),
+                              strict=True)), dtype=object)
+    b = keys.map(bucket_of).fillna(-1).to_numpy(dtype=np.int64)
+    for i, part in enumerate(parts):
+        mine = actor & (b == i)
+        for kind in IDENTIFIER_KINDS:
+            mine |= ((frame["entity_type"] == kind.entity_type).to_numpy()
+                     & frame["entity_id"].astype(str).isin(
+                         where[kind.entity_type].get(i, set())).to_numpy())
+        part.tables["labels"] = frame[mine].reset_index(drop=True)
 
 
 def _deal(parts: list[Dataset], table: str, frame: pd.DataFrame, bucket: np.ndarray) -> None:

@@ -30,9 +30,10 @@ import codecs
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from graphfraud.errors import ConfigError
-from graphfraud.loaders.spec import contract
+from graphfraud.loaders.spec import TableSpec, contract
 
 
 @dataclass(frozen=True)
@@ -65,51 +66,17 @@ class Mapping:
             If the file cannot be read, is not TOML, or names an unknown table or column.
         """
         path = Path(path)
-        try:
-            raw = tomllib.loads(path.read_text("utf-8"))
-        except OSError as e:
-            raise ConfigError(f"{path}: cannot read mapping file: {e.strerror}") from e
-        except tomllib.TOMLDecodeError as e:
-            raise ConfigError(f"{path}: not a valid TOML mapping file: {e}") from e
-        unknown = set(raw) - {"files", "columns", "values", "encoding"}
-        if unknown:
-            raise ConfigError(f"{path}: unknown section(s) {', '.join(sorted(unknown))}")
+        raw = _read_toml(path)
         tables = contract()
-
-        def check_table(section: str, table: str) -> None:
-            if table not in tables:
-                raise ConfigError(f"{path}: [{section}] names unknown table {table!r}")
-
-        def check_column(section: str, table: str, column: str) -> None:
-            check_table(section, table)
-            if column not in tables[table].column_names:
-                raise ConfigError(
-                    f"{path}: [{section}.{table}] names unknown column {column!r}"
-                )
-
         files = {str(k): str(v) for k, v in raw.get("files", {}).items()}
         for table in files:
-            check_table("files", table)
-        columns: dict[str, dict[str, str]] = {}
-        for table, cols in raw.get("columns", {}).items():
-            for col in cols:
-                check_column("columns", table, col)
-            columns[table] = {str(k): str(v) for k, v in cols.items()}
-            seen: dict[str, str] = {}
-            # Unmapped contract columns read the export column of their own name.
-            sources = {c: columns[table].get(c, c) for c in tables[table].column_names}
-            for col, source in sources.items():
-                if source in seen:
-                    raise ConfigError(
-                        f"{path}: [columns.{table}] maps both {seen[source]!r} and {col!r} "
-                        f"to the export column {source!r}; each export column feeds one "
-                        "contract column")
-                seen[source] = col
+            _check_table(path, tables, "files", table)
+        columns = _mapped_columns(path, tables, raw.get("columns", {}))
         values: dict[str, dict[str, dict[str, str]]] = {}
         for table, cols in raw.get("values", {}).items():
             values[table] = {}
             for col, pairs in cols.items():
-                check_column("values", table, col)
+                _check_column(path, tables, "values", table, col)
                 values[table][col] = {str(k): str(v) for k, v in pairs.items()}
         encoding = str(raw.get("encoding", "utf-8"))
         try:
@@ -125,6 +92,57 @@ class Mapping:
         check_encoding(encoding)
         return replace(self, encoding=encoding)
 
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    """The mapping file's TOML, with no section the mapping does not know."""
+    try:
+        raw = tomllib.loads(path.read_text("utf-8"))
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read mapping file: {e.strerror}") from e
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: not a valid TOML mapping file: {e}") from e
+    unknown = set(raw) - {"files", "columns", "values", "encoding"}
+    if unknown:
+        raise ConfigError(f"{path}: unknown section(s) {', '.join(sorted(unknown))}")
+    return raw
+
+
+def _check_table(path: Path, tables: dict[str, TableSpec], section: str, table: str
+                 ) -> None:
+    if table not in tables:
+        raise ConfigError(f"{path}: [{section}] names unknown table {table!r}")
+
+
+def _check_column(path: Path, tables: dict[str, TableSpec], section: str, table: str,
+                  column: str) -> None:
+    _check_table(path, tables, section, table)
+    if column not in tables[table].column_names:
+        raise ConfigError(
+            f"{path}: [{section}.{table}] names unknown column {column!r}"
+        )
+
+
+def _mapped_columns(path: Path, tables: dict[str, TableSpec], raw: dict[str, Any]
+                    ) -> dict[str, dict[str, str]]:
+    """The ``[columns]`` section, checked: known tables and columns, and no export
+    column feeding two contract columns."""
+    columns: dict[str, dict[str, str]] = {}
+    for table, cols in raw.items():
+        for col in cols:
+            _check_column(path, tables, "columns", table, col)
+        columns[table] = {str(k): str(v) for k, v in cols.items()}
+        seen: dict[str, str] = {}
+        # Unmapped contract columns read the export column of their own name.
+        sources = {c: columns[table].get(c, c) for c in tables[table].column_names}
+        for col, source in sources.items():
+            if source in seen:
+                raise ConfigError(
+                    f"{path}: [columns.{table}] maps both {seen[source]!r} and {col!r} "
+                    f"to the export column {source!r}; each export column feeds one "
+                    "contract column")
+            seen[source] = col
+    return columns
 
 def check_encoding(name: str) -> str:
     """The canonical codec name of ``name``.

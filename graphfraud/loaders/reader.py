@@ -24,6 +24,8 @@ from graphfraud.loaders.mapping import Mapping
 from graphfraud.loaders.spec import ColumnSpec, TableSpec, contract
 
 if TYPE_CHECKING:
+    from _csv import Reader as CsvReader
+
     import numpy as np
     import pandas as pd
 
@@ -136,36 +138,12 @@ def _resolve_columns(
 
 def _read_csv(path: Path, spec: TableSpec, mapping: Mapping,
               ignored_out: list[str] | None = None) -> _RawTable:
-    import numpy as np
-
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise InputError(f"{path}: cannot read file: {e.strerror}", file=str(path)) from e
-    if csv.field_size_limit() < CSV_FIELD_LIMIT:
-        csv.field_size_limit(CSV_FIELD_LIMIT)
-    if data.startswith(b"\x1f\x8b"):
-        raise InputError(f"{path}: line 1: the file is gzip-compressed; decompress it "
-                         "first (gunzip) or export plain CSV", file=str(path))
-    if b"\r" in data[:65536] and b"\n" not in data[:65536]:
-        raise InputError(f"{path}: line 1: the lines end in a carriage return (CR) alone "
-                         "(old Mac format); save the file with LF or CRLF line ends",
-                         file=str(path))
+    data = _csv_bytes(path)
     utf8 = mapping.encoding.lower().replace("_", "-") in ("utf-8", "utf8")
     if utf8 and data.strip():
-        # Clean UTF-8 goes straight to pyarrow (which checks the encoding itself);
-        # only the header line is decoded here.
-        body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-        first = body.split(b"\n", 1)[0]
-        try:
-            header = next(csv.reader([first.decode("utf-8").rstrip("\r")]), [])
-        except UnicodeDecodeError:
-            header = []
-        if header and first.count(b'"') % 2 == 0:
-            positions = _resolve_columns(spec, header, mapping, path, ignored_out)
-            fast = _read_csv_fast(body, None, len(header), 1, positions)
-            if fast is not None:
-                return fast
+        fast = _read_clean_utf8(path, data, spec, mapping, ignored_out)
+        if fast is not None:
+            return fast
     text = _decode(path, data, mapping.encoding)
     if not utf8:
         data = text.encode("utf-8")  # pyarrow's parser reads UTF-8 only
@@ -180,6 +158,52 @@ def _read_csv(path: Path, spec: TableSpec, mapping: Mapping,
     fast = _read_csv_fast(data, text, width, header_lines, positions)
     if fast is not None:
         return fast
+    return _read_csv_records(path, reader, text, width, header_lines, positions)
+
+
+def _csv_bytes(path: Path) -> bytes:
+    """The file's bytes; a compressed file or one with old Mac line ends stops the read."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise InputError(f"{path}: cannot read file: {e.strerror}", file=str(path)) from e
+    if csv.field_size_limit() < CSV_FIELD_LIMIT:
+        csv.field_size_limit(CSV_FIELD_LIMIT)
+    if data.startswith(b"\x1f\x8b"):
+        raise InputError(f"{path}: line 1: the file is gzip-compressed; decompress it "
+                         "first (gunzip) or export plain CSV", file=str(path))
+    if b"\r" in data[:65536] and b"\n" not in data[:65536]:
+        raise InputError(f"{path}: line 1: the lines end in a carriage return (CR) alone "
+                         "(old Mac format); save the file with LF or CRLF line ends",
+                         file=str(path))
+    return data
+
+
+def _read_clean_utf8(path: Path, data: bytes, spec: TableSpec, mapping: Mapping,
+                     ignored_out: list[str] | None) -> _RawTable | None:
+    """A UTF-8 file read by pyarrow straight from its bytes, or None when it needs the
+    decoded text (an undecodable or quoted header, a file pyarrow's reader refuses)."""
+    # Clean UTF-8 goes straight to pyarrow (which checks the encoding itself);
+    # only the header line is decoded here.
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    first = body.split(b"\n", 1)[0]
+    try:
+        header = next(csv.reader([first.decode("utf-8").rstrip("\r")]), [])
+    except UnicodeDecodeError:
+        header = []
+    if header and first.count(b'"') % 2 == 0:
+        positions = _resolve_columns(spec, header, mapping, path, ignored_out)
+        return _read_csv_fast(body, None, len(header), 1, positions)
+    return None
+
+
+def _read_csv_records(path: Path, reader: CsvReader, text: str, width: int,
+                      header_lines: int, positions: dict[str, int]) -> _RawTable:
+    """The line-exact reader: the rows after the header, record by record, each with
+    its physical line; unparseable records, rows of the wrong width and the lines of an
+    unterminated quote are rejected."""
+    import numpy as np
+    import pandas as pd
 
     columns: dict[str, list[str | None]] = {name: [] for name in positions}
     lines: list[int] = []
@@ -216,16 +240,19 @@ def _read_csv(path: Path, spec: TableSpec, mapping: Mapping,
         for name, pos in positions.items():
             columns[name].append(record[pos] if pos >= 0 else None)
     if open_from is not None:
-        count = last_line - open_from + 1
-        malformed.append(Reject(path.name, open_from, "", f"unterminated quote from line "
-                                f"{open_from}: it runs to the end of the file ({count} "
-                                "lines, each rejected)"))
-        malformed += [Reject(path.name, n, "", f"inside the unterminated quote from line "
-                             f"{open_from}") for n in range(open_from + 1, last_line + 1)]
-    import pandas as pd
-
+        malformed += _inside_open_quote(path.name, open_from, last_line)
     frame = pd.DataFrame({name: _string_series(values) for name, values in columns.items()})
     return _RawTable(frame, np.asarray(lines, dtype=np.int64), malformed)
+
+
+def _inside_open_quote(file: str, open_from: int, last_line: int) -> list[Reject]:
+    """One reject for each line from an unterminated quote to the end of the file."""
+    count = last_line - open_from + 1
+    return [Reject(file, open_from, "", f"unterminated quote from line "
+                   f"{open_from}: it runs to the end of the file ({count} "
+                   "lines, each rejected)")] + [
+        Reject(file, n, "", f"inside the unterminated quote from line {open_from}")
+        for n in range(open_from + 1, last_line + 1)]
 
 
 def _unterminated_quote(text: str, header_lines: int) -> tuple[int | None, int]:
@@ -902,30 +929,12 @@ def read_dataset(
         If the directory or merchants file is missing, a file cannot be read or
         decoded, or a required column is absent. Bad rows never raise.
     """
-    import pandas as pd
-
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise InputError(f"{data_dir}: not a directory", file=str(data_dir))
     mapping = mapping or Mapping()
-    found: list[tuple[TableSpec, Path | InputError]] = []
-    for spec in contract().values():
-        stem = mapping.file_stem(spec.name)
-        try:
-            located = _find_file(data_dir, stem)
-        except InputError as e:  # raised when its turn comes: errors in contract order
-            found.append((spec, e))
-            continue
-        if located is None:
-            if spec.required:
-                found.append((spec, InputError(
-                    f"{data_dir / (stem + '.csv')}: required file is missing",
-                    file=str(data_dir / f"{stem}.csv"))))
-            continue
-        found.append((spec, located))
-    dataset = Dataset(source=str(data_dir))
-    reports: list[FileReport] = []
-    rejects: list[Reject] = []
+    found = _locate_files(data_dir, mapping)
+    result = LoadResult(dataset=Dataset(source=str(data_dir)), files=[], rejects=[])
     known: dict[str, pd.Index] = {}
     file_of: dict[str, str] = {}
     # Reading and checking a file's rows needs nothing from the other files, so the
@@ -953,23 +962,56 @@ def read_dataset(
                 checked = ahead.result() if ahead is not None else check_file(path, spec,
                                                                                mapping)
                 ahead = read_ahead(at + 1)
-                history: list[pd.DataFrame] = []
-                clean, report, bad = read_table(path, spec, mapping=mapping, known=known,
-                                                file_of=file_of, history_out=history,
-                                                checked=checked)
+                _settle_file(result, path, spec, mapping, checked, known, file_of)
                 del checked
-                dataset.tables[spec.name] = clean
-                if history:
-                    dataset.label_history = history[0]
-                reports.append(report)
-                rejects.extend(bad)
-                # Merchants must be known to every later file; streamers only when the
-                # export has a streamers file. Devices and accounts are created from links.
-                if spec.kind == "node" and spec.entity in ("merchant", "streamer"):
-                    known[spec.entity] = pd.Index(clean[spec.key[0]])
-                    file_of[spec.entity] = path.name
         finally:
             if ahead is not None:
                 ahead.cancel()
-    return LoadResult(dataset=dataset, files=reports, rejects=rejects)
+    return result
+
+
+def _locate_files(data_dir: Path, mapping: Mapping
+                  ) -> list[tuple[TableSpec, Path | InputError]]:
+    """Each contract file of the export in contract order, with its path or the error
+    its turn raises (a dangling link, a required file missing); absent optional files
+    are left out."""
+    found: list[tuple[TableSpec, Path | InputError]] = []
+    for spec in contract().values():
+        stem = mapping.file_stem(spec.name)
+        try:
+            located = _find_file(data_dir, stem)
+        except InputError as e:  # raised when its turn comes: errors in contract order
+            found.append((spec, e))
+            continue
+        if located is None:
+            if spec.required:
+                found.append((spec, InputError(
+                    f"{data_dir / (stem + '.csv')}: required file is missing",
+                    file=str(data_dir / f"{stem}.csv"))))
+            continue
+        found.append((spec, located))
+    return found
+
+
+def _settle_file(result: LoadResult, path: Path, spec: TableSpec, mapping: Mapping,
+                 checked: CheckedFile, known: dict[str, pd.Index], file_of: dict[str, str]
+                 ) -> None:
+    """Settle one checked file against the files before it (references, rules across
+    rows) and add it to ``result``; a merchants or streamers file becomes ``known`` to
+    the files after it."""
+    import pandas as pd
+
+    history: list[pd.DataFrame] = []
+    clean, report, bad = read_table(path, spec, mapping=mapping, known=known,
+                                    file_of=file_of, history_out=history, checked=checked)
+    result.dataset.tables[spec.name] = clean
+    if history:
+        result.dataset.label_history = history[0]
+    result.files.append(report)
+    result.rejects.extend(bad)
+    # Merchants must be known to every later file; streamers only when the
+    # export has a streamers file. Devices and accounts are created from links.
+    if spec.kind == "node" and spec.entity in ("merchant", "streamer"):
+        known[spec.entity] = pd.Index(clean[spec.key[0]])
+        file_of[spec.entity] = path.name
 

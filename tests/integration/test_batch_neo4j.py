@@ -216,7 +216,34 @@ def test_verdicts_change_the_next_batch_and_keep_their_history(
     ring = _high_shop_ring(run1)
     members = {m["id"] for m in ring["members"]}
     runner, env = CliRunner(), _env(neo4j_settings)
+    _confirm_then_dismiss(runner, env, ring, members)
+    _dismissal_is_visible(runner, env, ring, members)
 
+    # export 2: one shop joins the dismissed ring -- not material, not alerted
+    second = exports / "2026-01-02"
+    shutil.copytree(exports / "2026-01-01", second)
+    _join(second, ["joiner-1"], ring)
+    _batch(exports, runs, neo4j_settings)
+    _dismissal_counts_in_the_next_run(_latest(runs), ring, members, empty_db)
+
+    # export 3: three more join -- a material change, alerted once
+    third = exports / "2026-01-03"
+    shutil.copytree(second, third)
+    _join(third, ["joiner-2", "joiner-3", "joiner-4"], ring)
+    _batch(exports, runs, neo4j_settings)
+    run3 = _latest(runs)
+    alerts3 = {a["ring_id"]: a for a in json.loads((run3 / "alerts.json").read_text())["alerts"]}
+    assert alerts3[ring["ring_id"]]["reason"] == (
+        "dismissed ring changed materially: 4 members joined since the dismissal")
+    assert alerts3[ring["ring_id"]]["new_members"] == [f"merchant:joiner-{i}" for i in range(1, 5)]
+
+    _verdicts_export_and_import(runner, env, members, third, empty_db, tmp_path)
+
+
+def _confirm_then_dismiss(runner: CliRunner, env: dict[str, str], ring: dict[str, Any],
+                          members: set[str]) -> None:
+    """A confirmation, a dismissal refused while it would clear blacklisted members,
+    then the dismissal that clears them."""
     first = runner.invoke(cli, ["verdict", ring["ring_id"], "confirm", "--note", "case 17"],
                           env=env)
     assert first.exit_code == 0, first.output
@@ -234,7 +261,12 @@ def test_verdicts_change_the_next_batch_and_keep_their_history(
     # the dismissal overturns the confirmation's labels, and says so
     assert f"warning: {len(members)} of them were labelled fraud (blacklisted)" in (
         dismissed.stderr)
-    # the decision is visible where analysts look: ring_detail, top_rings, check
+
+
+def _dismissal_is_visible(runner: CliRunner, env: dict[str, str], ring: dict[str, Any],
+                          members: set[str]) -> None:
+    """The decision is visible where analysts look: ring_detail, top_rings, check, and
+    the ring's and a member's history."""
     detail = runner.invoke(cli, ["query", "ring_detail", "-p", f"ring_id={ring['ring_id']}",
                                  "--format", "json"], env=env)
     [row] = json.loads(detail.stdout)
@@ -264,18 +296,19 @@ def test_verdicts_change_the_next_batch_and_keep_their_history(
     # the dismissal's line for the member keeps what it cleared
     assert "[replaced fraud from analyst:alice]" in member_history.stdout.splitlines()[-1]
 
-    # export 2: one shop joins the dismissed ring -- not material, not alerted
-    second = exports / "2026-01-02"
-    shutil.copytree(exports / "2026-01-01", second)
-    def join(export: Path, shops: list[str]) -> None:
-        _append(export / "merchants.csv", [[m, "x", "2024-06-01", "health", "active"]
-                                           for m in shops])
-        for name, rows in _join_rows(shops, ring).items():
-            _append(export / name, rows)
 
-    join(second, ["joiner-1"])
-    _batch(exports, runs, neo4j_settings)
-    run2 = _latest(runs)
+def _join(export: Path, shops: list[str], ring: dict[str, Any]) -> None:
+    """New shops in ``export`` that share the ring's two most shared identifiers."""
+    _append(export / "merchants.csv", [[m, "x", "2024-06-01", "health", "active"]
+                                       for m in shops])
+    for name, rows in _join_rows(shops, ring).items():
+        _append(export / name, rows)
+
+
+def _dismissal_counts_in_the_next_run(run2: Path, ring: dict[str, Any], members: set[str],
+                                      db: Any) -> None:
+    """The dismissed ring, grown by one shop: its members count as legit, the report
+    shows the dismissal, and the change is not alerted."""
     after = {r["ring_id"]: r for r in json.loads((run2 / "rings.json").read_text())["rings"]}
     assert after[ring["ring_id"]]["known_legit"] >= len(members)  # the dismissal counted
     assert after[ring["ring_id"]]["known_fraud"] == 0
@@ -284,7 +317,7 @@ def test_verdicts_change_the_next_batch_and_keep_their_history(
     assert page.count('<span class="verdict-dismiss"') >= 2 and ring["ring_id"] in page
     assert "/browser/?db=neo4j&amp;cmd=edit&amp;arg=MATCH" in page  # each ring links its query
     # every ring carries exactly one risk label, its latest risk (the Browser colours it)
-    labelled, _, _ = empty_db.execute_query(
+    labelled, _, _ = db.execute_query(
         "MATCH (r:Ring) RETURN r.risk AS risk, [x IN labels(r) WHERE x <> 'Ring'] AS extra",
         database_="neo4j")
     names = {"high": "HighRisk", "medium": "MediumRisk", "low": "LowRisk"}
@@ -292,17 +325,11 @@ def test_verdicts_change_the_next_batch_and_keep_their_history(
     alerts2 = json.loads((run2 / "alerts.json").read_text())
     assert ring["ring_id"] not in {a["ring_id"] for a in alerts2["alerts"]}
 
-    # export 3: three more join -- a material change, alerted once
-    third = exports / "2026-01-03"
-    shutil.copytree(second, third)
-    join(third, ["joiner-2", "joiner-3", "joiner-4"])
-    _batch(exports, runs, neo4j_settings)
-    run3 = _latest(runs)
-    alerts3 = {a["ring_id"]: a for a in json.loads((run3 / "alerts.json").read_text())["alerts"]}
-    assert alerts3[ring["ring_id"]]["reason"] == (
-        "dismissed ring changed materially: 4 members joined since the dismissal")
-    assert alerts3[ring["ring_id"]]["new_members"] == [f"merchant:joiner-{i}" for i in range(1, 5)]
 
+def _verdicts_export_and_import(runner: CliRunner, env: dict[str, str], members: set[str],
+                                export: Path, db: Any, tmp_path: Path) -> None:
+    """The verdicts exported, then imported into a fresh graph: they come back, with
+    their analyst."""
     exported = tmp_path / "verdicts.csv"
     out = runner.invoke(cli, ["verdict", "--export", str(exported)], env=env)
     assert out.exit_code == 0
@@ -312,12 +339,13 @@ def test_verdicts_change_the_next_batch_and_keep_their_history(
                if r["entity_id"] in members)
 
     # re-import into a fresh graph: the verdicts come back, with their analyst
-    empty_db.execute_query("MATCH (n) DETACH DELETE n", database_="neo4j")
-    runner.invoke(cli, ["load", str(third), "-q", "--rejects", str(tmp_path / "r.csv")], env=env)
+    db.execute_query("MATCH (n) DETACH DELETE n", database_="neo4j")
+    runner.invoke(cli, ["load", str(export), "-q", "--rejects", str(tmp_path / "r.csv")],
+                  env=env)
     imported = runner.invoke(cli, ["verdict", "--import", str(exported)], env=env)
     assert imported.exit_code == 0, imported.output
     assert f"{len(rows)} verdicts recorded" in imported.stdout
-    records, _, _ = empty_db.execute_query(
+    records, _, _ = db.execute_query(
         "MATCH (m:Merchant) WHERE m.merchant_id IN $ids RETURN m.verdict AS v, "
         "m.verdict_source AS s", ids=sorted(members), database_="neo4j")
     assert {(r["v"], r["s"]) for r in records} == {("legit", "analyst:alice")}

@@ -274,25 +274,62 @@ def test_a_write_back_that_fails_part_way_leaves_nothing(
     assert members[0][0] == len(last.members)  # the old members stand
 
 
-def test_investigators_never_see_a_half_written_run(
-    export: Path, loaded: Any, driver: Any,
-) -> None:
-    """A batch writes 30 runs while two investigators query; every read is consistent."""
-    import threading
-
-    from graphfraud.store.queries import bind, library, run_query
-    from graphfraud.store.rings import write_rings
-
-    base = _report_of(export)
-    assert len(base.rings) >= 6
+def _changing_runs(base: RunReport, count: int) -> list[RunReport]:
+    """``count`` runs of the base report, a minute apart: each drops a third of the
+    rings and, in odd runs, a member."""
     runs = []
-    for k in range(30):  # each run drops a third of the rings and, in odd runs, a member
+    for k in range(count):
         rings = [r for i, r in enumerate(base.rings) if i % 3 != k % 3]
         if k % 2:
             rings = [replace(r, members=r.members[:-1]) for r in rings]
         runs.append(replace(base, run_id=f"concurrency-{k}",
                             generated_at=datetime(2026, 1, 1, 0, k, tzinfo=UTC),
                             rings=tuple(rings), summary={**base.summary, "rings": len(rings)}))
+    return runs
+
+
+def _read_once(driver: Any, queries: dict[str, Any], top: dict[str, Any],
+               detail: dict[str, Any], expected: dict[str, int],
+               watched: tuple[str, set[int]], seen_latest: set[str]) -> list[str]:
+    """One investigator's round of reads, and what it found inconsistent: every run
+    complete with all its rings (``expected``), top_rings all of one run's rings, the
+    watched ring with a member count one of the runs wrote."""
+    from graphfraud.store.queries import run_query
+
+    problems = []
+    records, _, _ = driver.execute_query(
+        "MATCH (run:Run) RETURN run.run_id AS id, run.complete AS complete, "
+        "COUNT { (run)-[:FOUND]->() } AS found", database_="neo4j")
+    for r in records:
+        if not r["complete"] or r["found"] != expected[r["id"]]:
+            problems.append(f"run {r['id']}: complete={r['complete']}, "
+                            f"found {r['found']} of {expected[r['id']]}")
+    _, rows = run_query(driver, queries["top_rings"], top, database="neo4j")
+    if rows:
+        ids = {row[0] for row in rows}
+        if len(ids) != 1 or len(rows) != expected[rows[0][0]]:
+            problems.append(f"top_rings mixed runs {ids} or rows {len(rows)}")
+        seen_latest.update(ids)
+    columns, rows = run_query(driver, queries["ring_detail"], detail, database="neo4j")
+    at = columns.index("members")
+    ring_id, sizes = watched
+    if rows and len(rows[0][at]) not in sizes:
+        problems.append(f"ring {ring_id} has {len(rows[0][at])} members")
+    return problems
+
+
+def test_investigators_never_see_a_half_written_run(
+    export: Path, loaded: Any, driver: Any,
+) -> None:
+    """A batch writes 30 runs while two investigators query; every read is consistent."""
+    import threading
+
+    from graphfraud.store.queries import bind, library
+    from graphfraud.store.rings import write_rings
+
+    base = _report_of(export)
+    assert len(base.rings) >= 6
+    runs = _changing_runs(base, 30)
     expected = {r.run_id: len(r.rings) for r in runs}
     sizes: dict[str, set[int]] = {}
     for run in runs:
@@ -320,24 +357,8 @@ def test_investigators_never_see_a_half_written_run(
 
     def investigate() -> None:
         while not done.is_set():
-            records, _, _ = driver.execute_query(
-                "MATCH (run:Run) RETURN run.run_id AS id, run.complete AS complete, "
-                "COUNT { (run)-[:FOUND]->() } AS found", database_="neo4j")
-            for r in records:
-                if not r["complete"] or r["found"] != expected[r["id"]]:
-                    problems.append(f"run {r['id']}: complete={r['complete']}, "
-                                    f"found {r['found']} of {expected[r['id']]}")
-            _, rows = run_query(driver, queries["top_rings"], top, database="neo4j")
-            if rows:
-                ids = {row[0] for row in rows}
-                if len(ids) != 1 or len(rows) != expected[rows[0][0]]:
-                    problems.append(f"top_rings mixed runs {ids} or rows {len(rows)}")
-                seen_latest.update(ids)
-            columns, rows = run_query(driver, queries["ring_detail"], detail,
-                                      database="neo4j")
-            at = columns.index("members")
-            if rows and len(rows[0][at]) not in sizes[watched]:
-                problems.append(f"ring {watched} has {len(rows[0][at])} members")
+            problems.extend(_read_once(driver, queries, top, detail, expected,
+                                       (watched, sizes[watched]), seen_latest))
             reads[0] += 1
 
     threads = [threading.Thread(target=write)] + [
