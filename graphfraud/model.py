@@ -82,6 +82,9 @@ class Pattern(StrEnum):
     BAN_EVASION = "ban_evasion"
     HOST_COLLUSION = "host_collusion"
     MIXED = "mixed"
+    #: sharing inside one declared, verified organisation (an MCN agency, a franchise):
+    #: explained, not high unless a sign of fraud appears
+    ORGANIZATION = "organization"
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from graphfraud.model import Pattern, Risk
 from graphfraud.report.context import ACTOR_FIELDS, MAX_HUBS
 from graphfraud.score.evidence import render_or_none
 from graphfraud.score.rings import USAGE_IDENTIFIERS, USAGE_MEMBERS
@@ -34,6 +35,15 @@ MAX_COMPACT = 2000
 MAX_LISTED_MEMBERS = 40
 #: What a ring did since the previous run, most telling first.
 CHANGE_KINDS = ("new", "changed", "grown", "shrunk", "merged", "unchanged")
+#: Risk levels and patterns in Chinese (the English is their value, ``_`` read as a space).
+RISK_ZH = {Risk.HIGH: "高", Risk.MEDIUM: "中", Risk.LOW: "低"}
+PATTERN_ZH = {Pattern.DEVICE_FARM: "设备农场", Pattern.SHARED_SETTLEMENT: "共用结算账户",
+              Pattern.BAN_EVASION: "封禁后换号", Pattern.HOST_COLLUSION: "主播合谋",
+              Pattern.MIXED: "混合", Pattern.ORGANIZATION: "已登记组织"}
+#: How the triage table sorts the risk column (high last ascending, first descending).
+RISK_ORDER = {Risk.HIGH: 3, Risk.MEDIUM: 2, Risk.LOW: 1}
+#: The risks that get a section of their own.
+SECTION_RISKS = (Risk.HIGH, Risk.MEDIUM)
 
 
 def _layout(ring: Ring, seed: int = 1) -> dict[str, Any]:
@@ -178,7 +188,7 @@ def render_html(report: RunReport) -> str:
     def joined(ring: Ring) -> set[str]:
         return set(changes.added_members(ring.ring_id)) if changes is not None else set()
 
-    shown = [r for r in report.rings if r.risk in ("high", "medium")][:MAX_SECTIONS]
+    shown = [r for r in report.rings if r.risk in SECTION_RISKS][:MAX_SECTIONS]
     def left(ring: Ring) -> list[str]:
         if changes is None:
             return []
@@ -202,7 +212,9 @@ def render_html(report: RunReport) -> str:
         triage=_triage(report, kinds, in_section, in_compact),
         patterns=sorted({str(r.pattern) for r in report.rings}),
         changed_rings=_changed_rings(report), anchored=in_section | in_compact,
-        low=sum(r.risk == "low" for r in report.rings),
+        low=sum(r.risk == Risk.LOW for r in report.rings), RISKS=tuple(Risk),
+        HIGH=Risk.HIGH, MEDIUM=Risk.MEDIUM, RISK_ZH=RISK_ZH, PATTERN_ZH=PATTERN_ZH,
+        RISK_ORDER=RISK_ORDER,
         hubs=report.hubs[:MAX_HUBS], hub_total=len(report.hubs), evidence_zh=evidence_zh,
         browser_link=lambda ring_id: browser_link(report, ring_id),
         hub_info=report.hub_info or {}, exposure=exposure,

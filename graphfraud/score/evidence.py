@@ -152,6 +152,11 @@ SENTENCES: dict[str, Sentence] = {
         "{legit} of the {others} others using its phones and accounts are cleared as "
         "legit, fewer than in the graph at large",
         "共用其手机和账户的其他 {others} 个主体中有 {legit} 个已核实为正常，低于全图比例"),
+    "organization_suspect": Sentence(
+        "{k} of {n} members belong to the declared, verified organisation {org_name} "
+        "({org_kind}, {org}), with signs of fraud among them: not explained by it",
+        "{n} 名成员中有 {k} 名属于已登记并核实的组织 {org_name}（{org_kind}，{org}），"
+        "但其中出现欺诈迹象：不能以该组织解释"),
     # where the ring came from
     "found_by": Sentence("found by: {source_en}", "发现方式：{source_zh}"),
     "found_by_core": Sentence(
@@ -184,6 +189,11 @@ SENTENCES: dict[str, Sentence] = {
         "但：这是一个有组织的群体，导出数据中没有欺诈迹象（内部及周边无黑名单、无平台处罚、"
         "无集中注册、无异常行为、无封禁后换号、无主播合谋）：建议复核，不宜直接处置",
         against=True),
+    "organization": Sentence(
+        "but: {k} of {n} members belong to the declared, verified organisation "
+        "{org_name} ({org_kind}, {org}): sharing inside it is explained",
+        "但：{n} 名成员中有 {k} 名属于已登记并核实的组织 {org_name}（{org_kind}，{org}）："
+        "其内部共用可以解释", against=True),
     "old_members": Sentence(
         "but: every member registered more than a year ago (oldest {years:.1f} years)",
         "但：所有成员都注册于一年多以前（最早的 {years:.1f} 年）", against=True),

@@ -57,6 +57,11 @@ class ActorFacts:
     sanctioned: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     status_known: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     sanctioned_rate: float = math.nan
+    #: Per actor: the row in ``organizations`` of the declared, verified organisation
+    #: it belongs to (-1 for none; the first declared when several), and per row its
+    #: (id, name, kind).
+    organization: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    organizations: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -159,7 +164,40 @@ def actor_facts(graph: ActorGraph, dataset: Dataset,
         legit_rate=float((verdict < 0).mean()) if n else 0.0,
         sanctioned=sanctioned, status_known=status_known, sanctioned_rate=sanctioned_rate,
     )
+    facts.organization, facts.organizations = _organizations(graph, t)
     return facts if context is None else _in_context(facts, context)
+
+
+def _organizations(graph: ActorGraph, tables: dict[str, Any]
+                   ) -> tuple[np.ndarray, tuple[tuple[str, str, str], ...]]:
+    """Per actor, the declared and verified organisation it belongs to (see
+    :attr:`ActorFacts.organization`); none without organizations.csv."""
+    out = np.full(graph.n_actors, -1, dtype=np.int64)
+    orgs, members = tables.get("organizations"), tables.get("organization_members")
+    if orgs is None or members is None or orgs.empty or members.empty:
+        return out, ()
+    verified = orgs["verified"].astype("string").str.lower().eq("true").fillna(False) \
+        if "verified" in orgs else None
+    if verified is None or not verified.any():
+        return out, ()
+    orgs = orgs[verified.to_numpy(dtype=bool)].reset_index(drop=True)
+    row = {str(k): i for i, k in enumerate(orgs["organization_id"].astype(str))}
+
+    def text(col: str) -> list[str]:
+        return orgs[col].astype("string").fillna("").astype(str).tolist() if col in orgs \
+            else [""] * len(orgs)
+
+    which = members["organization_id"].astype(str).map(row)
+    for kind in ACTOR_TYPES:
+        part = ((members["entity_type"] == kind).fillna(False) & which.notna()).to_numpy()
+        pos = graph.positions(kind, members.loc[part, "entity_id"])
+        rows = which[part].to_numpy(dtype=np.int64)
+        ok = pos >= 0
+        first = out[pos[ok]] < 0  # the first declared stands
+        out[pos[ok][first][::-1]] = rows[ok][first][::-1]
+    listed = tuple(zip(orgs["organization_id"].astype(str).tolist(), text("name"),
+                       text("kind"), strict=True))
+    return out, listed
 
 
 def _verdicts(graph: ActorGraph, labels: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -45,6 +45,10 @@ __all__ = ["ACTIVE_MIN_ORDERS", "ActorFacts", "FactsContext", "Member", "Ring",
            "time_core"]
 
 
+#: A ring that is not high is named ``organization`` when at least this share of its
+#: members belong to one declared, verified organisation.
+ORGANIZATION_PATTERN = 0.8
+
 #: The members and shared identifiers whose uses a ring keeps for its picture.
 USAGE_MEMBERS = 60
 USAGE_IDENTIFIERS = 40
@@ -164,7 +168,7 @@ def score_candidate(
         return Inputs(graph=graph, facts=facts, view=make_view(graph, facts, of),
                       params=params, found=Found(), proximity=proximity,
                       embedding=embedding, seeds=seeds, seed_vectors=seed_vectors,
-                      foreign=foreign_seed_vectors)
+                      foreign=foreign_seed_vectors, signals=signals)
 
     c = inputs(members)
     for i, unit in enumerate(signals):
@@ -217,8 +221,10 @@ def _ring(c: Inputs, score: float, risk: Risk, reasons: list[Reason],
     shared = [x for x, _ in by_shared]
     usage = _usage(v, listed, shared, [r for _, r in by_member], [k for _, k in by_shared])
     features = {k: round(float(x), 4) for k, x in found.scores.items() if x is not None}
-    pattern = _pattern(f["coverage"], v.n, found.scores.get("ban_evasion") or 0.0,
-                       f.get("colluding_hosts", 0))
+    pattern = Pattern.ORGANIZATION if risk != Risk.HIGH and \
+        f.get("organization_share", 0.0) >= ORGANIZATION_PATTERN else \
+        _pattern(f["coverage"], v.n, found.scores.get("ban_evasion") or 0.0,
+                 f.get("colluding_hosts", 0))
     sentences = {code: s for unit in signals for code, s in unit.sentences.items()}
     return Ring(
         ring_id=ring_identity(graph, v.members),

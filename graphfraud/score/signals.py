@@ -76,6 +76,8 @@ class Inputs:
     seeds: np.ndarray | None = None
     seed_vectors: np.ndarray | None = None
     foreign: np.ndarray | None = None
+    #: The units scoring this ring (a unit may ask the others, e.g. for signs of fraud).
+    signals: tuple[Signal, ...] = ()
 
 
 class Signal:
@@ -886,6 +888,60 @@ class Embedding(Signal):
                  "`use_embedding` false")]
 
 
+class Organization(Signal):
+    name = "organization"
+    knobs = (
+        Knob("organization_explains", 1.0, "Share of the coordination term that a "
+             "declared, verified organisation holding most of the members explains "
+             "(organizations.csv, organization_members.csv)."),
+        Knob("organization_share", 0.5, "An organisation explains a ring's sharing once "
+             "at least this share of the members belong to it."),
+    )
+
+    def measure(self, c: Inputs) -> None:
+        org = c.facts.organization[c.view.members] if len(c.facts.organization) else \
+            np.full(c.view.n, -1)
+        declared = org[org >= 0]
+        if not len(declared):
+            return  # absent is neutral: no score, nothing in the ring's features
+        rows, counts = np.unique(declared, return_counts=True)
+        top = int(np.argmax(counts))
+        share = float(counts[top] / c.view.n)
+        # An organisation explains its members' sharing, not signs of fraud among them:
+        # with one, it may be a front, and the ring is judged as if undeclared.
+        suspect = any(u.signs(c) for u in c.signals if u.name != "coordination"
+                      and u is not self)
+        c.found.scores["organization"] = 0.0 if suspect else share
+        c.found.facts.update(organization_row=int(rows[top]), organization_share=share,
+                             organization_members=int(counts[top]),
+                             organizations=len(rows), organization_suspect=suspect)
+
+    def terms(self, scores: dict[str, float | None], p: Params) -> Iterable[float]:
+        share = scores.get("organization") or 0.0
+        if share < p.organization_share:
+            return ()
+        return (-p.organization_explains * p.w_coordination * share
+                * _value(scores, "coordination"),)
+
+    def reasons(self, c: Inputs) -> Iterable[Reason]:
+        f = c.found.facts
+        if f.get("organization_share", 0.0) >= c.params.organization_share:
+            org, name, kind = c.facts.organizations[f["organization_row"]]
+            values = {"k": f["organization_members"], "n": c.view.n, "org": org,
+                      "org_name": name, "org_kind": kind}
+            if f["organization_suspect"]:
+                yield Reason.of("organization_suspect", 0.5, **values)
+            else:
+                yield Reason.of("organization", **values)
+
+    def rows(self, p: Params) -> list[tuple[str, str, str]]:
+        return [("organization", f"{p.organization_explains} (`organization_explains`) × "
+                 "`w_coordination` × share × coordination, subtracted",
+                 "the share of members in one declared, verified organisation, once at "
+                 f"least `organization_share` ({p.organization_share}); none without "
+                 "organizations.csv")]
+
+
 #: Every unit, in the order it is measured (a unit may read what an earlier one found:
 #: block users reads coordination's co-users, proximity the labels).
 REGISTRY: tuple[Signal, ...] = (
@@ -899,4 +955,5 @@ REGISTRY: tuple[Signal, ...] = (
     BlockUsers(),
     HostCollusion(),
     Embedding(),
+    Organization(),
 )

@@ -156,3 +156,74 @@ def test_algorithms_page_table_is_generated_from_the_registry() -> None:
     current = text.split(TERMS_BEGIN)[1].split(TERMS_END)[0].strip()
     assert current == terms_table().strip(), \
         "docs/algorithms.md is stale: python -m graphfraud.score.docs"
+
+
+def _agency(*, declared: bool, verified: bool = True, blacklisted: int = 0) -> Any:
+    """Fifteen hosts of one agency, each on its own phone and two of the agency's four
+    studio phones, paid out through the agency's account, amid 3,000 ordinary actors;
+    ``blacklisted`` of the hosts on the blacklist (with 30 ordinary ones)."""
+    import pandas as pd
+
+    from graphfraud.loaders.dataset import Dataset
+
+    rng = np.random.default_rng(2)
+    hosts = [f"h{i:02d}" for i in range(15)]
+    real = [f"r{i:04d}" for i in range(3000)]
+    dev = [(h, f"own{i}") for i, h in enumerate(hosts)]
+    dev += [(h, f"studio{p}") for h in hosts for p in rng.choice(4, 2, replace=False)]
+    dev += [(r, f"pop{p}") for r in real for p in rng.choice(200, 2, replace=False)]
+    acc = [(h, "agency") for h in hosts] + [(h, f"acct{h}") for h in hosts]
+
+    def frame(**cols: list[str]) -> pd.DataFrame:
+        return pd.DataFrame({k: pd.Series(v, dtype="string") for k, v in cols.items()})
+
+    labels = [f"r{i:04d}" for i in range(30)] + hosts[:blacklisted]
+    tables = {
+        "merchants": frame(merchant_id=real),
+        "streamers": frame(streamer_id=hosts),
+        "merchant_devices": frame(merchant_id=[a for a, _ in dev if a.startswith("r")],
+                                  device_id=[d for a, d in dev if a.startswith("r")]),
+        "streamer_devices": frame(streamer_id=[a for a, _ in dev if a.startswith("h")],
+                                  device_id=[d for a, d in dev if a.startswith("h")]),
+        "streamer_accounts": frame(streamer_id=[a for a, _ in acc],
+                                   account_id=[d for _, d in acc]),
+        "labels": frame(entity_type=["merchant"] * 30 + ["streamer"] * blacklisted,
+                        entity_id=labels, label=["fraud"] * len(labels)),
+    }
+    if declared:
+        tables["organizations"] = frame(organization_id=["mcn1"], kind=["mcn_agency"],
+                                        name=["Star Studio"],
+                                        verified=["true" if verified else "false"])
+        tables["organization_members"] = frame(organization_id=["mcn1"] * 15,
+                                               entity_type=["streamer"] * 15,
+                                               entity_id=hosts)
+    return Dataset(source="agency", tables=tables)
+
+
+def _agency_ring(dataset: Any) -> Any:
+    from graphfraud.pipeline import ScanParams, scan
+
+    result = scan(dataset, ScanParams.with_seed(1), build_index=False)
+    return next(r for r in result.rings if any(m.id == "h00" for m in r.members))
+
+
+def test_sharing_inside_a_declared_verified_organisation_is_explained() -> None:
+    undeclared = _agency_ring(_agency(declared=False))
+    declared = _agency_ring(_agency(declared=True))
+    assert declared.pattern == "organization" and declared.risk != "high"
+    assert declared.score < undeclared.score
+    line = next(e for e in declared.evidence if "declared, verified organisation" in e)
+    assert line == ("but: 15 of 15 members belong to the declared, verified organisation "
+                    "Star Studio (mcn_agency, mcn1): sharing inside it is explained")
+    # a declaration nobody verified explains nothing
+    unverified = _agency_ring(_agency(declared=True, verified=False))
+    assert unverified.score == undeclared.score and unverified.pattern != "organization"
+
+
+def test_an_organisation_with_blacklisted_members_still_surfaces() -> None:
+    ring = _agency_ring(_agency(declared=True, blacklisted=4))
+    assert ring.risk == "high" and "4 blacklisted members" in ring.evidence
+    assert ring.score == _agency_ring(_agency(declared=False, blacklisted=4)).score
+    assert "15 of 15 members belong to the declared, verified organisation Star Studio " \
+        "(mcn_agency, mcn1), with signs of fraud among them: not explained by it" \
+        in ring.evidence
