@@ -42,7 +42,9 @@ STREAMERS_PER_SCALE = 2300
 WINDOW_END = np.datetime64("2024-06-30T00:00:00", "s")
 DAY = np.timedelta64(86400, "s")
 
-TYPOLOGIES = tuple(p.value for p in Pattern)
+#: The modi operandi rings are planted with (every pattern but `organization`, which
+#: names explained sharing, not a way to defraud).
+TYPOLOGIES = tuple(p.value for p in Pattern if p is not Pattern.ORGANIZATION)
 TYPOLOGY_WEIGHTS = (0.25, 0.22, 0.15, 0.20, 0.18)
 
 CATEGORIES = np.array(
@@ -800,6 +802,7 @@ def generate(out_dir: str | Path, config: SynthConfig | None = None) -> dict[str
         "violations": signals["violations"]}, rng)
     id_of = {"merchant": m_ids, "streamer": s_ids, "device": d_ids, "payment_account": a_ids}
     counts["labels"] = _write(out / "labels.csv", _label_rows(labels, id_of), rng)
+    counts.update(_write_organizations(out, gen, id_of))
     _write_truth(out, gen, id_of)
     return counts
 
@@ -884,8 +887,50 @@ def _write_structure_only(gen: _StructureWorld, out: Path) -> dict[str, int]:
         "role": cols["role"]}, rng)
     id_of = {"merchant": m_ids, "device": d_ids, "payment_account": a_ids}
     counts["labels"] = _write(out / "labels.csv", _label_rows(labels, id_of, dated=False), rng)
+    counts.update(_write_organizations(out, gen, id_of))
     _write_truth(out, gen, id_of, mode="structure_only")
     return counts
+
+
+#: Share of the legit look-alike groups declared as verified organisations (the rest
+#: stay undeclared, as many real agencies do).
+DECLARED_SHARE = 0.5
+ORG_KINDS = {"agency": "mcn_agency", "franchise": "franchise"}
+
+
+def _write_organizations(out: Path, gen: _World, id_of: dict[str, np.ndarray]
+                         ) -> dict[str, int]:
+    """organizations.csv and organization_members.csv: about half of the look-alike
+    groups declared (and verified), drawn from a stream of their own so the rest of
+    the world is what the same seed gave before organisations were declared. Each
+    look-alike's ``declared`` in the ground truth says which."""
+    rng = np.random.default_rng([gen.cfg.seed, 0x0A9])
+    declared = rng.random(len(gen.truth_lookalikes)) < DECLARED_SHARE
+    orgs: dict[str, list[str]] = {"organization_id": [], "kind": [], "name": [],
+                                  "verified": []}
+    members: dict[str, list[str]] = {"organization_id": [], "entity_type": [],
+                                     "entity_id": [], "since": []}
+    for i, (group, yes) in enumerate(zip(gen.truth_lookalikes, declared, strict=True)):
+        group["declared"] = bool(yes)
+        if not yes:
+            continue
+        org = f"ORG{i:04d}"
+        orgs["organization_id"].append(org)
+        orgs["kind"].append(ORG_KINDS.get(group["kind"], "enterprise"))
+        orgs["name"].append(f"{group['kind'].title()} {i}")
+        orgs["verified"].append("true")
+        for kind, idx in group["members"]:
+            members["organization_id"].append(org)
+            members["entity_type"].append(kind)
+            members["entity_id"].append(str(id_of[kind][idx]))
+            members["since"].append("2023-01-01")
+    if not orgs["organization_id"]:
+        return {}
+    return {"organizations": _write(out / "organizations.csv",
+                                    {k: np.array(v) for k, v in orgs.items()}, rng),
+            "organization_members": _write(out / "organization_members.csv",
+                                           {k: np.array(v) for k, v in members.items()},
+                                           rng)}
 
 
 def _write_truth(out: Path, gen: _World, id_of: dict[str, np.ndarray],
@@ -905,8 +950,8 @@ def _write_truth(out: Path, gen: _World, id_of: dict[str, np.ndarray],
             for i, r in enumerate(gen.truth_rings)
         ],
         "lookalikes": [
-            {"kind": g["kind"], "members": [{"type": t, "id": str(id_of[t][i])}
-                                            for t, i in g["members"]]}
+            {"kind": g["kind"], "declared": g.get("declared", False),
+             "members": [{"type": t, "id": str(id_of[t][i])} for t, i in g["members"]]}
             for g in gen.truth_lookalikes
         ],
     }
