@@ -887,7 +887,7 @@ def _write_structure_only(gen: _StructureWorld, out: Path) -> dict[str, int]:
         "role": cols["role"]}, rng)
     id_of = {"merchant": m_ids, "device": d_ids, "payment_account": a_ids}
     counts["labels"] = _write(out / "labels.csv", _label_rows(labels, id_of, dated=False), rng)
-    counts.update(_write_organizations(out, gen, id_of))
+    counts.update(_write_organizations(out, gen, id_of, dated=False))
     _write_truth(out, gen, id_of, mode="structure_only")
     return counts
 
@@ -898,8 +898,8 @@ DECLARED_SHARE = 0.5
 ORG_KINDS = {"agency": "mcn_agency", "franchise": "franchise"}
 
 
-def _write_organizations(out: Path, gen: _World, id_of: dict[str, np.ndarray]
-                         ) -> dict[str, int]:
+def _write_organizations(out: Path, gen: _World, id_of: dict[str, np.ndarray], *,
+                         dated: bool = True) -> dict[str, int]:
     """organizations.csv and organization_members.csv: about half of the look-alike
     groups declared (and verified), drawn from a stream of their own so the rest of
     the world is what the same seed gave before organisations were declared. Each
@@ -926,6 +926,8 @@ def _write_organizations(out: Path, gen: _World, id_of: dict[str, np.ndarray]
             members["since"].append("2023-01-01")
     if not orgs["organization_id"]:
         return {}
+    if not dated:  # a structure-only export has no timestamps
+        del members["since"]
     return {"organizations": _write(out / "organizations.csv",
                                     {k: np.array(v) for k, v in orgs.items()}, rng),
             "organization_members": _write(out / "organization_members.csv",

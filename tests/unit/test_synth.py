@@ -111,9 +111,9 @@ def test_no_single_signal_separates_fraud(truth: dict, tables) -> None:  # type:
 
 STRUCTURE_FILES = {"merchants.csv", "devices.csv", "payment_accounts.csv",
                    "merchant_devices.csv", "merchant_accounts.csv", "labels.csv",
-                   "ground_truth.json"}
+                   "organizations.csv", "organization_members.csv", "ground_truth.json"}
 TIMESTAMP_COLUMNS = {"registered_at", "first_seen", "last_seen", "labeled_at", "first_at",
-                     "last_at"}
+                     "last_at", "since"}
 
 
 @pytest.fixture(scope="module")
@@ -264,3 +264,22 @@ def test_synth_command_structure_only(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert {p.name for p in out.iterdir()} == STRUCTURE_FILES
     assert json.loads((out / "ground_truth.json").read_text())["mode"] == "structure_only"
+
+
+def test_about_half_the_look_alikes_are_declared_organisations(export: Path,
+                                                                truth: dict) -> None:
+    import csv
+
+    with (export / "organization_members.csv").open(encoding="utf-8") as fh:
+        declared = {(r["entity_type"], r["entity_id"]) for r in csv.DictReader(fh)}
+    with (export / "organizations.csv").open(encoding="utf-8") as fh:
+        orgs = list(csv.DictReader(fh))
+    groups = truth["lookalikes"]
+    yes = [g for g in groups if g["declared"]]
+    assert 0 < len(yes) < len(groups) and len(orgs) == len(yes)
+    assert all(o["verified"] == "true" and o["kind"] in ("mcn_agency", "franchise")
+               for o in orgs)
+    for g in groups:  # exactly the declared groups' members are listed
+        members = {(m["type"], m["id"]) for m in g["members"]}
+        assert (members <= declared) == g["declared"]
+        assert g["declared"] or not members & declared
