@@ -3,6 +3,7 @@
     python benchmarks/realworld.py                        # tuning seeds 1,2,3, 20 rings each
     python benchmarks/realworld.py --seeds 11,12,13       # reporting seeds
     python benchmarks/realworld.py --no-timestamps        # structure-only export
+    python benchmarks/realworld.py --dataset vk           # VKontakte bot farms (vkbots.py)
 
 What it measures. The real YelpChi graph (67,395 reviews by 38,063 users of 201
 products; ../shared/datasets/yelpchi/README.md) is the innocent background: a user is a
@@ -654,17 +655,30 @@ def report_summary(runs: list[tuple[Scenario, list[Measured]]]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", default="1,2,3",
-                        help="comma-separated; 1,2,3 tune, 11,12,13 report [1,2,3]")
+    parser.add_argument("--dataset", choices=("yelpchi", "vk"), default="yelpchi",
+                        help="YelpChi with planted rings, or the VKontakte bot farms "
+                             "amid real communities (benchmarks/vkbots.py) [yelpchi]")
+    parser.add_argument("--seeds", default=None,
+                        help="comma-separated; 1,2,3 tune, 11,12,13 report [1,2,3]; "
+                             "vk: 1,2 tune, 11,12 report [1,2]")
     parser.add_argument("--rings", type=int, default=20, help="planted rings per seed [20]")
     parser.add_argument("--no-timestamps", action="store_true",
                         help="leave registered_at (and labeled_at) empty: structure only")
     parser.add_argument("--data", type=Path, default=None,
                         help="YelpChi metadata.gz [$GRAPHFRAUD_YELPCHI or "
                              "../shared/datasets/yelpchi/metadata.gz]")
+    parser.add_argument("--vk-data", type=Path, default=None,
+                        help="vk: the VKontakte_bots folder [$GRAPHFRAUD_VK or "
+                             "../shared/datasets/vk]")
     parser.add_argument("--keep", type=Path, default=None,
                         help="write exports and reports under this directory and keep them")
     args = parser.parse_args()
+    if args.dataset == "vk":
+        import vkbots
+
+        vkbots.run(args.vk_data, args.seeds, args.keep)
+        return
+    args.seeds = args.seeds or "1,2,3"
     data = args.data or Path(os.environ.get("GRAPHFRAUD_YELPCHI", DEFAULT_DATA))
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
     bg = load_background(data)
