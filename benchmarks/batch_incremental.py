@@ -24,9 +24,9 @@ from graphfraud.cli import cli
 
 
 def _wipe() -> None:
-    from graphfraud.store.connection import Neo4jSettings
+    from graphfraud.server.local import connection_settings
 
-    settings = Neo4jSettings.from_env()
+    settings = connection_settings()
     with settings.driver() as driver, driver.session(database=settings.database) as s:
         s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
 

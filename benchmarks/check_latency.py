@@ -78,33 +78,15 @@ def main() -> None:
     args = parser.parse_args()
 
     from graphfraud.check.index import CheckIndex
-    from graphfraud.loaders import read_dataset
-    from graphfraud.pipeline import scan
-    from graphfraud.report import RunInfo, build_run_report, write_reports
-    from graphfraud.synth import SynthConfig, generate
 
-    work = Path(tempfile.mkdtemp(prefix="gf-check-"))
-    data = work / "exports" / "2026-01-01"
-    generate(data, SynthConfig(scale=args.scale, seed=args.seed))
-    (data / "ground_truth.json").unlink()
-    out = work / "out"
-    loaded = read_dataset(data)
-    result = scan(loaded.dataset)
-    write_reports(build_run_report(result, RunInfo(source=str(data))), out)
-    merchants = len(loaded.dataset.tables["merchants"])
+    work, data, out, merchants = scanned_export(args.scale, args.seed)
     started = time.perf_counter()
     index = CheckIndex.load(out)
     load_s = time.perf_counter() - started
     applicants = probes(out, args.probes, args.seed)
 
     rows = []
-    for a in applicants[:50]:  # warm-up
-        index.check(a)
-    timings, decisions = [], {"allow": 0, "review": 0, "block": 0}
-    for a in applicants:
-        t = time.perf_counter()
-        decisions[index.check(a).recommendation] += 1
-        timings.append(time.perf_counter() - t)
+    timings, decisions = time_index(index, applicants)
     rows.append(("in-memory index", percentiles(timings)))
 
     base = []
@@ -115,28 +97,8 @@ def main() -> None:
     rows.append(("baseline: scan the CSVs per probe", percentiles(base)))
 
     if args.neo4j:
-        from click.testing import CliRunner
-
-        from graphfraud.cli import cli
-        from graphfraud.store.check import check
-        from graphfraud.store.connection import Neo4jSettings
-
-        settings = Neo4jSettings.from_env()
-        with settings.driver() as driver, driver.session(database=settings.database) as s:
-            s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
-                  ).consume()
-        done = CliRunner().invoke(cli, ["batch", str(data.parent), "--runs",
-                                        str(work / "runs"), "-q"])
-        assert done.exit_code == 0, done.output
-        with settings.driver() as driver:
-            for a in applicants[:50]:
-                check(driver, a, database=settings.database, source="")
-            neo = []
-            for a in applicants:
-                t = time.perf_counter()
-                check(driver, a, database=settings.database, source="")
-                neo.append(time.perf_counter() - t)
-        rows.append(("Neo4j (one read transaction)", percentiles(neo)))
+        rows.append(("Neo4j (one read transaction)",
+                     percentiles(time_neo4j(data, work, applicants))))
 
     print(f"onboarding check latency: {merchants:,} merchants, {len(applicants)} probes "
           f"({decisions['block']} block, {decisions['review']} review, "
@@ -149,6 +111,66 @@ def main() -> None:
         print(f"{name:<36}{p['p50']:>9.2f}{p['p95']:>9.2f}{p['p99']:>9.2f}{p['max']:>9.2f}"
               f"{base_p99 / p['p99']:>16.0f}x")
     print(json.dumps({name: p for name, p in rows}))
+
+
+def scanned_export(scale: float, seed: int) -> tuple[Path, Path, Path, int]:
+    """A synthetic export, scanned with its check index written: the work folder, the
+    export, the output folder and the export's merchant count."""
+    from graphfraud.app.common import add_check_index
+    from graphfraud.loaders import read_dataset
+    from graphfraud.pipeline import scan
+    from graphfraud.report import RunInfo, build_run_report, write_reports
+    from graphfraud.synth import SynthConfig, generate
+
+    work = Path(tempfile.mkdtemp(prefix="gf-check-"))
+    data = work / "exports" / "2026-01-01"
+    generate(data, SynthConfig(scale=scale, seed=seed))
+    (data / "ground_truth.json").unlink()
+    out = work / "out"
+    loaded = read_dataset(data)
+    result = add_check_index(scan(loaded.dataset), loaded.dataset)
+    write_reports(build_run_report(result, RunInfo(source=str(data))), out)
+    return work, data, out, len(loaded.dataset.tables["merchants"])
+
+
+def time_index(index: Any, applicants: list[Any]) -> tuple[list[float], dict[str, int]]:
+    """Seconds of each check against the in-memory index (after a warm-up), and the
+    count of each recommendation."""
+    for a in applicants[:50]:  # warm-up
+        index.check(a)
+    timings, decisions = [], {"allow": 0, "review": 0, "block": 0}
+    for a in applicants:
+        t = time.perf_counter()
+        decisions[index.check(a).recommendation] += 1
+        timings.append(time.perf_counter() - t)
+    return timings, decisions
+
+
+def time_neo4j(data: Path, work: Path, applicants: list[Any]) -> list[float]:
+    """Seconds of each check against the graph `graphfraud batch` builds from the export
+    in the configured Neo4j (its database replaced), after a warm-up."""
+    from click.testing import CliRunner
+
+    from graphfraud.cli import cli
+    from graphfraud.server.local import connection_settings
+    from graphfraud.store.check import check
+
+    settings = connection_settings()
+    with settings.driver() as driver, driver.session(database=settings.database) as s:
+        s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+              ).consume()
+    done = CliRunner().invoke(cli, ["batch", str(data.parent), "--runs",
+                                    str(work / "runs"), "-q"])
+    assert done.exit_code == 0, done.output
+    with settings.driver() as driver:
+        for a in applicants[:50]:
+            check(driver, a, database=settings.database, source="")
+        neo = []
+        for a in applicants:
+            t = time.perf_counter()
+            check(driver, a, database=settings.database, source="")
+            neo.append(time.perf_counter() - t)
+    return neo
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import statistics
 import time
 from typing import Any
 
-from graphfraud.store.connection import Neo4jSettings
+from graphfraud.server.local import connection_settings
 from graphfraud.store.queries import bind, library, run_query
 
 
@@ -62,7 +62,7 @@ def main() -> None:
     parser.add_argument("--plan", metavar="NAME", action="append",
                         help="print the PROFILE plan of this query (repeatable) and exit")
     args = parser.parse_args()
-    settings = Neo4jSettings.from_env()
+    settings = connection_settings()
     queries = library()
     with settings.driver() as driver:
         params = typical_parameters(driver, settings.database)

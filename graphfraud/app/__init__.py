@@ -10,12 +10,19 @@ scheduled job.
 """
 
 from graphfraud.app.batch import BatchResult, batch_summary, run_batch
-from graphfraud.app.common import changes_line, load_previous, mapping_for, read_export
+from graphfraud.app.common import (
+    add_check_index,
+    changes_line,
+    load_previous,
+    mapping_for,
+    read_export,
+)
 from graphfraud.app.scan import ScanOutcome, scan_export, scan_graph, scan_summary
 
 __all__ = [
     "BatchResult",
     "ScanOutcome",
+    "add_check_index",
     "batch_summary",
     "changes_line",
     "load_previous",

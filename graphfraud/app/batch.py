@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from graphfraud.app.common import Say, changes_line, load_previous, silent
+from graphfraud.app.common import Say, add_check_index, changes_line, load_previous, silent
 
 if TYPE_CHECKING:
     from neo4j import Driver
@@ -175,8 +175,9 @@ def _scan(driver: Driver, loaded: LoadResult, previous: RunReport | None, *,
     from graphfraud.pipeline import scan
 
     dataset = with_graph_labels(driver, loaded.dataset, database=database)
-    return scan(dataset, params, previous=previous.rings if previous else None,
-                progress=lambda s: say(f"stage: {s}")), dataset
+    result = scan(dataset, params, previous=previous.rings if previous else None,
+                  progress=lambda s: say(f"stage: {s}"))
+    return add_check_index(result, dataset, say), dataset
 
 
 def _stage(runs_dir: Path, export: Path, loaded: LoadResult, result: ScanResult,
@@ -230,18 +231,20 @@ def _publish(staged: _Staged, driver: Driver, runs_dir: Path, *, database: str,
 
 def batch_summary(result: BatchResult) -> list[str]:
     """The one-screen summary a scheduler's log shows."""
+    from graphfraud.model import Risk
+
     if result.status == "unchanged":
         return [f"export {result.export} unchanged since run {result.run_id}: nothing to do",
                 f"report: {result.run_dir}" if result.run_dir else ""]
     c = result.counts
+    by_risk = ", ".join(f"{c.get(risk, 0)} {risk}" for risk in Risk)
     lines = [
         f"run {result.run_id} from {result.export}",
         f"input: {result.rows:,} rows, {result.rejected:,} rejected",
         f"load ({result.load.get('mode')}): {result.load.get('written', 0):,} rows written, "
         f"{result.load.get('removed', 0):,} removed, {result.load.get('unchanged', 0):,} "
         "unchanged",
-        f"rings: {c.get('rings', 0)} ({c.get('high', 0)} high, {c.get('medium', 0)} medium, "
-        f"{c.get('low', 0)} low)",
+        f"rings: {c.get('rings', 0)} ({by_risk})",
     ]
     if result.changes is not None:
         lines.append(changes_line(result.changes, result.previous_run or "the previous run"))

@@ -1,4 +1,5 @@
-"""What the workflows share: how an export is read, the previous run, the change line."""
+"""What the workflows share: how an export is read, the previous run, the check index,
+the change line."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from graphfraud.errors import UsageError
 
 if TYPE_CHECKING:
     from graphfraud.loaders import LoadResult
+    from graphfraud.loaders.dataset import Dataset
     from graphfraud.loaders.mapping import Mapping
+    from graphfraud.pipeline import ScanResult
     from graphfraud.report.run import RunReport
     from graphfraud.score.diff import Changes
 
@@ -108,6 +111,23 @@ def load_previous(path: Path | None, *, required: bool = False, warn: Say = sile
         warn(f"not carrying ring ids over: {e}")
         return None
     return read_run_report(path)
+
+
+def add_check_index(result: ScanResult, dataset: Dataset, say: Say = silent) -> ScanResult:
+    """``result`` with its onboarding-check index (``graphfraud check --index``; written
+    beside the report as check-index.parquet), built from the actor graph and facts the
+    scan kept, which are then let go; timed as the ``index`` stage. A result without
+    them (a scan on Spark, ``build_index=False``) is returned as it is."""
+    if result.graph is None or result.facts is None:
+        return result
+    from graphfraud.check.index import build_index
+
+    say("stage: index")
+    started = time.perf_counter()
+    result.index = build_index(result.graph, result.facts, result.rings, dataset)
+    result.timings["index"] = round(time.perf_counter() - started, 3)
+    result.graph = result.facts = None
+    return result
 
 
 def changes_line(changes: Changes, since: str) -> str:

@@ -174,11 +174,13 @@ def _measure(dataset: Dataset, hidden: pd.DataFrame, source: str, mask: float, s
                 out[[position[f"{m.type}:{m.id}"] for m in ring.members]] = True
         return out
 
-    truth = {value: np.array([position[k] for k in
-                              (hidden.loc[hidden["label"] == value, "entity_type"].astype(str)
-                               + ":" + hidden.loc[hidden["label"] == value, "entity_id"]
-                               .astype(str)) if k in position], dtype=np.int64)
-             for value in ("fraud", "legit")}
+    def hidden_of(value: str) -> np.ndarray:
+        rows = hidden[hidden["label"] == value]
+        keys = [f"{t}:{i}" for t, i in zip(rows["entity_type"].astype(str),
+                                            rows["entity_id"].astype(str), strict=True)]
+        return np.array([position[k] for k in keys if k in position], dtype=np.int64)
+
+    truth = {value: hidden_of(value) for value in ("fraud", "legit")}
 
     def method(name: str, flagged: np.ndarray) -> Method:
         return Method(name, int(flagged.sum()),

@@ -13,7 +13,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from graphfraud.app.common import Say, changes_line, load_previous, read_export, silent
+from graphfraud.app.common import (
+    Say,
+    add_check_index,
+    changes_line,
+    load_previous,
+    read_export,
+    silent,
+)
 
 if TYPE_CHECKING:
     from neo4j import Driver
@@ -145,8 +152,9 @@ def _scan(dataset: Dataset, info: RunInfo, *, params: ScanParams,
     from graphfraud.report.context import with_context
 
     if engine is None:
-        result = scan(dataset, params, previous=previous.rings if previous else None,
-                      progress=lambda s: say(f"stage: {s}"))
+        result = add_check_index(
+            scan(dataset, params, previous=previous.rings if previous else None,
+                 progress=lambda s: say(f"stage: {s}")), dataset, say)
     else:
         result = engine.scan(dataset, params, previous=previous.rings if previous else None,
                              progress=lambda s: say(f"stage: {s}"))
@@ -196,8 +204,11 @@ def _scan_on_spark(engine: SparkEngine, export: SparkExport | None, info: RunInf
 
 def scan_summary(outcome: ScanOutcome) -> list[str]:
     """What ``graphfraud scan`` prints: rings by risk, hubs, changes, the report's path."""
+    from graphfraud.model import Risk
+
     s = outcome.report.summary
-    lines = [f"{s['rings']} rings: {s['high']} high, {s['medium']} medium, {s['low']} low; "
+    by_risk = ", ".join(f"{s[risk]} {risk}" for risk in Risk)
+    lines = [f"{s['rings']} rings: {by_risk}; "
              f"{s['hubs_dropped']} hubs ignored, {s['hubs_down_weighted']} down-weighted"]
     if outcome.report.changes is not None:
         lines.append(changes_line(outcome.report.changes, "the previous run"))

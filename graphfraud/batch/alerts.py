@@ -19,6 +19,8 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from graphfraud.model import Risk
+
 if TYPE_CHECKING:
     from graphfraud.report.run import RunReport
     from graphfraud.score.rings import Ring
@@ -72,7 +74,7 @@ def decide_alerts(report: RunReport, *, previous: RunReport | None,
         dismissed = verdicts.get(ring.ring_id, {}).get("decision") == "dismiss"
         # A dismissed ring's own verdicts keep it low; whether it changed materially since
         # the dismissal is still the analyst's question, whatever its risk now.
-        if ring.risk != "high" and not dismissed:
+        if ring.risk != Risk.HIGH and not dismissed:
             continue
         ring_id = ring.ring_id
         members = _keys(ring)
@@ -107,8 +109,8 @@ def decide_alerts(report: RunReport, *, previous: RunReport | None,
         elif since_previous:
             reason = "ring grew"
             new_members = list(since_previous)
-        elif previous_risk.get(ring_id, "high") != "high":
-            reason = f"risk rose from {previous_risk[ring_id]} to high"
+        elif previous_risk.get(ring_id, Risk.HIGH) != Risk.HIGH:
+            reason = f"risk rose from {previous_risk[ring_id]} to {Risk.HIGH}"
         else:
             skip("unchanged since the previous run")
             continue

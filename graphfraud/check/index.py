@@ -19,7 +19,8 @@ import numpy as np
 from graphfraud.check.assess import Applicant, Assessment, RingRef, Touch, assess
 from graphfraud.errors import InputError
 from graphfraud.graph.projection import ACTOR_TYPES, IDENTIFIER_TYPES, ProjectionParams
-from graphfraud.model import STREAMER, entity_keys
+from graphfraud.model import IDENTIFIER_KINDS, STREAMER, entity_keys
+from graphfraud.report.writer import INDEX_FILE
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -28,9 +29,6 @@ if TYPE_CHECKING:
     from graphfraud.graph.projection import ActorGraph
     from graphfraud.loaders.dataset import Dataset
     from graphfraud.score.rings import ActorFacts, Ring
-
-INDEX_FILE = "check-index.parquet"
-
 
 def _lists(cols: np.ndarray, values: np.ndarray, size: int) -> pa.Array:
     """A list<string> column of ``size`` rows: the distinct ``values`` of each position in
@@ -108,7 +106,7 @@ def build_index(graph: ActorGraph, facts: ActorFacts, rings: list[Ring],
     identifiers = pa.table({
         "type": pa.array(np.asarray(IDENTIFIER_TYPES, dtype=object)[graph.identifier_types],
                          type=pa.string()),
-        "id": pa.concat_arrays([universe("device"), universe("payment_account")]),
+        "id": pa.concat_arrays([universe(k.entity_type) for k in IDENTIFIER_KINDS]),
         "actors": pa.array(graph.identifier_degree.astype(np.int64)),
         "verdict": _verdicts(verdict),
         "fraud_actors": fraud,
@@ -117,21 +115,14 @@ def build_index(graph: ActorGraph, facts: ActorFacts, rings: list[Ring],
     promoted = np.diff(facts.promoted.tocsr().indptr)[streamers] if facts.promoted.shape[0] \
         else np.zeros(len(streamers), int)
     hosts = pa.table({
-        "type": pa.array(["streamer"] * len(streamers), type=pa.string()),
-        "id": universe("streamer"),
+        "type": pa.array([STREAMER.entity_type] * len(streamers), type=pa.string()),
+        "id": universe(STREAMER.entity_type),
         "actors": pa.array(promoted.astype(np.int64)),
         "verdict": _verdicts(facts.verdict[streamers]),
         "fraud_actors": _lists(np.zeros(0, np.int64), np.zeros(0, object), len(streamers)),
         "rings": _lists(host_coo.col, ring_ids[host_coo.row], len(streamers)),
     })
     return pa.concat_tables([identifiers, hosts])
-
-
-def save_index(table: pa.Table, path: Path) -> Path:
-    import pyarrow.parquet as pq
-
-    pq.write_table(table, path)
-    return path
 
 
 class CheckIndex:
@@ -182,7 +173,7 @@ class CheckIndex:
         return cls(frame, rings, int(hub), f"scan {report.run_id} ({out})")
 
     def touches(self, applicant: Applicant) -> list[Touch]:
-        wanted = applicant.identifiers() + [("streamer", s) for s in applicant.streamers]
+        wanted = applicant.identifiers() + [(STREAMER.entity_type, s) for s in applicant.streamers]
         keys = [f"{kind}:{value}" for kind, value in wanted]
         rows = self.keys.get_indexer(keys)
         out = []
@@ -199,7 +190,7 @@ class CheckIndex:
                 fraud_actors=tuple(fraud),
                 rings=tuple(sorted((self.rings[r] for r in ring_ids if r in self.rings),
                                    key=lambda r: -r.score)),
-                hub=kind != "streamer" and int(rec["actors"]) > self.hub_degree))
+                hub=kind != STREAMER.entity_type and int(rec["actors"]) > self.hub_degree))
         return out
 
     def check(self, applicant: Applicant) -> Assessment:

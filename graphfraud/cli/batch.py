@@ -7,15 +7,18 @@ from pathlib import Path
 import click
 
 from graphfraud.cli.data import progress_printer
-from graphfraud.cli.options import mapping_option, quiet_option
+from graphfraud.cli.options import constant, mapping_option, quiet_option, scan_default
 
 
 @click.command("batch")
 @click.argument("exports", type=click.Path(exists=True, file_okay=False))
 @click.option("--runs", "runs_dir", type=click.Path(file_okay=False), required=True,
               help="Directory of dated run directories (and the lock and load state).")
-@click.option("--seed", type=int, default=42, show_default=True, help="Random seed.")
-@click.option("--batch-size", type=click.IntRange(min=1), default=5000, show_default=True,
+@click.option("--seed", type=int, default=scan_default("seed"), show_default=True,
+              help="Random seed.")
+@click.option("--batch-size", type=click.IntRange(min=1),
+              default=constant("graphfraud.store.writer", "DEFAULT_BATCH_SIZE"),
+              show_default=True,
               help="Rows per write transaction.")
 @mapping_option
 @quiet_option
@@ -38,13 +41,14 @@ def batch_cmd(exports: str, runs_dir: str, seed: int, batch_size: int, mapping: 
     from graphfraud.app import batch_summary, mapping_for, run_batch
     from graphfraud.batch.job import batch_lock
     from graphfraud.pipeline import ScanParams
-    from graphfraud.store.connection import Neo4jSettings, store_errors
+    from graphfraud.server.local import connection_settings
+    from graphfraud.store.connection import store_errors
     from graphfraud.workers import worker_count
 
     worker_count()  # a bad GRAPHFRAUD_WORKERS stops here, before any work
     say = progress_printer(quiet)
     how = mapping_for(mapping, encoding)
-    settings = Neo4jSettings.from_env()
+    settings = connection_settings()
     runs = Path(runs_dir)
     with batch_lock(runs), store_errors(settings, "batch", say), \
             settings.driver() as driver:

@@ -56,10 +56,11 @@ def check_cmd(merchant_id: str, devices: tuple[str, ...], accounts: tuple[str, .
         index = CheckIndex.load(index_dir)
         _serve(index.check, json_input, fmt, merchant_id, devices, accounts, streamers)
         return
+    from graphfraud.server.local import connection_settings
     from graphfraud.store.check import check
-    from graphfraud.store.connection import Neo4jSettings, store_errors
+    from graphfraud.store.connection import store_errors
 
-    settings = Neo4jSettings.from_env()
+    settings = connection_settings()
     with store_errors(settings, "check"), settings.driver() as driver:
         driver.verify_connectivity()
         _serve(lambda a: check(driver, a, database=settings.database,

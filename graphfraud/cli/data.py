@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from graphfraud.cli.options import mapping_option, quiet_option, rejects_option
+from graphfraud.cli.options import (
+    constant,
+    field_default,
+    mapping_option,
+    quiet_option,
+    rejects_option,
+)
 
 if TYPE_CHECKING:
     from graphfraud.loaders import LoadResult
@@ -52,9 +58,13 @@ def _print_table(result: LoadResult) -> None:
 
 @click.command("synth")
 @click.argument("out_dir", type=click.Path(file_okay=False))
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@click.option("--seed", type=int, default=field_default(
+    "graphfraud.synth.generator", "SynthConfig", "seed"), show_default=True,
+    help="Random seed.")
 @click.option(
-    "--scale", type=click.FloatRange(min=0.01), default=1.0, show_default=True,
+    "--scale", type=click.FloatRange(min=0.01),
+    default=field_default("graphfraud.synth.generator", "SynthConfig", "scale"),
+    show_default=True,
     help="1 is about 10,000 actors; 130 is about 1,000,000 merchants.",
 )
 @click.option(
@@ -108,7 +118,9 @@ def validate_cmd(data_dir: str, mapping: str | None, encoding: str | None, rejec
 @click.argument("data_dir", type=click.Path(file_okay=False))
 @mapping_option
 @rejects_option("rejects.csv")
-@click.option("--batch-size", type=click.IntRange(min=1), default=5000, show_default=True,
+@click.option("--batch-size", type=click.IntRange(min=1),
+              default=constant("graphfraud.store.writer", "DEFAULT_BATCH_SIZE"),
+              show_default=True,
               help="Rows per write transaction.")
 @quiet_option
 def load_cmd(data_dir: str, mapping: str | None, encoding: str | None, rejects: str,
@@ -123,10 +135,11 @@ def load_cmd(data_dir: str, mapping: str | None, encoding: str | None, rejects: 
 
         graphfraud neo4j start && graphfraud load demo-data
     """
-    from graphfraud.store.connection import Neo4jSettings, store_errors
+    from graphfraud.server.local import connection_settings
+    from graphfraud.store.connection import store_errors
     from graphfraud.store.writer import write_dataset
 
-    settings = Neo4jSettings.from_env()
+    settings = connection_settings()
     say = progress_printer(quiet)
     # A wrong password or a stopped server is found before a long export is read.
     with store_errors(settings, "connecting", say), settings.driver() as driver:

@@ -34,6 +34,7 @@ def evaluate_cmd(data_dir: str, mask: float, seed: int, as_json: bool,
 
     Example:
 
+    \b
         graphfraud evaluate my-export --mask 0.3 --seed 7
         graphfraud evaluate my-export --json > evaluation.json
     """

@@ -120,7 +120,7 @@ def query_cmd(name: str | None, params: tuple[str, ...], fmt: str, list_only: bo
         for q in sorted(queries.values(), key=lambda q: q.name):
             args = " ".join(f"{p.name}=<{p.type}>" if p.required
                             else f"[{p.name}={p.default}]" for p in q.params)
-            click.echo(f"{q.name.ljust(width)}  {q.summary.split('. ')[0].rstrip('.')}")
+            click.echo(f"{q.name.ljust(width)}  {q.question}")
             click.echo(f"{''.ljust(width)}  params: {args or 'none'}")
         return
     if name not in queries:
@@ -128,9 +128,10 @@ def query_cmd(name: str | None, params: tuple[str, ...], fmt: str, list_only: bo
     query = queries[name]
     values = bind(query, _parse_params(params))
 
-    from graphfraud.store.connection import Neo4jSettings, store_errors
+    from graphfraud.server.local import connection_settings
+    from graphfraud.store.connection import store_errors
 
-    settings = Neo4jSettings.from_env()
+    settings = connection_settings()
     with store_errors(settings, f"query {name}"), settings.driver() as driver:
         driver.verify_connectivity()
         keys, rows = run_query(driver, query, values, database=settings.database)

@@ -19,7 +19,6 @@ True
 
 from __future__ import annotations
 
-import argparse
 import inspect
 import re
 import sys
@@ -30,10 +29,15 @@ from pathlib import Path
 import click
 from click.formatting import join_options
 
-COMMAND = "python -m graphfraud.cli.reference --write"
-BEGIN = f"<!-- BEGIN GENERATED REFERENCE: edit the commands' help, then run `{COMMAND}` -->"
-END = "<!-- END GENERATED REFERENCE -->"
-DEFAULT_PATH = Path("docs/cli.md")
+from graphfraud.docgen import Block
+from graphfraud.docgen import main as generator_main
+
+BLOCK = Block(Path("docs/cli.md"), "graphfraud.cli.reference", "REFERENCE",
+              "edit the commands' help")
+COMMAND = BLOCK.command
+BEGIN = BLOCK.begin
+END = BLOCK.end
+DEFAULT_PATH = BLOCK.path
 
 
 def walk(
@@ -80,11 +84,7 @@ def update(document: str, body: str) -> str:
     >>> update(doc.replace("new", "old") + "kept\\n", "new\\n") == doc + "kept\\n"
     True
     """
-    block = f"{BEGIN}\n\n{body.strip()}\n\n{END}"
-    start, end = document.find(BEGIN), document.find(END)
-    if start == -1 or end == -1 or end < start:
-        return document.rstrip("\n") + "\n\n" + block + "\n"
-    return document[:start] + block + document[end + len(END):]
+    return BLOCK.update(document, body)
 
 
 def _section(ctx: click.Context) -> str:
@@ -219,36 +219,9 @@ def _anchor(heading: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m graphfraud.cli.reference",
-        description="Generate docs/cli.md's command reference from the commands' help.")
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--write", action="store_true", help="update PATH in place")
-    mode.add_argument("--check", action="store_true", help="exit 1 when PATH is out of date")
-    parser.add_argument("path", nargs="?", type=Path, default=DEFAULT_PATH,
-                        help=f"the Markdown file [default: {DEFAULT_PATH}]")
-    args = parser.parse_args(argv)
-    body = render()
-    if not (args.write or args.check):
-        sys.stdout.write(body)
-        return 0
-    if not args.path.is_file():
-        print(f"error: {args.path} not found (run from the checkout root, or name the file)",
-              file=sys.stderr)
-        return 2
-    current = args.path.read_text(encoding="utf-8")
-    wanted = update(current, body)
-    if args.check:
-        if wanted != current:
-            print(f"{args.path} is out of date: run `{COMMAND}`", file=sys.stderr)
-            return 1
-        return 0
-    if wanted != current:
-        args.path.write_text(wanted, encoding="utf-8")
-        print(f"updated {args.path}")
-    else:
-        print(f"{args.path} is up to date")
-    return 0
+    return generator_main(
+        BLOCK, render, "Generate docs/cli.md's command reference from the commands' help.",
+        argv)
 
 
 if __name__ == "__main__":

@@ -10,12 +10,20 @@ from typing import TYPE_CHECKING
 import click
 
 from graphfraud.cli.data import print_warning, progress_printer
-from graphfraud.cli.options import mapping_option, quiet_option
+from graphfraud.cli.options import (
+    KnobOption,
+    field_default,
+    mapping_option,
+    quiet_option,
+    scan_default,
+)
 from graphfraud.errors import UsageError
 
 if TYPE_CHECKING:
     from graphfraud.spark import SparkEngine
 
+_SPARK_MASTER = field_default("graphfraud.spark.engine", "SparkEngine", "master")
+_SPARK_COMPONENTS = field_default("graphfraud.spark.engine", "SparkEngine", "components")
 _SECRET = re.compile(r"secret|password|passwd|token|credential|access\.key|account\.key|"
                      r"\.sas\.|sas\.token|oauth|keytab|\.key$", re.IGNORECASE)
 
@@ -27,36 +35,42 @@ _SECRET = re.compile(r"secret|password|passwd|token|credential|access\.key|accou
 @click.option("--neo4j", "from_neo4j", is_flag=True,
               help="Read the graph from Neo4j (built by `graphfraud load`) instead of "
               "DATA_DIR, and write the rings back into it.")
-@click.option("--seed", type=int, default=42, show_default=True,
+@click.option("--seed", type=int, default=scan_default("seed"), show_default=True,
               help="Seed of every random step (Leiden, embeddings).")
 @click.option("--previous", type=click.Path(exists=True, dir_okay=False),
               help="An earlier rings.json: ring ids carry over and changes are listed "
               "[default: OUT/rings.json when it exists].")
-@click.option("--hub-degree", type=click.IntRange(min=2),
-              help="Identifiers shared by more actors are ignored as hubs [100].")
-@click.option("--strong-degree", type=click.IntRange(min=2),
-              help="Identifiers shared by at most this many actors link them strongly [20].")
-@click.option("--min-ring-size", type=click.IntRange(min=2), help="Smallest ring [3].")
-@click.option("--max-ring-size", type=click.IntRange(min=3),
+@click.option("--hub-degree", type=click.IntRange(min=2), cls=KnobOption,
+              knob=scan_default("hub_degree"),
+              help="Identifiers shared by more actors are ignored as hubs [{default}].")
+@click.option("--strong-degree", type=click.IntRange(min=2), cls=KnobOption,
+              knob=scan_default("strong_degree"),
+              help="Identifiers shared by at most this many actors link them strongly "
+              "[{default}].")
+@click.option("--min-ring-size", type=click.IntRange(min=2), cls=KnobOption,
+              knob=scan_default("min_ring_size"), help="Smallest ring [{default}].")
+@click.option("--max-ring-size", type=click.IntRange(min=3), cls=KnobOption,
+              knob=scan_default("max_ring_size"),
               help="The giant-component guard: larger loose groups are split with "
-              "Leiden [1000].")
+              "Leiden [{default}].")
 @click.option("--no-embedding", is_flag=True, help="Score without graph embeddings.")
 @click.option("--engine", type=click.Choice(["embedded", "spark"]), default="embedded",
               show_default=True,
               help="Where the graph stages run: in this process, or on Apache Spark "
               "(needs the spark extra and Java 17; same rings, docs/scale-out.md).")
-@click.option("--spark-master", default="local[*]", show_default=True,
+@click.option("--spark-master", type=str, default=_SPARK_MASTER, show_default=True,
               help="Spark master for --engine spark (local[N], yarn, k8s://...).")
 @click.option("--spark-conf", "spark_conf", multiple=True, metavar="KEY=VALUE",
               help="A Spark configuration pair for --engine spark (repeatable).")
 @click.option("--spark-buckets", type=click.IntRange(min=1),
               help="Buckets of components scanned as one task [2 x default parallelism].")
-@click.option("--spark-max-component", type=click.IntRange(min=2),
+@click.option("--spark-max-component", type=click.IntRange(min=2), cls=KnobOption,
+              knob=field_default("graphfraud.spark.engine", "SparkEngine", "max_component"),
               help="The giant-component guard of --engine spark: a component of more "
               "actors is split by dropping, inside it, identifiers used by more than half "
-              "(a quarter...) of --hub-degree actors [2000000].")
+              "(a quarter...) of --hub-degree actors [{default}].")
 @click.option("--spark-components", type=click.Choice(["dataframes", "graphframes"]),
-              default="dataframes", show_default=True,
+              default=_SPARK_COMPONENTS, show_default=True,
               help="How --engine spark finds connected components: large-star / "
               "small-star rounds in plain DataFrames, or GraphFrames (needs its package "
               "and jar; same rings).")
@@ -107,9 +121,9 @@ def scan_cmd(data_dir: str | None, out_dir: str, from_neo4j: bool, seed: int,
     spark = _spark_engine(engine, spark_master, spark_conf, spark_buckets,
                           spark_max_component, spark_components)
     if from_neo4j:
-        from graphfraud.store.connection import Neo4jSettings
+        from graphfraud.server.local import connection_settings
 
-        settings = Neo4jSettings.from_env()
+        settings = connection_settings()
         with settings.driver() as driver:
             outcome = scan_graph(driver, settings, out_dir, params=params, previous=earlier,
                                  redact=redact, say=say, engine=spark, parquet=parquet)
@@ -125,12 +139,11 @@ def scan_cmd(data_dir: str | None, out_dir: str, from_neo4j: bool, seed: int,
 
 
 def _spark_engine(engine: str, master: str, conf: tuple[str, ...], buckets: int | None,
-                  max_component: int | None, components: str = "dataframes"
-                  ) -> SparkEngine | None:
+                  max_component: int | None, components: str) -> SparkEngine | None:
     """The Spark engine the options ask for (None: embedded), checked before any work."""
     if engine != "spark":
-        if conf or buckets or max_component or master != "local[*]" \
-                or components != "dataframes":
+        if conf or buckets or max_component or master != _SPARK_MASTER() \
+                or components != _SPARK_COMPONENTS():
             raise UsageError("--spark-master, --spark-conf, --spark-buckets, "
                              "--spark-max-component and --spark-components need "
                              "--engine spark")

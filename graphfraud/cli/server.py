@@ -7,7 +7,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from graphfraud.cli.options import mapping_option, quiet_option, rejects_option
+from graphfraud.cli.options import (
+    argument_default,
+    mapping_option,
+    quiet_option,
+    rejects_option,
+)
 
 if TYPE_CHECKING:
     from graphfraud.server.local import LocalServer
@@ -54,7 +59,9 @@ def neo4j_group() -> None:
               help="HTTP / Neo4j Browser port [default: $GRAPHFRAUD_NEO4J_HTTP_PORT or 7474].")
 @click.option("--heap", help="JVM heap, e.g. 1g [default: 1g].")
 @click.option("--pagecache", help="Page cache, e.g. 2g [default: 512m].")
-@click.option("--timeout", type=float, default=180, show_default=True,
+@click.option("--timeout", type=float,
+              default=argument_default("graphfraud.server.local", "LocalServer.start",
+                                       "timeout"), show_default=True,
               help="Seconds to wait for Bolt to answer.")
 @click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False),
               help="PEM certificate for Bolt TLS (bolt+s://); kept for later starts.")
@@ -146,7 +153,9 @@ def style_cmd() -> None:
 @click.option("--work-dir", type=click.Path(file_okay=False),
               help="Where to write the import files [default: a temporary directory, removed "
               "afterwards].")
-@click.option("--max-off-heap", default="2G", show_default=True,
+@click.option("--max-off-heap", type=str,
+              default=argument_default("graphfraud.server.bulk", "import_dataset",
+                                       "max_off_heap"), show_default=True,
               help="Off-heap memory of the import tool, e.g. 4G or 25%.")
 @quiet_option
 def import_cmd(data_dir: str, home: str | None, mapping: str | None, encoding: str | None,

@@ -58,7 +58,8 @@ def verdict_cmd(target: str | None, decision: str | None, note: str, analyst: st
         graphfraud verdict merchant:004512349 dismiss --note "franchise, checked licence"
         graphfraud verdict R-07f965228d78 --history
     """
-    from graphfraud.store.connection import Neo4jSettings, store_errors
+    from graphfraud.server.local import connection_settings
+    from graphfraud.store.connection import store_errors
     from graphfraud.store.verdicts import (
         history,
         latest_entity_verdicts,
@@ -72,7 +73,7 @@ def verdict_cmd(target: str | None, decision: str | None, note: str, analyst: st
                          "or --export FILE, or --import FILE")
     if (decision or show_history) and not target:
         raise UsageError("name the ring or entity (TARGET)")
-    settings = Neo4jSettings.from_env()
+    settings = connection_settings()
     with store_errors(settings, "verdict"), settings.driver() as driver:
         driver.verify_connectivity()
         if decision and target:

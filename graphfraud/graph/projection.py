@@ -38,7 +38,8 @@ if TYPE_CHECKING:
     import pyarrow as pa
     import scipy.sparse as sp
 
-#: Entity type of each actor code / identifier code (``actor_types``, ``identifier_types``).
+#: Entity type of each actor code / identifier code (``actor_types``, ``identifier_types``):
+#: the model's kinds (:data:`graphfraud.model.ACTOR_KINDS`, ``IDENTIFIER_KINDS``), by code.
 ACTOR_TYPES = tuple(k.entity_type for k in ACTOR_KINDS)
 IDENTIFIER_TYPES = tuple(k.entity_type for k in IDENTIFIER_KINDS)
 
@@ -273,8 +274,8 @@ def _entities(dataset: Dataset) -> _Entities:
     columns = _id_columns(dataset)
     positions: dict[tuple[str, str], np.ndarray] = {}
     universes: dict[str, tuple[Any, int]] = {}
-    ids: dict[str, list[np.ndarray]] = {"actor": [], "identifier": []}
-    types: dict[str, list[np.ndarray]] = {"actor": [], "identifier": []}
+    ids: dict[Role, list[np.ndarray]] = {role: [] for role in Role}
+    types: dict[Role, list[np.ndarray]] = {role: [] for role in Role}
     kinds = ACTOR_KINDS + IDENTIFIER_KINDS
     # The kinds are encoded side by side (Arrow's hashing and sorting release the GIL).
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="graphfraud-encode") as pool:
@@ -282,17 +283,17 @@ def _entities(dataset: Dataset) -> _Entities:
                                 kinds))
     for kind, (index, pos) in zip(kinds, encoded, strict=True):
         parts = columns[kind.entity_type]
-        offset = sum(len(x) for x in ids[kind.role.value])
+        offset = sum(len(x) for x in ids[kind.role])
         if kind is MERCHANT and parts and len(np.unique(pos[0])) != len(index):
             raise ValueError("projection met a merchant id outside merchants")
         for (table, _), p in zip(parts, pos, strict=True):
             positions[(kind.entity_type, table)] = p + offset
         universes[kind.entity_type] = (index, offset)
         values = index.to_numpy(zero_copy_only=False).astype(object)
-        ids[kind.role.value].append(values)
-        types[kind.role.value].append(np.full(len(values), kind.code, np.int8))
-    actor_ids = np.concatenate(ids["actor"])
-    identifier_ids = np.concatenate(ids["identifier"])
+        ids[kind.role].append(values)
+        types[kind.role].append(np.full(len(values), kind.code, np.int8))
+    actor_ids = np.concatenate(ids[Role.ACTOR])
+    identifier_ids = np.concatenate(ids[Role.IDENTIFIER])
     rows = [positions[(link.start.entity_type, link.table)] for link in SHARING_LINKS
             if (link.start.entity_type, link.table) in positions]
     cols = [positions[(link.end.entity_type, link.table)] for link in SHARING_LINKS
@@ -306,8 +307,8 @@ def _entities(dataset: Dataset) -> _Entities:
     pairs = None
     if promo_key in positions:
         pairs = (positions[promo_key], positions[(PROMOTION.end.entity_type, PROMOTION.table)])
-    return _Entities(actor_ids, np.concatenate(types["actor"]), identifier_ids,
-                     np.concatenate(types["identifier"]), incidence, universes, pairs)
+    return _Entities(actor_ids, np.concatenate(types[Role.ACTOR]), identifier_ids,
+                     np.concatenate(types[Role.IDENTIFIER]), incidence, universes, pairs)
 
 
 def _promotion_matrix(n: int, pairs: tuple[np.ndarray, np.ndarray] | None,

@@ -7,36 +7,50 @@ next run (:func:`graphfraud.score.diff.carry_over`) and the batch's alerts
 (:func:`graphfraud.batch.alerts.decide_alerts`). :func:`build_run_report` makes it from
 a scan's result and the run info; :func:`read_run_report` reads a rings.json written
 earlier (``scan --previous``, the batch's previous run) and checks it against the
-contract (docs/report.md) before anything uses it.
+contract (docs/report.md) before anything uses it. A ring's fields, how each is written
+and checked, are declared in :mod:`graphfraud.report.fields`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
-from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from graphfraud.errors import InputError
 from graphfraud.graph.projection import Hub
-from graphfraud.model import ACTOR_KINDS, ENTITY_KINDS, IDENTIFIER_KINDS, Pattern, Risk
+from graphfraud.model import ENTITY_KINDS
+from graphfraud.report.fields import (
+    RING,
+    Invalid,
+    Where,
+    at,
+    checked_choice,
+    checked_count,
+    checked_items,
+    checked_object,
+    checked_string,
+    checked_strings,
+    checked_text,
+    kind,
+)
 from graphfraud.score.diff import Changes
-from graphfraud.score.rings import Member, Ring, Shared
+from graphfraud.score.rings import Ring
 
 if TYPE_CHECKING:
     from graphfraud.pipeline import ScanResult
 
-SCHEMA_VERSION = "1"
+#: The rings.json schema this version writes. 2 added the rings' ``reasons``.
+SCHEMA_VERSION = "2"
+#: The schemas it reads (a schema-1 ring has no reasons: it reads with none).
+READ_VERSIONS = ("2", "1")
 #: Lists and objects nest 5 deep in a valid rings.json (``rings[i].members[j]``,
 #: ``changes.changed.<ring>.added``); anything far deeper is refused before it is used.
 MAX_DEPTH = 16
 HUB_ACTIONS = ("dropped", "down-weighted")
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -115,7 +129,7 @@ class RunReport:
             "source": self.source,
             "params": self.params,
             "summary": self.summary,
-            "rings": [_ring_document(r) for r in self.rings],
+            "rings": [RING.write(r) for r in self.rings],
             "hubs": [{"type": h.type, "id": h.id, "actors": h.actors, "action": h.action}
                      for h in self.hubs],
         }
@@ -148,23 +162,8 @@ class RunReport:
         """
         try:
             return _parse(text)
-        except _Invalid as e:
+        except Invalid as e:
             raise InputError(f"{name}: not a valid rings.json: {e}", file=name) from None
-
-
-def _ring_document(r: Ring) -> dict[str, Any]:
-    return {
-        "ring_id": r.ring_id,
-        "score": r.score,
-        "risk": r.risk,
-        "pattern": r.pattern,
-        # explicit dicts: dataclasses.asdict deep-copies, seconds over big farms
-        "members": [{"type": m.type, "id": m.id, "score": m.score} for m in r.members],
-        "shared": [{"type": s.type, "id": s.id, "members": s.members} for s in r.shared],
-        "evidence": list(r.evidence),
-        "known_fraud": r.known_fraud,
-        "known_legit": r.known_legit,
-    }
 
 
 def build_run_report(result: ScanResult, info: RunInfo) -> RunReport:
@@ -225,193 +224,72 @@ def read_run_report(path: str | Path) -> RunReport:
 
 # -- checking a rings.json against the contract ------------------------------------------
 
-class _Invalid(Exception):
-    """What is wrong with a document, and where."""
-
-
 def _parse(text: str) -> RunReport:
     try:
         document = json.loads(text)
     except RecursionError:
-        raise _Invalid("nested too deeply") from None
+        raise Invalid("nested too deeply") from None
     except json.JSONDecodeError as e:
-        raise _Invalid(f"not JSON ({e.msg} at line {e.lineno} column {e.colno})") from None
+        raise Invalid(f"not JSON ({e.msg} at line {e.lineno} column {e.colno})") from None
     except ValueError as e:  # e.g. an integer with more digits than Python converts
-        raise _Invalid(f"not JSON ({e})") from None
+        raise Invalid(f"not JSON ({e})") from None
     if _too_deep(document):
-        raise _Invalid(f"nested too deeply (more than {MAX_DEPTH} levels)")
+        raise Invalid(f"nested too deeply (more than {MAX_DEPTH} levels)")
     if not isinstance(document, dict):
-        raise _Invalid(f"expected an object, got {_kind(document)}")
+        raise Invalid(f"expected an object, got {kind(document)}")
     if "schema_version" not in document:
-        raise _Invalid("missing field 'schema_version'")
+        raise Invalid("missing field 'schema_version'")
     version = document["schema_version"]
-    if version != SCHEMA_VERSION:
-        raise _Invalid(f"schema_version {version!r} is not supported (this graphfraud "
-                       f"reads {SCHEMA_VERSION!r})")
-    doc = _object(document, (), ("schema_version", "run_id", "generated_at", "source",
-                                 "params", "summary", "rings"), ("hubs", "changes"))
+    if version not in READ_VERSIONS:
+        raise Invalid(f"schema_version {version!r} is not supported (this graphfraud "
+                      f"reads {' and '.join(repr(v) for v in READ_VERSIONS)})")
+    doc = checked_object(document, (), ("schema_version", "run_id", "generated_at", "source",
+                                        "params", "summary", "rings"), ("hubs", "changes"))
     return RunReport(
-        run_id=_text(doc["run_id"], ("run_id",)),
+        run_id=checked_text(doc["run_id"], ("run_id",)),
         generated_at=_time(doc["generated_at"], ("generated_at",)),
-        source=_string(doc["source"], ("source",)),
-        params=_object(doc["params"], ("params",)),
-        summary=_object(doc["summary"], ("summary",)),
-        rings=_items(doc["rings"], ("rings",), _ring),
-        hubs=_items(doc.get("hubs", []), ("hubs",), _hub),
+        source=checked_string(doc["source"], ("source",)),
+        params=checked_object(doc["params"], ("params",)),
+        summary=checked_object(doc["summary"], ("summary",)),
+        rings=checked_items(doc["rings"], ("rings",),
+                            lambda v, w: RING.read(v, w, version)),
+        hubs=checked_items(doc.get("hubs", []), ("hubs",), _hub),
         changes=_changes(doc["changes"], ("changes",)) if "changes" in doc else None,
     )
 
 
-Where = tuple[str | int, ...]
-_RING_FIELDS = ("ring_id", "score", "risk", "pattern", "members", "shared", "evidence",
-                "known_fraud", "known_legit")
-_ACTOR_TYPES = tuple(k.entity_type for k in ACTOR_KINDS)
-_IDENTIFIER_TYPES = tuple(k.entity_type for k in IDENTIFIER_KINDS)
-
-
-def _ring(value: Any, where: Where) -> Ring:
-    obj = _object(value, where, _RING_FIELDS)
-    return Ring(
-        ring_id=_text(obj["ring_id"], (*where, "ring_id")),
-        score=_score(obj["score"], (*where, "score")),
-        risk=Risk(_choice(obj["risk"], (*where, "risk"), tuple(Risk))),
-        pattern=Pattern(_choice(obj["pattern"], (*where, "pattern"), tuple(Pattern))),
-        members=_items(obj["members"], (*where, "members"), _member),
-        shared=_items(obj["shared"], (*where, "shared"), _shared),
-        evidence=tuple(_strings(obj["evidence"], (*where, "evidence"))),
-        known_fraud=_count(obj["known_fraud"], (*where, "known_fraud")),
-        known_legit=_count(obj["known_legit"], (*where, "known_legit")),
-    )
-
-
-def _member(value: Any, where: Where) -> Member:
-    obj = _object(value, where, tuple(f.name for f in fields(Member)))
-    return Member(type=_choice(obj["type"], (*where, "type"), _ACTOR_TYPES),
-                  id=_text(obj["id"], (*where, "id")),
-                  score=_score(obj["score"], (*where, "score")))
-
-
-def _shared(value: Any, where: Where) -> Shared:
-    obj = _object(value, where, tuple(f.name for f in fields(Shared)))
-    return Shared(type=_choice(obj["type"], (*where, "type"), _IDENTIFIER_TYPES),
-                  id=_text(obj["id"], (*where, "id")),
-                  members=_count(obj["members"], (*where, "members")))
-
-
 def _hub(value: Any, where: Where) -> Hub:
-    obj = _object(value, where, ("type", "id", "actors", "action"))
-    return Hub(type=_choice(obj["type"], (*where, "type"), tuple(ENTITY_KINDS)),
-               id=_text(obj["id"], (*where, "id")),
-               actors=_count(obj["actors"], (*where, "actors")),
-               action=_choice(obj["action"], (*where, "action"), HUB_ACTIONS))
+    obj = checked_object(value, where, ("type", "id", "actors", "action"))
+    return Hub(type=checked_choice(obj["type"], (*where, "type"), tuple(ENTITY_KINDS)),
+               id=checked_text(obj["id"], (*where, "id")),
+               actors=checked_count(obj["actors"], (*where, "actors")),
+               action=checked_choice(obj["action"], (*where, "action"), HUB_ACTIONS))
 
 
 def _changes(value: Any, where: Where) -> Changes:
     """Every list of changes is optional: an absent one is empty."""
     lists, maps = ("new", "unchanged", "gone"), ("grown", "shrunk", "merged", "split")
-    obj = _object(value, where, (), (*lists, *maps, "changed"))
+    obj = checked_object(value, where, (), (*lists, *maps, "changed"))
     out = Changes()
     for name in lists:
-        setattr(out, name, _strings(obj.get(name, []), (*where, name)))
+        setattr(out, name, checked_strings(obj.get(name, []), (*where, name)))
     for name in maps:
-        ring_lists = _object(obj.get(name, {}), (*where, name))
-        setattr(out, name, {key: _strings(v, (*where, name, key))
+        ring_lists = checked_object(obj.get(name, {}), (*where, name))
+        setattr(out, name, {key: checked_strings(v, (*where, name, key))
                             for key, v in ring_lists.items()})
-    changed = _object(obj.get("changed", {}), (*where, "changed"))
+    changed = checked_object(obj.get("changed", {}), (*where, "changed"))
     for key, v in changed.items():
-        both = _object(v, (*where, "changed", key), ("added", "removed"))
-        out.changed[key] = {side: _strings(both[side], (*where, "changed", key, side))
+        both = checked_object(v, (*where, "changed", key), ("added", "removed"))
+        out.changed[key] = {side: checked_strings(both[side], (*where, "changed", key, side))
                             for side in ("added", "removed")}
     return out
 
 
-def _object(value: Any, where: Where, required: tuple[str, ...] | None = None,
-            optional: tuple[str, ...] = ()) -> dict[str, Any]:
-    """``value`` as an object; with ``required``, only those keys and ``optional``."""
-    if not isinstance(value, dict):
-        raise _Invalid(f"{_at(where)}expected an object, got {_kind(value)}")
-    if required is not None:
-        for key in required:
-            if key not in value:
-                raise _Invalid(f"{_at(where)}missing field {key!r}")
-        for key in value:
-            if key not in required and key not in optional:
-                raise _Invalid(f"{_at(where)}unknown field {key!r}")
-    return value
-
-
-def _items(value: Any, where: Where, item: Callable[[Any, Where], T]) -> tuple[T, ...]:
-    if not isinstance(value, list):
-        raise _Invalid(f"{_at(where)}expected a list, got {_kind(value)}")
-    return tuple(item(v, (*where, i)) for i, v in enumerate(value))
-
-
-def _string(value: Any, where: Where) -> str:
-    if not isinstance(value, str):
-        raise _Invalid(f"{_at(where)}expected a string, got {_kind(value)}")
-    return value
-
-
-def _strings(value: Any, where: Where) -> list[str]:
-    return list(_items(value, where, _string))
-
-
-def _text(value: Any, where: Where) -> str:
-    """A non-empty string (an id)."""
-    if not _string(value, where):
-        raise _Invalid(f"{_at(where)}is empty")
-    return str(value)
-
-
-def _choice(value: Any, where: Where, allowed: tuple[str, ...]) -> str:
-    if _string(value, where) not in allowed:
-        raise _Invalid(f"{_at(where)}{value!r} is not one of "
-                       f"{', '.join(str(a) for a in allowed)}")
-    return str(value)
-
-
-def _score(value: Any, where: Where) -> float:
-    """A number from 0 to 1."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _Invalid(f"{_at(where)}expected a number, got {_kind(value)}")
-    if not (math.isfinite(value) and 0 <= value <= 1):
-        raise _Invalid(f"{_at(where)}{value!r} is not a score from 0 to 1")
-    return float(value)
-
-
-def _count(value: Any, where: Where) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise _Invalid(f"{_at(where)}expected a whole number, got {_kind(value)}")
-    if value < 0:
-        raise _Invalid(f"{_at(where)}{value} is negative")
-    return value
-
-
 def _time(value: Any, where: Where) -> datetime:
     try:
-        return datetime.fromisoformat(_string(value, where))
+        return datetime.fromisoformat(checked_string(value, where))
     except ValueError:
-        raise _Invalid(f"{_at(where)}{value!r} is not an ISO 8601 time") from None
-
-
-def _at(where: Where) -> str:
-    """``rings[3].members[0].score: `` (nothing at the top level)."""
-    text = ""
-    for part in where:
-        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else part
-    return f"{text}: " if text else ""
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return f"the number {value!r}"
-    if isinstance(value, str):
-        return "a string" if len(value) > 40 else f"the string {value!r}"
-    return "a list" if isinstance(value, list) else "an object"
+        raise Invalid(f"{at(where)}{value!r} is not an ISO 8601 time") from None
 
 
 def _too_deep(document: Any) -> bool:

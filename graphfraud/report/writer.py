@@ -3,20 +3,35 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from graphfraud import spreadsheet
+from graphfraud.report.fields import (
+    CSV_CONTEXT,
+    RING,
+    Field,
+    Record,
+    csv_header,
+    csv_layout,
+    parquet_keys,
+)
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from graphfraud.report.redact import Redactor
     from graphfraud.report.run import RunReport
 
-CSV_HEADER = ("ring_id", "ring_score", "risk", "pattern", "member_type", "member_id",
-              "member_score", "ring_known_fraud", "ring_known_legit", "shared_identifiers",
-              "top_evidence", "name", "status")
+#: The run's onboarding-check table (``RunReport.index``), written beside the report.
+INDEX_FILE = "check-index.parquet"
+#: rings.csv's columns (made from the field table): ring_id, ring_score, risk, pattern,
+#: member_type, member_id, member_score, ring_known_fraud, ring_known_legit,
+#: shared_identifiers, top_evidence, name, status
+CSV_HEADER = csv_header()
 
 
 def write_reports(report: RunReport, out_dir: str | Path, *,
@@ -69,15 +84,13 @@ def write_reports(report: RunReport, out_dir: str | Path, *,
         for stale in ("rings", "ring_members"):  # not this run's: would mislead
             (out / f"{stale}.parquet").unlink(missing_ok=True)
     if report.index is None:  # a run without one (the Spark engine): no stale index
-        from graphfraud.check.index import INDEX_FILE
-
         (out / INDEX_FILE).unlink(missing_ok=True)
     else:
-        from graphfraud.check.index import INDEX_FILE, save_index
+        import pyarrow.parquet as pq
 
         paths["index"] = out / INDEX_FILE
         with _atomic(paths["index"]) as tmp:
-            save_index(report.index, tmp)
+            pq.write_table(report.index, tmp)
     _atomic_write(out / MANIFEST, json.dumps({
         "run_id": report.run_id,
         "files": {p.name: _sha256(p) for p in sorted(paths.values())},
@@ -88,42 +101,56 @@ def write_reports(report: RunReport, out_dir: str | Path, *,
 
 def _parquet_tables(report: RunReport) -> dict[str, Any]:
     """rings (one row per ring) and ring_members (one row per member) as Arrow tables,
-    with fixed column types (an empty run has the same schema)."""
+    with fixed column types (an empty run has the same schema): the Parquet columns of
+    :data:`graphfraud.report.fields.RING` and of each listed record with a table."""
+    rings = report.rings
+    tables = {RING.parquet: _arrow_table(RING, rings, [[report.run_id] * len(rings)])}
+    for f in RING:
+        record = f.type.record
+        if record is None or not record.parquet:
+            continue
+        owners = [(r.ring_id, x) for r in rings for x in getattr(r, f.name)]
+        tables[record.parquet] = _arrow_table(
+            record, [x for _, x in owners],
+            [[report.run_id] * len(owners), [r for r, _ in owners]])
+    return tables
+
+
+def _arrow_table(record: Record, items: Any, keys: list[list[Any]]) -> pa.Table:
+    """The Parquet table of ``record`` over ``items``: its key columns (``keys``, text,
+    :func:`graphfraud.report.fields.parquet_keys`), then its fields' columns."""
     import pyarrow as pa
 
-    def text(value: Any) -> str:
-        return str(getattr(value, "value", value))
+    names = parquet_keys(record)
+    schema = [(name, pa.string()) for name in names]
+    columns: dict[str, list[Any]] = dict(zip(names, keys, strict=True))
+    for f in record:
+        column = f.parquet
+        if column is None:
+            continue
+        arrow = column.arrow or f.type.arrow
+        schema.append((column.name, _arrow_type(arrow)))
+        values: Iterator[Any] = map(attrgetter(f.name), items)
+        if column.of is not None:
+            values = map(column.of, values)
+        if arrow in _CELLS:  # an enum as its text, a tuple as a list
+            values = map(_CELLS[arrow], values)
+        columns[column.name] = list(values)
+    return pa.table(columns, schema=pa.schema(schema))
 
-    rings = report.rings
-    members = [(r, m) for r in rings for m in r.members]
-    ring_schema = pa.schema([
-        ("run_id", pa.string()), ("ring_id", pa.string()), ("score", pa.float64()),
-        ("risk", pa.string()), ("pattern", pa.string()), ("members", pa.int64()),
-        ("known_fraud", pa.int64()), ("known_legit", pa.int64()),
-        ("evidence", pa.list_(pa.string()))])
-    member_schema = pa.schema([
-        ("run_id", pa.string()), ("ring_id", pa.string()), ("member_type", pa.string()),
-        ("member_id", pa.string()), ("member_score", pa.float64())])
-    return {
-        "rings": pa.table({
-            "run_id": [report.run_id] * len(rings),
-            "ring_id": [r.ring_id for r in rings],
-            "score": [float(r.score) for r in rings],
-            "risk": [text(r.risk) for r in rings],
-            "pattern": [text(r.pattern) for r in rings],
-            "members": [len(r.members) for r in rings],
-            "known_fraud": [int(r.known_fraud) for r in rings],
-            "known_legit": [int(r.known_legit) for r in rings],
-            "evidence": [list(r.evidence) for r in rings],
-        }, schema=ring_schema),
-        "ring_members": pa.table({
-            "run_id": [report.run_id] * len(members),
-            "ring_id": [r.ring_id for r, _ in members],
-            "member_type": [m.type for _, m in members],
-            "member_id": [m.id for _, m in members],
-            "member_score": [float(m.score) for _, m in members],
-        }, schema=member_schema),
-    }
+
+#: What the values of a column of these Arrow types are made plain with (numbers go in
+#: as they are).
+_CELLS: dict[str, Callable[[Any], Any]] = {"string": str, "list<string>": list}
+
+
+def _arrow_type(name: str) -> pa.DataType:
+    """``double``, ``int64``, ``string``, ``list<string>`` as an Arrow type."""
+    import pyarrow as pa
+
+    if name.startswith("list<") and name.endswith(">"):
+        return pa.list_(_arrow_type(name[len("list<"):-1]))
+    return pa.type_for_alias(name)
 
 
 #: Written last: the run id and a SHA-256 of every file of the run.
@@ -233,17 +260,35 @@ def _write_csv(report: RunReport, path: Path) -> None:
     """rings.csv: one row per ring member (``name`` and ``status`` "" when unknown)."""
     actors = report.actors or {}
     blank: dict[str, str] = {}
+    before, rows, after = csv_layout()
+    ring_before, ring_after = _cells(before), _cells(after)
+    assert rows.type.record is not None
+    item = _cells([f for f in rows.type.record if f.csv])
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = spreadsheet.writer(fh)
-        writer.writerow(CSV_HEADER)
+        writer.writerow(csv_header())
         for ring in report.rings:
-            top = ring.evidence[0] if ring.evidence else ""
-            for m in ring.members:
+            head, tail = ring_before(ring), ring_after(ring)
+            for m in getattr(ring, rows.name):
                 info = actors.get(f"{m.type}:{m.id}", blank)
-                writer.writerow([ring.ring_id, ring.score, ring.risk, ring.pattern, m.type,
-                                 m.id, m.score, ring.known_fraud, ring.known_legit,
-                                 len(ring.shared), top, info.get("name", ""),
-                                 info.get("status", "")])
+                writer.writerow([*head, *item(m), *tail,
+                                 *(info.get(name, "") for name in CSV_CONTEXT)])
+
+
+def _cells(fields: list[Field]) -> Callable[[Any], list[Any]]:
+    """The rings.csv cells of ``fields`` (each with a column) of one record, as they are."""
+    if not fields:
+        return lambda _: []
+    getter = attrgetter(*(f.name for f in fields))
+    makers = [f.csv.of if f.csv is not None else None for f in fields]
+
+    def cells(record: Any) -> list[Any]:
+        values = getter(record)
+        if len(fields) == 1:
+            values = (values,)
+        return [v if of is None else of(v) for of, v in zip(makers, values, strict=True)]
+
+    return cells
 
 
 class _atomic:

@@ -182,12 +182,28 @@ SENTENCES: dict[str, Sentence] = {
         "blacklisted, fewer than in the graph at large",
         "但：共用其手机和账户的其他 {others} 个主体中有 {fraud} 个在黑名单中，低于全图比例",
         against=True),
+    "outside": Sentence(
+        "but: its members' activity lies mostly outside what they share (a median "
+        "{percent}% of their uses are of the shared phones and accounts): a community "
+        "more than a ring",
+        "但：成员的活动大多在共用的手机和账户之外（中位数仅 {percent}% 的使用记录涉及共用"
+        "手机和账户）：更像正常社群而非团伙", against=True),
     "no_fraud_sign": Sentence(
         "but: an organised group with no sign of fraud in the export (no blacklist in or "
         "around it, no sanctions, burst of sign-ups, bad behaviour, ban evasion or host "
         "collusion): review it, do not act on it",
         "但：这是一个有组织的群体，导出数据中没有欺诈迹象（内部及周边无黑名单、无平台处罚、"
         "无集中注册、无异常行为、无封禁后换号、无主播合谋）：建议复核，不宜直接处置",
+        against=True),
+    "no_fraud_sign_labels": Sentence(
+        "but: an organised group with no sign of fraud beyond chance: its {k} blacklisted "
+        "{k:|member is|members are} no more than the export's blacklist rate puts in a "
+        "group this size ({expected:.1f}), and nothing else (sanctions, burst of "
+        "sign-ups, bad behaviour, ban evasion, host collusion) points to fraud: review "
+        "it, do not act on it",
+        "但：这是一个有组织的群体，没有超出随机的欺诈迹象：其中 {k} 名黑名单成员不多于按全量"
+        "黑名单比例在同等规模群体中应有的人数（{expected:.1f}），也没有其他欺诈迹象（平台"
+        "处罚、集中注册、异常行为、封禁后换号、主播合谋）：建议复核，不宜直接处置",
         against=True),
     "organization": Sentence(
         "but: {k} of {n} members belong to the declared, verified organisation "

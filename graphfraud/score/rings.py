@@ -189,7 +189,10 @@ def score_candidate(
     if risk == Risk.HIGH and not any(unit.signs(c) for unit in signals):
         # High means act: coordination with no sign of fraud is a group to review.
         risk, score = Risk.MEDIUM, min(score, params.no_sign_cap)
-        reasons.append(Reason.of("no_fraud_sign"))
+        k = c.found.facts.get("known_fraud", 0)
+        reasons.append(Reason.of("no_fraud_sign_labels", k=k,
+                                 expected=facts.fraud_rate * len(c.view.members))
+                       if k else Reason.of("no_fraud_sign"))
     if provenance is not None:
         reasons.append(provenance)
     return (_ring(c, score, risk, ordered(reasons), signals),
@@ -255,7 +258,8 @@ def reaches_high(ring: Ring) -> bool:
     """Whether the ring's score reached ``high``, a sign of fraud or not: the pipeline
     cuts candidates into the parts and cores that do (which members form a ring does
     not depend on whether the export holds a sign of fraud about it)."""
-    return ring.risk == Risk.HIGH or any(r.code == "no_fraud_sign" for r in ring.reasons)
+    return ring.risk == Risk.HIGH or any(r.code.startswith("no_fraud_sign")
+                                         for r in ring.reasons)
 
 
 def _supported(graph: ActorGraph, members: np.ndarray, params: ScoreParams) -> np.ndarray:

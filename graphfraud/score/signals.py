@@ -267,6 +267,7 @@ def _coordination(v: View, facts: ActorFacts, params: Params, out: Found) -> Non
     # agency's hosts or a franchise's shops have phones and accounts of their own.
     uses = np.diff(v.inc.indptr)
     inside = float(np.median(per_member / np.maximum(uses, 1)))
+    out.scores["inside"] = inside
     out.facts.update(exclusivity=raw_exclusivity, block=len(core), per_member=depth,
                      deep=co_use.members, chance=co_use.chance, surprise=surprise,
                      need=co_use.depth, inside=inside)
@@ -469,6 +470,26 @@ def _attachment(graph: ActorGraph, v: View, embedding: np.ndarray | None,
     return attach
 
 
+def _looseness(scores: dict[str, float | None], p: Params) -> float:
+    """0 for a ring whose members live in its block, up to 1 for one whose members'
+    uses lie all outside it (``inside`` below ``loose_inside``)."""
+    inside = scores.get("inside")
+    if inside is None or inside >= p.loose_inside:
+        return 0.0
+    return 1.0 - inside / p.loose_inside
+
+
+def _tail(k: int, n: int, rate: float) -> float:
+    """P(X >= k) for X ~ Binomial(n, rate)."""
+    from scipy.special import bdtrc
+
+    if k <= 0:
+        return 1.0
+    if not 0.0 < rate < 1.0:
+        return 0.0 if rate <= 0.0 else 1.0
+    return float(bdtrc(k - 1, n, rate))
+
+
 def _extraordinary(c: Inputs) -> bool:
     """Coordination that neither chance nor an ordinary organisation explains: many
     members, each on several of the same identifiers (a good share of the block), that
@@ -482,7 +503,8 @@ def _extraordinary(c: Inputs) -> bool:
                  or (c.found.scores.get("block_users") or 0.0) <= -0.3
                  or f.get("organization_share", 0.0) >= 0.5)
     return (depth >= p.extraordinary_depth and depth / block >= p.extraordinary_reach
-            and f.get("exclusivity", 0.0) >= p.extraordinary_exclusivity and not organised)
+            and f.get("exclusivity", 0.0) >= p.extraordinary_exclusivity
+            and f.get("inside", 0.0) >= p.loose_inside and not organised)
 
 
 # -- the units ---------------------------------------------------------------------------
@@ -518,6 +540,13 @@ class Coordination(Signal):
              "uses by members, and nothing that speaks for an organisation (a member or a "
              "neighbour cleared as legit, a declared organisation)."),
         Knob("extraordinary_size", 10),
+        Knob("loose_inside", 0.25, "A ring whose members' median share of their own "
+             "uses that fall in the block is below this is loose: its members live "
+             "mostly outside what they share (a real community, people with lives of "
+             "their own), which counts against it (w_outside), its coordination is never "
+             "extraordinary and its blacklisted members must be more than chance."),
+        Knob("w_outside", 2.0, "Weight of a loose ring's outside activity: "
+             "-w_outside x (1 - inside / loose_inside)."),
     )
 
     def measure(self, c: Inputs) -> None:
@@ -531,10 +560,13 @@ class Coordination(Signal):
         return _extraordinary(c)
 
     def terms(self, scores: dict[str, float | None], p: Params) -> Iterable[float]:
-        return (p.w_coordination * _value(scores, "coordination"),)
+        return (p.w_coordination * _value(scores, "coordination"),
+                -p.w_outside * _looseness(scores, p))
 
     def reasons(self, c: Inputs) -> Iterable[Reason]:
         f, v = c.found.facts, c.view
+        if _looseness(c.found.scores, c.params) > 0:
+            yield Reason.of("outside", percent=round(_value(c.found.scores, "inside") * 100))
         exclusivity, block, per_member = f["exclusivity"], f["block"], f["per_member"]
         surprise = f.get("surprise", 0.0)
         if surprise >= 0.5 and exclusivity < 0.8:
@@ -720,6 +752,10 @@ class Labels(Signal):
              "members ((fraud - legit) / judged), counted once at least min_judged members "
              "are judged."),
         Knob("min_judged", 2),
+        Knob("label_sign_chance", 0.05, "Blacklisted members are a sign of fraud about a "
+             "ring when they are at least its share of the graph's blacklist rate; in a "
+             "loose ring (loose_inside), only when chance would give that many with at "
+             "most this probability (binomial tail)."),
     )
 
     def measure(self, c: Inputs) -> None:
@@ -734,9 +770,16 @@ class Labels(Signal):
         """Members on a blacklisted phone or account, or blacklisted members at least as
         many as the graph's own rate puts in a group this size (a real community with a
         few bots mixed in has fewer than its share)."""
-        f = c.found.facts
-        return bool(f["touching"]) or (
-            f["known_fraud"] > 0 and f["known_fraud"] >= c.facts.fraud_rate * c.view.n)
+        f, p = c.found.facts, c.params
+        k, n, rate = f["known_fraud"], c.view.n, c.facts.fraud_rate
+        if f["touching"]:
+            return True
+        if not k:
+            return False
+        if f.get("inside", 1.0) >= p.loose_inside:  # a tight ring: its share will do
+            return bool(k >= rate * n)
+        # a loose one (a community with bots mixed in): more than chance would give
+        return _tail(k, n, rate) <= p.label_sign_chance
 
     def reasons(self, c: Inputs) -> Iterable[Reason]:
         f = c.found.facts

@@ -124,16 +124,36 @@ def _write_csv(path: Path, header: list[str], columns: list[pa.Array]) -> bool:
 
 def _node_frame(dataset: Dataset, kind: NodeKind) -> tuple[pd.DataFrame, dict[str, str]]:
     """Every node of one kind with its properties, and the contract type of each column."""
-    import pandas as pd
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    specs = contract()
     key = kind.key
     types: dict[str, str] = {key: "id"}
+    frame, ids = _own_rows(dataset, kind, types)
+    labels = dataset.table("labels")
+    verdicts = None
+    if labels is not None and not labels.empty:
+        verdicts = labels.loc[labels["entity_type"] == kind.entity_type]
+        ids.append(verdicts["entity_id"])
+    if ids:  # nodes implied by links and labels (the online loader MERGEs them)
+        frame = _with_implied(frame, key, ids)
+    if kind.entity_type in _IDENTIFIERS:  # the loader's `actors` and `streamers` counts
+        _add_user_counts(dataset, kind, frame, types)
+    frame = _with_attributes(dataset, kind, frame, types)
+    if verdicts is not None and len(verdicts):
+        renamed = {"entity_id": key} | {k: v[0] for k, v in _VERDICT_COLUMNS.items()}
+        part = verdicts.drop(columns=["entity_type"]).rename(columns=renamed)
+        frame = frame.merge(part, on=key, how="left")
+        types.update({name: t for name, t in _VERDICT_COLUMNS.values()})
+    return frame, types
+
+
+def _own_rows(dataset: Dataset, kind: NodeKind, types: dict[str, str]
+              ) -> tuple[pd.DataFrame, list[pd.Series]]:
+    """The kind's own file (its columns' types added to ``types``; an empty frame of
+    keys without it), and every column of the export that names one of its nodes."""
+    import pandas as pd
+
     frame: pd.DataFrame | None = None
     ids: list[pd.Series] = []
-    for spec in specs.values():
+    for spec in contract().values():
         table = dataset.table(spec.name)
         if table is None or table.empty:
             continue
@@ -144,34 +164,52 @@ def _node_frame(dataset: Dataset, kind: NodeKind) -> tuple[pd.DataFrame, dict[st
             if col.ref == kind.entity_type:
                 ids.append(table[col.name])
     if frame is None:
-        frame = pd.DataFrame({key: pd.Series([], dtype=object)})
-    labels = dataset.table("labels")
-    verdicts = None
-    if labels is not None and not labels.empty:
-        verdicts = labels.loc[labels["entity_type"] == kind.entity_type]
-        ids.append(verdicts["entity_id"])
-    if ids:  # nodes implied by links and labels (the online loader MERGEs them)
-        referenced = pa.chunked_array([_text_column(i, "id") for i in ids], type=pa.string())
-        known = _text_column(frame[key], "id")
-        # probe the known ids first: the few unknown ones are then cheap to deduplicate
-        implied = referenced.filter(pc.invert(pc.is_in(referenced, value_set=known))).unique()
-        if len(implied):
-            extra = pd.DataFrame({key: pd.Series(implied, dtype=frame[key].dtype)
-                                  if len(frame) else implied.to_pandas()})
-            frame = pd.concat([frame, extra], ignore_index=True) if len(frame) else extra
-    if kind.entity_type in _IDENTIFIERS:  # the loader's `actors` and `streamers` counts
-        counted = (("actors", ("merchant", "streamer")), ("streamers", ("streamer",)))
-        for prop, actor_kinds in counted:
-            used = [table[col.name] for spec in specs.values() if spec.kind == "link"
-                    for col in spec.columns
-                    if col.ref == kind.entity_type
-                    and any(f"{actor}_id" in spec.key for actor in actor_kinds)
-                    and (table := dataset.table(spec.name)) is not None]
-            if used:  # one row per (actor, identifier) pair, so rows count actors
-                counts = pd.concat(used, ignore_index=True).value_counts()
-                frame[prop] = frame[key].map(counts).astype("Int64")
-                types[prop] = "count"
-    for spec in specs.values():  # per-entity attributes (merchant_signals)
+        frame = pd.DataFrame({kind.key: pd.Series([], dtype=object)})
+    return frame, ids
+
+
+def _with_implied(frame: pd.DataFrame, key: str, ids: list[pd.Series]) -> pd.DataFrame:
+    """``frame`` with a row for every id of ``ids`` it lacks."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    referenced = pa.chunked_array([_text_column(i, "id") for i in ids], type=pa.string())
+    known = _text_column(frame[key], "id")
+    # probe the known ids first: the few unknown ones are then cheap to deduplicate
+    implied = referenced.filter(pc.invert(pc.is_in(referenced, value_set=known))).unique()
+    if not len(implied):
+        return frame
+    extra = pd.DataFrame({key: pd.Series(implied, dtype=frame[key].dtype)
+                          if len(frame) else implied.to_pandas()})
+    return pd.concat([frame, extra], ignore_index=True) if len(frame) else extra
+
+
+def _add_user_counts(dataset: Dataset, kind: NodeKind, frame: pd.DataFrame,
+                     types: dict[str, str]) -> None:
+    """An identifier's ``actors`` and ``streamers``: how many use it (as the loader
+    counts them), added to ``frame`` and ``types``."""
+    import pandas as pd
+
+    specs = contract()
+    counted = (("actors", ("merchant", "streamer")), ("streamers", ("streamer",)))
+    for prop, actor_kinds in counted:
+        used = [table[col.name] for spec in specs.values() if spec.kind == "link"
+                for col in spec.columns
+                if col.ref == kind.entity_type
+                and any(f"{actor}_id" in spec.key for actor in actor_kinds)
+                and (table := dataset.table(spec.name)) is not None]
+        if used:  # one row per (actor, identifier) pair, so rows count actors
+            counts = pd.concat(used, ignore_index=True).value_counts()
+            frame[prop] = frame[kind.key].map(counts).astype("Int64")
+            types[prop] = "count"
+
+
+def _with_attributes(dataset: Dataset, kind: NodeKind, frame: pd.DataFrame,
+                     types: dict[str, str]) -> pd.DataFrame:
+    """``frame`` with the kind's per-entity attributes (merchant_signals) merged in."""
+    key = kind.key
+    for spec in contract().values():
         table = dataset.table(spec.name)
         if spec.kind != "attributes" or spec.entity != kind.entity_type or table is None:
             continue
@@ -180,12 +218,7 @@ def _node_frame(dataset: Dataset, kind: NodeKind) -> tuple[pd.DataFrame, dict[st
         attrs = table.rename(columns={spec.key[0]: key})
         frame = frame.merge(attrs, on=key, how="left")  # keys are unique (validated)
         types.update({c.name: c.type for c in spec.columns if c.name != spec.key[0]})
-    if verdicts is not None and len(verdicts):
-        renamed = {"entity_id": key} | {k: v[0] for k, v in _VERDICT_COLUMNS.items()}
-        part = verdicts.drop(columns=["entity_type"]).rename(columns=renamed)
-        frame = frame.merge(part, on=key, how="left")
-        types.update({name: t for name, t in _VERDICT_COLUMNS.values()})
-    return frame, types
+    return frame
 
 
 def write_import_files(dataset: Dataset, folder: str | Path) -> ImportFiles:
@@ -350,11 +383,6 @@ def import_dataset(
     """
     import time
 
-    from neo4j.exceptions import Neo4jError
-
-    from graphfraud.store.admin import fill_empty_roles
-    from graphfraud.store.writer import ensure_schema
-
     def note(message: str) -> None:
         if say is not None:
             say(message)
@@ -371,6 +399,24 @@ def import_dataset(
     prepared = time.perf_counter()
     note(f"wrote {files.rows:,} import rows to {files.folder} in {prepared - started:.1f} s")
     server.stop(say=note)
+    import_seconds = _run_import_tool(server, files, work_dir, max_off_heap, note)
+    server.start(say=note)
+    schema_seconds = _create_schema(server, files)
+    nodes, rels = _checked_counts(server, files)
+    return BulkResult(files, prepared - started, import_seconds, schema_seconds, nodes, rels)
+
+
+def _run_import_tool(server: LocalServer, files: ImportFiles, work_dir: str | Path,
+                     max_off_heap: str, note: Say) -> float:
+    """Run ``neo4j-admin database import full`` on the stopped server; its seconds.
+
+    Raises
+    ------
+    BulkImportError
+        If the import tool fails (the server is started again first).
+    """
+    import time
+
     args = ["database", "import", "full", DATABASE, "--overwrite-destination=true",
             "--id-type=integer", "--bad-tolerance=0", "--array-delimiter=;",
             f"--max-off-heap-memory={max_off_heap}",
@@ -387,8 +433,25 @@ def import_dataset(
             f"{e}\nthe database {DATABASE!r} was being replaced and may be empty or partial; "
             "fix the export and run the import again with --overwrite"
         ) from e
-    import_seconds = time.perf_counter() - t0
-    server.start(say=note)
+    return time.perf_counter() - t0
+
+
+def _create_schema(server: LocalServer, files: ImportFiles) -> float:
+    """Create the schema on the imported graph (and the empty roles of role-less
+    links); its seconds.
+
+    Raises
+    ------
+    BulkImportError
+        If the imported graph breaks a constraint.
+    """
+    import time
+
+    from neo4j.exceptions import Neo4jError
+
+    from graphfraud.store.admin import fill_empty_roles
+    from graphfraud.store.writer import ensure_schema
+
     t1 = time.perf_counter()
     with _connect(server) as d:
         try:  # keys are not checked by the import (integer ids): the constraints check them
@@ -401,7 +464,18 @@ def import_dataset(
             ) from e
         if files.roleless_links:
             fill_empty_roles(d, database=DATABASE)
-    schema_seconds = time.perf_counter() - t1
+    return time.perf_counter() - t1
+
+
+def _checked_counts(server: LocalServer, files: ImportFiles
+                    ) -> tuple[dict[str, int], dict[str, int]]:
+    """The imported graph's nodes per label and relationships per type.
+
+    Raises
+    ------
+    BulkImportError
+        If they differ from the files written.
+    """
     nodes, rels = _graph_counts(server)
     expected_nodes = {label: files.node_counts.get(label, 0) for label in nodes}
     expected_rels = {r: files.relationship_counts.get(r, 0) for r in rels}
@@ -410,4 +484,4 @@ def import_dataset(
             f"the imported graph does not match the files: nodes {nodes} (expected "
             f"{expected_nodes}), relationships {rels} (expected {expected_rels})"
         )
-    return BulkResult(files, prepared - started, import_seconds, schema_seconds, nodes, rels)
+    return nodes, rels

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from graphfraud.errors import ConfigError, Neo4jServerError, PrerequisiteError
+from graphfraud.store.connection import LocalEndpoint, Neo4jSettings
 
 SERIES = "5.26"
 VERSION_RANGE = "[5.26.0,5.27)"
@@ -103,6 +104,28 @@ def default_home(env: Mapping[str, str]) -> Path:
         return Path(env["GRAPHFRAUD_NEO4J_HOME"]).expanduser()
     cache = Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     return cache / "graphfraud" / "neo4j"
+
+
+def connection_settings(env: Mapping[str, str] | None = None) -> Neo4jSettings:
+    """Connection settings from the ``NEO4J_*`` variables (see
+    :meth:`~graphfraud.store.connection.Neo4jSettings.from_env`), falling back to the
+    local server ``graphfraud neo4j start`` manages when ``NEO4J_URI`` is not set.
+
+    Raises
+    ------
+    ConfigError
+        If no server is configured or no password can be found.
+    """
+    return Neo4jSettings.from_env(env, local=local_endpoint)
+
+
+def local_endpoint(env: Mapping[str, str]) -> LocalEndpoint | None:
+    """Where the local server of ``env`` (``GRAPHFRAUD_NEO4J_HOME``, its saved ports)
+    listens and its stored password; None when it is not installed."""
+    server = LocalServer.from_env(env)
+    if not server.is_installed():
+        return None
+    return LocalEndpoint(server.bolt_uri, server.http_port, server.read_password())
 
 
 def java_major_version(java: str) -> int:

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from graphfraud.errors import UsageError
+from graphfraud.spark.common import as_text, typed
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -242,22 +243,9 @@ def _frames(spark: SparkSession, dataset: Dataset) -> dict[str, DataFrame]:
         if not len(frame):
             out[name] = spark.createDataFrame([], schema=schema)
             continue
-        text = pd.DataFrame({c: _as_text(frame[c]) for c in frame.columns})
+        text = pd.DataFrame({c: as_text(frame[c]) for c in frame.columns})
         out[name] = spark.createDataFrame(text, schema=schema)
     return out
-
-
-def _as_text(column: pd.Series) -> pd.Series:
-    """A column as exact text (ISO 8601 for times, repr for floats), None for nulls."""
-    import pandas as pd
-
-    if isinstance(column.dtype, pd.DatetimeTZDtype) or str(column.dtype).startswith(
-            "datetime64"):
-        text = column.map(lambda t: None if pd.isna(t) else t.isoformat())
-    else:
-        text = column.map(lambda v: None if pd.isna(v) else repr(v) if isinstance(v, float)
-                          else str(v))
-    return text.astype(object)
 
 
 def _actors(tables: dict[str, DataFrame]) -> DataFrame:
@@ -502,20 +490,8 @@ def _dataset_of(group: pd.DataFrame, dtypes: dict[str, dict[str, str]],
         records = [json.loads(r) for r in group.loc[group["table"] == name, "row"]]
         frame = pd.DataFrame.from_records(records, columns=list(columns))
         part.tables[name] = pd.DataFrame(
-            {c: _typed(frame[c], t) for c, t in columns.items()})
+            {c: typed(frame[c], t) for c, t in columns.items()})
     return part
-
-
-def _typed(text: pd.Series, dtype: str) -> pd.Series:
-    """A text column back in the loader's dtype."""
-    import pandas as pd
-
-    target: Any = pd.api.types.pandas_dtype(dtype)
-    if dtype.startswith("datetime64"):
-        return pd.to_datetime(text, utc=True, format="ISO8601").astype(target)
-    if dtype in ("Int64", "float64"):
-        return pd.to_numeric(text).astype(target)
-    return text.astype(target)
 
 
 def _first_pass(dtypes: dict[str, dict[str, str]], source: str, params: ScanParams,
@@ -550,9 +526,12 @@ def _second_pass(dtypes: dict[str, dict[str, str]], source: str, params: ScanPar
 
 
 def _behaviour_medians(tables: dict[str, DataFrame]) -> tuple[float, float]:
-    """The medians of refunds and complaints per order over merchants with ten orders
-    or more: the two middle values of a distributed sort, averaged as numpy does."""
+    """The medians of refunds and complaints per order over active merchants (the
+    scorer's ``ACTIVE_MIN_ORDERS`` orders or more): the two middle values of a
+    distributed sort, averaged as numpy does."""
     from pyspark.sql import functions as F
+
+    from graphfraud.score.rings import ACTIVE_MIN_ORDERS
 
     if "merchant_signals" not in tables:
         return math.nan, math.nan
@@ -561,7 +540,7 @@ def _behaviour_medians(tables: dict[str, DataFrame]) -> tuple[float, float]:
         F.col("orders").cast("double").alias("orders"),
         F.col("refunds").cast("double").alias("refunds"),
         F.col("complaints").cast("double").alias("complaints"))
-    active = signals.where(F.col("orders") >= 10)
+    active = signals.where(F.col("orders") >= ACTIVE_MIN_ORDERS)
     # try_divide: the optimiser may divide before it filters (orders of zero are not
     # active, and ANSI mode would reject their division)
     return (_median(active.select(F.try_divide("refunds", "orders").alias("x"))),

@@ -22,7 +22,7 @@ Stages, per contract file, in the contract's order:
    the key and settled by the embedded :func:`~graphfraud.loaders.reader.settle_rows`
    inside ``applyInPandas``, the rows in file order.
 
-The clean tables stay DataFrames of text columns (:func:`graphfraud.spark.engine._as_text`
+The clean tables stay DataFrames of text columns (:func:`graphfraud.spark.common.as_text`
 forms); only the rejects, one line of figures per file, and the rows a report shows
 (:meth:`SparkExport.context`) come back to the driver.
 """
@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from graphfraud.errors import InputError, UsageError
+from graphfraud.spark.common import as_text, typed
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -306,7 +307,6 @@ def _check_one(spec: TableSpec, mapping: Mapping, content: bytes, name: str, ord
     import pandas as pd
 
     from graphfraud.loaders.reader import check_file
-    from graphfraud.spark.engine import _as_text
 
     def block(what: str, n: int, values: dict[str, list[Any]]) -> pd.DataFrame:
         data: dict[str, Any] = {k: values.get(k, [None] * n) for k in (*_META, *columns)}
@@ -332,7 +332,7 @@ def _check_one(spec: TableSpec, mapping: Mapping, content: bytes, name: str, ord
     keep = ~check.bad
     n = int(keep.sum())
     rows = block("row", n, {"_line": check.lines[keep].tolist(),
-                            **{c: _as_text(check.frame.loc[keep, c]).tolist()
+                            **{c: as_text(check.frame.loc[keep, c]).tolist()
                                for c in columns}})
     bad = checked.rejects()
     rejects = block("reject", len(bad), {
@@ -473,10 +473,9 @@ def _settle_group(spec: TableSpec, dtypes: dict[str, str]
         import pandas as pd
 
         from graphfraud.loaders.reader import settle_part
-        from graphfraud.spark.engine import _as_text, _typed
 
         group = group.sort_values(["_order", "_line"], kind="stable").reset_index(drop=True)
-        frame = pd.DataFrame({c: _typed(group[c], dtypes[c]) for c in columns})
+        frame = pd.DataFrame({c: typed(group[c], dtypes[c]) for c in columns})
         lines = group["_line"].to_numpy(dtype=np.int64)
         if spec.kind == "labels":  # ties of the standing label go to the later row
             lines = group["_order"].to_numpy(dtype=np.int64) * (1 << 32) + lines
@@ -486,7 +485,7 @@ def _settle_group(spec: TableSpec, dtypes: dict[str, str]
         n = len(clean)
         out: dict[str, list[Any]] = {k: [None] * n for k in _META}
         out["_kind"] = ["row"] * n
-        rows = pd.DataFrame({**out, **{c: _as_text(clean[c]).to_numpy() for c in columns}})
+        rows = pd.DataFrame({**out, **{c: as_text(clean[c]).to_numpy() for c in columns}})
         rejects = pd.DataFrame({
             "_kind": ["reject"] * len(bad), "_file": [r.file for r in bad],
             "_order": [int(order_of[r.file]) for r in bad], "_line": [r.line for r in bad],
@@ -503,11 +502,6 @@ def _settle_group(spec: TableSpec, dtypes: dict[str, str]
 
 
 def _context(export: SparkExport, rings: list[Ring], hubs: list[Hub]) -> Dataset:
-    from pyspark.sql import functions as F
-
-    from graphfraud.loaders.dataset import Dataset
-    from graphfraud.model import ACTOR_KINDS, IDENTIFIER_KINDS, SHARING_LINKS
-
     tables = export.tables
     spark = next(iter(tables.values())).sparkSession
     members = sorted({(m.type, m.id) for ring in rings for m in ring.members})
@@ -515,16 +509,39 @@ def _context(export: SparkExport, rings: list[Ring], hubs: list[Hub]) -> Dataset
     pair = "_t string, _k string"
     member_df = spark.createDataFrame(members, pair)
     hub_df = spark.createDataFrame(hub_keys, pair)
+    wanted = _member_rows(tables, member_df)
+    wanted.update(_link_and_label_rows(tables, member_df, hub_df))
+    wanted.update(_hub_rows(tables, hub_df))
+    wanted.update(_measure_rows(tables, member_df))
+    return _on_driver(export, wanted)
+
+
+def _keyed(frame: DataFrame, kind: str, column: str, keys: DataFrame) -> DataFrame:
+    """The rows of ``frame`` whose ``column`` is the key of one of ``keys`` of ``kind``
+    (``keys``: ``_t`` the entity type, ``_k`` the id)."""
+    from pyspark.sql import functions as F
+
+    mine = keys.where(F.col("_t") == kind).select(F.col("_k").alias(column))
+    return frame.join(mine.distinct(), column, "left_semi")
+
+
+def _member_rows(tables: dict[str, DataFrame], member_df: DataFrame) -> dict[str, DataFrame]:
+    """The members' own rows of each actor file."""
+    from graphfraud.model import ACTOR_KINDS
+
+    return {kind.table: _keyed(tables[kind.table], kind.entity_type, kind.key, member_df)
+            for kind in ACTOR_KINDS if kind.table in tables}
+
+
+def _link_and_label_rows(tables: dict[str, DataFrame], member_df: DataFrame,
+                         hub_df: DataFrame) -> dict[str, DataFrame]:
+    """The members' links, the links of the fraud-labelled users of an identifier near
+    the members or a hub, and the labels of all of them."""
+    from pyspark.sql import functions as F
+
+    from graphfraud.model import SHARING_LINKS
+
     wanted: dict[str, DataFrame] = {}
-
-    def keyed(frame: DataFrame, kind: str, column: str, keys: DataFrame) -> DataFrame:
-        mine = keys.where(F.col("_t") == kind).select(F.col("_k").alias(column))
-        return frame.join(mine.distinct(), column, "left_semi")
-
-    for kind in ACTOR_KINDS:
-        if kind.table in tables:
-            wanted[kind.table] = keyed(tables[kind.table], kind.entity_type, kind.key,
-                                       member_df)
     fraud = None
     if "labels" in tables:
         fraud = tables["labels"].where(F.col("label") == "fraud").select(
@@ -533,8 +550,8 @@ def _context(export: SparkExport, rings: list[Ring], hubs: list[Hub]) -> Dataset
     near = hub_df  # the hubs and every identifier a member uses
     for link in SHARING_LINKS:
         if link.table in tables:
-            own[link.table] = keyed(tables[link.table], link.start.entity_type,
-                                    link.start_column, member_df)
+            own[link.table] = _keyed(tables[link.table], link.start.entity_type,
+                                     link.start_column, member_df)
             near = near.unionByName(own[link.table].select(
                 F.lit(link.end.entity_type).alias("_t"), F.col(link.end_column).alias("_k")))
     near = near.distinct().localCheckpoint()
@@ -545,8 +562,8 @@ def _context(export: SparkExport, rings: list[Ring], hubs: list[Hub]) -> Dataset
         wanted[link.table] = own[link.table]
         if fraud is not None:
             frame = tables[link.table]
-            theirs = keyed(keyed(frame, link.end.entity_type, link.end_column, near),
-                           link.start.entity_type, link.start_column, fraud)
+            theirs = _keyed(_keyed(frame, link.end.entity_type, link.end_column, near),
+                            link.start.entity_type, link.start_column, fraud)
             wanted[link.table] = own[link.table].unionByName(theirs).distinct()
             users.append(theirs.select(F.lit(link.start.entity_type).alias("_t"),
                                        F.col(link.start_column).alias("_k")))
@@ -559,10 +576,24 @@ def _context(export: SparkExport, rings: list[Ring], hubs: list[Hub]) -> Dataset
             about.distinct(),
             (labels["entity_type"] == F.col("_t")) & (labels["entity_id"] == F.col("_k")),
             "left_semi")
-    for kind in IDENTIFIER_KINDS:
-        if kind.table in tables:
-            wanted[kind.table] = keyed(tables[kind.table], kind.entity_type, kind.key,
-                                       hub_df)
+    return wanted
+
+
+def _hub_rows(tables: dict[str, DataFrame], hub_df: DataFrame) -> dict[str, DataFrame]:
+    """The hubs' own rows of each identifier file."""
+    from graphfraud.model import IDENTIFIER_KINDS
+
+    return {kind.table: _keyed(tables[kind.table], kind.entity_type, kind.key, hub_df)
+            for kind in IDENTIFIER_KINDS if kind.table in tables}
+
+
+def _measure_rows(tables: dict[str, DataFrame], member_df: DataFrame
+                  ) -> dict[str, DataFrame]:
+    """The member merchants' behaviour and promotion rows, and for each measure one row
+    that has it."""
+    from pyspark.sql import functions as F
+
+    wanted: dict[str, DataFrame] = {}
     merchants = member_df.where(F.col("_t") == "merchant").select(
         F.col("_k").alias("merchant_id"))
     for table, measure in (("merchant_signals", "orders"), ("promotions", "gmv")):
@@ -571,14 +602,19 @@ def _context(export: SparkExport, rings: list[Ring], hubs: list[Hub]) -> Dataset
             one = frame.where(F.col(measure).isNotNull()).limit(1)
             wanted[table] = frame.join(merchants, "merchant_id", "left_semi").unionByName(
                 one).distinct()
+    return wanted
+
+
+def _on_driver(export: SparkExport, wanted: dict[str, DataFrame]) -> Dataset:
+    """The ``wanted`` rows collected into a Dataset in the loader's dtypes."""
     import pandas as pd
 
-    from graphfraud.spark.engine import _typed
+    from graphfraud.loaders.dataset import Dataset
 
     out = Dataset(source=export.source)
     for name, frame in wanted.items():
         text = text_frame(frame)
-        out.tables[name] = pd.DataFrame({c: _typed(text[c], t)
+        out.tables[name] = pd.DataFrame({c: typed(text[c], t)
                                          for c, t in export.dtypes[name].items()})
     return out
 

@@ -3,7 +3,10 @@
 ``NEO4J_URI``, ``NEO4J_USER``, ``NEO4J_PASSWORD`` and ``NEO4J_DATABASE`` point at
 any Neo4j: Aura (``neo4j+s://``), a cluster, or a server of your own. Without
 ``NEO4J_URI`` the local server that ``graphfraud neo4j start`` manages is used, with
-the password it generated. The password never appears in ``repr``, logs or errors.
+the password it generated; the caller says how to find it (a :data:`LocalLookup`:
+:func:`graphfraud.server.local.connection_settings` passes the managed server's), so
+the store never imports the server. The password never appears in ``repr``, logs or
+errors.
 
 TLS is always verified: ``+s`` schemes check the server certificate against the
 system's CAs, or against ``NEO4J_TRUSTED_CERTIFICATES`` (a PEM file) for a private CA.
@@ -36,6 +39,20 @@ DEFAULT_USER = "neo4j"
 DEFAULT_DATABASE = "neo4j"
 DEFAULT_RETRY_SECONDS = 30.0
 _SCHEMES = {"bolt", "bolt+s", "neo4j", "neo4j+s"}
+
+
+@dataclass(frozen=True)
+class LocalEndpoint:
+    """Where the installed local server listens and the password it keeps."""
+
+    bolt_uri: str
+    http_port: int
+    password: str = field(default="", repr=False)
+
+
+#: How settings find the local server from the environment: its endpoint, or None when
+#: no local server is installed.
+LocalLookup = Callable[[Mapping[str, str]], LocalEndpoint | None]
 
 
 def _browser_url(env: Mapping[str, str], bolt: Any, local_port: int | None = None) -> str:
@@ -81,30 +98,31 @@ class Neo4jSettings:
     browser: str = ""
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Neo4jSettings:
-        """Settings from the environment, falling back to the local managed server.
+    def from_env(cls, env: Mapping[str, str] | None = None, *,
+                 local: LocalLookup | None = None) -> Neo4jSettings:
+        """Settings from the environment, falling back to the local server that
+        ``local`` finds (none without it;
+        :func:`graphfraud.server.local.connection_settings` passes the managed one's).
 
         Raises
         ------
         ConfigError
             If no server is configured or no password can be found.
         """
-        from graphfraud.server.local import LocalServer
-
         env = os.environ if env is None else env
         uri = env.get("NEO4J_URI", "").strip()
         password = env.get("NEO4J_PASSWORD", "")
         http_port: int | None = None
         if not uri:
-            local = LocalServer.from_env(env)
-            if not local.is_installed():
+            endpoint = local(env) if local is not None else None
+            if endpoint is None:
                 raise ConfigError(
                     "NEO4J_URI is not set and no local server exists; set NEO4J_URI, "
                     "NEO4J_USER and NEO4J_PASSWORD, or run `graphfraud neo4j start`"
                 )
-            uri = local.bolt_uri
-            http_port = local.http_port  # the port it was started with, saved
-            password = local.read_password() or password
+            uri = endpoint.bolt_uri
+            http_port = endpoint.http_port  # the port it was started with, saved
+            password = endpoint.password or password
         if not password:
             raise ConfigError("NEO4J_PASSWORD is not set")
         split = urlsplit(uri)

@@ -56,6 +56,12 @@ class Query:
     text: str
     origin: str
 
+    @property
+    def question(self) -> str:
+        """The summary's first sentence, without its full stop (what ``graphfraud query
+        --list`` and docs/cypher.md show)."""
+        return self.summary.split(". ")[0].rstrip(".")
+
     def param(self, name: str) -> QueryParam | None:
         return next((p for p in self.params if p.name == name), None)
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from graphfraud.model import ACTOR_KINDS, IDENTIFIER_KINDS
+from graphfraud.report.fields import MEMBER, RING, SHARED, Record, plain
 from graphfraud.store import catalog
 
 if TYPE_CHECKING:
@@ -34,17 +37,17 @@ def write_rings(driver: Driver, report: RunReport, *, database: str,
         "export_digest": None, "state_id": None, "run_dir": None,
         **(batch or {}),
     }
-    ring_rows = [{"ring_id": r.ring_id, "score": r.score, "risk": str(r.risk),
-                  "pattern": str(r.pattern), "evidence": list(r.evidence),
-                  "known_fraud": r.known_fraud, "known_legit": r.known_legit,
-                  "members": len(r.members)} for r in rings]
-    members: dict[str, list[dict[str, Any]]] = {"merchant": [], "streamer": []}
-    shares: dict[str, list[dict[str, Any]]] = {"device": [], "payment_account": []}
+    ring_props, found_props = _properties(RING), _properties(RING, found=True)
+    ring_rows = [{"ring_id": r.ring_id, "ring": ring_props(r), "found": found_props(r)}
+                 for r in rings]
+    member_props, shared_props = _properties(MEMBER), _properties(SHARED)
+    members: dict[str, list[dict[str, Any]]] = {k.entity_type: [] for k in ACTOR_KINDS}
+    shares: dict[str, list[dict[str, Any]]] = {k.entity_type: [] for k in IDENTIFIER_KINDS}
     for r in rings:
         for m in r.members:
-            members[m.type].append({"ring_id": r.ring_id, "id": m.id, "score": m.score})
+            members[m.type].append({"ring_id": r.ring_id, "id": m.id, "link": member_props(m)})
         for s in r.shared:
-            shares[s.type].append({"ring_id": r.ring_id, "id": s.id, "members": s.members})
+            shares[s.type].append({"ring_id": r.ring_id, "id": s.id, "link": shared_props(s)})
 
     def work(tx: ManagedTransaction) -> None:
         tx.run(catalog.statement("rings/run"), run=run).consume()
@@ -63,3 +66,16 @@ def write_rings(driver: Driver, report: RunReport, *, database: str,
     with driver.session(database=database) as session:
         session.execute_write(work)
     return len(rings)
+
+
+def _properties(record: Record, *, found: bool = False) -> Callable[[Any], dict[str, Any]]:
+    """What a record's Neo4j properties are made of one item: the fields' ``neo4j``
+    columns (the node's, or the relationship's of a member or a shared identifier) or,
+    with ``found``, their ``found`` columns (the run's FOUND relationship to a ring)."""
+    columns = [(f.name, f.found if found else f.neo4j) for f in record]
+    chosen = [(name, c) for name, c in columns if c is not None]
+
+    def properties(item: Any) -> dict[str, Any]:
+        return {c.name: plain(c.value(getattr(item, name))) for name, c in chosen}
+
+    return properties

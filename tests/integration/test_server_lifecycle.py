@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from graphfraud.cli import cli
+from graphfraud.server.local import connection_settings
 from graphfraud.store.connection import Neo4jSettings
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.slow]
@@ -74,7 +75,7 @@ def test_start_status_stop_from_nothing(tmp_path: Path,
 
         password_file = home / "password"
         assert stat.S_IMODE(password_file.stat().st_mode) == 0o600
-        settings = Neo4jSettings.from_env(env)
+        settings = connection_settings(env)
         assert settings.uri == "bolt://127.0.0.1:17697"
         with settings.driver() as driver:
             records, _, _ = driver.execute_query("CALL dbms.components() YIELD versions, "

@@ -102,7 +102,7 @@ def test_family_pair_is_no_ring(result) -> None:  # type: ignore[no-untyped-def]
 def test_report_follows_the_contract(result, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     report = json.loads(build_run_report(result, RunInfo(source="x", rows=10,
                                                           rejected_rows=2)).to_json())
-    assert report["schema_version"] == "1"
+    assert report["schema_version"] == "2"
     assert set(report) >= {"schema_version", "run_id", "generated_at", "source", "params",
                            "summary", "rings"}
     assert report["params"]["seed"] == 7
@@ -110,7 +110,7 @@ def test_report_follows_the_contract(result, tmp_path: Path) -> None:  # type: i
     assert report["summary"]["high"] == 1 and report["summary"]["rings"] == 2
     ring = report["rings"][0]
     assert set(ring) == {"ring_id", "score", "risk", "pattern", "members", "shared",
-                         "evidence", "known_fraud", "known_legit"}
+                         "evidence", "known_fraud", "known_legit", "reasons"}
     assert 0.0 <= ring["score"] <= 1.0
     assert all(0.0 <= m["score"] <= 1.0 for m in ring["members"])
 

@@ -638,10 +638,14 @@ def test_blacklisted_members_fewer_than_the_graph_rate_are_no_sign() -> None:
 
     def sign(n: int, blacklisted: int, touching: int = 0) -> bool:
         c = SimpleNamespace(found=SimpleNamespace(facts={"known_fraud": blacklisted,
-                                                         "touching": touching}),
+                                                         "touching": touching,
+                                                         "inside": inside}),
                             facts=SimpleNamespace(fraud_rate=0.2),
-                            view=SimpleNamespace(n=n))
+                            view=SimpleNamespace(n=n), params=ScanParams().score)
         return Labels().signs(c)  # type: ignore[arg-type]
 
-    assert not sign(300, 11) and sign(30, 10) and sign(300, 0, touching=1)
-    assert not sign(30, 0)
+    inside = 0.6  # a tight ring: at least its share of the graph's rate
+    assert not sign(300, 11) and sign(30, 6) and sign(300, 0, touching=1)
+    assert not sign(30, 0) and not sign(30, 5)
+    inside = 0.05  # a loose one (members live mostly outside the block): beyond chance
+    assert not sign(30, 6) and sign(30, 12) and sign(300, 0, touching=1)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import write_csv
 
+from conftest import write_csv
 from graphfraud.app.evaluate import Share, masked_labels
 from graphfraud.cli import cli
 from graphfraud.synth import SynthConfig, generate

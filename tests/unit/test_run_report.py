@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from graphfraud.report import (
     write_reports,
 )
 from graphfraud.score.diff import Changes
+from graphfraud.score.evidence import Reason
 from graphfraud.score.rings import Member, Ring, Shared
 from graphfraud.synth import SynthConfig, generate
 
@@ -36,7 +38,9 @@ def _hand_made() -> RunReport:
                 members=(Member("merchant", "00123", 0.91), Member("streamer", "s:1", 0.5)),
                 shared=(Shared("device", "d1", 2), Shared("payment_account", "a1", 2)),
                 evidence=("2 of 2 members log in from the same phone", "但是"),
-                known_fraud=1, known_legit=0)
+                known_fraud=1, known_legit=0,
+                reasons=(Reason("same_phones", (("used", 2), ("n", 2), ("share", 1.0))),
+                         Reason("note", (("text", "但是"),))))
     low = Ring(ring_id="R-2", score=0.1, risk="low", pattern="shared_settlement",
                members=(Member("merchant", "m2", 0.1),), shared=(), evidence=(),
                known_fraud=0, known_legit=1)
@@ -118,8 +122,10 @@ MALFORMED = [
     ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
     (_malformed(_document(), params=_deep(40)), "nested too deeply (more than 16 levels)"),
     ("[]", "expected an object, got a list"),
-    (_malformed(_document(), schema_version="2"),
-     "schema_version '2' is not supported (this graphfraud reads '1')"),
+    (_malformed(_document(), schema_version="3"),
+     "schema_version '3' is not supported (this graphfraud reads '2' and '1')"),
+    (_malformed(_document(), schema_version=2),
+     "schema_version 2 is not supported (this graphfraud reads '2' and '1')"),
     (_malformed(_document(), schema_version=None), "missing field 'schema_version'"),
     (_malformed(_document(), rings=None), "missing field 'rings'"),
     (_malformed(_document(), run_id=7), "run_id: expected a string, got the number 7"),
@@ -150,9 +156,52 @@ MALFORMED = [
     (_malformed(_document(), **{"changes.changed.R-9.added": None}),
      "changes.changed.R-9: missing field 'added'"),
     (_malformed(_document(), params=[]), "params: expected an object, got a list"),
+    (_malformed(_document(), **{"rings.0.reasons": None}), "rings[0]: missing field 'reasons'"),
+    (_malformed(_document(), schema_version="1"), "rings[0]: unknown field 'reasons'"),
+    (_malformed(_document(), **{"rings.0.reasons": {}}),
+     "rings[0].reasons: expected a list, got an object"),
+    (_malformed(_document(), **{"rings.0.reasons.0.code": ""}),
+     "rings[0].reasons[0].code: is empty"),
+    (_malformed(_document(), **{"rings.0.reasons.1.code": 7}),
+     "rings[0].reasons[1].code: expected a string, got the number 7"),
+    (_malformed(_document(), **{"rings.0.reasons.0.values": []}),
+     "rings[0].reasons[0].values: expected an object, got a list"),
+    (_malformed(_document(), **{"rings.0.reasons.0.values.n": True}),
+     "rings[0].reasons[0].values.n: expected a number or a string, got true"),
+    (_malformed(_document(), **{"rings.0.reasons.0.values.n": {"x": 1}}),
+     "rings[0].reasons[0].values.n: expected a number or a string, got an object"),
+    (json.dumps(_document()).replace('"used": 2', '"used": null', 1),
+     "rings[0].reasons[0].values.used: expected a number or a string, got null"),
+    (_malformed(_document(), **{"rings.0.reasons.0.strength": 1.0}),
+     "rings[0].reasons[0]: unknown field 'strength'"),
     (json.dumps(_document()).replace('"score": 0.91', '"score": NaN', 1),
      "rings[0].score: nan is not a score from 0 to 1"),
 ]
+
+
+def test_a_ring_keeps_its_reasons_as_codes_and_numbers_in_evidence_order() -> None:
+    document = _document()
+    assert document["schema_version"] == "2"
+    ring = document["rings"][0]
+    assert ring["reasons"] == [
+        {"code": "same_phones", "values": {"used": 2, "n": 2, "share": 1.0}},
+        {"code": "note", "values": {"text": "但是"}}]
+    assert len(ring["reasons"]) == len(ring["evidence"])
+    assert document["rings"][1]["reasons"] == []
+
+
+def test_a_schema_1_report_reads_with_no_reasons_and_is_written_as_schema_2() -> None:
+    """The batch reads the previous run's rings.json, which an older version wrote."""
+    old = _document()
+    old["schema_version"] = "1"
+    for ring in old["rings"]:
+        del ring["reasons"]
+    back = RunReport.from_json(json.dumps(old))
+    assert all(r.reasons == () for r in back.rings)
+    assert back == replace(_hand_made(), rings=tuple(replace(r, reasons=())
+                                                     for r in _hand_made().rings))
+    again = json.loads(back.to_json())
+    assert again["schema_version"] == "2" and again["rings"][0]["reasons"] == []
 
 
 @pytest.mark.parametrize(("text", "problem"), MALFORMED, ids=[p for _, p in MALFORMED])

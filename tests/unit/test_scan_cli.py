@@ -58,7 +58,7 @@ def test_every_evidence_line_of_a_scan_reads_in_chinese_too(scanned: Path) -> No
 
 def test_scan_writes_the_three_reports(scanned: Path) -> None:
     report = json.loads((scanned / "rings.json").read_text())
-    assert report["schema_version"] == "1"
+    assert report["schema_version"] == "2"
     assert report["summary"]["rejected_rows"] == 0 and report["summary"]["rings"] > 0
     scores = [r["score"] for r in report["rings"]]
     assert scores == sorted(scores, reverse=True)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from graphfraud.errors import PrerequisiteError
-from graphfraud.server.local import LocalServer
+from graphfraud.errors import ConfigError, PrerequisiteError
+from graphfraud.server.local import LocalServer, connection_settings
 from graphfraud.store.connection import Neo4jSettings
 
 
@@ -72,11 +72,18 @@ def test_settings_fall_back_to_the_local_server(tmp_path: Path) -> None:
     (tmp_path / "lib" / "neo4j-kernel-5.26.30.jar").write_bytes(b"")
     server._write_state(version="5.26.30")
     server._store_password("local-pass-123")
-    settings = Neo4jSettings.from_env({"GRAPHFRAUD_NEO4J_HOME": str(tmp_path)})
+    settings = connection_settings({"GRAPHFRAUD_NEO4J_HOME": str(tmp_path)})
     assert settings.uri == "bolt://127.0.0.1:17123"
     assert settings.password == "local-pass-123"
     assert settings.browser == "http://127.0.0.1:17999/browser/"  # the port it keeps
     assert "local-pass-123" not in repr(settings) + settings.describe()
+    # the store alone knows no local server: the caller passes how to find one
+    with pytest.raises(ConfigError, match="NEO4J_URI is not set and no local server"):
+        Neo4jSettings.from_env({"GRAPHFRAUD_NEO4J_HOME": str(tmp_path)})
+    empty = tmp_path / "elsewhere"
+    with pytest.raises(ConfigError, match="NEO4J_URI is not set and no local server"):
+        connection_settings({"GRAPHFRAUD_NEO4J_HOME": str(empty)})
+    assert not empty.exists()
 
 
 def test_settings_from_neo4j_variables() -> None:

@@ -133,7 +133,7 @@ def test_the_spark_reader_gives_the_embedded_readers_tables_and_rejects(
     from graphfraud.loaders import read_dataset
     from graphfraud.loaders.mapping import Mapping
     from graphfraud.spark import SparkEngine
-    from graphfraud.spark.engine import _as_text
+    from graphfraud.spark.common import as_text
     from graphfraud.spark.reader import text_frame
 
     generate(tmp_path, SynthConfig(scale=0.2, seed=956))
@@ -146,7 +146,7 @@ def test_the_spark_reader_gives_the_embedded_readers_tables_and_rejects(
     assert sum(f.merged for f in export.files) >= 3
     for name, frame in embedded.dataset.tables.items():
         assert export.dtypes[name] == {c: str(t) for c, t in frame.dtypes.items()}
-        mine = pd.DataFrame({c: _as_text(frame[c]) for c in frame.columns})
+        mine = pd.DataFrame({c: as_text(frame[c]) for c in frame.columns})
         theirs = text_frame(export.tables[name])
         key = list(frame.columns)
         assert (mine.astype(str).sort_values(key).reset_index(drop=True).equals(
