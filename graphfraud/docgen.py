@@ -12,7 +12,11 @@ page                       generator                              test
 docs/cli.md                :mod:`graphfraud.cli.reference`        tests/unit/test_cli_reference.py
 docs/data-contract.md      :mod:`graphfraud.loaders.reference`    tests/unit/test_doc_references.py
 docs/cypher.md             :mod:`graphfraud.cypher.reference`     tests/unit/test_doc_references.py
+docs/report.md             :mod:`graphfraud.report.reference`     tests/unit/test_report_fields.py
 =========================  =====================================  ==============================
+
+docs/algorithms.md's table of scoring terms is rendered from the evidence registry by
+:mod:`graphfraud.score.docs` (tests/unit/test_signals.py).
 
 >>> block = Block(Path("docs/x.md"), "graphfraud.x.reference", "TABLE", "edit x")
 >>> block.begin

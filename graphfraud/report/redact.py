@@ -72,7 +72,8 @@ class Redactor:
             replace(ring,
                     members=tuple(replace(m, id=self(m.type, m.id)) for m in ring.members),
                     shared=tuple(replace(s, id=self(s.type, s.id)) for s in ring.shared),
-                    usage=tuple((self.key(a), self.key(b)) for a, b in ring.usage))
+                    display=replace(ring.display, usage=tuple(
+                        (self.key(a), self.key(b)) for a, b in ring.usage)))
             for ring in report.rings)
         hubs = tuple(replace(h, id=self(h.type, h.id)) for h in report.hubs)
         return replace(report, source="(redacted)", rings=rings, hubs=hubs)

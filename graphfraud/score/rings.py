@@ -39,7 +39,7 @@ DEVICE, ACCOUNT = DEVICE_KIND.code, PAYMENT_ACCOUNT.code
 if TYPE_CHECKING:
     from graphfraud.graph.projection import ActorGraph
 
-__all__ = ["ACTIVE_MIN_ORDERS", "ActorFacts", "FactsContext", "Member", "Ring",
+__all__ = ["ACTIVE_MIN_ORDERS", "ActorFacts", "Display", "FactsContext", "Member", "Ring",
            "ScoreParams", "Shared", "actor_facts", "reaches_high", "ring_identity",
            "score_candidate",
            "time_core"]
@@ -69,13 +69,27 @@ class Shared:
 
 
 @dataclass(frozen=True)
+class Display:
+    """What report.html shows of a ring beyond its output fields: never written to
+    rings.json, so a ring read back has an empty one."""
+
+    #: Each unit's sub-scores (rounded), by name.
+    features: dict[str, float] = field(default_factory=dict)
+    #: (member key, identifier key) for each use of a shared identifier among the first
+    #: ``USAGE_MEMBERS`` members and ``USAGE_IDENTIFIERS`` shared identifiers (as
+    #: listed): what a picture of the ring draws, whatever its size.
+    usage: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class Ring:
-    """One scored ring, as the report shows it."""
+    """One scored ring, as the report shows it (its fields as rings.json writes them:
+    graphfraud/report/fields.py; display-only facts in ``display``)."""
 
     ring_id: str
     score: float
-    risk: str
-    pattern: str
+    risk: Risk
+    pattern: Pattern
     members: tuple[Member, ...]
     shared: tuple[Shared, ...]
     evidence: tuple[str, ...]
@@ -84,11 +98,15 @@ class Ring:
     #: The evidence as codes and numbers (``evidence`` is its English), in the same
     #: order; empty for a ring read from a rings.json of schema 1.
     reasons: tuple[Reason, ...] = ()
-    features: dict[str, float] = field(default_factory=dict, compare=False)
-    #: (member key, identifier key) for each use of a shared identifier among the first
-    #: ``USAGE_MEMBERS`` members and ``USAGE_IDENTIFIERS`` shared identifiers (as
-    #: listed): what a picture of the ring draws, whatever its size.
-    usage: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    display: Display = field(default_factory=Display, compare=False)
+
+    @property
+    def features(self) -> dict[str, float]:
+        return self.display.features
+
+    @property
+    def usage(self) -> tuple[tuple[str, str], ...]:
+        return self.display.usage
 
 
 def ring_identity(graph: ActorGraph, members: np.ndarray) -> str:
@@ -234,7 +252,7 @@ def _ring(c: Inputs, score: float, risk: Risk, reasons: list[Reason],
         score=round(score, 4), risk=risk, pattern=pattern, members=tuple(listed),
         shared=tuple(shared), evidence=tuple(render(r, "en", sentences) for r in reasons),
         known_fraud=f.get("known_fraud", 0), known_legit=f.get("known_legit", 0),
-        reasons=tuple(reasons), features=features, usage=usage,
+        reasons=tuple(reasons), display=Display(features=features, usage=usage),
     )
 
 

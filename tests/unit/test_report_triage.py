@@ -15,7 +15,7 @@ from graphfraud.report.context import ring_actors
 from graphfraud.report.html import render_html, ring_changes
 from graphfraud.score.diff import Changes
 from graphfraud.score.evidence import Reason
-from graphfraud.score.rings import Member, Ring, Shared
+from graphfraud.score.rings import Display, Member, Ring, Shared
 
 HOSTILE = "<script>alert(1)</script>"
 
@@ -28,8 +28,9 @@ def _report() -> RunReport:
                 evidence=("3 of 3 members log in from the same phone",),
                 known_fraud=1, known_legit=0,
                 reasons=(Reason.of("same_phones", used=3, n=3, who="members", k=1),),
-                usage=(("merchant:m1", "device:d1"), ("merchant:m2", "device:d1"),
-                       ("streamer:s1", "device:d1")))
+                display=Display(usage=(("merchant:m1", "device:d1"),
+                                       ("merchant:m2", "device:d1"),
+                                       ("streamer:s1", "device:d1"))))
     low = Ring(ring_id="R-7", score=0.12, risk="low", pattern="shared_settlement",
                members=(Member("merchant", "m9", 0.1), Member("merchant", "m8", 0.1)),
                shared=(Shared("payment_account", "a1", 2),),
