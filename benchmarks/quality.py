@@ -84,7 +84,13 @@ def main() -> None:
                       f"| {q.ring_recall:.3f} | {q.ring_precision:.3f} "
                       f"| {q.member_precision:.3f} | {q.member_recall:.3f} "
                       f"| {q.member_f1:.3f} | {q.lookalikes_flagged}/{q.lookalikes} "
-                      f"| {seconds:.1f} s |", flush=True)
+                      f"({_by_kind(q)}) | {seconds:.1f} s |", flush=True)
+
+
+def _by_kind(q: Quality) -> str:
+    """Look-alikes flagged by kind: "agency 1/3, agency declared 0/3, ..."."""
+    return ", ".join(f"{kind} {hit}/{total}" for kind, (hit, total)
+                     in q.lookalikes_by_kind.items())
 
 
 if __name__ == "__main__":

@@ -540,7 +540,7 @@ class Coordination(Signal):
              "uses by members, and nothing that speaks for an organisation (a member or a "
              "neighbour cleared as legit, a declared organisation)."),
         Knob("extraordinary_size", 10),
-        Knob("loose_inside", 0.25, "A ring whose members' median share of their own "
+        Knob("loose_inside", 0.15, "A ring whose members' median share of their own "
              "uses that fall in the block is below this is loose: its members live "
              "mostly outside what they share (a real community, people with lives of "
              "their own), which counts against it (w_outside), its coordination is never "

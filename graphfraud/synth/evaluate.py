@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,9 @@ class Quality:
     member_f1: float
     lookalikes_flagged: int
     lookalikes: int
+    #: Flagged / all look-alikes by kind ("agency", "franchise"; "declared" when the
+    #: export declares the group as a verified organisation).
+    lookalikes_by_kind: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def as_row(self) -> dict[str, Any]:
         return {
@@ -79,16 +82,21 @@ def evaluate(predicted: list[Group], truth: dict[str, Any]) -> Quality:
     recall = hit / len(true_members) if true_members else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     flagged = 0
-    for group in lookalikes:
+    by_kind: dict[str, tuple[int, int]] = {}
+    for group, raw in zip(lookalikes, truth["lookalikes"], strict=True):
         inside = max((len(group & r) for r in predicted), default=0)
-        if inside >= max(3, len(group) / 2):
-            flagged += 1
+        hit_here = inside >= max(3, len(group) / 2)
+        flagged += hit_here
+        kind = f"{raw['kind']}{' declared' if raw.get('declared') else ''}"
+        done, total = by_kind.get(kind, (0, 0))
+        by_kind[kind] = (done + hit_here, total + 1)
     return Quality(
         rings_predicted=len(predicted),
         ring_recall=recalled / len(true_rings) if true_rings else 0.0,
         ring_precision=correct / len(predicted) if predicted else 0.0,
         member_precision=precision, member_recall=recall, member_f1=f1,
         lookalikes_flagged=flagged, lookalikes=len(lookalikes),
+        lookalikes_by_kind=dict(sorted(by_kind.items())),
     )
 
 
