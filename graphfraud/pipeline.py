@@ -385,11 +385,18 @@ def _score_candidates(graph: ActorGraph, facts: ActorFacts, candidates: list[Can
         members, candidate = groups[i], candidates[i]
         found_by = Reason.of("found_by", source=candidate.source)
         ring, block = scored(members, found_by)
-        if reaches_high(ring):
+        if ring.risk == Risk.HIGH:
             return [ring]
+        # A whole that reaches high with no sign of fraud is cut only where a cut
+        # finds one; otherwise a cut is taken as before, when a part reaches high.
+        held = reaches_high(ring)
+
+        def better(cut: Ring) -> bool:
+            return cut.risk == Risk.HIGH or (not held and reaches_high(cut))
+
         if candidate.parts:
             parts = [scored(part, found_by)[0] for part in candidate.parts]
-            if any(reaches_high(p) for p in parts):
+            if any(better(p) for p in parts):
                 return parts
         days = params.score.time_core_days
         cores = ((time_core(facts, members, params.score, min_size), CORE_TIME),
@@ -399,7 +406,7 @@ def _score_candidates(graph: ActorGraph, facts: ActorFacts, candidates: list[Can
             # to it through one other member only)
             inner = scored(core, core_source(candidate.source, why, len(core), len(members),
                                              days=days))[0]
-            if reaches_high(inner):
+            if better(inner):
                 rest = np.setdiff1d(members, core)
                 if len(rest) >= min_size:
                     return [inner, scored(rest, core_source(candidate.source, why, len(core),

@@ -14,6 +14,7 @@ from graphfraud.model import Pattern, Risk
 from graphfraud.report.context import ACTOR_FIELDS, MAX_HUBS
 from graphfraud.score.evidence import render_or_none
 from graphfraud.score.rings import USAGE_IDENTIFIERS, USAGE_MEMBERS
+from graphfraud.score.signals import REGISTRY
 
 if TYPE_CHECKING:
     from graphfraud.report.run import RunReport
@@ -161,13 +162,18 @@ def _changed_rings(report: RunReport) -> dict[str, list[str]]:
     return {kind: ids for kind, ids in lists.items() if ids}
 
 
+#: Sentences that units of the registry bring themselves (beside the table's).
+UNIT_SENTENCES = {code: sentence for unit in REGISTRY
+                  for code, sentence in unit.sentences.items()}
+
+
 def evidence_zh(ring: Ring, i: int) -> str | None:
     """The Chinese of a ring's ``i``-th evidence line, from its reason; None for a ring
     read from a rings.json without reasons (schema 1) or a reason this version has no
     words for: the page shows the English."""
     if len(ring.reasons) != len(ring.evidence):
         return None
-    return render_or_none(ring.reasons[i], "zh")
+    return render_or_none(ring.reasons[i], "zh", UNIT_SENTENCES)
 
 
 def render_html(report: RunReport) -> str:

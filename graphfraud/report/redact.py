@@ -21,8 +21,10 @@ from graphfraud import spreadsheet
 
 if TYPE_CHECKING:
     from graphfraud.report.run import RunReport
+    from graphfraud.score.rings import Ring
 
-PREFIXES = {"merchant": "M", "streamer": "S", "device": "D", "payment_account": "A"}
+PREFIXES = {"merchant": "M", "streamer": "S", "device": "D", "payment_account": "A",
+            "organization": "O"}
 #: Hex digits of a pseudonym; lengthened for the rare id whose prefix collides.
 DIGITS = 12
 
@@ -69,14 +71,34 @@ class Redactor:
         hubs; the rings' ``usage`` pairs (the pictures' edges) are renamed alike.
         """
         rings = tuple(
-            replace(ring,
-                    members=tuple(replace(m, id=self(m.type, m.id)) for m in ring.members),
-                    shared=tuple(replace(s, id=self(s.type, s.id)) for s in ring.shared),
-                    display=replace(ring.display, usage=tuple(
-                        (self.key(a), self.key(b)) for a, b in ring.usage)))
+            self._evidence(replace(
+                ring,
+                members=tuple(replace(m, id=self(m.type, m.id)) for m in ring.members),
+                shared=tuple(replace(s, id=self(s.type, s.id)) for s in ring.shared),
+                display=replace(ring.display, usage=tuple(
+                    (self.key(a), self.key(b)) for a, b in ring.usage))))
             for ring in report.rings)
         hubs = tuple(replace(h, id=self(h.type, h.id)) for h in report.hubs)
         return replace(report, source="(redacted)", rings=rings, hubs=hubs)
+
+    def _evidence(self, ring: Ring) -> Ring:
+        """A declared organisation's id and name in a reason (and its line) pseudonymised
+        like the entity ids."""
+        from graphfraud.score.evidence import Reason, render
+
+        if not any("org" in r.values for r in ring.reasons):
+            return ring
+        reasons = []
+        for r in ring.reasons:
+            values = r.values
+            if "org" in values:
+                alias = self("organization", str(values["org"]))
+                values = {**values, "org": alias, "org_name": alias}
+            reasons.append(Reason.of(r.code, r.strength, **values))
+        lines = tuple(render(r) if old.code == r.code and "org" in old.values else line
+                      for r, old, line in zip(reasons, ring.reasons, ring.evidence,
+                                              strict=True))
+        return replace(ring, reasons=tuple(reasons), evidence=lines)
 
     def write_key(self, path: Path) -> Path:
         """The way back: one row per pseudonym used (pseudonym, type, id)."""

@@ -157,6 +157,10 @@ SENTENCES: dict[str, Sentence] = {
         "({org_kind}, {org}), with signs of fraud among them: not explained by it",
         "{n} 名成员中有 {k} 名属于已登记并核实的组织 {org_name}（{org_kind}，{org}），"
         "但其中出现欺诈迹象：不能以该组织解释"),
+    "organizations_span": Sentence(
+        "its members belong to {k} different declared organisations: sharing across "
+        "organisations is not explained by them",
+        "其成员分属 {k} 个不同的已登记组织：跨组织的共用不能以组织解释"),
     # where the ring came from
     "found_by": Sentence("found by: {source_en}", "发现方式：{source_zh}"),
     "found_by_core": Sentence(
@@ -189,22 +193,23 @@ SENTENCES: dict[str, Sentence] = {
         "但：成员的活动大多在共用的手机和账户之外（中位数仅 {percent}% 的使用记录涉及共用"
         "手机和账户）：更像正常社群而非团伙", against=True),
     "no_fraud_sign": Sentence(
-        "but: an organised group with no sign of fraud in the export (no blacklist in or "
-        "around it, no sanctions, burst of sign-ups, bad behaviour, ban evasion or host "
-        "collusion): review it, do not act on it",
-        "但：这是一个有组织的群体，导出数据中没有欺诈迹象（内部及周边无黑名单、无平台处罚、"
-        "无集中注册、无异常行为、无封禁后换号、无主播合谋）：建议复核，不宜直接处置",
+        "but: an organised group with no sign of fraud strong enough to act on (a "
+        "blacklist in or around it, sanctions, a burst of sign-ups within three weeks, "
+        "clearly bad behaviour, ban evasion or host collusion): review it, do not act on "
+        "it",
+        "但：这是一个有组织的群体，没有足以据此处置的欺诈迹象（内部或周边的黑名单、平台处罚、"
+        "三周内集中注册、明显异常的行为、封禁后换号、主播合谋）：建议复核，不宜直接处置",
         against=True),
     "no_fraud_sign_labels": Sentence(
-        "but: an organised group with no sign of fraud beyond chance: its {k} blacklisted "
-        "{k:|member is|members are} no more than the export's blacklist rate puts in a "
-        "group this size ({expected:.1f}), and nothing else (sanctions, burst of "
-        "sign-ups, bad behaviour, ban evasion, host collusion) points to fraud: review "
-        "it, do not act on it",
-        "但：这是一个有组织的群体，没有超出随机的欺诈迹象：其中 {k} 名黑名单成员不多于按全量"
-        "黑名单比例在同等规模群体中应有的人数（{expected:.1f}），也没有其他欺诈迹象（平台"
-        "处罚、集中注册、异常行为、封禁后换号、主播合谋）：建议复核，不宜直接处置",
-        against=True),
+        "but: an organised group with no sign of fraud strong enough to act on: its {k} "
+        "blacklisted {k:|member is|members are} within what chance gives at the export's "
+        "blacklist rate ({expected:.1f} expected in a group this size), and nothing else "
+        "(sanctions, a burst of sign-ups within three weeks, clearly bad behaviour, ban "
+        "evasion, host collusion) points to fraud: review it, do not act on it",
+        "但：这是一个有组织的群体，没有足以据此处置的欺诈迹象：其中 {k} 名黑名单成员在按全量"
+        "黑名单比例随机可解释的范围内（同等规模群体预期 {expected:.1f} 名），也没有其他欺诈"
+        "迹象（平台处罚、三周内集中注册、明显异常的行为、封禁后换号、主播合谋）：建议复核，"
+        "不宜直接处置", against=True),
     "organization": Sentence(
         "but: {k} of {n} members belong to the declared, verified organisation "
         "{org_name} ({org_kind}, {org}): sharing inside it is explained",

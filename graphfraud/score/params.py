@@ -55,6 +55,8 @@ def knobs_of(signals: tuple[Signal, ...] = REGISTRY) -> tuple[Knob, ...]:
 def _check(self: Any) -> None:
     if not self.temperature > 0:
         raise ValueError(f"temperature must be positive, not {self.temperature!r}")
+    if not self.medium <= self.no_sign_cap < self.high:
+        raise ValueError(f"no_sign_cap must lie in [medium, high), not {self.no_sign_cap!r}")
 
 
 @cache

@@ -141,9 +141,10 @@ def time_core(facts: ActorFacts, members: np.ndarray, params: ScoreParams,
     span = float(days[-1] - days[0])
     if count < min_size or count >= len(members) or span <= width:
         return None
+    from scipy.special import pdtrc  # the Poisson tail P(X >= count), for any count
+
     rate = len(days) * width / span  # members expected in one window
-    tail = 1.0 - float(np.sum([math.exp(-rate) * rate ** i / math.factorial(i)
-                               for i in range(count)]))
+    tail = float(pdtrc(count - 1, rate))
     if (span / width) * tail > params.time_core_chance:
         return None
     start = days[best]
@@ -196,6 +197,8 @@ def score_candidate(
             c = inputs(narrowed)
             for earlier in signals[:i + 1]:
                 earlier.measure(c)
+    for unit in signals:
+        unit.settle(c)
     logit = params.bias
     for unit in signals:
         for term in unit.terms(c.found.scores, params):
@@ -242,8 +245,8 @@ def _ring(c: Inputs, score: float, risk: Risk, reasons: list[Reason],
     shared = [x for x, _ in by_shared]
     usage = _usage(v, listed, shared, [r for _, r in by_member], [k for _, k in by_shared])
     features = {k: round(float(x), 4) for k, x in found.scores.items() if x is not None}
-    pattern = Pattern.ORGANIZATION if risk != Risk.HIGH and \
-        f.get("organization_share", 0.0) >= ORGANIZATION_PATTERN else \
+    explained = (found.scores.get("organization") or 0.0) >= ORGANIZATION_PATTERN
+    pattern = Pattern.ORGANIZATION if risk != Risk.HIGH and explained else \
         _pattern(f["coverage"], v.n, found.scores.get("ban_evasion") or 0.0,
                  f.get("colluding_hosts", 0))
     sentences = {code: s for unit in signals for code, s in unit.sentences.items()}

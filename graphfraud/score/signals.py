@@ -107,6 +107,10 @@ class Signal:
         alone is not, unless neither chance nor an ordinary organisation explains it."""
         return False
 
+    def settle(self, c: Inputs) -> None:
+        """Called once every unit has measured the ring, before the logit: for a unit
+        whose term depends on what the others found (their signs)."""
+
     def narrowed(self, c: Inputs) -> np.ndarray | None:
         """The members the ring should be scored as instead, if this unit found them
         (the units up to it are measured again on those)."""
@@ -501,7 +505,7 @@ def _extraordinary(c: Inputs) -> bool:
     depth = f.get("per_member", 0.0)
     organised = (f.get("known_legit", 0) > 0
                  or (c.found.scores.get("block_users") or 0.0) <= -0.3
-                 or f.get("organization_share", 0.0) >= 0.5)
+                 or (c.found.scores.get("organization") or 0.0) >= p.organization_share)
     return (depth >= p.extraordinary_depth and depth / block >= p.extraordinary_reach
             and f.get("exclusivity", 0.0) >= p.extraordinary_exclusivity
             and f.get("inside", 0.0) >= p.loose_inside and not organised)
@@ -591,7 +595,12 @@ class Coordination(Signal):
                  f"{p.c_exclusivity}, `c_multiplicity` {p.c_multiplicity}, `size_full` "
                  f"{p.size_full:g}, `surprise_full` {p.surprise_full:g}, `core_share` "
                  f"{p.core_share}, `crowd_ratio` {p.crowd_ratio:g}, `crowd_min` "
-                 f"{p.crowd_min}")]
+                 f"{p.crowd_min}"),
+                ("outside activity", f"{p.w_outside} (`w_outside`) × (1 − inside / "
+                 f"`loose_inside` {p.loose_inside}), subtracted",
+                 "inside = the members' median share of their own uses that are in the "
+                 "block; only below `loose_inside` (a loose ring: members who live "
+                 "outside what they share)")]
 
 
 class Timing(Signal):
@@ -622,8 +631,11 @@ class Timing(Signal):
         return (_centred(scores, "burst", p.w_burst, p.burst_neutral),
                 _centred(scores, "youth", p.w_youth, p.youth_neutral))
 
-    def signs(self, c: Inputs) -> bool:  # bursty registration
-        return (c.found.scores.get("burst") or 0.0) >= 0.5
+    def signs(self, c: Inputs) -> bool:
+        """A burst of sign-ups (within ``burst_half_life_days``), dated for at least half
+        of the members (three dated hosts of forty say little of the forty)."""
+        dated = len(c.found.facts["ages"])
+        return (c.found.scores.get("burst") or 0.0) >= 0.5 and dated >= max(3, c.view.n / 2)
 
     def reasons(self, c: Inputs) -> Iterable[Reason]:
         span, ages = c.found.facts["span"], c.found.facts["ages"]
@@ -772,11 +784,13 @@ class Labels(Signal):
         few bots mixed in has fewer than its share)."""
         f, p = c.found.facts, c.params
         k, n, rate = f["known_fraud"], c.view.n, c.facts.fraud_rate
-        if f["touching"]:
-            return True
+        tight = f.get("inside", 1.0) >= p.loose_inside
+        kept = c.facts.touches_kept_fraud_identifier
+        if tight and len(kept) and kept[c.view.members].any():
+            return True  # a member on a blacklisted phone or account (not a hub)
         if not k:
             return False
-        if f.get("inside", 1.0) >= p.loose_inside:  # a tight ring: its share will do
+        if tight:  # its share of the graph's blacklist rate will do
             return bool(k >= rate * n)
         # a loose one (a community with bots mixed in): more than chance would give
         return _tail(k, n, rate) <= p.label_sign_chance
@@ -857,8 +871,13 @@ class BlockUsers(Signal):
     def terms(self, scores: dict[str, float | None], p: Params) -> Iterable[float]:
         return (p.w_block_users * _value(scores, "block_users"),)
 
-    def signs(self, c: Inputs) -> bool:  # its block's other users lean blacklisted
-        return _value(c.found.scores, "block_users") >= 0.3
+    def signs(self, c: Inputs) -> bool:
+        """Its block's other users lean blacklisted: more of them blacklisted than
+        chance gives at the graph's rate (few cleared ones pull the score, not this)."""
+        f = c.found.facts
+        return (_value(c.found.scores, "block_users") >= 0.3 and f.get("block_fraud", 0) > 0
+                and _tail(f["block_fraud"], f["block_users"], c.facts.fraud_rate)
+                <= c.params.label_sign_chance)
 
     def reasons(self, c: Inputs) -> Iterable[Reason]:
         f = c.found.facts
@@ -950,14 +969,23 @@ class Organization(Signal):
         rows, counts = np.unique(declared, return_counts=True)
         top = int(np.argmax(counts))
         share = float(counts[top] / c.view.n)
-        # An organisation explains its members' sharing, not signs of fraud among them:
-        # with one, it may be a front, and the ring is judged as if undeclared.
-        suspect = any(u.signs(c) for u in c.signals if u.name != "coordination"
-                      and u is not self)
-        c.found.scores["organization"] = 0.0 if suspect else share
+        c.found.scores["organization"] = share
         c.found.facts.update(organization_row=int(rows[top]), organization_share=share,
                              organization_members=int(counts[top]),
-                             organizations=len(rows), organization_suspect=suspect)
+                             organizations=len(rows), organization_suspect=False)
+
+    def settle(self, c: Inputs) -> None:
+        """An organisation explains its members' sharing, not signs of fraud among them
+        (with one, it may be a front: the ring is judged as if undeclared), and not a
+        ring spread over several organisations."""
+        f = c.found.facts
+        if "organization_row" not in f:
+            return
+        suspect = any(u.signs(c) for u in c.signals if u.name != "coordination"
+                      and u is not self)
+        f["organization_suspect"] = suspect
+        if suspect or f["organizations"] > 1:
+            c.found.scores["organization"] = 0.0
 
     def terms(self, scores: dict[str, float | None], p: Params) -> Iterable[float]:
         share = scores.get("organization") or 0.0
@@ -968,7 +996,9 @@ class Organization(Signal):
 
     def reasons(self, c: Inputs) -> Iterable[Reason]:
         f = c.found.facts
-        if f.get("organization_share", 0.0) >= c.params.organization_share:
+        if f.get("organizations", 0) > 1:
+            yield Reason.of("organizations_span", 0.5, k=f["organizations"])
+        elif f.get("organization_share", 0.0) >= c.params.organization_share:
             org, name, kind = c.facts.organizations[f["organization_row"]]
             values = {"k": f["organization_members"], "n": c.view.n, "org": org,
                       "org_name": name, "org_kind": kind}

@@ -51,7 +51,7 @@ def _export(tmp_path: Path, *, camouflage: bool = False, real_on_block: int = 0,
 def _high(d: Path) -> list[set[str]]:
     """The rings whose score reaches high, with a sign of fraud or without one (then
     they are medium, "no sign of fraud"): which members form a ring is what these
-    tests check; tests/unit/test_high_rule.py checks the sign."""
+    tests check; the tests at the end of this file check the sign."""
     result = scan(read_dataset(d).dataset, ScanParams.with_seed(1), build_index=False)
     return [{m.id for m in r.members} for r in result.rings if reaches_high(r)]
 
@@ -637,15 +637,107 @@ def test_blacklisted_members_fewer_than_the_graph_rate_are_no_sign() -> None:
     from graphfraud.score.signals import Labels
 
     def sign(n: int, blacklisted: int, touching: int = 0) -> bool:
+        kept = np.zeros(n, dtype=bool)
+        kept[:touching] = True  # members on a blacklisted phone that is not a hub
         c = SimpleNamespace(found=SimpleNamespace(facts={"known_fraud": blacklisted,
                                                          "touching": touching,
                                                          "inside": inside}),
-                            facts=SimpleNamespace(fraud_rate=0.2),
-                            view=SimpleNamespace(n=n), params=ScanParams().score)
+                            facts=SimpleNamespace(fraud_rate=0.2,
+                                                  touches_kept_fraud_identifier=kept),
+                            view=SimpleNamespace(n=n, members=np.arange(n)),
+                            params=ScanParams().score)
         return Labels().signs(c)  # type: ignore[arg-type]
 
     inside = 0.6  # a tight ring: at least its share of the graph's rate
     assert not sign(300, 11) and sign(30, 6) and sign(300, 0, touching=1)
     assert not sign(30, 0) and not sign(30, 5)
     inside = 0.05  # a loose one (members live mostly outside the block): beyond chance
-    assert not sign(30, 6) and sign(30, 12) and sign(300, 0, touching=1)
+    assert not sign(30, 6) and sign(30, 12) and not sign(300, 0, touching=1)
+
+
+def _frame(**cols: list[str]) -> Any:
+    import pandas as pd
+
+    return pd.DataFrame({k: pd.Series(v, dtype="string") for k, v in cols.items()})
+
+
+def _studio(ring: list[str], phones: int, extra: list[tuple[str, str]] | None = None,
+            **tables: Any) -> Any:
+    """``ring`` shops each on the same ``phones`` studio phones (and ``extra`` links),
+    amid 2,000 ordinary shops on 300 popular phones, 20 of them blacklisted."""
+    from graphfraud.loaders.dataset import Dataset
+
+    rng = np.random.default_rng(1)
+    others = [f"o{i:04d}" for i in range(2000)]
+    dev = [(m, f"studio{p}") for m in ring for p in range(phones)] + (extra or [])
+    dev += [(o, f"pop{p}") for o in others for p in rng.choice(300, 2, replace=False)]
+    base = {"merchants": _frame(merchant_id=ring + others),
+            "merchant_devices": _frame(merchant_id=[a for a, _ in dev],
+                                       device_id=[b for _, b in dev]),
+            "labels": _frame(entity_type=["merchant"] * 20, entity_id=others[1000:1020],
+                             label=["fraud"] * 20)}
+    return Dataset(source="studio", tables={**base, **tables})
+
+
+def _ring_of(dataset: Any, member: str) -> Any:
+    result = scan(dataset, ScanParams.with_seed(1), build_index=False, workers=1)
+    return next(r for r in result.rings if any(m.id == member for m in r.members))
+
+
+def test_a_ring_spread_over_two_organisations_is_not_explained() -> None:
+    ring = [f"r{i:02d}" for i in range(12)]
+    orgs = {"organizations": _frame(organization_id=["A", "B"], kind=["franchise", "operator"],
+                                    name=["Alpha", "Beta"], verified=["true", "true"]),
+            "organization_members": _frame(organization_id=["A"] * 6 + ["B"] * 6,
+                                           entity_type=["merchant"] * 12, entity_id=ring)}
+    plain, declared = _ring_of(_studio(ring, 4), "r00"), _ring_of(_studio(ring, 4, **orgs), "r00")
+    assert declared.risk == plain.risk == "high" and declared.score == plain.score
+    assert declared.pattern != "organization"
+    assert "its members belong to 2 different declared organisations: sharing across " \
+        "organisations is not explained by them" in declared.evidence
+
+
+def test_a_blacklisted_hub_is_no_sign_of_fraud_about_its_users() -> None:
+    ring = [f"r{i:02d}" for i in range(9)]
+    own = [(m, f"own{m}") for m in ring]
+    wifi = own + [(f"o{i:04d}", "wifi") for i in range(400)] + [("r00", "wifi")]
+    dataset = _studio(ring, 3, wifi)
+    labels = dataset.tables["labels"]
+    dataset.tables["labels"] = _frame(
+        entity_type=[*labels["entity_type"], "device"], entity_id=[*labels["entity_id"], "wifi"],
+        label=[*labels["label"], "fraud"])
+    found = _ring_of(dataset, "r00")
+    assert found.risk == "medium" and found.reasons[-1].code.startswith("no_fraud_sign")
+
+
+def test_a_bursty_core_of_a_group_with_no_sign_surfaces_on_its_own(tmp_path: Path) -> None:
+    """Twenty shops on the same three phones: eight registered within two days, twelve
+    over four months. The whole has no sign of fraud; its time core has a burst."""
+    rng = np.random.default_rng(1)
+    ring = [f"r{i:02d}" for i in range(20)]
+    others = [f"o{i:04d}" for i in range(2000)]
+    day = [f"2024-04-{10 + i % 2:02d}" for i in range(8)] + \
+        [f"2024-{1 + i // 4:02d}-{1 + 7 * (i % 4):02d}" for i in range(12)]
+    old = [f"20{18 + i % 5}-0{1 + i % 9}-11" for i in range(2000)]
+    write_csv(tmp_path, "merchants.csv", "merchant_id,registered_at\n" + "".join(
+        f"{m},{d}\n" for m, d in zip(ring + others, day + old, strict=True)))
+    rows = [f"{m},studio{p}" for m in ring for p in range(3)] + [f"{m},own{m}" for m in ring]
+    rows += [f"{o},pop{p}" for o in others for p in rng.choice(300, 2, replace=False)]
+    write_csv(tmp_path, "merchant_devices.csv", "merchant_id,device_id\n" + "\n".join(rows))
+    write_csv(tmp_path, "labels.csv", "entity_type,entity_id,label\n" + "".join(
+        f"merchant,{o},fraud\n" for o in others[:20]))
+    result = scan(read_dataset(tmp_path).dataset, ScanParams.with_seed(1), build_index=False)
+    mine = [r for r in result.rings if {m.id for m in r.members} & set(ring)]
+    high = [{m.id for m in r.members} for r in mine if r.risk == "high"]
+    assert len(high) == 1 and high[0] >= set(ring[:8]) and high[0] <= set(ring)
+    assert all(r.risk != "high" for r in mine if {m.id for m in r.members} & set(ring[8:]))
+
+
+def test_a_time_core_of_hundreds_of_members_is_measured() -> None:
+    from graphfraud.score.rings import ScoreParams, time_core
+
+    days = np.concatenate([np.full(200, 19_000.0) + np.arange(200) % 3,
+                           19_000.0 + np.linspace(30, 900, 100)])
+    facts = type("Facts", (), {"registered_days": days})()
+    core = time_core(facts, np.arange(300), ScoreParams(), 5)  # type: ignore[arg-type]
+    assert core is not None and len(core) == 200

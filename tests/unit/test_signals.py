@@ -220,6 +220,28 @@ def test_sharing_inside_a_declared_verified_organisation_is_explained() -> None:
     assert unverified.score == undeclared.score and unverified.pattern != "organization"
 
 
+def test_declared_organisations_read_from_an_export_are_explained_alike(
+    tmp_path: Path,
+) -> None:
+    """The loader's form of organizations.csv and organization_members.csv is the one
+    scoring reads (mixed-case values in the files, a membership repeated)."""
+    from graphfraud.loaders import read_dataset
+
+    dataset = _agency(declared=True)
+    for name, frame in dataset.tables.items():
+        if name == "organizations":
+            frame = frame.assign(verified="True")
+        if name == "organization_members":
+            frame = frame.assign(entity_type="Streamer", since="2023-01-01")
+            frame = frame.iloc[[*range(len(frame)), 0]]
+        frame.to_csv(tmp_path / f"{name}.csv", index=False)
+    loaded = read_dataset(tmp_path)
+    assert loaded.rejects == []
+    ring = _agency_ring(loaded.dataset)
+    assert ring.pattern == "organization" and ring.risk != "high"
+    assert ring.evidence == _agency_ring(dataset).evidence
+
+
 def test_an_organisation_with_blacklisted_members_still_surfaces() -> None:
     ring = _agency_ring(_agency(declared=True, blacklisted=4))
     assert ring.risk == "high" and "4 blacklisted members" in ring.evidence
@@ -227,3 +249,29 @@ def test_an_organisation_with_blacklisted_members_still_surfaces() -> None:
     assert "15 of 15 members belong to the declared, verified organisation Star Studio " \
         "(mcn_agency, mcn1), with signs of fraud among them: not explained by it" \
         in ring.evidence
+
+
+def test_a_redacted_report_hides_the_organisations_name_and_id() -> None:
+    from graphfraud.pipeline import ScanParams, scan
+    from graphfraud.report.redact import Redactor
+    from graphfraud.report.run import RunInfo, build_run_report
+
+    result = scan(_agency(declared=True), ScanParams.with_seed(1), build_index=False)
+    report = Redactor(key=b"k" * 16).run_report(build_run_report(result, RunInfo("x")))
+    text = report.to_json()
+    assert "declared, verified organisation" in text
+    assert "Star Studio" not in text and "mcn1" not in text
+
+
+def test_the_report_shows_a_units_own_sentences_in_chinese() -> None:
+    from graphfraud.report.html import UNIT_SENTENCES, evidence_zh
+    from graphfraud.score.rings import Ring
+
+    ring = Ring("R-1", 0.9, "high", "mixed", (), (), ("all 4 members are hosts",), 0, 0,
+                reasons=(Reason.of("toy_hosts", n=4),))
+    assert evidence_zh(ring, 0) is None  # the toy is not registered
+    UNIT_SENTENCES.update(_Toy.sentences)
+    try:
+        assert evidence_zh(ring, 0) == "全部 4 名成员都是主播"
+    finally:
+        del UNIT_SENTENCES["toy_hosts"]
