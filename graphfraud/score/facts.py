@@ -57,6 +57,9 @@ class ActorFacts:
     sanctioned: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     status_known: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     sanctioned_rate: float = math.nan
+    #: Per actor: it uses a blacklisted identifier that is not a dropped hub.
+    touches_kept_fraud_identifier: np.ndarray = field(
+        default_factory=lambda: np.zeros(0, bool))
     #: Per actor: the row in ``organizations`` of the declared, verified organisation
     #: it belongs to (-1 for none; the first declared when several), and per row its
     #: (id, name, kind).
@@ -133,7 +136,7 @@ def actor_facts(graph: ActorGraph, dataset: Dataset,
     sig = {c: aligned(signals, "merchant", "merchant_id", c, "merchant_signals")
            if signals is not None
            else np.full(n, np.nan) for c in ("orders", "refunds", "complaints", "violations")}
-    verdict, by_analyst, touches = _verdicts(graph, t.get("labels"))
+    verdict, by_analyst, touches, touches_kept = _verdicts(graph, t.get("labels"))
     all_dates = registered[~np.isnan(registered)]
     as_of = float(all_dates.max()) if len(all_dates) else 0.0
     orders = sig["orders"]
@@ -148,7 +151,7 @@ def actor_facts(graph: ActorGraph, dataset: Dataset,
     facts = ActorFacts(
         registered_days=registered, banned=banned, orders=orders, refunds=sig["refunds"],
         complaints=sig["complaints"], violations=sig["violations"], verdict=verdict,
-        touches_fraud_identifier=touches,
+        touches_fraud_identifier=touches, touches_kept_fraud_identifier=touches_kept,
         promoted=(graph.promotions > 0).astype(np.int8) if graph.promotions.nnz
         else sp.csr_matrix((n, n)),
         as_of_days=as_of, platform_refund_rate=refund_rate,
@@ -176,8 +179,8 @@ def _organizations(graph: ActorGraph, tables: dict[str, Any]
     orgs, members = tables.get("organizations"), tables.get("organization_members")
     if orgs is None or members is None or orgs.empty or members.empty:
         return out, ()
-    verified = orgs["verified"].astype("string").str.lower().eq("true").fillna(False) \
-        if "verified" in orgs else None
+    verified = orgs["verified"].astype("string").str.strip().str.lower().eq("true") \
+        .fillna(False) if "verified" in orgs else None
     if verified is None or not verified.any():
         return out, ()
     orgs = orgs[verified.to_numpy(dtype=bool)].reset_index(drop=True)
@@ -188,8 +191,9 @@ def _organizations(graph: ActorGraph, tables: dict[str, Any]
             else [""] * len(orgs)
 
     which = members["organization_id"].astype(str).map(row)
+    member_type = members["entity_type"].astype("string").str.strip().str.lower()
     for kind in ACTOR_TYPES:
-        part = ((members["entity_type"] == kind).fillna(False) & which.notna()).to_numpy()
+        part = ((member_type == kind).fillna(False) & which.notna()).to_numpy(dtype=bool)
         pos = graph.positions(kind, members.loc[part, "entity_id"])
         rows = which[part].to_numpy(dtype=np.int64)
         ok = pos >= 0
@@ -200,15 +204,18 @@ def _organizations(graph: ActorGraph, tables: dict[str, Any]
     return out, listed
 
 
-def _verdicts(graph: ActorGraph, labels: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _verdicts(graph: ActorGraph, labels: Any
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per actor: its standing verdict (+1 fraud, -1 legit, 0 none), whether that is an
-    analyst's, and whether it uses a blacklisted identifier."""
+    analyst's, whether it uses a blacklisted identifier, and whether one that is not a
+    dropped hub (a blacklisted payment aggregator says little of its 800 users)."""
     n = graph.n_actors
     verdict = np.zeros(n, dtype=np.int8)
     by_analyst = np.zeros(n, dtype=bool)
     touches = np.zeros(n, dtype=bool)
+    touches_kept = np.zeros(n, dtype=bool)
     if labels is None or labels.empty:
-        return verdict, by_analyst, touches
+        return verdict, by_analyst, touches, touches_kept
     value = np.where(labels["label"] == "fraud", 1, -1)
     analyst = labels["source"].astype("string").str.startswith("analyst:").fillna(
         False).to_numpy(dtype=bool) if "source" in labels else np.zeros(len(labels), bool)
@@ -228,7 +235,10 @@ def _verdicts(graph: ActorGraph, labels: Any) -> tuple[np.ndarray, np.ndarray, n
     if len(cols):
         used = np.asarray(graph.incidence[:, cols].sum(axis=1)).ravel()
         touches = used > 0
-    return verdict, by_analyst, touches
+        kept = cols[~graph.identifier_dropped[cols]]
+        if len(kept):
+            touches_kept = np.asarray(graph.incidence[:, kept].sum(axis=1)).ravel() > 0
+    return verdict, by_analyst, touches, touches_kept
 
 
 def _statuses(merchants: Any, pos: np.ndarray, n: int
