@@ -2,10 +2,11 @@
 relationship types, risk levels and ring patterns.
 
 Entity and link kinds are read from the data contract (``loaders/contract.toml``: each
-node table's entity, key and role, each link table's ends and relationship type), so the
-contract file and the graph model cannot disagree; every other module iterates
-:data:`ACTOR_KINDS`, :data:`IDENTIFIER_KINDS` and :data:`LINK_KINDS` instead of
-spelling table, column or label names.
+node table's entity, key and role, each link table's ends and relationship type, the
+membership table's columns), so the contract file and the graph model cannot disagree;
+every other module iterates :data:`ACTOR_KINDS`, :data:`IDENTIFIER_KINDS` and
+:data:`LINK_KINDS` (and :data:`ORGANIZATION`, :data:`MEMBERSHIP` for declared
+organisations) instead of spelling table, column or label names.
 
 Cypher cannot take a label or a relationship type as a parameter, so every name
 that may appear in a query lives here and nowhere else in the Python code. The
@@ -28,6 +29,10 @@ class Label(StrEnum):
     STREAMER = "Streamer"
     DEVICE = "Device"
     PAYMENT_ACCOUNT = "PaymentAccount"
+    #: An organisation registered with the platform (organizations.csv): an MCN agency,
+    #: a franchise, a shop-operation agency, an enterprise. Neither an actor nor an
+    #: identifier: a declaration about actors.
+    ORGANIZATION = "Organization"
     RING = "Ring"
     RUN = "Run"
     VERDICT = "Verdict"
@@ -47,6 +52,8 @@ class RelType(StrEnum):
     PAID_VIA = "PAID_VIA"
     #: (Streamer)-[:PROMOTED]->(Merchant)
     PROMOTED = "PROMOTED"
+    #: (Merchant|Streamer)-[:MEMBER_OF]->(Organization), with ``since``
+    MEMBER_OF = "MEMBER_OF"
     #: (Ring)-[:HAS_MEMBER]->(Merchant|Streamer)
     HAS_MEMBER = "HAS_MEMBER"
     #: (Ring)-[:SHARES]->(Device|PaymentAccount)
@@ -64,6 +71,8 @@ class Role(StrEnum):
     ACTOR = "actor"
     #: devices and payment accounts: they tie actors together
     IDENTIFIER = "identifier"
+    #: declared organisations: they explain their members' sharing (never in a ring)
+    ORGANIZATION = "organization"
 
 
 class Risk(StrEnum):
@@ -112,7 +121,21 @@ class LinkKind:
     rel: RelType
 
 
-def _kinds() -> tuple[tuple[NodeKind, ...], tuple[LinkKind, ...]]:
+@dataclass(frozen=True)
+class MembershipKind:
+    """The membership file: which actors (of ``members``, named per row by their type
+    and id) belong to which organisation, and its relationship type."""
+
+    table: str
+    organization: NodeKind
+    organization_column: str
+    type_column: str
+    id_column: str
+    members: tuple[NodeKind, ...]
+    rel: RelType
+
+
+def _kinds() -> tuple[tuple[NodeKind, ...], tuple[LinkKind, ...], tuple[MembershipKind, ...]]:
     from graphfraud.loaders.spec import contract
 
     tables = contract()
@@ -136,13 +159,24 @@ def _kinds() -> tuple[tuple[NodeKind, ...], tuple[LinkKind, ...]]:
         assert start.ref and end.ref and spec.relationship, spec.name
         links.append(LinkKind(spec.name, by_type[start.ref], start.name, by_type[end.ref],
                               end.name, RelType(spec.relationship)))
-    return tuple(nodes), tuple(links)
+    memberships = []
+    for spec in tables.values():
+        if spec.kind != "membership":
+            continue
+        org, kind_col, id_col = (spec.column(name) for name in spec.key)
+        assert org.ref and id_col.ref == kind_col.name and spec.relationship, spec.name
+        memberships.append(MembershipKind(
+            spec.name, by_type[org.ref], org.name, kind_col.name, id_col.name,
+            tuple(by_type[v] for v in kind_col.values), RelType(spec.relationship)))
+    return tuple(nodes), tuple(links), tuple(memberships)
 
 
-NODE_KINDS, LINK_KINDS = _kinds()
+NODE_KINDS, LINK_KINDS, MEMBERSHIP_KINDS = _kinds()
 
-#: Entity kinds by the ``entity_type`` value of labels.csv.
-ENTITY_KINDS: dict[str, NodeKind] = {k.entity_type: k for k in NODE_KINDS}
+#: Entity kinds by the ``entity_type`` value of labels.csv: actors and identifiers (an
+#: organisation is a declaration about actors, not an entity a label or a ring names).
+ENTITY_KINDS: dict[str, NodeKind] = {k.entity_type: k for k in NODE_KINDS
+                                     if k.role in (Role.ACTOR, Role.IDENTIFIER)}
 MERCHANT = ENTITY_KINDS["merchant"]
 STREAMER = ENTITY_KINDS["streamer"]
 DEVICE = ENTITY_KINDS["device"]
@@ -155,6 +189,10 @@ IDENTIFIER_KINDS = tuple(k for k in NODE_KINDS if k.role is Role.IDENTIFIER)
 SHARING_LINKS = tuple(k for k in LINK_KINDS if k.end.role is Role.IDENTIFIER)
 #: The streamer-promotes-merchant link.
 PROMOTION = next(k for k in LINK_KINDS if k.rel is RelType.PROMOTED)
+#: Declared organisations (organizations.csv) and who belongs to them
+#: (organization_members.csv): optional, read by scoring and carried to Neo4j.
+ORGANIZATION = next(k for k in NODE_KINDS if k.role is Role.ORGANIZATION)
+MEMBERSHIP = next(k for k in MEMBERSHIP_KINDS if k.organization is ORGANIZATION)
 
 ALL_LABELS = frozenset(label.value for label in Label)
 ALL_REL_TYPES = frozenset(rel.value for rel in RelType)

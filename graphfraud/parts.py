@@ -23,7 +23,14 @@ import pandas as pd
 
 from graphfraud.graph.projection import ACTOR_TYPES, ActorGraph, GraphContext, Hub
 from graphfraud.loaders.dataset import Dataset
-from graphfraud.model import ACTOR_KINDS, IDENTIFIER_KINDS, LINK_KINDS, Risk
+from graphfraud.model import (
+    ACTOR_KINDS,
+    IDENTIFIER_KINDS,
+    LINK_KINDS,
+    MEMBERSHIP,
+    ORGANIZATION,
+    Risk,
+)
 from graphfraud.pipeline import (
     PartSummary,
     ScanContext,
@@ -98,8 +105,9 @@ def scan_context(graph: GraphContext, summaries: Sequence[PartSummary],
 def split(dataset: Dataset, bucket_of: dict[tuple[str, str], int], buckets: int
           ) -> list[Dataset]:
     """The dataset's rows by bucket of their actor (``bucket_of``: (entity type, id) to
-    bucket): an actor's own rows, its links and signals go with it; a device's or an
-    account's rows and labels go to every bucket one of its users is in."""
+    bucket): an actor's own rows, its links, signals and memberships go with it; a
+    device's or an account's rows and labels go to every bucket one of its users is in,
+    a declared organisation's row to every bucket one of its members is in."""
     t = dataset.tables
     parts = [Dataset(source=dataset.source) for _ in range(buckets)]
     for kind in ACTOR_KINDS:
@@ -119,7 +127,28 @@ def split(dataset: Dataset, bucket_of: dict[tuple[str, str], int], buckets: int
                     where[kind.entity_type].get(i, set()))].reset_index(drop=True)
     if "labels" in t:
         _deal_labels(parts, t["labels"], bucket_of, where)
+    if MEMBERSHIP.table in t:
+        _deal_memberships(parts, t, bucket_of)
     return parts
+
+
+def _deal_memberships(parts: list[Dataset], tables: dict[str, pd.DataFrame],
+                      bucket_of: dict[tuple[str, str], int]) -> None:
+    """A membership to its member's bucket (nowhere for a member the graph does not
+    hold), an organisation's row to every bucket holding one of its members."""
+    frame = tables[MEMBERSHIP.table]
+    keys = pd.Series(list(zip(frame[MEMBERSHIP.type_column].astype(str),
+                              frame[MEMBERSHIP.id_column].astype(str), strict=True)),
+                     dtype=object)
+    b = keys.map(bucket_of).fillna(-1).to_numpy(dtype=np.int64)
+    _deal(parts, MEMBERSHIP.table, frame, b)
+    orgs = tables.get(ORGANIZATION.table)
+    if orgs is None:
+        return
+    for part in parts:
+        named = part.tables[MEMBERSHIP.table][MEMBERSHIP.organization_column].astype(str)
+        part.tables[ORGANIZATION.table] = orgs[orgs[ORGANIZATION.key].astype(str).isin(
+            set(named))].reset_index(drop=True)
 
 
 def _buckets(bucket_of: dict[tuple[str, str], int], kind: str, ids: pd.Series

@@ -23,12 +23,18 @@ identifier used by more actors than the hub cap            0.00    allow (a hub:
 =========================================================  ======  ===========
 
 Nothing found: allow.
+
+The answer also names the declared organisations (organizations.csv) the merchant and
+each host belong to. A declaration informs the reviewer; it is not a reason and does
+not change the score.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+import numpy as np
 
 from graphfraud.model import IDENTIFIER_KINDS as _KINDS
 from graphfraud.model import Risk
@@ -62,6 +68,45 @@ class RingRef:
 
 
 @dataclass(frozen=True)
+class Declared:
+    """A declared organisation that the checked merchant or one of its hosts belongs to."""
+
+    type: str  # merchant | streamer
+    id: str
+    organization_id: str
+    name: str | None = None
+    kind: str | None = None
+    verified: bool | None = None
+
+    @classmethod
+    def of(cls, type: str, id: str, record: dict[str, Any]) -> Declared:
+        """From a record of ``organization_id``, ``name``, ``kind``, ``verified``."""
+        def text(key: str) -> str | None:
+            value = record.get(key)
+            return value if isinstance(value, str) else None
+
+        verified = record.get("verified")
+        return cls(type, id, str(record["organization_id"]), text("name"), text("kind"),
+                   bool(verified) if isinstance(verified, bool | np.bool_) else None)
+
+    def text(self) -> str:
+        """``merchant m1 belongs to Star Studio (mcn_agency, O1), verified``.
+
+        >>> Declared("streamer", "h1", "O1", "Star Studio", "mcn_agency", True).text()
+        'host h1 belongs to Star Studio (mcn_agency, O1), verified'
+        >>> Declared("merchant", "m1", "O2").text()
+        'merchant m1 belongs to organisation O2, not marked verified'
+        """
+        who = "host" if self.type == "streamer" else self.type
+        about = ", ".join(v for v in (self.kind, self.organization_id) if v)
+        org = f"{self.name} ({about})" if self.name else \
+            f"organisation {self.organization_id}" + (f" ({self.kind})" if self.kind else "")
+        state = "not marked verified" if self.verified is None else \
+            "verified" if self.verified else "not verified"
+        return f"{who} {self.id} belongs to {org}, {state}"
+
+
+@dataclass(frozen=True)
 class Touch:
     """What one identifier (or host) of the new merchant connects to."""
 
@@ -73,6 +118,8 @@ class Touch:
     fraud_actors: tuple[str, ...] = ()  # known-fraud or banned actors using it
     rings: tuple[RingRef, ...] = ()  # rings whose members use it (a host: rings it is in)
     hub: bool = False
+    #: A host's declared organisations.
+    organizations: tuple[Declared, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -93,12 +140,15 @@ class Assessment:
     touches: list[Touch] = field(default_factory=list)
     seconds: float = 0.0
     source: str = ""
+    #: The declared organisations of the merchant and of its hosts.
+    organizations: list[Declared] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"merchant_id": self.merchant_id, "score": self.score,
                 "recommendation": self.recommendation,
                 "reasons": [asdict(r) for r in self.reasons],
                 "touches": [asdict(t) for t in self.touches if t.known],
+                "organizations": [asdict(d) for d in self.organizations],
                 "source": self.source, "milliseconds": round(self.seconds * 1000, 3)}
 
 
@@ -161,8 +211,11 @@ def _ring_reason(t: Touch, ring: RingRef) -> Reason:
                   f"{ring.ring_id} ({ring.pattern}, score {ring.score:.2f}{decided})", action)
 
 
-def assess(applicant: Applicant, touches: list[Touch]) -> Assessment:
-    """Score and recommend from the touches of every identifier and host."""
+def assess(applicant: Applicant, touches: list[Touch],
+           organizations: tuple[Declared, ...] | list[Declared] = ()) -> Assessment:
+    """Score and recommend from the touches of every identifier and host;
+    ``organizations`` are the merchant's own declared organisations (the hosts' come
+    with their touches), named in the answer."""
     reasons: list[Reason] = []
     for t in touches:
         if not t.known:
@@ -199,4 +252,6 @@ def assess(applicant: Applicant, touches: list[Touch]) -> Assessment:
     actions = {r.action for r in reasons}
     recommendation = "block" if "block" in actions else "review" if "review" in actions \
         else "allow"
-    return Assessment(applicant.merchant_id, score, recommendation, reasons, touches)
+    declared = [*organizations, *(d for t in touches if t.known for d in t.organizations)]
+    return Assessment(applicant.merchant_id, score, recommendation, reasons, touches,
+                      organizations=declared)

@@ -2,8 +2,9 @@
 
 One row per device, payment account and host of the scanned graph: how many actors use
 it (a host: how many shops it promotes), its own label, the known-fraud or banned
-actors using it, and the rings whose members use it (a host: the rings it belongs to).
-Loaded once, a check is a few hash lookups.
+actors using it, and the rings whose members use it (a host: the rings it belongs to);
+and the declared organisations of each host, and of each merchant that has one (a row
+of its own). Loaded once, a check is a few hash lookups.
 """
 
 from __future__ import annotations
@@ -16,10 +17,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from graphfraud.check.assess import Applicant, Assessment, RingRef, Touch, assess
+from graphfraud.check.assess import Applicant, Assessment, Declared, RingRef, Touch, assess
 from graphfraud.errors import InputError
 from graphfraud.graph.projection import ACTOR_TYPES, IDENTIFIER_TYPES, ProjectionParams
-from graphfraud.model import IDENTIFIER_KINDS, STREAMER, entity_keys
+from graphfraud.model import (
+    IDENTIFIER_KINDS,
+    MEMBERSHIP,
+    MERCHANT,
+    ORGANIZATION,
+    STREAMER,
+    entity_keys,
+)
 from graphfraud.report.writer import INDEX_FILE
 
 if TYPE_CHECKING:
@@ -47,6 +55,64 @@ def _lists(cols: np.ndarray, values: np.ndarray, size: int) -> pa.Array:
     np.cumsum(counts, out=offsets[1:])
     return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values, type=pa.string()),
                                     mask=pa.array(counts == 0))
+
+
+def _org_type() -> pa.DataType:
+    """A declared organisation in the index (the ``organizations`` column is a list of
+    these)."""
+    import pyarrow as pa
+
+    return pa.struct([("organization_id", pa.string()), ("name", pa.string()),
+                      ("kind", pa.string()), ("verified", pa.bool_())])
+
+
+def _memberships(graph: ActorGraph, dataset: Dataset) -> pd.DataFrame:
+    """Every membership of an actor the graph holds, with its organisation: ``type``,
+    ``id``, ``pos`` (the actor's position), ``organization_id``, ``name``, ``kind`` and
+    ``verified`` (a boolean, None when not said); by actor, then organisation."""
+    import pandas as pd
+
+    columns = ["type", "id", "pos", "organization_id", "name", "kind", "verified"]
+    orgs = dataset.tables.get(ORGANIZATION.table)
+    members = dataset.tables.get(MEMBERSHIP.table)
+    if orgs is None or members is None or orgs.empty or members.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    m = MEMBERSHIP
+    frame = pd.DataFrame({
+        "type": members[m.type_column].astype(str).to_numpy(dtype=object),
+        "id": members[m.id_column].astype(str).to_numpy(dtype=object),
+        "organization_id": members[m.organization_column].astype(str).to_numpy(dtype=object)})
+    frame["pos"] = np.int64(-1)
+    for kind in ACTOR_TYPES:
+        part = (frame["type"] == kind).to_numpy()
+        if part.any():
+            frame.loc[part, "pos"] = graph.positions(kind, frame.loc[part, "id"].tolist())
+    declared = pd.DataFrame({
+        "organization_id": orgs[ORGANIZATION.key].astype(str).to_numpy(dtype=object),
+        **{c: orgs[c].astype(object).where(orgs[c].notna(), None).to_numpy(dtype=object)
+           for c in ("name", "kind")},
+        "verified": [None if pd.isna(v) else str(v).strip().lower() == "true"
+                     for v in orgs["verified"]]})
+    frame = frame.loc[frame["pos"] >= 0].merge(declared, on="organization_id")
+    frame = frame.drop_duplicates(["type", "id", "organization_id"])
+    return frame.sort_values(["pos", "organization_id"], kind="stable")[columns] \
+        .reset_index(drop=True)
+
+
+def _org_lists(rows: np.ndarray, orgs: pd.DataFrame, size: int) -> pa.Array:
+    """A list<organisation> column of ``size`` rows: the organisations of ``orgs`` (in
+    order) at their row ``rows``; null where a row has none."""
+    import pyarrow as pa
+
+    counts = np.bincount(rows.astype(np.int64), minlength=size) if len(rows) else \
+        np.zeros(size, np.int64)
+    offsets = np.zeros(size + 1, dtype=np.int32)
+    np.cumsum(counts, out=offsets[1:])
+    values = pa.StructArray.from_arrays(
+        [pa.array(orgs[c].tolist(), type=t.type, from_pandas=True) for c, t in
+         zip(("organization_id", "name", "kind", "verified"), _org_type(), strict=True)],
+        fields=list(_org_type()))
+    return pa.ListArray.from_arrays(pa.array(offsets), values, mask=pa.array(counts == 0))
 
 
 def _verdicts(codes: np.ndarray) -> pa.Array:
@@ -114,6 +180,7 @@ def build_index(graph: ActorGraph, facts: ActorFacts, rings: list[Ring],
     })
     promoted = np.diff(facts.promoted.tocsr().indptr)[streamers] if facts.promoted.shape[0] \
         else np.zeros(len(streamers), int)
+    host_orgs, merchants = _declared_rows(graph, facts, dataset, streamers)
     hosts = pa.table({
         "type": pa.array([STREAMER.entity_type] * len(streamers), type=pa.string()),
         "id": universe(STREAMER.entity_type),
@@ -121,8 +188,38 @@ def build_index(graph: ActorGraph, facts: ActorFacts, rings: list[Ring],
         "verdict": _verdicts(facts.verdict[streamers]),
         "fraud_actors": _lists(np.zeros(0, np.int64), np.zeros(0, object), len(streamers)),
         "rings": _lists(host_coo.col, ring_ids[host_coo.row], len(streamers)),
+        "organizations": host_orgs,
     })
-    return pa.concat_tables([identifiers, hosts])
+    identifiers = identifiers.append_column(
+        "organizations", pa.nulls(n_ident, pa.list_(_org_type())))
+    return pa.concat_tables([identifiers, hosts, merchants])
+
+
+def _declared_rows(graph: ActorGraph, facts: ActorFacts, dataset: Dataset,
+                   streamers: np.ndarray) -> tuple[pa.Array, pa.Table]:
+    """The hosts' ``organizations`` column (``streamers``: their positions), and a row of
+    its own for each merchant that belongs to a declared organisation."""
+    import pyarrow as pa
+
+    declared = _memberships(graph, dataset)
+    host_of = np.full(graph.n_actors, -1, dtype=np.int64)
+    host_of[streamers] = np.arange(len(streamers))
+    at_host = host_of[declared["pos"].to_numpy(dtype=np.int64)]
+    host_orgs = _org_lists(at_host[at_host >= 0], declared.loc[at_host >= 0], len(streamers))
+    shops = declared.loc[(declared["type"] == MERCHANT.entity_type).to_numpy()]
+    shop_pos, shop_row = np.unique(shops["pos"].to_numpy(dtype=np.int64),
+                                   return_inverse=True)
+    n_shops = len(shop_pos)
+    merchants = pa.table({
+        "type": pa.array([MERCHANT.entity_type] * n_shops, type=pa.string()),
+        "id": pa.array(graph.actor_ids[shop_pos].astype(str).tolist(), type=pa.string()),
+        "actors": pa.array(np.zeros(n_shops, np.int64)),
+        "verdict": _verdicts(facts.verdict[shop_pos]),
+        "fraud_actors": _lists(np.zeros(0, np.int64), np.zeros(0, object), n_shops),
+        "rings": _lists(np.zeros(0, np.int64), np.zeros(0, object), n_shops),
+        "organizations": _org_lists(shop_row, shops, n_shops),
+    })
+    return host_orgs, merchants
 
 
 class CheckIndex:
@@ -190,12 +287,31 @@ class CheckIndex:
                 fraud_actors=tuple(fraud),
                 rings=tuple(sorted((self.rings[r] for r in ring_ids if r in self.rings),
                                    key=lambda r: -r.score)),
-                hub=kind != STREAMER.entity_type and int(rec["actors"]) > self.hub_degree))
+                hub=kind != STREAMER.entity_type and int(rec["actors"]) > self.hub_degree,
+                organizations=_declared(kind, value, rec.get("organizations"))))
         return out
+
+    def organizations(self, merchant_id: str) -> tuple[Declared, ...]:
+        """The declared organisations of a merchant of the scanned graph (none for a
+        merchant it does not hold, or an index written before organisations were)."""
+        row = self.keys.get_indexer([f"{MERCHANT.entity_type}:{merchant_id}"])[0]
+        if row < 0 or "organizations" not in self.frame:
+            return ()
+        return _declared(MERCHANT.entity_type, merchant_id,
+                         self.frame["organizations"].iloc[int(row)])
 
     def check(self, applicant: Applicant) -> Assessment:
         started = time.perf_counter()
-        result = assess(applicant, self.touches(applicant))
+        result = assess(applicant, self.touches(applicant),
+                        self.organizations(applicant.merchant_id))
         result.seconds = time.perf_counter() - started
         result.source = self.source
         return result
+
+
+def _declared(kind: str, value: str, orgs: Any) -> tuple[Declared, ...]:
+    """An index cell of declared organisations (a list of records, or None) as
+    :class:`Declared` entries."""
+    if orgs is None or (isinstance(orgs, float) and np.isnan(orgs)):
+        return ()
+    return tuple(Declared.of(kind, value, dict(org)) for org in orgs)

@@ -34,7 +34,8 @@ def check_cmd(merchant_id: str, devices: tuple[str, ...], accounts: tuple[str, .
 
     Answers: a risk score (0-1), the known rings and blacklisted actors it touches
     and through which device, account or host, and allow / review / block with the
-    reasons. With --json, each line of input gets one line of JSON output, so an
+    reasons; and the declared organisations (organizations.csv) the merchant and its
+    hosts belong to. With --json, each line of input gets one line of JSON output, so an
     onboarding service can keep one process open.
 
     Example:
@@ -114,6 +115,8 @@ def _print(result: Any, fmt: str) -> None:
                f"(risk {result.score:.2f}, {result.seconds * 1000:.1f} ms, {result.source})")
     for r in result.reasons:
         click.echo(f"  {r.action:<6} {r.weight:.2f}  {r.text}")
+    for declared in result.organizations:
+        click.echo(f"  declared: {declared.text()}")
     unknown = [t for t in result.touches if not t.known]
     if unknown:
         click.echo("  not in the graph: " + ", ".join(f"{t.type} {t.id}" for t in unknown))

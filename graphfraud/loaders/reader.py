@@ -625,14 +625,32 @@ def _check_references(
     for col in spec.columns:
         if col.ref is None:
             continue
-        if col.ref == "entity_type":  # labels: the entity kind is per row
+        if col.ref == "entity_type":  # labels, memberships: the entity kind is per row
+            kinds = spec.column("entity_type").values
             for entity, ids in known.items():
+                if entity not in kinds:
+                    continue
                 rows = (frame["entity_type"] == entity).fillna(False).to_numpy()
                 unknown = rows & ~_isin(frame[col.name], ids)
                 check.flag(unknown, col.name, _unknown_reason(entity, file_of[entity]))
         elif col.ref in known:
             unknown = ~_isin(frame[col.name], known[col.ref])
             check.flag(unknown, col.name, _unknown_reason(col.ref, file_of[col.ref]))
+
+
+#: Entity kinds whose file must hold every id another file names, whether the export
+#: has that file or not: a membership of an organisation that organizations.csv does
+#: not declare is rejected. (Merchants are closed too, their file being required;
+#: streamers only when the export has streamers.csv.)
+ALWAYS_CLOSED = ("organization",)
+
+
+def closed_kinds(mapping: Mapping) -> dict[str, str]:
+    """The :data:`ALWAYS_CLOSED` kinds with the file a reference to one must be in (as
+    the export names it), known to hold no id until that file is read."""
+    return {spec.entity: f"{mapping.file_stem(spec.name)}.csv"
+            for spec in contract().values()
+            if spec.kind == "node" and spec.entity in ALWAYS_CLOSED}
 
 
 def _unknown_reason(entity: str, file: str) -> Callable[[str, int], str]:
@@ -818,10 +836,11 @@ def check_file(path: Path, spec: TableSpec, mapping: Mapping) -> CheckedFile:
 def settle_rows(spec: TableSpec, check: _Checker, report: FileReport,
                 history_out: list[pd.DataFrame] | None = None) -> pd.DataFrame:
     """The rules across rows, over the rows ``check`` has not rejected (in file order):
-    a link table's repeated pairs fold into one link; labels keep each entity's standing
-    label (every valid row goes to ``history_out``); an entity file keeps the first row
-    of each id, and rejects a later one with other fields. Counts ``report.merged``."""
-    if spec.kind == "link":
+    a link table's repeated pairs fold into one link (and a membership file's repeated
+    memberships into one); labels keep each entity's standing label (every valid row
+    goes to ``history_out``); an entity file keeps the first row of each id, and rejects
+    a later one with other fields. Counts ``report.merged``."""
+    if spec.kind in ("link", "membership"):
         return _merge_links(spec, check.frame.loc[~check.bad], report)
     if spec.kind == "labels":
         history = check.frame.loc[~check.bad]
@@ -929,6 +948,8 @@ def read_dataset(
         If the directory or merchants file is missing, a file cannot be read or
         decoded, or a required column is absent. Bad rows never raise.
     """
+    import pandas as pd
+
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise InputError(f"{data_dir}: not a directory", file=str(data_dir))
@@ -937,6 +958,9 @@ def read_dataset(
     result = LoadResult(dataset=Dataset(source=str(data_dir)), files=[], rejects=[])
     known: dict[str, pd.Index] = {}
     file_of: dict[str, str] = {}
+    for entity, file in closed_kinds(mapping).items():
+        known[entity] = pd.Index(_string_series([]))
+        file_of[entity] = file
     # Reading and checking a file's rows needs nothing from the other files, so the
     # next file is read in a second thread (Arrow's parser and kernels release the GIL)
     # while this one checks the current file's references and rules across rows, which
@@ -997,8 +1021,8 @@ def _settle_file(result: LoadResult, path: Path, spec: TableSpec, mapping: Mappi
                  checked: CheckedFile, known: dict[str, pd.Index], file_of: dict[str, str]
                  ) -> None:
     """Settle one checked file against the files before it (references, rules across
-    rows) and add it to ``result``; a merchants or streamers file becomes ``known`` to
-    the files after it."""
+    rows) and add it to ``result``; a merchants, streamers or organizations file becomes
+    ``known`` to the files after it."""
     import pandas as pd
 
     history: list[pd.DataFrame] = []
@@ -1009,9 +1033,9 @@ def _settle_file(result: LoadResult, path: Path, spec: TableSpec, mapping: Mappi
         result.dataset.label_history = history[0]
     result.files.append(report)
     result.rejects.extend(bad)
-    # Merchants must be known to every later file; streamers only when the
-    # export has a streamers file. Devices and accounts are created from links.
-    if spec.kind == "node" and spec.entity in ("merchant", "streamer"):
+    # Merchants and organisations must be known to every later file; streamers only
+    # when the export has a streamers file. Devices and accounts are created from links.
+    if spec.kind == "node" and spec.entity in ("merchant", "streamer", *ALWAYS_CLOSED):
         known[spec.entity] = pd.Index(clean[spec.key[0]])
         file_of[spec.entity] = path.name
 

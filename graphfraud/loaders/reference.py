@@ -43,6 +43,9 @@ ROW_IS = {
     "promotions": "the streamer sold the merchant's goods",
     "merchant_signals": "behaviour aggregates over the scan window",
     "labels": "a known verdict about an entity (a label event)",
+    "organizations": "an organisation registered with the platform (`kind`: `mcn_agency`, "
+                     "`franchise`, `operator`, `enterprise`, …)",
+    "organization_members": "a merchant or streamer declared as belonging to an organisation",
 }
 
 
@@ -65,7 +68,7 @@ def render() -> str:
 
 
 def _section(spec: TableSpec) -> str:
-    link = spec.kind == "link"
+    link = spec.kind in ("link", "membership")
     # a reference names an entity kind, or the column that names it (labels)
     entities = {s.entity for s in contract().values() if s.kind == "node"}
     header = "| column | type | required | values | refers to |" + (" merge |" if link else "")
@@ -89,7 +92,9 @@ def _about(spec: TableSpec) -> str:
     entity = (spec.entity or "").replace("_", " ")
     if spec.kind == "node":
         role = {"actor": "an actor (rings are made of actors)",
-                "identifier": "an identifier (what ties actors together)"}.get(
+                "identifier": "an identifier (what ties actors together)",
+                "organization": "a declaration about actors (neither an actor nor an "
+                                "identifier)"}.get(
                     spec.role or "", "an entity")
         return f"{required}One row per {entity} ({key}), {role}."
     if spec.kind == "attributes":
@@ -98,6 +103,10 @@ def _about(spec: TableSpec) -> str:
         return (f"{required}One row per ({key}) pair: a `{spec.relationship}` relationship "
                 "in Neo4j. Rows for the same pair merge into one link, each column by its "
                 "merge rule.")
+    if spec.kind == "membership":
+        return (f"{required}One row per ({key}): a `{spec.relationship}` relationship in "
+                "Neo4j from the member to the organisation. Rows for the same membership "
+                "merge into one, each column by its merge rule.")
     return (f"{required}Label events about any entity kind, keyed by ({key}); the latest "
             "stands (see below).")
 

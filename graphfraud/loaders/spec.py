@@ -8,7 +8,7 @@ from functools import cache
 from importlib import resources
 
 COLUMN_TYPES = frozenset({"id", "text", "timestamp", "count", "amount", "enum"})
-TABLE_KINDS = frozenset({"node", "attributes", "link", "labels"})
+TABLE_KINDS = frozenset({"node", "attributes", "link", "labels", "membership"})
 MERGE_RULES = frozenset({"min", "max", "sum", "set"})
 
 
@@ -34,9 +34,9 @@ class TableSpec:
     columns: tuple[ColumnSpec, ...]
     entity: str | None = None
     required: bool = False
-    #: node tables: ``actor`` or ``identifier``
+    #: node tables: ``actor``, ``identifier`` or ``organization``
     role: str | None = None
-    #: link tables: the relationship type in Neo4j
+    #: link and membership tables: the relationship type in Neo4j
     relationship: str | None = None
 
     @property

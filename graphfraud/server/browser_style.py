@@ -17,6 +17,7 @@ STYLES: dict[Label, tuple[str, str, str, int]] = {
     Label.STREAMER: ("#8DCC93", "#5db665", "{name}", 45),
     Label.DEVICE: ("#F79767", "#f36924", "{device_id}", 35),
     Label.PAYMENT_ACCOUNT: ("#FFC454", "#d7a013", "{account_id}", 35),
+    Label.ORGANIZATION: ("#57C7E3", "#23b3d7", "{name}", 55),
     Label.RING: ("#DA4C4C", "#b02b2b", "{ring_id}", 65),
     Label.RUN: ("#A5ABB6", "#9aa1ac", "{run_id}", 40),
     Label.VERDICT: ("#C990C0", "#b261a5", "{decision}", 35),

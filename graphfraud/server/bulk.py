@@ -10,8 +10,9 @@ This module turns a validated :class:`~graphfraud.loaders.Dataset` into the impo
 CSV files so that the imported graph is the one the online loader would build from an
 empty database: the same nodes (implied devices, accounts and streamers included), the
 same properties with the same types (timestamps as ``datetime`` at second precision,
-counts as ``long``, amounts as ``double``, roles as a string list), signals and verdicts
-folded into their nodes, one relationship per pair. An integration test compares the two
+counts as ``long``, amounts as ``double``, roles as a string list, an organisation's
+``verified`` as a boolean), signals and verdicts folded into their nodes, one
+relationship per pair (and per membership). An integration test compares the two
 graphs property by property.
 """
 
@@ -29,6 +30,8 @@ from graphfraud.model import (
     ENTITY_KINDS,
     IDENTIFIER_KINDS,
     LINK_KINDS,
+    MEMBERSHIP,
+    ORGANIZATION,
     Label,
     NodeKind,
     RelType,
@@ -54,6 +57,9 @@ _TYPES = {"id": "", "text": "", "enum": "", "timestamp": ":datetime", "count": "
 #: How labels.csv columns land on the node (the online loader's ``labels_*`` statements).
 _VERDICT_COLUMNS = {"label": ("verdict", "text"), "source": ("verdict_source", "text"),
                     "labeled_at": ("verdict_at", "timestamp")}
+
+#: Columns the graph holds as booleans (the online loader's ``verified = 'true'``).
+_BOOLEANS = {(ORGANIZATION.entity_type, "verified")}
 
 #: Entity kinds that carry ``actors``: how many merchants and streamers link to them.
 _IDENTIFIERS = tuple(kind.entity_type for kind in IDENTIFIER_KINDS)
@@ -221,6 +227,14 @@ def _with_attributes(dataset: Dataset, kind: NodeKind, frame: pd.DataFrame,
     return frame
 
 
+def _node_property(kind: NodeKind, name: str, values: pd.Series, type: str
+                   ) -> tuple[str, pa.Array]:
+    """One node property's header field (its name and import type) and column."""
+    if (kind.entity_type, name) in _BOOLEANS:  # 'true' / 'false', as the tool reads them
+        return f"{name}:boolean", _text_column(values, "text")
+    return f"{name}{_TYPES[type]}", _text_column(values, type)
+
+
 def write_import_files(dataset: Dataset, folder: str | Path) -> ImportFiles:
     """Write the import tool's CSV files for ``dataset`` into ``folder``."""
     import numpy as np
@@ -233,7 +247,7 @@ def write_import_files(dataset: Dataset, folder: str | Path) -> ImportFiles:
     # The import tool matches links to nodes by integer ids (each node's row number in
     # its file; not stored), several times faster than matching the string keys.
     keys: dict[str, pa.Array] = {}
-    for kind in ENTITY_KINDS.values():
+    for kind in (*ENTITY_KINDS.values(), ORGANIZATION):
         frame, types = _node_frame(dataset, kind)
         if frame.empty:
             continue
@@ -243,8 +257,9 @@ def write_import_files(dataset: Dataset, folder: str | Path) -> ImportFiles:
         for name in frame.columns:
             if name == kind.key:
                 continue
-            header.append(f"{name}{_TYPES[types[name]]}")
-            columns.append(_text_column(frame[name], types[name]))
+            field, column = _node_property(kind, name, frame[name], types[name])
+            header.append(field)
+            columns.append(column)
         path = folder / f"nodes-{kind.entity_type}.csv"
         files.multiline |= _write_csv(path, header, columns)
         files.nodes.setdefault(kind.label.value, []).append(path)
@@ -281,7 +296,45 @@ def write_import_files(dataset: Dataset, folder: str | Path) -> ImportFiles:
         files.relationships.setdefault(rel.value, []).append(path)
         files.relationship_counts[rel.value] = (
             files.relationship_counts.get(rel.value, 0) + len(table))
+    _write_memberships(dataset, files, keys)
     return files
+
+
+def _write_memberships(dataset: Dataset, files: ImportFiles, keys: dict[str, pa.Array]
+                       ) -> None:
+    """The memberships as ``MEMBER_OF`` relationships from each member to its
+    organisation (the online loader's ``organization_members_*`` statements: a member
+    the graph does not hold is left out, as their ``MATCH`` leaves it)."""
+    import pyarrow.compute as pc
+
+    table = dataset.table(MEMBERSHIP.table)
+    if table is None or table.empty or ORGANIZATION.entity_type not in keys:
+        return
+    spec = contract()[MEMBERSHIP.table]
+    rel = MEMBERSHIP.rel.value
+    org = ORGANIZATION
+    for kind in MEMBERSHIP.members:
+        part = table.loc[(table[MEMBERSHIP.type_column] == kind.entity_type).fillna(False)
+                         .to_numpy(dtype=bool)]
+        if part.empty or kind.entity_type not in keys:
+            continue
+        start = pc.index_in(_text_column(part[MEMBERSHIP.id_column], "id"),
+                            value_set=keys[kind.entity_type])
+        held = pc.is_valid(start)
+        header = [f":START_ID({kind.label.value})", f":END_ID({org.label.value})"]
+        columns = [start.filter(held),
+                   pc.index_in(_text_column(part[MEMBERSHIP.organization_column], "id"),
+                               value_set=keys[org.entity_type]).filter(held)]
+        for col in spec.columns:
+            if col.name in spec.key:
+                continue
+            header.append(f"{col.name}{_TYPES[col.type]}")
+            columns.append(_text_column(part[col.name], col.type).filter(held))
+        path = files.folder / f"rels-{MEMBERSHIP.table}-{kind.entity_type}.csv"
+        files.multiline |= _write_csv(path, header, columns)
+        files.relationships.setdefault(rel, []).append(path)
+        files.relationship_counts[rel] = (files.relationship_counts.get(rel, 0)
+                                          + len(columns[0]))
 
 
 def _write_label_events(dataset: Dataset, files: ImportFiles, keys: dict[str, pa.Array]
@@ -355,7 +408,8 @@ def _graph_counts(server: LocalServer) -> tuple[dict[str, int], dict[str, int]]:
 
     with _connect(server) as d:
         return graph_counts(d, sorted({r.value for r in LINK_TYPES.values()}
-                                      | {RelType.ABOUT.value}), database=DATABASE)
+                                      | {RelType.ABOUT.value, MEMBERSHIP.rel.value}),
+                            database=DATABASE)
 
 
 def import_dataset(

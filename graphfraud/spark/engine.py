@@ -410,12 +410,20 @@ def _components(spark: SparkSession, tables: dict[str, DataFrame], actors: DataF
 
 def _bucket_rows(tables: dict[str, DataFrame], actor_components: DataFrame,
                  buckets: int) -> DataFrame:
-    """(bucket, table, row as JSON) for every row of every table: an actor's rows with
-    its component's bucket; a device's or account's rows and labels with every bucket
-    one of its users is in."""
+    """(bucket, table, row as JSON) for every row of every table: an actor's rows (its
+    memberships of declared organisations included) with its component's bucket; a
+    device's or account's rows and labels with every bucket one of its users is in; an
+    organisation's row with every bucket one of its members is in."""
     from pyspark.sql import functions as F
 
-    from graphfraud.model import ACTOR_KINDS, IDENTIFIER_KINDS, LINK_KINDS, SHARING_LINKS
+    from graphfraud.model import (
+        ACTOR_KINDS,
+        IDENTIFIER_KINDS,
+        LINK_KINDS,
+        MEMBERSHIP,
+        ORGANIZATION,
+        SHARING_LINKS,
+    )
 
     owner = actor_components.select(
         "atype", "aid", F.pmod(F.xxhash64("component"), F.lit(buckets)).cast("int")
@@ -464,6 +472,18 @@ def _bucket_rows(tables: dict[str, DataFrame], actor_components: DataFrame,
         out.append(rows("labels", labels.join(
             keyed, (labels["entity_type"] == keyed["_t"]) & (labels["entity_id"] == keyed["_k"]))
             .drop("_t", "_k")))
+    if MEMBERSHIP.table in tables:  # a member the graph does not hold goes nowhere
+        members = tables[MEMBERSHIP.table]
+        keyed = owner.select(F.col("atype").alias("_t"), F.col("aid").alias("_k"), "bucket")
+        mine = members.join(keyed, (members[MEMBERSHIP.type_column] == keyed["_t"])
+                            & (members[MEMBERSHIP.id_column] == keyed["_k"])).drop("_t", "_k")
+        out.append(rows(MEMBERSHIP.table, mine))
+        if ORGANIZATION.table in tables:
+            orgs = tables[ORGANIZATION.table]
+            needed = mine.select(F.col(MEMBERSHIP.organization_column).alias("_o"),
+                                 "bucket").distinct()
+            out.append(rows(ORGANIZATION.table, orgs.join(
+                needed, orgs[ORGANIZATION.key] == needed["_o"]).drop("_o")))
     return _union(out)
 
 

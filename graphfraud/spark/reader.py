@@ -15,7 +15,8 @@ Stages, per contract file, in the contract's order:
    required column stops the run as the embedded reader does (exit 2, one line naming
    it).
 2. **References** as joins: a link row naming an unknown merchant (or streamer, when
-   the export has streamers) is rejected; the first failing field, in the contract's
+   the export has streamers) is rejected, and so is a membership of an organisation
+   organizations.csv does not declare; the first failing field, in the contract's
    column order, names the row's reject.
 3. **The rules across rows** (repeated pairs merge, an entity's first row stands, the
    standing label is the latest) only for the keys that repeat, bucketed by a hash of
@@ -119,7 +120,7 @@ def read_export(spark: SparkSession, data: str, mapping: Mapping,
         or a required column is absent. Bad rows never raise.
     """
     from graphfraud.loaders.dataset import FileReport
-    from graphfraud.loaders.reader import clean_dtypes
+    from graphfraud.loaders.reader import ALWAYS_CLOSED, clean_dtypes, closed_kinds
     from graphfraud.loaders.spec import contract
 
     check_location(data)
@@ -131,6 +132,9 @@ def read_export(spark: SparkSession, data: str, mapping: Mapping,
     export = SparkExport(source=data, tables={}, dtypes={})
     known: dict[str, DataFrame] = {}
     file_of: dict[str, str] = {}
+    for entity, file in closed_kinds(mapping).items():  # no id until its file is read
+        known[entity] = spark.createDataFrame([], "_id string")
+        file_of[entity] = file
     for spec in contract().values():
         stem = mapping.file_stem(spec.name)
         found = fs.find(stem)
@@ -155,7 +159,7 @@ def read_export(spark: SparkSession, data: str, mapping: Mapping,
         export.dtypes[spec.name] = clean_dtypes(spec)
         export.files.append(report)
         export.rejects += [r for _, r in rejects]
-        if spec.kind == "node" and spec.entity in ("merchant", "streamer"):
+        if spec.kind == "node" and spec.entity in ("merchant", "streamer", *ALWAYS_CLOSED):
             known[spec.entity] = export.tables[spec.name].select(
                 spec.key[0]).distinct().localCheckpoint()
             file_of[spec.entity] = name
@@ -380,8 +384,9 @@ def _checked_rows(parsed: DataFrame, report: FileReport
 def _references(spark: SparkSession, spec: TableSpec, rows: DataFrame,
                 known: dict[str, DataFrame], file_of: dict[str, str]
                 ) -> tuple[DataFrame, list[tuple[int, Reject]]]:
-    """Rows naming an unknown merchant (or streamer) rejected, the first failing field
-    of each row (in the contract's column order) naming it, as the embedded reader does."""
+    """Rows naming an unknown merchant (or streamer, or organisation) rejected, the first
+    failing field of each row (in the contract's column order) naming it, as the
+    embedded reader does."""
     from pyspark.sql import functions as F
 
     from graphfraud.loaders.dataset import Reject
@@ -392,16 +397,19 @@ def _references(spark: SparkSession, spec: TableSpec, rows: DataFrame,
         return rows, []
     for i, col in enumerate(spec.columns):
         if col.ref == "entity_type":
+            kinds = [e for e in known if e in spec.column("entity_type").values]
             ids = None
-            for entity, frame in known.items():
+            for entity in kinds:
+                frame = known[entity]
                 typed = frame.select(F.lit(entity).alias(f"_t{i}"),
                                      F.col(frame.columns[0]).alias(f"_r{i}"))
                 ids = typed if ids is None else ids.unionByName(typed)
-            assert ids is not None
+            if ids is None:
+                continue
             rows = rows.join(ids.withColumn(f"_m{i}", F.lit(True)),
                              (rows["entity_type"] == F.col(f"_t{i}"))
                              & (rows[col.name] == F.col(f"_r{i}")), "left")
-            unknown = F.col("entity_type").isin(list(known)) & F.col(f"_m{i}").isNull()
+            unknown = F.col("entity_type").isin(kinds) & F.col(f"_m{i}").isNull()
             failing.append((col.name, unknown, F.col("entity_type")))
         elif col.ref is not None and col.ref in known:
             frame = known[col.ref]

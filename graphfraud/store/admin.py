@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from graphfraud.model import ENTITY_KINDS, Label
+from graphfraud.model import ENTITY_KINDS, ORGANIZATION, Label
 from graphfraud.store import catalog
 
 if TYPE_CHECKING:
@@ -33,11 +33,11 @@ def database_is_empty(driver: Driver, *, database: str) -> bool:
 
 def graph_counts(driver: Driver, rel_types: list[str], *, database: str
                  ) -> tuple[dict[str, int], dict[str, int]]:
-    """Nodes per entity label (and verdicts) and relationships per type, from the count
-    store."""
+    """Nodes per entity label (and organisations and verdicts) and relationships per
+    type, from the count store."""
     nodes: dict[str, int] = {}
     rels: dict[str, int] = {}
-    for kind in ENTITY_KINDS.values():
+    for kind in (*ENTITY_KINDS.values(), ORGANIZATION):
         records, _, _ = driver.execute_query(
             catalog.statement(f"admin/count_{kind.entity_type}"), database_=database)
         nodes[kind.label.value] = int(records[0]["n"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from graphfraud.check.assess import Applicant, Assessment, RingRef, Touch, assess
+from graphfraud.check.assess import Applicant, Assessment, Declared, RingRef, Touch, assess
 from graphfraud.store import catalog
 
 if TYPE_CHECKING:
@@ -50,13 +50,24 @@ def touches(driver: Driver, applicant: Applicant, *, database: str,
             out.append(Touch(kind, value, known=True, actors=int(rec["actors"]),
                              verdict=rec["verdict"], fraud_actors=tuple(rec["fraud_actors"]),
                              rings=rings,
-                             hub=kind != "streamer" and int(rec["actors"]) > limit))
+                             hub=kind != "streamer" and int(rec["actors"]) > limit,
+                             organizations=tuple(Declared.of(kind, value, org) for org
+                                                 in rec.get("organizations", []))))
     return out
+
+
+def organizations(driver: Driver, merchant_id: str, *, database: str
+                  ) -> tuple[Declared, ...]:
+    """The declared organisations of a merchant the graph holds (none for a new one)."""
+    records, _, _ = driver.execute_query(catalog.statement("check/merchant_organizations"),
+                                         id=merchant_id, database_=database)
+    return tuple(Declared.of("merchant", merchant_id, dict(r)) for r in records)
 
 
 def check(driver: Driver, applicant: Applicant, *, database: str, source: str) -> Assessment:
     started = time.perf_counter()
-    result = assess(applicant, touches(driver, applicant, database=database))
+    result = assess(applicant, touches(driver, applicant, database=database),
+                    organizations(driver, applicant.merchant_id, database=database))
     result.seconds = time.perf_counter() - started
     result.source = source
     return result

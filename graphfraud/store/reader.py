@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from graphfraud.loaders.dataset import Dataset
-from graphfraud.model import ACTOR_KINDS, ENTITY_KINDS, LINK_KINDS
+from graphfraud.model import ACTOR_KINDS, ENTITY_KINDS, LINK_KINDS, MEMBERSHIP, ORGANIZATION
 from graphfraud.store import catalog
 
 if TYPE_CHECKING:
@@ -95,4 +95,30 @@ def read_graph(driver: Driver, *, database: str) -> Dataset:
     tables["merchants"] = merchants.drop(columns=signal_cols)
     tables["streamers"]["registered_at"] = _timestamps(tables["streamers"]["registered_at"])
     tables["labels"] = read_verdicts(driver, database=database)
+    tables.update(read_organizations(driver, database=database))
     return Dataset(source="neo4j", tables=tables)
+
+
+def read_organizations(driver: Driver, *, database: str) -> dict[str, pd.DataFrame]:
+    """The declared organisations and their memberships, as the loader gives
+    organizations.csv and organization_members.csv (``verified`` as ``true`` / ``false``,
+    ``since`` a UTC timestamp); no table when the graph holds no organisation (an export
+    without organizations.csv)."""
+    import pandas as pd
+
+    orgs = _fetch(driver, database, f"reader/{ORGANIZATION.table}")
+    if orgs.empty:
+        return {}
+    for col in ("organization_id", "kind", "name"):
+        orgs[col] = orgs[col].astype("string")
+    orgs["verified"] = pd.Series(
+        [None if v is None else "true" if v else "false" for v in orgs["verified"]],
+        dtype="string")
+    members = _fetch(driver, database, f"reader/{MEMBERSHIP.table}")
+    columns = ["organization_id", "entity_type", "entity_id", "since"]
+    members = members.reindex(columns=columns)
+    for col in columns[:3]:
+        members[col] = members[col].astype("string")
+    members["since"] = _timestamps(members["since"])
+    return {ORGANIZATION.table: orgs[["organization_id", "kind", "name", "verified"]],
+            MEMBERSHIP.table: members}

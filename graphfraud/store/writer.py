@@ -133,6 +133,10 @@ def _statements(dataset: Dataset) -> Iterator[tuple[str, str, pd.DataFrame]]:
             for entity, part in events.groupby("entity_type", sort=True):
                 yield (f"label history ({entity})", f"writer/load/label_events_{entity}",
                        part.drop(columns=["entity_type"]))
+        elif spec.kind == "membership":  # one statement per member kind
+            for entity, part in frame.groupby("entity_type", sort=True):
+                yield (f"{spec.name} ({entity})", f"writer/load/{spec.name}_{entity}",
+                       part.drop(columns=["entity_type"]))
         else:
             yield spec.name, f"writer/load/{spec.name}", frame
 
@@ -244,8 +248,8 @@ def remove_rows(driver: Driver, removed: dict[str, pd.DataFrame], *, database: s
         if frame is None or frame.empty:
             continue
         parts: list[tuple[str, Any]]
-        if contract()[name].kind == "labels":
-            parts = [(f"writer/remove/labels_{entity}", part.drop(columns=["entity_type"]))
+        if contract()[name].kind in ("labels", "membership"):
+            parts = [(f"writer/remove/{name}_{entity}", part.drop(columns=["entity_type"]))
                      for entity, part in frame.groupby("entity_type", sort=True)]
         else:
             parts = [(f"writer/remove/{name}", frame)]

@@ -70,7 +70,8 @@ def connect(server: Any) -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A synthetic export plus hostile merchants, a role-less account link, a device
-    known only from a link, and labels on implied nodes."""
+    known only from a link, labels on implied nodes, and a hostile organisation with
+    undated memberships."""
     from graphfraud.synth import SynthConfig, generate
 
     out = tmp_path_factory.mktemp("bulk") / "export"
@@ -108,6 +109,11 @@ def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
                               label="legit", source="investigator", labeled_at="2024-06-01"),
                           row("labels.csv", entity_type="merchant", entity_id=HOSTILE[1][0],
                               label="fraud", source="=cmd|' /C calc'!A0")])
+    append("organizations.csv", [row("organizations.csv", organization_id="ORG hostile, 1",
+                                     name='Quote " and, comma\nnew line')])
+    append("organization_members.csv",
+           [row("organization_members.csv", organization_id="ORG hostile, 1",
+                entity_type="merchant", entity_id=m) for m, _ in HOSTILE])
     return out
 
 
@@ -135,6 +141,8 @@ def test_bulk_import_builds_the_graph_the_online_load_builds(
         write_dataset(driver, loaded.dataset, database="neo4j")
         online = fingerprint(driver)
     assert online["labels"]["Merchant"] > len(HOSTILE)
+    assert online["labels"]["Organization"] == len(loaded.dataset.tables["organizations"]) > 1
+    assert online["types"]["MEMBER_OF"] == len(loaded.dataset.tables["organization_members"])
 
     result = _import(server, export, tmp_path, "--overwrite")
     assert result.exit_code == 0, result.output

@@ -33,9 +33,9 @@ def _one(driver: Any, query: str, **params: Any) -> Any:
 
 def _counts(driver: Any) -> dict[str, int]:
     counts = {}
-    for label in ("Merchant", "Streamer", "Device", "PaymentAccount"):
+    for label in ("Merchant", "Streamer", "Device", "PaymentAccount", "Organization"):
         counts[label] = _one(driver, f"MATCH (n:{label}) RETURN count(n)")
-    for rel in ("LOGGED_IN_FROM", "PAID_VIA", "PROMOTED"):
+    for rel in ("LOGGED_IN_FROM", "PAID_VIA", "PROMOTED", "MEMBER_OF"):
         counts[rel] = _one(driver, f"MATCH ()-[r:{rel}]->() RETURN count(r)")
     counts["verdicts"] = _one(driver, "MATCH (n) WHERE n.verdict IS NOT NULL RETURN count(n)")
     counts["signals"] = _one(driver, "MATCH (m:Merchant) WHERE m.orders IS NOT NULL "
@@ -68,16 +68,20 @@ def test_load_matches_input_rows_exactly_and_reload_changes_nothing(
         "LOGGED_IN_FROM": len(t["merchant_devices"]) + len(t["streamer_devices"]),
         "PAID_VIA": len(t["merchant_accounts"]) + len(t["streamer_accounts"]),
         "PROMOTED": len(t["promotions"]),
+        "Organization": len(t["organizations"]),
+        "MEMBER_OF": len(t["organization_members"]),
         "verdicts": len(t["labels"]),
         "signals": int(t["merchant_signals"]["orders"].notna().sum()),
     }
     assert expected["Merchant"] == len(t["merchants"])  # no merchant is implied by a link
+    assert expected["Organization"] and expected["MEMBER_OF"]  # the export declares some
     assert _counts(empty_db) == expected
     events = len(result.dataset.label_events())  # one Verdict node per label event
     assert _one(empty_db, "MATCH (v:Verdict {decision: 'label'})-[:ABOUT]->() "
                           "RETURN count(v)") == events
     assert stats.nodes_created == events + sum(
-        expected[k] for k in ("Merchant", "Streamer", "Device", "PaymentAccount"))
+        expected[k] for k in ("Merchant", "Streamer", "Device", "PaymentAccount",
+                              "Organization"))
     before = _fingerprint(empty_db)
 
     again = write_dataset(empty_db, read_dataset(export).dataset, database="neo4j")
@@ -243,3 +247,107 @@ def test_label_history_is_kept_in_the_graph_for_the_audit(
         rows = list(csv.DictReader(fh))
     assert [(r["entity_id"], r["label"], r["source"]) for r in rows] == [
         ("m1", "fraud", "analyst:li")]
+
+
+def _as_text(frame: Any) -> list[tuple[str, ...]]:
+    """Rows as sorted tuples of text (timestamps at whole seconds, missing values empty)."""
+    import pandas as pd
+
+    columns = []
+    for name in frame.columns:
+        values = frame[name]
+        if isinstance(values.dtype, pd.DatetimeTZDtype):
+            values = values.dt.floor("s").dt.strftime("%Y-%m-%dT%H:%M:%S")
+        columns.append(values.astype(object).where(values.notna(), "").astype(str).tolist())
+    return sorted(zip(*columns, strict=True))
+
+
+def test_declared_organisations_load_and_read_back_as_the_same_tables(
+    empty_db: Any, tmp_path: Path,
+) -> None:
+    from graphfraud.store.reader import read_graph
+
+    data = tmp_path / "org-export"
+    write_csv(data, "merchants.csv", "merchant_id\nm1\nm2\nm3\n")
+    write_csv(data, "streamer_devices.csv", "streamer_id,device_id\nh1,d1\nh2,d1\n")
+    write_csv(data, "organizations.csv",
+              "organization_id,kind,name,verified\n"
+              "O1,mcn_agency,Star \"Hosts\",TRUE\n"
+              "O2,franchise,茶饮加盟,false\n"
+              "O3,,,\n")
+    write_csv(data, "organization_members.csv",
+              "organization_id,entity_type,entity_id,since\n"
+              "O1,streamer,h1,2024-02-01T10:30:00+08:00\n"
+              "O1,streamer,h2,\n"
+              "O1,streamer,h1,2023-01-01\n"  # the same membership: the earliest stands
+              "O2,merchant,m1,2022-05-01\n"
+              "O3,merchant,m1,\n"
+              "O2,merchant,m2,2022-06-01\n"
+              "O2,streamer,h9,\n")  # a host the graph does not hold: not created
+    loaded = read_dataset(data)
+    assert loaded.rejects == []
+    dataset = loaded.dataset
+    stats = write_dataset(empty_db, dataset, database="neo4j")
+    assert _one(empty_db, "MATCH (o:Organization) RETURN count(o)") == 3
+    assert _one(empty_db, "MATCH ()-[r:MEMBER_OF]->() RETURN count(r)") == 5
+    assert _one(empty_db, "MATCH (s:Streamer {streamer_id: 'h9'}) RETURN count(s)") == 0
+    assert _one(empty_db, "MATCH (o:Organization {organization_id: 'O1'}) "
+                          "RETURN [o.name, o.kind, o.verified]") == [
+        'Star "Hosts"', "mcn_agency", True]
+    assert _one(empty_db, "MATCH (o:Organization {organization_id: 'O3'}) "
+                          "RETURN o.verified") is None
+    since = _one(empty_db, "MATCH (:Streamer {streamer_id: 'h1'})-[r:MEMBER_OF]->() "
+                           "RETURN r.since")
+    assert since.to_native().isoformat() == "2023-01-01T00:00:00+00:00"
+    again = write_dataset(empty_db, read_dataset(data).dataset, database="neo4j")
+    assert (again.nodes_created, again.relationships_created) == (0, 0)
+    assert stats.relationships_created >= 5
+
+    back = read_graph(empty_db, database="neo4j")
+    orgs, members = dataset.tables["organizations"], dataset.tables["organization_members"]
+    assert _as_text(back.tables["organizations"]) == _as_text(orgs)
+    held = members.loc[members["entity_id"] != "h9"]
+    assert list(back.tables["organization_members"].columns) == list(members.columns)
+    assert _as_text(back.tables["organization_members"]) == _as_text(held)
+
+
+def test_an_export_without_organisations_reads_back_without_them(
+    empty_db: Any, tmp_path: Path,
+) -> None:
+    from graphfraud.store.reader import read_graph
+
+    data = tmp_path / "plain-export"
+    write_csv(data, "merchants.csv", "merchant_id\nm1\n")
+    write_dataset(empty_db, read_dataset(data).dataset, database="neo4j")
+    tables = read_graph(empty_db, database="neo4j").tables
+    assert "organizations" not in tables and "organization_members" not in tables
+
+
+def test_organisations_and_memberships_that_leave_the_export_are_removed(
+    empty_db: Any, tmp_path: Path,
+) -> None:
+    import pandas as pd
+
+    from graphfraud.store.writer import remove_rows
+
+    data = tmp_path / "org-export"
+    write_csv(data, "merchants.csv", "merchant_id\nm1\nm2\n")
+    write_csv(data, "streamer_devices.csv", "streamer_id,device_id\nh1,d1\n")
+    write_csv(data, "organizations.csv", "organization_id,verified\nO1,true\nO2,true\n")
+    write_csv(data, "organization_members.csv", "organization_id,entity_type,entity_id\n"
+              "O1,merchant,m1\nO1,streamer,h1\nO2,merchant,m2\n")
+    write_dataset(empty_db, read_dataset(data).dataset, database="neo4j")
+    assert _one(empty_db, "MATCH ()-[r:MEMBER_OF]->() RETURN count(r)") == 3
+
+    def keys(**columns: list[str]) -> pd.DataFrame:
+        return pd.DataFrame({k: pd.Series(v, dtype="string") for k, v in columns.items()})
+
+    removed = remove_rows(empty_db, {
+        "organization_members": keys(organization_id=["O1"], entity_type=["streamer"],
+                                     entity_id=["h1"]),
+        "organizations": keys(organization_id=["O2"])}, database="neo4j")
+    assert removed == 2
+    assert _one(empty_db, "MATCH (o:Organization) RETURN collect(o.organization_id)") == ["O1"]
+    assert _one(empty_db, "MATCH (n)-[:MEMBER_OF]->(o) "
+                          "RETURN collect(coalesce(n.merchant_id, n.streamer_id))") == ["m1"]
+    assert _one(empty_db, "MATCH (s:Streamer {streamer_id: 'h1'}) RETURN count(s)") == 1

@@ -41,6 +41,8 @@ def test_neo4j_scan_equals_file_scan_and_writes_rings_back(
     a = json.loads((tmp_path / "files" / "rings.json").read_text())
     b = json.loads((tmp_path / "graph" / "rings.json").read_text())
     assert a["rings"] and a["rings"] == b["rings"]
+    # the export declares organisations: read back, they explain the same rings
+    assert any(r["pattern"] == "organization" for r in a["rings"])
     assert b["source"].startswith("bolt://") and neo4j_settings.password not in json.dumps(b)
 
     _assert_run_written(empty_db, b)
@@ -97,3 +99,34 @@ def _assert_run_written(db: Any, report: dict[str, Any]) -> None:
     assert records[0]["complete"] is True
     assert records[0]["rings"] == len(report["rings"])
     assert records[0]["members"] == sum(len(r["members"]) for r in report["rings"])
+
+
+def test_check_against_neo4j_names_the_declared_organisations(
+    empty_db: Any, neo4j_settings: Any, tmp_path: Path
+) -> None:
+    import csv
+
+    data, env = _loaded(neo4j_settings, tmp_path, seed=35)
+    scanned = CliRunner().invoke(cli, ["scan", "--neo4j", "--out", str(tmp_path / "graph"),
+                                       "-q"], env=env)  # the check reads the latest run
+    assert scanned.exit_code == 0, scanned.output
+    with (data / "organization_members.csv").open(newline="", encoding="utf-8") as fh:
+        members = list(csv.DictReader(fh))
+    with (data / "organizations.csv").open(newline="", encoding="utf-8") as fh:
+        orgs = {r["organization_id"]: r for r in csv.DictReader(fh)}
+    shop = next(m for m in members if m["entity_type"] == "merchant")
+    host = next((m for m in members if m["entity_type"] == "streamer"), None)
+    args = ["check", "--neo4j", "--merchant-id", shop["entity_id"], "--device", "nowhere",
+            "--format", "json"]
+    if host:
+        args += ["--streamer", host["entity_id"]]
+    result = CliRunner().invoke(cli, args, env=env)
+    assert result.exit_code == 0, result.output
+    named = json.loads(result.stdout)["organizations"]
+    org = orgs[shop["organization_id"]]
+    assert named[0] == {"type": "merchant", "id": shop["entity_id"],
+                        "organization_id": org["organization_id"], "name": org["name"],
+                        "kind": org["kind"], "verified": org["verified"] == "true"}
+    if host:
+        assert {"type": "streamer", "id": host["entity_id"],
+                "organization_id": host["organization_id"]}.items() <= named[-1].items()

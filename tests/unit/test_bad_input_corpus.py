@@ -123,6 +123,32 @@ CORPUS: dict[str, Fails | Loads] = {
         {"merchants.csv": utf8(HEADER + GOOD),
          "labels.csv": utf8("entity_type,entity_id,label\nmerchant,m9,fraud\n")},
         ["m1"], {("labels.csv", 2, "entity_id")}, "unknown merchant 'm9'"),
+    "membership of an organisation that is not declared": Loads(
+        {"merchants.csv": utf8(HEADER + GOOD),
+         "organizations.csv": utf8("organization_id,kind,name,verified\nO1,franchise,F,true\n"),
+         "organization_members.csv": utf8("organization_id,entity_type,entity_id\n"
+                                          "O1,merchant,m1\nO9,merchant,m1\n")},
+        ["m1"], {("organization_members.csv", 3, "organization_id")},
+        "unknown organization 'O9' (not in organizations.csv)"),
+    "membership of a merchant that does not exist": Loads(
+        {"merchants.csv": utf8(HEADER + GOOD),
+         "organizations.csv": utf8("organization_id,kind,name,verified\nO1,franchise,F,true\n"),
+         "organization_members.csv": utf8("organization_id,entity_type,entity_id\n"
+                                          "O1,merchant,ghost\n")},
+        ["m1"], {("organization_members.csv", 2, "entity_id")}, "unknown merchant 'ghost'"),
+    "organisation verified neither true nor false": Loads(
+        {"merchants.csv": utf8(HEADER + GOOD),
+         "organizations.csv": utf8("organization_id,kind,name,verified\n"
+                                   "O1,franchise,F,True\nO2,operator,G,verified\n")},
+        ["m1"], {("organizations.csv", 3, "verified")}, "expected one of true, false"),
+    "organisation file without its id column": Fails(
+        {"merchants.csv": utf8(HEADER + GOOD),
+         "organizations.csv": utf8("kind,name,verified\nfranchise,F,true\n")},
+        ("organizations.csv", "line 1", "missing required column 'organization_id'")),
+    "membership file without entity_type": Fails(
+        {"merchants.csv": utf8(HEADER + GOOD),
+         "organization_members.csv": utf8("organization_id,entity_id\nO1,m1\n")},
+        ("organization_members.csv", "line 1", "missing required column 'entity_type'")),
     "10 MB single field": Loads(
         {"merchants.csv": utf8(HEADER + GOOD + f"m2,{TEN_MB},,,\n" + "m3,c,,,\n")},
         ["m1", "m3"], {("merchants.csv", 3, "name")}, "longer than 4096 characters"),

@@ -49,6 +49,9 @@ def test_every_table_of_the_contract_has_a_load_statement() -> None:
         if spec.kind == "labels":
             for entity in model.ENTITY_KINDS:
                 assert f"writer/load/labels_{entity}" in names
+        elif spec.kind == "membership":
+            for kind in model.MEMBERSHIP.members:
+                assert f"writer/load/{spec.name}_{kind.entity_type}" in names
         else:
             assert f"writer/load/{spec.name}" in names
 
@@ -70,3 +73,23 @@ def test_load_statements_are_parameterised_merges(name: str) -> None:
     assert "UNWIND $rows AS row" in text
     assert "CREATE " not in text  # MERGE, so a reload never duplicates
     assert not re.search(r"\{\s*[a-z_]+\s*\}", re.sub(r"//.*", "", text))  # no format holes
+
+
+def test_every_table_of_the_contract_has_a_remove_statement() -> None:
+    """The batch job removes rows that left the export, whatever the table."""
+    names = set(catalog.names("writer/remove"))
+    for spec in contract().values():
+        if spec.kind == "labels":
+            expected = {f"writer/remove/labels_{entity}" for entity in model.ENTITY_KINDS}
+        elif spec.kind == "membership":
+            expected = {f"writer/remove/{spec.name}_{kind.entity_type}"
+                        for kind in model.MEMBERSHIP.members}
+        else:
+            expected = {f"writer/remove/{spec.name}"}
+        assert expected <= names, expected - names
+
+
+def test_the_graph_is_read_back_with_its_declared_organisations() -> None:
+    names = set(catalog.names("reader"))
+    assert {f"reader/{model.ORGANIZATION.table}", f"reader/{model.MEMBERSHIP.table}"} <= names
+    assert "writer/schema/organization_key" in catalog.names("writer/schema")

@@ -138,3 +138,47 @@ def test_a_ring_an_analyst_decided_says_who_when_and_why() -> None:
     assert RingRef("R-3", "high", 0.9, "mixed", "dismiss").decided() == (
         ", dismissed by an analyst")
     assert RingRef("R-4", "high", 0.9, "mixed").decided() == ""
+
+
+def test_the_answer_names_the_declared_organisations_of_the_merchant_and_its_hosts(
+        tmp_path: Path) -> None:
+    from conftest import write_csv
+
+    data = tmp_path / "export"
+    write_csv(data, "merchants.csv", "merchant_id\nm1\nm2\nm3\n")
+    write_csv(data, "streamers.csv", "streamer_id\nh1\nh2\n")
+    write_csv(data, "merchant_devices.csv", "merchant_id,device_id\nm1,d1\nm2,d1\nm3,d2\n")
+    write_csv(data, "promotions.csv", "streamer_id,merchant_id\nh1,m1\nh2,m3\n")
+    write_csv(data, "organizations.csv", "organization_id,kind,name,verified\n"
+              "O1,franchise,Tea Franchise,true\nO2,mcn_agency,Star Hosts,false\nO3,,,\n")
+    write_csv(data, "organization_members.csv", "organization_id,entity_type,entity_id\n"
+              "O1,merchant,m1\nO3,merchant,m1\nO2,streamer,h1\n")
+    out = tmp_path / "out"
+    scanned = CliRunner().invoke(cli, ["scan", str(data), "--out", str(out), "-q"])
+    assert scanned.exit_code == 0, scanned.output
+
+    index = CheckIndex.load(out)
+    answer = index.check(Applicant("m1", devices=("d1",), streamers=("h1", "h2")))
+    assert [(d.type, d.id, d.organization_id, d.name, d.kind, d.verified)
+            for d in answer.organizations] == [
+        ("merchant", "m1", "O1", "Tea Franchise", "franchise", True),
+        ("merchant", "m1", "O3", None, None, None),
+        ("streamer", "h1", "O2", "Star Hosts", "mcn_agency", False)]
+    # a declaration informs, it does not score
+    assert answer.score == index.check(Applicant("new", devices=("d1",),
+                                                 streamers=("h1", "h2"))).score
+    assert index.organizations("m2") == () and index.organizations("nobody") == ()
+    assert [t.organizations for t in index.touches(Applicant("x", devices=("d1",)))] == [()]
+
+    result = CliRunner().invoke(cli, ["check", "--index", str(out), "--merchant-id", "m1",
+                                      "--device", "d1", "--streamer", "h1"])
+    assert result.exit_code == 0, result.output
+    assert "  declared: merchant m1 belongs to Tea Franchise (franchise, O1), verified\n" \
+        in result.stdout
+    assert "  declared: host h1 belongs to Star Hosts (mcn_agency, O2), not verified\n" \
+        in result.stdout
+    as_json = CliRunner().invoke(cli, ["check", "--index", str(out), "--merchant-id", "m1",
+                                       "--device", "d1", "--format", "json"])
+    assert json.loads(as_json.stdout)["organizations"][0] == {
+        "type": "merchant", "id": "m1", "organization_id": "O1", "name": "Tea Franchise",
+        "kind": "franchise", "verified": True}

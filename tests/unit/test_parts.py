@@ -50,6 +50,7 @@ def test_parts_give_the_whole_graphs_rings(tmp_path: Path, config: SynthConfig,
     whole = scan(read_dataset(tmp_path).dataset, params, build_index=False)
     parted, components = _in_parts(tmp_path, params, buckets=buckets)
     assert components > buckets and len(whole.rings) > 10
+    assert any(r.pattern == "organization" for r in whole.rings)  # declared ones, too
     assert [(r.ring_id, r.risk, r.score, tuple(m.id for m in r.members))
             for r in parted.rings] == \
         [(r.ring_id, r.risk, r.score, tuple(m.id for m in r.members)) for r in whole.rings]
@@ -79,3 +80,24 @@ def test_a_small_part_tests_co_use_against_the_whole_graphs_chance(tmp_path: Pat
     assert any("a block of phones" in " ".join(r.evidence) for r in whole.rings)
     assert [(r.ring_id, r.score, r.evidence) for r in parted.rings] == \
         [(r.ring_id, r.score, r.evidence) for r in whole.rings]
+
+
+def test_memberships_go_with_their_member_and_organisations_where_needed(
+    tmp_path: Path,
+) -> None:
+    generate(tmp_path, SynthConfig(scale=0.3, seed=934))
+    dataset = read_dataset(tmp_path).dataset
+    members = dataset.tables["organization_members"]
+    assert len(members) and len(dataset.tables["organizations"])
+    graph = project(dataset)
+    bucket_of = actor_key_buckets(graph, actor_components(graph), 7)
+    parts = split(dataset, bucket_of, 7)
+    dealt = [p.tables["organization_members"] for p in parts]
+    assert sum(len(d) for d in dealt) == len(members)  # every member is in the graph
+    for i, (part, mine) in enumerate(zip(parts, dealt, strict=True)):
+        assert all(bucket_of[(t, e)] == i
+                   for t, e in zip(mine["entity_type"], mine["entity_id"], strict=True))
+        assert set(part.tables["organizations"]["organization_id"]) == \
+            set(mine["organization_id"])
+        assert list(part.tables["organizations"].columns) == \
+            list(dataset.tables["organizations"].columns)

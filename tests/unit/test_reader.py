@@ -346,3 +346,125 @@ def test_csv_is_parsed_by_one_thread_even_when_the_parser_fails(
     assert list(result.dataset.tables["merchants"]["merchant_id"]) == ["m1"]
     [reject] = result.rejects
     assert (reject.line, reject.field) == (3, "name")
+
+
+ORGANIZATIONS = (
+    "organization_id,kind,name,verified\n"
+    "O1,mcn_agency,Star Hosts,TRUE\n"
+    "O2,franchise,Tea Franchise,false\n"
+    "O3,operator,Back Office Co,\n"
+)
+
+
+def test_declared_organisations_load_with_their_members(tmp_path: Path) -> None:
+    write_csv(tmp_path, "merchants.csv", MERCHANTS)
+    write_csv(tmp_path, "streamers.csv", "streamer_id,name\nh1,A\n")
+    write_csv(tmp_path, "organizations.csv", ORGANIZATIONS)
+    write_csv(tmp_path, "organization_members.csv",
+              "organization_id,entity_type,entity_id,since\n"
+              "O1,Streamer,h1,2024-02-01\n"
+              "O1,streamer,h1,2023-05-01\n"  # the same membership again: merged
+              "O2,merchant,007,2024-01-01T08:00:00+08:00\n"
+              "O2,merchant,m2,\n"
+              "O3,merchant,007,\n")  # a merchant may belong to several
+    result = read_dataset(tmp_path)
+    assert result.rejects == []
+    t = result.dataset.tables
+    orgs = t["organizations"]
+    assert list(orgs.columns) == ["organization_id", "kind", "name", "verified"]
+    assert orgs["verified"].tolist()[:2] == ["true", "false"]  # lower-cased
+    assert pd.isna(orgs.loc[2, "verified"])
+    members = t["organization_members"].sort_values(["organization_id", "entity_id"])
+    assert list(members.columns) == ["organization_id", "entity_type", "entity_id", "since"]
+    assert members[["organization_id", "entity_type", "entity_id"]].values.tolist() == [
+        ["O1", "streamer", "h1"], ["O2", "merchant", "007"], ["O2", "merchant", "m2"],
+        ["O3", "merchant", "007"]]
+    assert members["since"].iloc[0] == pd.Timestamp("2023-05-01", tz="UTC")  # earliest
+    assert members["since"].iloc[1] == pd.Timestamp("2024-01-01", tz="UTC")
+    report = {f.table: f for f in result.files}["organization_members"]
+    assert (report.rows, report.loaded, report.rejected, report.merged) == (5, 5, 0, 1)
+    _check_totals(result)
+
+
+@pytest.mark.parametrize(
+    ("row", "field", "reason"),
+    [
+        ("O9,merchant,007,", "organization_id",
+         "unknown organization 'O9' (not in organizations.csv)"),
+        ("O1,merchant,ghost,", "entity_id", "unknown merchant 'ghost' (not in merchants.csv)"),
+        ("O1,streamer,h9,", "entity_id", "unknown streamer 'h9' (not in streamers.csv)"),
+        ("O1,device,d1,", "entity_type", "unknown value 'device' in field entity_type "
+         "(expected one of merchant, streamer)"),
+        ("O1,merchant,,", "entity_id", "missing required field entity_id"),
+        ("O1,merchant,007,last spring", "since", "unparseable timestamp in field since"),
+    ],
+)
+def test_bad_membership_rows_are_rejected(tmp_path: Path, row: str, field: str,
+                                          reason: str) -> None:
+    write_csv(tmp_path, "merchants.csv", MERCHANTS)
+    write_csv(tmp_path, "streamers.csv", "streamer_id,name\nh1,A\n")
+    write_csv(tmp_path, "organizations.csv", ORGANIZATIONS)
+    write_csv(tmp_path, "organization_members.csv",
+              "organization_id,entity_type,entity_id,since\nO1,merchant,m2,\n" + row + "\n")
+    result = read_dataset(tmp_path)
+    [bad] = result.rejects
+    assert (bad.file, bad.line, bad.field) == ("organization_members.csv", 3, field)
+    assert reason in bad.reason
+    assert result.dataset.tables["organization_members"]["entity_id"].tolist() == ["m2"]
+    _check_totals(result)
+
+
+def test_bad_organisation_rows_are_rejected(tmp_path: Path) -> None:
+    write_csv(tmp_path, "merchants.csv", MERCHANTS)
+    write_csv(tmp_path, "organizations.csv",
+              ORGANIZATIONS + "O4,enterprise,Big Co,yes\n,enterprise,No Id,true\n"
+              "O1,mcn_agency,Other Name,true\n")
+    result = read_dataset(tmp_path)
+    assert {(r.line, r.field): r.reason for r in result.rejects} == {
+        (5, "verified"): "unknown value 'yes' in field verified (expected one of true, false)",
+        (6, "organization_id"): "missing required field organization_id",
+        (7, "organization_id"): "duplicate organization_id 'O1' with different fields "
+                                "(the first row, at line 2, stands)"}
+    assert result.dataset.tables["organizations"]["organization_id"].tolist() == \
+        ["O1", "O2", "O3"]
+    _check_totals(result)
+
+
+def test_members_of_an_undeclared_organisation_are_rejected_without_organizations_file(
+    tmp_path: Path,
+) -> None:
+    write_csv(tmp_path, "merchants.csv", MERCHANTS)
+    write_csv(tmp_path, "organization_members.csv",
+              "organization_id,entity_type,entity_id\nO1,merchant,007\nO1,streamer,h1\n")
+    result = read_dataset(tmp_path)
+    assert [(r.line, r.field, r.reason) for r in result.rejects] == [
+        (2, "organization_id", "unknown organization 'O1' (not in organizations.csv)"),
+        (3, "organization_id", "unknown organization 'O1' (not in organizations.csv)")]
+    assert result.dataset.tables["organization_members"].empty
+
+
+def test_a_member_streamer_needs_no_streamers_file_and_creates_no_actor(tmp_path: Path) -> None:
+    write_csv(tmp_path, "merchants.csv", MERCHANTS)
+    write_csv(tmp_path, "organizations.csv", ORGANIZATIONS)
+    write_csv(tmp_path, "organization_members.csv",
+              "organization_id,entity_type,entity_id\nO1,streamer,h1\n")
+    result = read_dataset(tmp_path)
+    assert result.rejects == []
+    assert len(result.dataset.tables["organization_members"]) == 1
+    assert result.dataset.entity_ids("streamer") == set()
+
+
+@pytest.mark.parametrize(("name", "header", "column"), [
+    ("organizations.csv", "kind,name,verified\n", "organization_id"),
+    ("organization_members.csv", "organization_id,entity_id\n", "entity_type"),
+])
+def test_an_organisation_file_without_a_required_column_stops(
+    tmp_path: Path, name: str, header: str, column: str,
+) -> None:
+    write_csv(tmp_path, "merchants.csv", MERCHANTS)
+    write_csv(tmp_path, "organizations.csv", ORGANIZATIONS)
+    write_csv(tmp_path, name, header)
+    with pytest.raises(InputError) as info:
+        read_dataset(tmp_path)
+    assert str(info.value) == (
+        f"{tmp_path / name}: line 1: missing required column {column!r}")

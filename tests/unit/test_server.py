@@ -154,3 +154,54 @@ def test_the_browser_address_follows_the_server_or_the_setting() -> None:
         with pytest.raises(ConfigError, match="GRAPHFRAUD_BROWSER_URL") as caught:
             Neo4jSettings.from_env({**base, "GRAPHFRAUD_BROWSER_URL": bad})
         assert "secret" not in str(caught.value)
+
+
+def test_the_import_files_hold_declared_organisations_and_their_members(
+    tmp_path: Path,
+) -> None:
+    """Organisations as nodes (``verified`` a boolean), memberships as MEMBER_OF from the
+    members the graph holds; a host named only by a membership is left out, as the
+    online loader's MATCH leaves it."""
+    import csv
+
+    from conftest import write_csv
+    from graphfraud.loaders import read_dataset
+    from graphfraud.server.bulk import write_import_files
+
+    data = tmp_path / "export"
+    write_csv(data, "merchants.csv", "merchant_id\nm1\nm2\n")
+    write_csv(data, "streamer_devices.csv", "streamer_id,device_id\nh1,d1\n")
+    write_csv(data, "organizations.csv",
+              "organization_id,kind,name,verified\nO1,franchise,Tea,true\nO2,,,\n")
+    write_csv(data, "organization_members.csv",
+              "organization_id,entity_type,entity_id,since\nO1,merchant,m1,2024-01-01\n"
+              "O2,merchant,m2,\nO1,streamer,h1,\nO1,streamer,h9,\n")
+    files = write_import_files(read_dataset(data).dataset, tmp_path / "import")
+    assert files.node_counts["Organization"] == 2
+    assert files.relationship_counts["MEMBER_OF"] == 3
+    [nodes] = files.nodes["Organization"]
+    with nodes.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == [":ID(Organization)", "organization_id", "kind", "name",
+                       "verified:boolean"]
+    assert [r[1:] for r in rows[1:]] == [["O1", "franchise", "Tea", "true"],
+                                         ["O2", "", "", ""]]
+    rels = {}
+    for path in files.relationships["MEMBER_OF"]:
+        with path.open(newline="", encoding="utf-8") as fh:
+            header, *body = list(csv.reader(fh))
+        rels[header[0]] = (header, body)
+    assert rels[":START_ID(Merchant)"] == (
+        [":START_ID(Merchant)", ":END_ID(Organization)", "since:datetime"],
+        [["0", "0", "2024-01-01T00:00:00Z"], ["1", "1", ""]])
+    assert rels[":START_ID(Streamer)"][1] == [["0", "0", ""]]  # h9 is not in the graph
+
+
+def test_an_export_without_organisations_writes_no_organisation_file(tmp_path: Path) -> None:
+    from conftest import write_csv
+    from graphfraud.loaders import read_dataset
+    from graphfraud.server.bulk import write_import_files
+
+    write_csv(tmp_path / "export", "merchants.csv", "merchant_id\nm1\n")
+    files = write_import_files(read_dataset(tmp_path / "export").dataset, tmp_path / "out")
+    assert "Organization" not in files.nodes and "MEMBER_OF" not in files.relationships

@@ -62,7 +62,9 @@ def _add_bad_rows(data: Path) -> None:
     """Rows breaking every rule the reader applies, appended to a generated export: an
     identical and a conflicting duplicate, a row of the wrong width, an unparseable date,
     an unknown enum value, a repeated link pair, unknown merchants and streamers, a
-    negative count, a label history with an unknown entity."""
+    negative count, a label history with an unknown entity; an organisation verified
+    neither true nor false, a repeated membership, memberships of an undeclared
+    organisation and of an unknown merchant."""
     def append(name: str, text: str) -> None:
         with (data / name).open("a", encoding="utf-8") as fh:
             fh.write(text)
@@ -76,6 +78,10 @@ def _add_bad_rows(data: Path) -> None:
     append("promotions.csv", "NOS,NOM,1,1,1,2024-01-01,2024-01-02\n")
     append("labels.csv", "merchant,M_DUP,fraud,platform,2024-01-01\nmerchant,M_DUP,legit,"
            "analyst,2024-06-01\nmerchant,NOPE,fraud,platform,\n")
+    append("organizations.csv", "ORG_X,enterprise,X,maybe\n")
+    member = (data / "organization_members.csv").read_text("utf-8").splitlines()[1]
+    append("organization_members.csv", f"{member}\nORG_NONE,merchant,M_DUP,2024-01-01\n"
+           f"{member.split(',')[0]},merchant,NOPE,\n")
 
 
 @pytest.mark.parametrize("config,streamers_file", [
@@ -103,6 +109,7 @@ def test_spark_engine_writes_the_embedded_scans_rings(
     assert on_spark.exit_code == 0, on_spark.output
     a, b = _rings(tmp_path / "a"), _rings(tmp_path / "b")
     assert sum(r["risk"] == "high" for r in a) >= 3
+    assert any(r["pattern"] == "organization" for r in a)  # declared organisations, too
     assert b == a  # ids, members, scores, risks, evidence: all of it
     summary_a = json.loads((tmp_path / "a" / "rings.json").read_text("utf-8"))["summary"]
     summary_b = json.loads((tmp_path / "b" / "rings.json").read_text("utf-8"))["summary"]
@@ -114,7 +121,7 @@ def test_spark_engine_writes_the_embedded_scans_rings(
     for name in ("rejects.csv", "rings.csv"):
         assert (tmp_path / "b" / name).read_bytes() == (tmp_path / "a" / name).read_bytes()
     if config.seed == 951:
-        assert len((tmp_path / "b" / "rejects.csv").read_text("utf-8").splitlines()) == 9
+        assert len((tmp_path / "b" / "rejects.csv").read_text("utf-8").splitlines()) == 12
     # and report.html's context (members' facts, exposure, hubs): the same page but for
     # the run's id and time
     pages = []
@@ -141,7 +148,7 @@ def test_the_spark_reader_gives_the_embedded_readers_tables_and_rejects(
     embedded = read_dataset(tmp_path)
     export = SparkEngine(master="local[2]").read(str(tmp_path), Mapping())
     assert export.rejects == embedded.rejects  # file, line, field, reason, value
-    assert len(export.rejects) == 8
+    assert len(export.rejects) == 11
     assert export.files == embedded.files  # rows, loaded, rejected, merged, ignored
     assert sum(f.merged for f in export.files) >= 3
     for name, frame in embedded.dataset.tables.items():

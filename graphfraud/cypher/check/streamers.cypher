@@ -1,5 +1,5 @@
-// Onboarding check: each given host -- its label, how many shops it promotes, and the
-// rings of the latest complete run it belongs to.
+// Onboarding check: each given host -- its label, how many shops it promotes, the
+// rings of the latest complete run it belongs to, and its declared organisations.
 // $ids: list of strings
 CALL () {
   MATCH (run:Run {complete: true})
@@ -14,4 +14,8 @@ RETURN id, s.verdict AS verdict,
                  RETURN {ring_id: r.ring_id, risk: f.risk, score: f.score,
                          pattern: r.pattern, verdict: r.verdict,
                          by: r.verdict_by, at: toString(r.verdict_at),
-                         note: r.verdict_note} AS ring } AS rings
+                         note: r.verdict_note} AS ring } AS rings,
+       COLLECT { MATCH (s)-[:MEMBER_OF]->(o:Organization)
+                 RETURN {organization_id: o.organization_id, name: o.name, kind: o.kind,
+                         verified: o.verified} AS org
+                 ORDER BY org.organization_id } AS organizations

@@ -1,0 +1,6 @@
+// Rows of organization_members.csv about streamers that left the export: remove those
+// memberships.
+// $rows: list of {organization_id, entity_id}
+UNWIND $rows AS row
+MATCH (:Streamer {streamer_id: row.entity_id})-[r:MEMBER_OF]->(:Organization {organization_id: row.organization_id})
+DELETE r
