@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from graphfraud.app.common import Say, add_check_index, changes_line, load_previous, silent
+from graphfraud.outputs import write_new
 
 if TYPE_CHECKING:
     from neo4j import Driver
@@ -145,8 +146,7 @@ def run_batch(
         alerts=staged.alerts.alerts, suppressed=staged.alerts.suppressed,
         rows=loaded.rows, rejected=loaded.rejected, seconds=laps.seconds,
         previous_run=latest["run_id"] if latest else "")
-    (staged.run_dir / "batch.json").write_text(json.dumps(out.as_dict(), indent=1) + "\n",
-                                               "utf-8")
+    write_new(staged.run_dir / "batch.json", json.dumps(out.as_dict(), indent=1) + "\n")
     return out
 
 
@@ -194,7 +194,10 @@ def _stage(runs_dir: Path, export: Path, loaded: LoadResult, result: ScanResult,
 
     started = datetime.now(UTC).replace(microsecond=0)
     staging = runs_dir / f".incomplete-{os.getpid()}"
+    if staging.is_symlink():  # never written through: the files would land elsewhere
+        staging.unlink()
     shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()  # made here, or the run stops
     report = build_run_report(result, RunInfo(
         source=str(export), rows=loaded.rows, rejected_rows=loaded.rejected,
         generated_at=started))
@@ -202,12 +205,10 @@ def _stage(runs_dir: Path, export: Path, loaded: LoadResult, result: ScanResult,
     report = replace(with_context(report, scanned or loaded.dataset),
                      decisions=decisions_of(verdicts),
                      browser=(browser, database) if browser else None)
-    write_reports(report, staging)
-    loaded.write_rejects(staging / "rejects.csv")
+    write_reports(report, staging, rejects=loaded.write_rejects)
     alerts = decide_alerts(report, previous=previous, verdicts=verdicts)
-    (staging / "alerts.json").write_text(
-        json.dumps({"run_id": report.run_id, **alerts.as_dict()}, ensure_ascii=False,
-                   indent=1) + "\n", "utf-8")
+    write_new(staging / "alerts.json", json.dumps(
+        {"run_id": report.run_id, **alerts.as_dict()}, ensure_ascii=False, indent=1) + "\n")
     return _Staged(report, alerts, staging,
                    runs_dir / f"{started:%Y-%m-%dT%H%M%SZ}_{export.name}")
 

@@ -49,9 +49,10 @@ def mapping_for(mapping_file: str | Path | None, encoding: str | None) -> Mappin
 def read_export(data_dir: str | Path, *, mapping: Mapping, rejects: str | Path,
                 say: Say = silent, warn: Say = silent,
                 describe: Callable[[LoadResult], None] | None = None,
-                reader: Callable[[Callable[[str], None]], LoadResult] | None = None
-                ) -> LoadResult:
-    """Read and validate an export and write its rejects file.
+                reader: Callable[[Callable[[str], None]], LoadResult] | None = None,
+                deferred: bool = False) -> LoadResult:
+    """Read and validate an export and write its rejects file (with ``deferred``, the
+    caller writes it, with the run's other files: a run that fails keeps the last one).
 
     ``reader`` reads in another way (the Spark engine's reader), given the progress
     callback. ``describe`` shows what was read (default: one progress line of rows and rejects);
@@ -70,7 +71,8 @@ def read_export(data_dir: str | Path, *, mapping: Mapping, rejects: str | Path,
                               progress=lambda name: say(f"reading {name}"))
     else:
         result = reader(lambda name: say(f"reading {name}"))
-    result.write_rejects(rejects)
+    if not deferred:
+        result.write_rejects(rejects)
     if describe is None:
         say(f"read {result.rows} rows, {result.rejected} rejected")
     else:
@@ -98,7 +100,7 @@ def load_previous(path: Path | None, *, required: bool = False, warn: Say = sile
     if path is None or not (required or path.exists()):
         return None
     from graphfraud.errors import InputError
-    from graphfraud.report.run import read_run_report
+    from graphfraud.report.run import read_previous_report
     from graphfraud.report.writer import check_published
 
     try:
@@ -110,7 +112,7 @@ def load_previous(path: Path | None, *, required: bool = False, warn: Say = sile
         # not a report to carry ids from, and no reason to refuse the new run.
         warn(f"not carrying ring ids over: {e}")
         return None
-    return read_run_report(path)
+    return read_previous_report(path)
 
 
 def add_check_index(result: ScanResult, dataset: Dataset, say: Say = silent) -> ScanResult:

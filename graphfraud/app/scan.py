@@ -53,12 +53,14 @@ class ScanOutcome:
 def scan_export(data_dir: str | Path, out_dir: str | Path, *, params: ScanParams,
                 mapping: Mapping, previous: Path | None = None, redact: bool = False,
                 say: Say = silent, warn: Say = silent,
-                engine: SparkEngine | None = None, parquet: bool = False) -> ScanOutcome:
+                engine: SparkEngine | None = None, parquet: bool = False,
+                follow_out_link: bool = False) -> ScanOutcome:
     """Scan the export in ``data_dir`` with the embedded graph (or on Spark with
     ``engine``); report into ``out_dir``.
 
-    Rejected input rows go to ``OUT/rejects.csv``. ``data_dir`` is the report's
-    ``source`` as given.
+    Rejected input rows go to ``OUT/rejects.csv``, written with the run's other files
+    (a run that fails keeps the last complete run's). ``data_dir`` is the report's
+    ``source`` as given. ``OUT`` must not be a symbolic link unless ``follow_out_link``.
 
     Raises
     ------
@@ -68,16 +70,16 @@ def scan_export(data_dir: str | Path, out_dir: str | Path, *, params: ScanParams
     """
     from graphfraud.report import write_reports
     from graphfraud.report.run import RunInfo
-    from graphfraud.report.writer import out_lock
+    from graphfraud.report.writer import REJECTS, out_lock
 
     out = Path(out_dir)
     prior = load_previous(previous or out / "rings.json", required=previous is not None,
                           warn=warn)
     started = time.perf_counter()
-    with out_lock(out):  # one run writes into OUT at a time
+    with out_lock(out, follow_link=follow_out_link):  # one run writes into OUT at a time
         read = None if engine is None else _SparkRead(engine, str(data_dir), mapping)
-        loaded = read_export(data_dir, mapping=mapping, rejects=out / "rejects.csv",
-                             say=say, warn=warn, reader=read)
+        loaded = read_export(data_dir, mapping=mapping, rejects=out / REJECTS,
+                             say=say, warn=warn, reader=read, deferred=True)
         info = RunInfo(source=str(data_dir), rows=loaded.rows, rejected_rows=loaded.rejected,
                        read_seconds=round(time.perf_counter() - started, 3))
         if read is None:
@@ -87,16 +89,18 @@ def scan_export(data_dir: str | Path, out_dir: str | Path, *, params: ScanParams
             assert engine is not None
             report, timings = _scan_on_spark(engine, read.export, info, params=params,
                                              previous=prior, say=say)
-        paths = write_reports(report, out, redact=redact, parquet=parquet)
+        paths = write_reports(report, out, redact=redact, parquet=parquet,
+                              rejects=loaded.write_rejects)
     return ScanOutcome(report, paths, timings, time.perf_counter() - started)
 
 
 def scan_graph(driver: Driver, settings: Neo4jSettings, out_dir: str | Path, *,
                params: ScanParams, previous: Path | None = None, redact: bool = False,
                say: Say = silent, engine: SparkEngine | None = None,
-               parquet: bool = False) -> ScanOutcome:
+               parquet: bool = False, follow_out_link: bool = False) -> ScanOutcome:
     """Scan the graph in Neo4j (built by ``graphfraud load``), report into ``out_dir``,
-    and write the rings back (one transaction, after the files).
+    and write the rings back (one transaction, after the files). ``OUT`` must not be
+    a symbolic link unless ``follow_out_link``.
 
     ``driver`` connects to ``settings``' server; the caller creates and closes it.
 
@@ -119,7 +123,7 @@ def scan_graph(driver: Driver, settings: Neo4jSettings, out_dir: str | Path, *,
     prior = load_previous(previous or out / "rings.json", required=previous is not None,
                           warn=say)
     started = time.perf_counter()
-    with out_lock(out):  # one run writes into OUT at a time
+    with out_lock(out, follow_link=follow_out_link):  # one writer into OUT at a time
         say(f"reading the graph from {settings.describe()}")
         with store_errors(settings, "reading the graph", say):
             driver.verify_connectivity()

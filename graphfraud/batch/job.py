@@ -136,7 +136,8 @@ def latest_report(runs_dir: Path) -> Path | None:
 
 
 def point_latest(runs_dir: Path, run_dir: Path) -> None:
-    """Name ``run_dir`` in ``LATEST`` (written aside and renamed: never half a name)."""
-    tmp = runs_dir / f".{LATEST}.partial"
-    tmp.write_text(run_dir.name + "\n", "utf-8")
-    tmp.replace(runs_dir / LATEST)
+    """Name ``run_dir`` in ``LATEST`` (written new and renamed: never half a name, never
+    through a link planted there)."""
+    from graphfraud.outputs import write_new
+
+    write_new(runs_dir / LATEST, run_dir.name + "\n")

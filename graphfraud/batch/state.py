@@ -74,6 +74,13 @@ class ExportDiff:
                        label_history=self.label_history)
 
 
+def _remove(path: Path) -> None:
+    """Remove a folder left by an earlier run (a link there: the link, not its target)."""
+    if path.is_symlink():
+        path.unlink()
+    shutil.rmtree(path, ignore_errors=True)
+
+
 class LoadState:
     """The per-row digests of the export the graph holds, in one directory."""
 
@@ -134,15 +141,15 @@ class LoadState:
         old state or the new one, never a mixture.
         """
         staging = self.directory.with_name(self.directory.name + ".new")
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir(parents=True)
+        _remove(staging)
+        staging.mkdir(parents=True)  # made here (never a link's target), or it stops
         for name in contract():
             frame = dataset.table(name)
             if frame is not None:
                 _keyed(name, frame).to_parquet(staging / f"{name}.parquet", index=False)
         (staging / "state.json").write_text(json.dumps({"state_id": state_id}), "utf-8")
         old = self.directory.with_name(self.directory.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
+        _remove(old)
         if self.directory.exists():
             self.directory.rename(old)
         staging.rename(self.directory)

@@ -246,7 +246,7 @@ class CheckIndex:
             If the directory holds no index from ``graphfraud scan``, or its rings.json
             is not valid.
         """
-        import pandas as pd
+        import pyarrow.parquet as pq
 
         from graphfraud.report.run import read_run_report
         from graphfraud.report.writer import check_published
@@ -255,7 +255,10 @@ class CheckIndex:
         path = out / INDEX_FILE
         report_path = out / "rings.json"
         try:
-            frame = pd.read_parquet(path)
+            # pyarrow reads the path itself: through a Python file object (what
+            # pandas.read_parquet hands it) its thread pool can abort the process at
+            # exit ("terminate called without an active exception", apache/arrow#34314).
+            frame = pq.read_table(str(path)).to_pandas()
             if not report_path.is_file():
                 raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT),
                                         str(report_path))

@@ -21,6 +21,7 @@ from graphfraud.cli.scan import scan_cmd
 from graphfraud.cli.server import neo4j_group
 from graphfraud.cli.verdict import verdict_cmd
 from graphfraud.errors import GraphFraudError
+from graphfraud.terminal import shown
 
 
 class _Group(click.Group):
@@ -30,7 +31,8 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except GraphFraudError as e:
-            click.echo(f"error: {e}", err=True)
+            # Messages quote their input (ids, file and column names): escaped.
+            click.echo(f"error: {shown(e, lines=True)}", err=True)
             sys.exit(e.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
@@ -38,7 +40,7 @@ class _Group(click.Group):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(1)
         except Exception as e:  # the neo4j driver's and everything unforeseen
-            click.echo(f"error: {_describe(e)}", err=True)
+            click.echo(f"error: {shown(_describe(e), lines=True)}", err=True)
             sys.exit(1)
 
 

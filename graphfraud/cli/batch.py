@@ -14,6 +14,9 @@ from graphfraud.cli.options import constant, mapping_option, quiet_option, scan_
 @click.argument("exports", type=click.Path(exists=True, file_okay=False))
 @click.option("--runs", "runs_dir", type=click.Path(file_okay=False), required=True,
               help="Directory of dated run directories (and the lock and load state).")
+@click.option("--follow-runs-link", is_flag=True,
+              help="Write into --runs even when it is a symbolic link (refused otherwise: "
+              "whoever can change the link would choose where the files go).")
 @click.option("--seed", type=int, default=scan_default("seed"), show_default=True,
               help="Random seed.")
 @click.option("--batch-size", type=click.IntRange(min=1),
@@ -22,8 +25,9 @@ from graphfraud.cli.options import constant, mapping_option, quiet_option, scan_
               help="Rows per write transaction.")
 @mapping_option
 @quiet_option
-def batch_cmd(exports: str, runs_dir: str, seed: int, batch_size: int, mapping: str | None,
-              encoding: str | None, quiet: bool) -> None:
+def batch_cmd(exports: str, runs_dir: str, follow_runs_link: bool, seed: int,
+              batch_size: int, mapping: str | None, encoding: str | None,
+              quiet: bool) -> None:
     """Load the newest export into Neo4j, scan, write rings back, report, alert.
 
     EXPORTS is an export directory, or a directory of dated export directories of
@@ -40,16 +44,19 @@ def batch_cmd(exports: str, runs_dir: str, seed: int, batch_size: int, mapping: 
     """
     from graphfraud.app import batch_summary, mapping_for, run_batch
     from graphfraud.batch.job import batch_lock
+    from graphfraud.outputs import refuse_linked_folder
     from graphfraud.pipeline import ScanParams
     from graphfraud.server.local import connection_settings
     from graphfraud.store.connection import store_errors
     from graphfraud.workers import worker_count
 
     worker_count()  # a bad GRAPHFRAUD_WORKERS stops here, before any work
+    runs = Path(runs_dir)
+    if not follow_runs_link:
+        refuse_linked_folder(runs, "--follow-runs-link")
     say = progress_printer(quiet)
     how = mapping_for(mapping, encoding)
     settings = connection_settings()
-    runs = Path(runs_dir)
     with batch_lock(runs), store_errors(settings, "batch", say), \
             settings.driver() as driver:
         driver.verify_connectivity()

@@ -18,9 +18,10 @@ from graphfraud.errors import InputError, UsageError
               help="A payment account id (repeatable).")
 @click.option("--streamer", "streamers", multiple=True,
               help="A host who will promote the shop (repeatable).")
-@click.option("--json", "json_input", type=click.File("r", encoding="utf-8"),
-              help="Applicants as JSON: one object, or one object per line ('-' for stdin); "
-              "fields merchant_id, devices, accounts, streamers.")
+@click.option("--json", "json_input", type=click.File("rb"),
+              help="Applicants as JSON: one object, or one object per line ('-' for stdin), "
+              "each line answered as it arrives, a bad one with {\"error\": ...}; at most "
+              "64 KiB a line; fields merchant_id, devices, accounts, streamers.")
 @click.option("--index", "index_dir", type=click.Path(file_okay=False),
               help="A scan output directory: check against its check-index.parquet.")
 @click.option("--neo4j", "use_neo4j", is_flag=True,
@@ -83,42 +84,45 @@ def _serve(run: Any, json_input: Any, fmt: str, merchant_id: str, devices: tuple
             raise UsageError(str(e)) from e
         _print(run(applicant), fmt)
         return
-    text = json_input.read() if json_input is not sys.stdin else None
-    lines = text.splitlines() if text is not None else json_input
-    single = text is not None and text.strip().startswith("{") and "\n{" not in text.strip()
-    if single:
-        lines = [text]
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            applicant = Applicant.from_dict(json.loads(line))
-        except (ValueError, AttributeError, TypeError, RecursionError) as e:
-            why = "nested too deeply" if isinstance(e, RecursionError) else str(e)
-            message = f"line {number}: not a valid applicant: {why}"
-            if single:
-                raise InputError(f"{getattr(json_input, 'name', 'input')}: {message}") from e
-            # A stream (one applicant per line) is a service: one bad line gets one
-            # error line, and the next line is answered.
-            click.echo(json.dumps({"error": message}, ensure_ascii=False))
-            sys.stdout.flush()
-            continue
-        click.echo(json.dumps(run(applicant).as_dict(), ensure_ascii=False))
-        sys.stdout.flush()
+    from graphfraud.check.stream import serve, single_document
+    from graphfraud.terminal import shown
+
+    name = shown(getattr(json_input, "name", "<stdin>")).replace("<stdin>", "stdin")
+    try:
+        prefix, applicant = single_document(json_input)
+    except ValueError as e:
+        raise InputError(f"{name}: {e}") from e
+    if applicant is not None:
+        _echo(json.dumps(run(applicant).as_dict(), ensure_ascii=False))
+        return
+    # A stream (one applicant per line) is a service: each line is answered as it
+    # arrives, one bad line gets one error line, and the next line is answered.
+    try:
+        serve(json_input, run, _echo, prefix)
+    except InputError as e:
+        raise InputError(f"{name}: {e}") from e
+
+
+def _echo(line: str) -> None:
+    click.echo(line)
+    sys.stdout.flush()
 
 
 def _print(result: Any, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=1))
         return
-    click.echo(f"{result.merchant_id}: {result.recommendation.upper()} "
-               f"(risk {result.score:.2f}, {result.seconds * 1000:.1f} ms, {result.source})")
+    from graphfraud.terminal import shown  # ids and names are escaped for the terminal
+
+    click.echo(shown(f"{result.merchant_id}: {result.recommendation.upper()} (risk "
+                     f"{result.score:.2f}, {result.seconds * 1000:.1f} ms, {result.source})"))
     for r in result.reasons:
-        click.echo(f"  {r.action:<6} {r.weight:.2f}  {r.text}")
+        click.echo(shown(f"  {r.action:<6} {r.weight:.2f}  {r.text}"))
     for declared in result.organizations:
-        click.echo(f"  declared: {declared.text()}")
+        click.echo(shown(f"  declared: {declared.text()}"))
     unknown = [t for t in result.touches if not t.known]
     if unknown:
-        click.echo("  not in the graph: " + ", ".join(f"{t.type} {t.id}" for t in unknown))
+        click.echo(shown("  not in the graph: " + ", ".join(f"{t.type} {t.id}"
+                                                            for t in unknown)))
     if not result.reasons:
         click.echo("  nothing known touches these identifiers")

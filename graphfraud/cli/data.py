@@ -16,6 +16,7 @@ from graphfraud.cli.options import (
     quiet_option,
     rejects_option,
 )
+from graphfraud.terminal import shown
 
 if TYPE_CHECKING:
     from graphfraud.loaders import LoadResult
@@ -26,14 +27,14 @@ def progress_printer(quiet: bool) -> Callable[[str], None]:
 
     def say(message: str) -> None:
         if not quiet:
-            click.echo(message, err=True)
+            click.echo(shown(message, lines=True), err=True)
 
     return say
 
 
 def print_warning(message: str) -> None:
     """One line on stderr that ``--quiet`` does not silence."""
-    click.echo(message, err=True)
+    click.echo(shown(message, lines=True), err=True)
 
 
 def read_export(data_dir: str, mapping: str | None, rejects: str, quiet: bool, *,
@@ -49,7 +50,7 @@ def read_export(data_dir: str, mapping: str | None, rejects: str, quiet: bool, *
 def _print_table(result: LoadResult) -> None:
     click.echo(f"{'file':<24}{'rows':>10}{'loaded':>10}{'rejected':>10}{'merged':>10}")
     for f in result.files:
-        click.echo(f"{f.file:<24}{f.rows:>10}{f.loaded:>10}{f.rejected:>10}{f.merged:>10}")
+        click.echo(f"{shown(f.file):<24}{f.rows:>10}{f.loaded:>10}{f.rejected:>10}{f.merged:>10}")
     click.echo(
         f"{'total':<24}{result.rows:>10}{result.loaded:>10}{result.rejected:>10}"
         f"{sum(f.merged for f in result.files):>10}"

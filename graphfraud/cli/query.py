@@ -10,6 +10,7 @@ import click
 
 from graphfraud import spreadsheet
 from graphfraud.errors import UsageError
+from graphfraud.terminal import shown
 
 
 def _cell(value: Any) -> str:
@@ -20,7 +21,7 @@ def _cell(value: Any) -> str:
             isinstance(v, list | dict) for v in value) else ", ".join(str(v) for v in value)
     else:
         text = str(value)
-    return text.replace("\n", " ")
+    return shown(text)  # control characters escaped, line breaks included
 
 
 def display_width(text: str) -> int:
@@ -100,7 +101,9 @@ def query_cmd(name: str | None, params: tuple[str, ...], fmt: str, list_only: bo
     """Run a named, parameterised, read-only investigator query.
 
     Queries run in a READ session: a query that tries to write is refused by the
-    server. Connection as for `graphfraud load`.
+    server. Connection as for `graphfraud load`; the server asked is named on
+    stderr (never a password). A parameter with a closed set of values (`--list`
+    shows them) is checked before connecting.
 
     Example:
 
@@ -118,10 +121,11 @@ def query_cmd(name: str | None, params: tuple[str, ...], fmt: str, list_only: bo
             raise UsageError("name a query (see `graphfraud query --list`)")
         width = max(len(n) for n in queries)
         for q in sorted(queries.values(), key=lambda q: q.name):
-            args = " ".join(f"{p.name}=<{p.type}>" if p.required
+            args = " ".join(f"{p.name}=<{p.shape}>" if p.required
+                            else f"[{p.name}={p.shape}]" if p.choices
                             else f"[{p.name}={p.default}]" for p in q.params)
-            click.echo(f"{q.name.ljust(width)}  {q.question}")
-            click.echo(f"{''.ljust(width)}  params: {args or 'none'}")
+            click.echo(shown(f"{q.name.ljust(width)}  {q.question}"))
+            click.echo(shown(f"{''.ljust(width)}  params: {args or 'none'}"))
         return
     if name not in queries:
         raise UsageError(f"no query named {name!r} (see `graphfraud query --list`)")
@@ -132,6 +136,8 @@ def query_cmd(name: str | None, params: tuple[str, ...], fmt: str, list_only: bo
     from graphfraud.store.connection import store_errors
 
     settings = connection_settings()
+    # Which server answers: another one on the default port must not pass unnoticed.
+    click.echo(shown(f"asking {settings.describe()}"), err=True)
     with store_errors(settings, f"query {name}"), settings.driver() as driver:
         driver.verify_connectivity()
         keys, rows = run_query(driver, query, values, database=settings.database)
@@ -146,5 +152,5 @@ def query_cmd(name: str | None, params: tuple[str, ...], fmt: str, list_only: bo
         required = {p.name for p in query.params if p.required}
         given = ", ".join(f"{k}={v}" for k, v in values.items() if k in required)
         if given:
-            click.echo(f"nothing found for {given}: check the id (ids are exact, "
-                       "case-sensitive strings)", err=True)
+            click.echo(shown(f"nothing found for {given}: check the id (ids are exact, "
+                             "case-sensitive strings)"), err=True)

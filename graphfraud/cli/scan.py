@@ -32,6 +32,9 @@ _SECRET = re.compile(r"secret|password|passwd|token|credential|access\.key|accou
 @click.argument("data_dir", required=False, type=click.Path(file_okay=False))
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Directory for rings.json, rings.csv, report.html (and rejects.csv).")
+@click.option("--follow-out-link", is_flag=True,
+              help="Write into --out even when it is a symbolic link (refused otherwise: "
+              "whoever can change the link would choose where the files go).")
 @click.option("--neo4j", "from_neo4j", is_flag=True,
               help="Read the graph from Neo4j (built by `graphfraud load`) instead of "
               "DATA_DIR, and write the rings back into it.")
@@ -88,7 +91,7 @@ def scan_cmd(data_dir: str | None, out_dir: str, from_neo4j: bool, seed: int,
              engine: str, spark_master: str, spark_conf: tuple[str, ...],
              spark_buckets: int | None, spark_max_component: int | None,
              spark_components: str, parquet: bool,
-             redact: bool,
+             redact: bool, follow_out_link: bool,
              mapping: str | None, encoding: str | None, quiet: bool) -> None:
     """Find coordinated rings and write the ring report into OUT.
 
@@ -126,13 +129,14 @@ def scan_cmd(data_dir: str | None, out_dir: str, from_neo4j: bool, seed: int,
         settings = connection_settings()
         with settings.driver() as driver:
             outcome = scan_graph(driver, settings, out_dir, params=params, previous=earlier,
-                                 redact=redact, say=say, engine=spark, parquet=parquet)
+                                 redact=redact, say=say, engine=spark, parquet=parquet,
+                                 follow_out_link=follow_out_link)
     else:
         assert data_dir is not None
         outcome = scan_export(data_dir, out_dir, params=params,
                               mapping=mapping_for(mapping, encoding), previous=earlier,
                               redact=redact, say=say, warn=print_warning, engine=spark,
-                              parquet=parquet)
+                              parquet=parquet, follow_out_link=follow_out_link)
     for line in scan_summary(outcome):
         click.echo(line)
     say(outcome.timing_line())

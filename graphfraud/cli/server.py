@@ -86,6 +86,7 @@ def start_cmd(home: str | None, bolt_port: int | None, http_port: int | None,
                      pagecache=pagecache)
     if bool(tls_cert) != bool(tls_key):
         raise UsageError("give --tls-cert and --tls-key together")
+    server.check_settings()  # bad settings exit 2 before a JVM (or anything) starts
     if tls_cert and tls_key:
         if server.pid() is not None:
             raise UsageError("the server is running; stop it before changing its TLS files")
@@ -198,13 +199,15 @@ def import_cmd(data_dir: str, home: str | None, mapping: str | None, encoding: s
 
 
 def _print(status: Any, server: Any) -> None:
+    from graphfraud.terminal import shown
+
     state = f"running (pid {status.pid})" if status.running else "not running"
     click.echo(f"state:     {state}")
     click.echo(f"version:   Neo4j {status.version or '(not installed)'} Community")
     click.echo(f"bolt:      {status.bolt_uri}")
     if server.tls_enabled:
-        click.echo(f"tls:       {status.bolt_uri.replace('bolt://', 'bolt+s://')} "
-                   f"(certificate {server.tls_dir / 'public.crt'})")
+        click.echo(shown(f"tls:       {status.bolt_uri.replace('bolt://', 'bolt+s://')} "
+                         f"(certificate {server.tls_dir / 'public.crt'})"))
     click.echo(f"browser:   {status.http_url}")
-    click.echo(f"home:      {status.home}")
-    click.echo(f"password:  stored in {server.password_file} (owner-only)")
+    click.echo(shown(f"home:      {status.home}"))
+    click.echo(shown(f"password:  stored in {server.password_file} (owner-only)"))

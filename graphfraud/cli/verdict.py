@@ -10,6 +10,7 @@ import click
 
 from graphfraud import spreadsheet
 from graphfraud.errors import UsageError
+from graphfraud.terminal import shown
 
 
 def _analyst(given: str | None) -> str:
@@ -81,8 +82,8 @@ def verdict_cmd(target: str | None, decision: str | None, note: str, analyst: st
                                   analyst=_analyst(analyst), database=settings.database,
                                   clear_blacklisted=clear_blacklisted)
             what = f"{done.members} members" if done.target.type == "ring" else "it"
-            click.echo(f"{done.verdict_id}: {done.target} {done.decision}ed by {done.analyst} "
-                       f"at {done.at}; {what} now count as {done.label}")
+            click.echo(shown(f"{done.verdict_id}: {done.target} {done.decision}ed by "
+                             f"{done.analyst} at {done.at}; {what} now count as {done.label}"))
             if done.overturned:
                 was = "fraud (blacklisted)" if done.label == "legit" else "legit (cleared)"
                 click.echo(f"warning: {done.overturned} of them were labelled {was} before; "
@@ -91,12 +92,12 @@ def verdict_cmd(target: str | None, decision: str | None, note: str, analyst: st
         elif show_history and target:
             rows = history(driver, parse_target(target), database=settings.database)
             if not rows:
-                click.echo(f"no verdicts about {target}")
+                click.echo(shown(f"no verdicts about {target}"))
             for r in rows:
                 when = r["at"] or "(no date)"
                 if r["decision"] == "label":  # an event of the export's labels.csv
-                    click.echo(f"{when}  {'label':<8} {r['label']} from "
-                               f"{r['source'] or 'labels.csv'} (loaded from the export)")
+                    click.echo(shown(f"{when}  {'label':<8} {r['label']} from "
+                                     f"{r['source'] or 'labels.csv'} (loaded from the export)"))
                     continue
                 via = f" (via ring {r['via_ring']})" if r.get("via_ring") else ""
                 members = f" [{len(r['members'])} members]" if r.get("members") else ""
@@ -104,20 +105,29 @@ def verdict_cmd(target: str | None, decision: str | None, note: str, analyst: st
                 if r.get("replaced") and r["replaced"] != r["label"]:
                     was = f" [replaced {r['replaced']}" + (
                         f" from {r['replaced_source']}]" if r.get("replaced_source") else "]")
-                click.echo(f"{when}  {r['decision']:<8} {r['analyst']}{via}{members}{was}: "
-                           f"{r['note']}")
+                click.echo(shown(f"{when}  {r['decision']:<8} {r['analyst']}{via}{members}"
+                                 f"{was}: {r['note']}"))
         elif export_path:
-            rows = latest_entity_verdicts(driver, database=settings.database)
-            path = Path(export_path)
-            with path.open("w", encoding="utf-8", newline="") as fh:
-                writer = spreadsheet.writer(fh)
-                writer.writerow(["entity_type", "entity_id", "label", "source", "labeled_at"])
-                for r in rows:
-                    writer.writerow([r["entity_type"], r["entity_id"], r["label"], r["source"],
-                                     r["labeled_at"]])
-            click.echo(f"{len(rows)} verdicts written to {path}")
+            _export(latest_entity_verdicts(driver, database=settings.database),
+                    Path(export_path))
         elif import_path:
             _import(driver, Path(import_path), _analyst(analyst), settings.database)
+
+
+def _export(rows: list[dict[str, object]], path: Path) -> None:
+    """Write the latest verdicts as a labels.csv, its cells guarded against formulas.
+
+    The last column marks the file as ours: ``--import`` undoes the guard of its cells
+    only (:func:`graphfraud.spreadsheet.written_by_graphfraud`).
+    """
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = spreadsheet.writer(fh)
+        writer.writerow(["entity_type", "entity_id", "label", "source", "labeled_at",
+                         spreadsheet.WRITTEN_BY])
+        for r in rows:
+            writer.writerow([r["entity_type"], r["entity_id"], r["label"], r["source"],
+                             r["labeled_at"], spreadsheet.GRAPHFRAUD])
+    click.echo(shown(f"{len(rows)} verdicts written to {path}"))
 
 
 def _import(driver: object, path: Path, analyst: str, database: str) -> None:
@@ -132,13 +142,16 @@ def _import(driver: object, path: Path, analyst: str, database: str) -> None:
     table, report, rejects = read_table(path, contract()["labels"], mapping=Mapping(),
                                         known={}, file_of={})
     recorded = missing = 0
+    # Only a file --export wrote has cells we guarded against formulas: undo their
+    # quote there; any other file's ids are taken verbatim (an id "'-2+3" is that id).
+    ours = spreadsheet.written_by_graphfraud(path)
+    unguard = spreadsheet.unquote if ours else str
     for row in table.to_dict("records"):
-        # A file written by --export has spreadsheet-safe cells: undo their quote.
-        source = spreadsheet.unquote(row["source"]) if isinstance(row["source"], str) else ""
+        source = unguard(row["source"]) if isinstance(row["source"], str) else ""
         who = source.removeprefix("analyst:") if source.startswith("analyst:") else analyst
         stamp = row["labeled_at"]
         when = stamp.to_pydatetime() if isinstance(stamp, pd.Timestamp) else None
-        target = Target(str(row["entity_type"]), spreadsheet.unquote(str(row["entity_id"])))
+        target = Target(str(row["entity_type"]), unguard(str(row["entity_id"])))
         try:
             record_verdict(driver, target,  # type: ignore[arg-type]
                            "confirm" if row["label"] == "fraud" else "dismiss",
@@ -147,9 +160,9 @@ def _import(driver: object, path: Path, analyst: str, database: str) -> None:
             recorded += 1
         except UsageError as e:
             missing += 1
-            click.echo(f"{path.name}: {target}: {e}", err=True)
+            click.echo(shown(f"{path.name}: {target}: {e}"), err=True)
     for r in rejects:
-        click.echo(f"{r.file}: line {r.line}: {r.field}: {r.reason}", err=True)
-    click.echo(f"{recorded} verdicts recorded from {path}; {missing} not in the graph, "
-               f"{report.rejected} rows rejected")
+        click.echo(shown(f"{r.file}: line {r.line}: {r.field}: {r.reason}"), err=True)
+    click.echo(shown(f"{recorded} verdicts recorded from {path}; {missing} not in the graph, "
+                     f"{report.rejected} rows rejected"))
 

@@ -4,7 +4,8 @@ Each built-in query of ``graphfraud/cypher/queries/`` declares itself in its hea
 (:mod:`graphfraud.store.queries`): what it answers, its ``@param`` lines (name, type,
 default) and what one row holds. The table lists, per query, its name, its question
 (the summary's first sentence, as ``graphfraud query --list`` shows it) and its
-parameters with their defaults; a parameter without a default is required.
+parameters with their defaults (and an ``enum``'s values); a parameter without a default
+is required.
 
 Regenerate after adding a query or changing a header (from the checkout root)::
 
@@ -37,7 +38,9 @@ def render() -> str:
 
     rows = ["| query | question | parameters |", "| --- | --- | --- |"]
     for query in sorted(library().values(), key=lambda q: q.name):
-        params = ", ".join(f"`{p.name}`" if p.required else f"`{p.name}`={_value(p.default)}"
+        params = ", ".join((f"`{p.name}`" if p.required else f"`{p.name}`={_value(p.default)}")
+                           + (f" (one of {', '.join(f'`{c}`' for c in p.choices)})"
+                              if p.choices else "")
                            for p in query.params)
         rows.append(f"| `{query.name}` | {cell(query.question)} | {params} |")
     return "\n".join(rows) + "\n"

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from graphfraud.errors import InputError
 from graphfraud.loaders.dataset import Dataset, FileReport, LoadResult, Reject
 from graphfraud.loaders.mapping import Mapping
-from graphfraud.loaders.spec import ColumnSpec, TableSpec, contract
+from graphfraud.loaders.spec import ColumnSpec, TableSpec, contract, limits
 
 if TYPE_CHECKING:
     from _csv import Reader as CsvReader
@@ -31,17 +31,26 @@ if TYPE_CHECKING:
 
 #: Longest id and free-text value accepted; longer values are rejected, not truncated.
 MAX_ID_LENGTH = 256
-#: The largest count loaded: 2^53 - 1, the largest integer every reader of the graph (a
-#: float64, a JavaScript number in Neo4j Browser) holds exactly. Larger values are
-#: rejected; sums of repeated link rows saturate at it.
-MAX_COUNT = 2**53 - 1
+#: The largest count of one row (the contract's ``[limits.count]``, 10^12); larger
+#: values are rejected.
+MAX_COUNT = limits()["count"].max
+#: The largest amount of one row (``[limits.amount]``, 10^15); larger values are rejected,
+#: so no sum of amounts can overflow a float64.
+MAX_AMOUNT = limits()["amount"].max
+#: Where sums of repeated link rows saturate: 2^53 - 1, the largest integer every reader
+#: of the graph (a float64, a JavaScript number in Neo4j Browser) holds exactly.
+MAX_SUM = 2**53 - 1
 MAX_TEXT_LENGTH = 4096
 #: How much of a rejected value the rejects file repeats.
 REJECT_VALUE_PREVIEW = 200
 _SUSPECT_DELIMITERS = (";", "\t", "|")
-#: Largest single CSV field parsed (Python's default is 128 KiB). Larger fields are
-#: still read, so that the row is rejected naming its field, not as unparseable.
-CSV_FIELD_LIMIT = 1 << 30
+#: Bytes in one CSV line or field (``[limits.field]``, 1 MiB). A longer line is rejected
+#: (naming its field) and blanked before any parser sees it; a quoted field that grows
+#: past it over several lines stops the file. The parser holds at most this per field.
+FIELD_LIMIT = limits()["field"].max
+CSV_FIELD_LIMIT = FIELD_LIMIT
+#: Days after the run's date (UTC) a timestamp may fall on (``[limits.horizon]``).
+HORIZON_DAYS = limits()["horizon"].max
 
 ProgressFn = Callable[[str], None]
 
@@ -138,7 +147,14 @@ def _resolve_columns(
 
 def _read_csv(path: Path, spec: TableSpec, mapping: Mapping,
               ignored_out: list[str] | None = None) -> _RawTable:
-    data = _csv_bytes(path)
+    data, too_long = _blank_long_lines(path, _csv_bytes(path), spec, mapping)
+    raw = _read_csv_text(path, data, spec, mapping, ignored_out)
+    raw.malformed[:0] = too_long
+    return raw
+
+
+def _read_csv_text(path: Path, data: bytes, spec: TableSpec, mapping: Mapping,
+                   ignored_out: list[str] | None) -> _RawTable:
     utf8 = mapping.encoding.lower().replace("_", "-") in ("utf-8", "utf8")
     if utf8 and data.strip():
         fast = _read_clean_utf8(path, data, spec, mapping, ignored_out)
@@ -167,7 +183,7 @@ def _csv_bytes(path: Path) -> bytes:
         data = path.read_bytes()
     except OSError as e:
         raise InputError(f"{path}: cannot read file: {e.strerror}", file=str(path)) from e
-    if csv.field_size_limit() < CSV_FIELD_LIMIT:
+    if csv.field_size_limit() != CSV_FIELD_LIMIT:
         csv.field_size_limit(CSV_FIELD_LIMIT)
     if data.startswith(b"\x1f\x8b"):
         raise InputError(f"{path}: line 1: the file is gzip-compressed; decompress it "
@@ -177,6 +193,82 @@ def _csv_bytes(path: Path) -> bytes:
                          "(old Mac format); save the file with LF or CRLF line ends",
                          file=str(path))
     return data
+
+
+def _long_lines(data: bytes, limit: int) -> list[tuple[int, int, int]]:
+    """(line number, start, end) of each physical line of ``data`` longer than ``limit``
+    bytes (``end`` before its newline), found 16 MiB at a time (no copy of ``data``).
+
+    >>> _long_lines(b"id,name\\nm1,xxxxxxxx\\nm2,b\\nm3,yyyyyyyyyy", 8)
+    [(2, 8, 19), (4, 25, 38)]
+    """
+    if len(data) <= limit:
+        return []
+    import numpy as np
+
+    array = np.frombuffer(data, dtype=np.uint8)
+    found: list[tuple[int, int, int]] = []
+    start, line, step = 0, 1, 1 << 24
+    for at in range(0, len(array), step):
+        ends = np.flatnonzero(array[at:at + step] == 10) + at
+        if not len(ends):
+            continue
+        starts = np.concatenate(([start], ends[:-1] + 1))
+        found += [(line + int(i), int(starts[i]), int(ends[i]))
+                  for i in np.flatnonzero(ends - starts > limit)]
+        line, start = line + len(ends), int(ends[-1]) + 1
+    if len(data) - start > limit:
+        found.append((line, start, len(data)))
+    return found
+
+
+def _blank_long_lines(path: Path, data: bytes, spec: TableSpec, mapping: Mapping
+                      ) -> tuple[bytes, list[Reject]]:
+    """``data`` with every line longer than :data:`FIELD_LIMIT` bytes emptied (its line
+    number kept), and a reject for each naming the field that makes it long; before any
+    parser copies it. A long header, or a long line inside or opening a quoted field
+    that spans lines, stops the file."""
+    long = _long_lines(data, FIELD_LIMIT)
+    if not long:
+        return data, []
+    limit = f"the {FIELD_LIMIT:,}-byte limit on a field"
+    if long[0][0] == 1:
+        raise InputError(f"{path}: line 1: the header line is longer than {limit}",
+                         file=str(path))
+    first = data[:data.find(b"\n")].removeprefix(b"\xef\xbb\xbf")
+    header = next(csv.reader([first.decode(mapping.encoding, "replace").rstrip("\r")]), [])
+    name_of = {mapping.source_column(spec.name, c.name): c.name for c in spec.columns}
+    rejects, pieces, at, quotes = [], [], 0, 0
+    for line, start, end in long:
+        quotes += data.count(b'"', at, start)
+        own = data.count(b'"', start, end)
+        if quotes % 2 or own % 2:
+            raise InputError(f"{path}: line {line}: a quoted field that spans lines is "
+                             f"longer than {limit}", file=str(path))
+        field = _longest_field(data, start, end, header) if not own else ""
+        what = f"field {name_of.get(field, field)}" if field else "the line"
+        rejects.append(Reject(path.name, line, name_of.get(field, ""),
+                              f"{what} is longer than {limit} ({end - start:,} bytes in "
+                              "the line); the line is not parsed",
+                              data[start:start + REJECT_VALUE_PREVIEW].decode(
+                                  mapping.encoding, "replace")))
+        pieces.append(data[at:start])
+        at, quotes = end, quotes + own
+    pieces.append(data[at:])
+    return b"".join(pieces), rejects
+
+
+def _longest_field(data: bytes, start: int, end: int, header: list[str]) -> str:
+    """The header name of the longest field of an unquoted line, "" when the line has
+    not the header's width."""
+    if data.count(b",", start, end) != len(header) - 1:
+        return ""
+    bounds = [start - 1]
+    for _ in range(len(header) - 1):
+        bounds.append(data.find(b",", bounds[-1] + 1, end))
+    bounds.append(end)
+    sizes = [bounds[i + 1] - bounds[i] for i in range(len(bounds) - 1)]
+    return header[sizes.index(max(sizes))].strip()
 
 
 def _read_clean_utf8(path: Path, data: bytes, spec: TableSpec, mapping: Mapping,
@@ -216,6 +308,10 @@ def _read_csv_records(path: Path, reader: CsvReader, text: str, width: int,
         except StopIteration:
             break
         except csv.Error as e:
+            if "field limit" in str(e):  # a quoted field spanning lines, too long
+                raise InputError(f"{path}: line {previous_end + 1}: a quoted field that "
+                                 f"spans lines is longer than the {FIELD_LIMIT:,}-byte "
+                                 "limit on a field", file=str(path)) from None
             malformed.append(Reject(path.name, previous_end + 1, "", f"unparseable CSV: {e}"))
             previous_end = reader.line_num
             continue
@@ -491,9 +587,10 @@ def _na() -> object:
     return pd.NA
 
 
-def _check_column(check: _Checker, spec: ColumnSpec, mapping: Mapping, table: str) -> None:
-    """Validate and convert one column in place."""
-    import numpy as np
+def _check_column(check: _Checker, spec: ColumnSpec, mapping: Mapping, table: str,
+                  horizon: pd.Timestamp | None = None) -> None:
+    """Validate and convert one column in place; a timestamp at or after ``horizon``
+    (:func:`run_horizon`) is rejected."""
     import pandas as pd
 
     frame = check.frame
@@ -527,40 +624,17 @@ def _check_column(check: _Checker, spec: ColumnSpec, mapping: Mapping, table: st
             name,
             lambda v, _: f"unparseable timestamp in field {name}: {v[:40]!r} (expected ISO 8601)",
         )
+        if horizon is not None:
+            last = (horizon - pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+            check.flag(
+                present & (parsed >= horizon).fillna(False).to_numpy(),
+                name,
+                lambda v, _: f"timestamp in field {name} is after {last}, the day after "
+                f"the run (a record of what has happened): {v[:40]!r}",
+            )
         frame[name] = parsed.dt.as_unit("us")
     elif spec.type in ("count", "amount"):
-        values = _parse_numbers(s)
-        with np.errstate(invalid="ignore"):
-            check.flag(
-                present & ~np.isfinite(values),
-                name,
-                lambda v, _: f"unparseable number in field {name}: {v[:40]!r}",
-            )
-            if spec.type == "count":
-                check.flag(
-                    present & (values != np.floor(values)),
-                    name,
-                    lambda v, _: f"field {name} must be a whole number, got {v[:40]!r}",
-                )
-            check.flag(
-                present & (values < 0),
-                name,
-                lambda v, _: f"negative value in field {name}: {v[:40]!r}",
-            )
-            too_big = present & np.isfinite(values) & (values > MAX_COUNT) \
-                if spec.type == "count" else np.zeros(len(values), dtype=bool)
-            check.flag(
-                too_big,
-                name,
-                lambda v, _: f"field {name} is above the largest count ({MAX_COUNT}): "
-                f"{v[:40]!r}",
-            )
-        cleaned = np.where(np.isfinite(values) & (values >= 0) & ~too_big, values, np.nan)
-        if spec.type == "count":
-            whole = np.where(cleaned % 1 == 0, cleaned, np.nan)
-            frame[name] = pd.Series(whole).astype("Int64").array
-        else:
-            frame[name] = cleaned
+        frame[name] = _check_numbers(check, spec, s, present)
     elif spec.type == "enum":
         normal = s.str.strip().str.lower()
         allowed = ", ".join(spec.values)
@@ -570,6 +644,48 @@ def _check_column(check: _Checker, spec: ColumnSpec, mapping: Mapping, table: st
             lambda v, _: f"unknown value {v[:40]!r} in field {name} (expected one of {allowed})",
         )
         frame[name] = normal
+
+
+def _check_numbers(check: _Checker, spec: ColumnSpec, s: pd.Series, present: np.ndarray
+                   ) -> Any:
+    """A count or amount column checked (a number, whole for a count, at least 0, at
+    most the contract's limit) and converted: Int64 counts, float64 amounts."""
+    import numpy as np
+    import pandas as pd
+
+    name = spec.name
+    values = _parse_numbers(s)
+    with np.errstate(invalid="ignore"):
+        check.flag(
+            present & ~np.isfinite(values),
+            name,
+            lambda v, _: f"unparseable number in field {name}: {v[:40]!r}",
+        )
+        if spec.type == "count":
+            check.flag(
+                present & (values != np.floor(values)),
+                name,
+                lambda v, _: f"field {name} must be a whole number, got {v[:40]!r}",
+            )
+        check.flag(
+            present & (values < 0),
+            name,
+            lambda v, _: f"negative value in field {name}: {v[:40]!r}",
+        )
+        largest, what = (MAX_COUNT, "count") if spec.type == "count" \
+            else (MAX_AMOUNT, "amount")
+        too_big = present & np.isfinite(values) & (values > largest)
+        check.flag(
+            too_big,
+            name,
+            lambda v, _: f"field {name} is above the largest {what} ({largest:.0e}, "
+            f"the contract's limit): {v[:40]!r}",
+        )
+    cleaned = np.where(np.isfinite(values) & (values >= 0) & ~too_big, values, np.nan)
+    if spec.type == "count":
+        whole = np.where(cleaned % 1 == 0, cleaned, np.nan)
+        return pd.Series(whole).astype("Int64").array
+    return cleaned
 
 
 def _parse_timestamps(s: pd.Series) -> pd.Series:
@@ -765,7 +881,7 @@ def _merge_links(spec: TableSpec, frame: pd.DataFrame, report: FileReport) -> pd
     grouped = rows.groupby(key, sort=False)
     merged = grouped.agg(aggregations) if aggregations else grouped.size().to_frame("_n")
     for name in sums:
-        total = merged[name].clip(upper=MAX_COUNT)
+        total = merged[name].clip(upper=MAX_SUM)
         total[grouped[name].count() == 0] = float("nan")  # NA when no row of a pair had one
         merged[name] = pd.array(total.round().to_numpy(), dtype="Int64") if spec.column(name).type \
             == "count" else total
@@ -815,8 +931,26 @@ class CheckedFile:
         return self.malformed + self.checker.rejects
 
 
-def check_file(path: Path, spec: TableSpec, mapping: Mapping) -> CheckedFile:
-    """Read one file and check each row's fields on their own.
+def run_horizon(today: str | None = None) -> pd.Timestamp:
+    """The first instant no timestamp may reach: the start of the run's UTC date (``today``,
+    default now) plus :data:`HORIZON_DAYS` + 1 days, so every time on the day after the
+    run is accepted and any later one rejected. A read takes it once (the Spark engine
+    hands the driver's to every task), so all its files share it.
+
+    >>> str(run_horizon("2024-06-30T23:59:59Z"))
+    '2024-07-02 00:00:00+00:00'
+    """
+    import pandas as pd
+
+    now = pd.Timestamp.now(tz="UTC") if today is None else pd.Timestamp(today)
+    now = now.tz_localize("UTC") if now.tzinfo is None else now.tz_convert("UTC")
+    return now.floor("D") + pd.Timedelta(days=HORIZON_DAYS + 1)
+
+
+def check_file(path: Path, spec: TableSpec, mapping: Mapping,
+               horizon: pd.Timestamp | None = None) -> CheckedFile:
+    """Read one file and check each row's fields on their own; a timestamp at or after
+    ``horizon`` (default :func:`run_horizon` of now) is rejected.
 
     Raises
     ------
@@ -827,8 +961,9 @@ def check_file(path: Path, spec: TableSpec, mapping: Mapping) -> CheckedFile:
     raw = _read_parquet(path, spec, mapping, ignored) if path.suffix == ".parquet" \
         else _read_csv(path, spec, mapping, ignored)
     check = _Checker(path.name, raw.frame, raw.lines)
+    horizon = run_horizon() if horizon is None else horizon
     for col in spec.columns:
-        _check_column(check, col, mapping, spec.name)
+        _check_column(check, col, mapping, spec.name, horizon)
     return CheckedFile(check, raw.malformed,
                        _ignored_columns(spec, ignored, raw.frame, mapping))
 
@@ -954,6 +1089,7 @@ def read_dataset(
     if not data_dir.is_dir():
         raise InputError(f"{data_dir}: not a directory", file=str(data_dir))
     mapping = mapping or Mapping()
+    horizon = run_horizon()
     found = _locate_files(data_dir, mapping)
     result = LoadResult(dataset=Dataset(source=str(data_dir)), files=[], rejects=[])
     known: dict[str, pd.Index] = {}
@@ -972,8 +1108,8 @@ def read_dataset(
             if at >= len(found):
                 return None
             spec, where = found[at]
-            return pool.submit(check_file, where, spec, mapping) if isinstance(where, Path) \
-                else None
+            return pool.submit(check_file, where, spec, mapping, horizon) \
+                if isinstance(where, Path) else None
 
         ahead: Future[CheckedFile] | None = None
         try:
@@ -983,8 +1119,8 @@ def read_dataset(
                 path = where
                 if progress is not None:
                     progress(path.name)
-                checked = ahead.result() if ahead is not None else check_file(path, spec,
-                                                                               mapping)
+                checked = ahead.result() if ahead is not None else check_file(
+                    path, spec, mapping, horizon)
                 ahead = read_ahead(at + 1)
                 _settle_file(result, path, spec, mapping, checked, known, file_of)
                 del checked

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from graphfraud.docgen import Block, cell
 from graphfraud.docgen import main as generator_main
-from graphfraud.loaders.spec import TableSpec, contract
+from graphfraud.loaders.spec import TableSpec, contract, limits
 
 BLOCK = Block(Path("docs/data-contract.md"), "graphfraud.loaders.reference",
               "CONTRACT TABLES", "edit graphfraud/loaders/contract.toml")
@@ -62,9 +62,29 @@ def render() -> str:
         key = ", ".join(f"`{k}`" for k in spec.key)
         lines.append(f"| [`{spec.name}.csv`](#{spec.name}csv){required} | "
                      f"{cell(ROW_IS[spec.name])} | {key} |")
-    parts = ["\n".join(lines)]
+    parts = ["\n".join(lines), _limits()]
     parts += [_section(spec) for spec in specs.values()]
     return "\n\n".join(parts) + "\n"
+
+
+#: What each of the contract's ``[limits]`` bounds, for the limits table.
+LIMIT_OF = {
+    "count": "a `count` value of one row",
+    "amount": "an `amount` value of one row",
+    "field": "bytes in one CSV line (so in any field of it)",
+    "horizon": "days after the run's date (UTC) a `timestamp` may fall on",
+}
+
+
+def _limits() -> str:
+    """The plausible ranges (``[limits]``): what each bounds, its largest value, why."""
+    rows = ["Limits (`[limits]` of the contract): a row with a value past its limit is "
+            "rejected with its file, line, field and reason.", "",
+            "| limit | bounds | largest | why |", "| --- | --- | --- | --- |"]
+    for limit in limits().values():
+        rows.append(f"| `{limit.name}` | {cell(LIMIT_OF.get(limit.name, ''))} | "
+                    f"{limit.max:,} | {cell(limit.why)} |")
+    return "\n".join(rows)
 
 
 def _section(spec: TableSpec) -> str:

@@ -86,9 +86,33 @@ def _parse_table(name: str, raw: dict) -> TableSpec:
     )
 
 
+@dataclass(frozen=True)
+class Limit:
+    """One plausible range of the contract: values above ``max`` are rejected."""
+
+    name: str
+    max: int
+    why: str
+
+
+@cache
+def _raw() -> dict:
+    text = resources.files("graphfraud.loaders").joinpath("contract.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
 @cache
 def contract() -> dict[str, TableSpec]:
     """The contract's tables, in load order (entities before the links naming them)."""
-    text = resources.files("graphfraud.loaders").joinpath("contract.toml").read_text("utf-8")
-    raw = tomllib.loads(text)
-    return {name: _parse_table(name, spec) for name, spec in raw["tables"].items()}
+    return {name: _parse_table(name, spec) for name, spec in _raw()["tables"].items()}
+
+
+@cache
+def limits() -> dict[str, Limit]:
+    """The contract's plausible ranges (``count``, ``amount``, ``field``, ``horizon``).
+
+    >>> limits()["amount"].max
+    1000000000000000
+    """
+    return {name: Limit(name, int(raw["max"]), str(raw["why"]))
+            for name, raw in _raw()["limits"].items()}

@@ -14,8 +14,7 @@ import hmac
 import secrets
 from dataclasses import replace
 from hashlib import sha256
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from graphfraud import spreadsheet
 
@@ -100,11 +99,10 @@ class Redactor:
                                               strict=True))
         return replace(ring, reasons=tuple(reasons), evidence=lines)
 
-    def write_key(self, path: Path) -> Path:
-        """The way back: one row per pseudonym used (pseudonym, type, id)."""
-        with path.open("w", encoding="utf-8", newline="") as fh:
-            writer = spreadsheet.writer(fh)
-            writer.writerow(["pseudonym", "type", "id"])
-            for (kind, value), pseudonym in sorted(self._by_id.items(), key=lambda x: x[1]):
-                writer.writerow([pseudonym, kind, value])
-        return path
+    def write_key(self, fh: IO[str]) -> None:
+        """The way back, into ``fh`` (opened with ``newline=""``): one row per pseudonym
+        used (pseudonym, type, id)."""
+        writer = spreadsheet.writer(fh)
+        writer.writerow(["pseudonym", "type", "id"])
+        for (kind, value), pseudonym in sorted(self._by_id.items(), key=lambda x: x[1]):
+            writer.writerow([pseudonym, kind, value])

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,6 +52,9 @@ READ_VERSIONS = ("2", "1")
 #: ``changes.changed.<ring>.added``); anything far deeper is refused before it is used.
 MAX_DEPTH = 16
 HUB_ACTIONS = ("dropped", "down-weighted")
+#: A ring id graphfraud makes (:func:`graphfraud.score.rings.ring_identity`): ``R-`` and
+#: the first 12 hex digits of a SHA-1.
+RING_ID = re.compile(r"R-[0-9a-f]{12}")
 
 
 @dataclass(frozen=True)
@@ -220,6 +224,26 @@ def read_run_report(path: str | Path) -> RunReport:
         raise InputError(f"{path}: cannot read it as a rings.json: {reason}",
                          file=str(path)) from e
     return RunReport.from_json(text, name=str(path))
+
+
+def read_previous_report(path: str | Path) -> RunReport:
+    """Read the rings.json of an earlier run whose ring ids a scan carries over
+    (``scan --previous``, the batch's previous run): :func:`read_run_report`, and every
+    ring id must be one graphfraud makes (:data:`RING_ID`), since it goes on into
+    rings.json and Neo4j.
+
+    Raises
+    ------
+    InputError
+        If the file is not a valid rings.json, or a ring id is not graphfraud's.
+    """
+    report = read_run_report(path)
+    for i, ring in enumerate(report.rings):
+        if not RING_ID.fullmatch(ring.ring_id):
+            raise InputError(f"{path}: rings[{i}].ring_id {ring.ring_id[:40]!r} is not a "
+                             "ring id graphfraud makes (R- and 12 lowercase hex digits); "
+                             "not carrying ids from it", file=str(path))
+    return report
 
 
 # -- checking a rings.json against the contract ------------------------------------------

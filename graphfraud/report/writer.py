@@ -7,9 +7,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from operator import attrgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from graphfraud import spreadsheet
+from graphfraud.outputs import new_file, new_path, refuse_linked_folder, write_new
 from graphfraud.report.fields import (
     CSV_CONTEXT,
     RING,
@@ -35,8 +36,15 @@ CSV_HEADER = csv_header()
 
 
 def write_reports(report: RunReport, out_dir: str | Path, *,
-                  redact: bool = False, parquet: bool = False) -> dict[str, Path]:
+                  redact: bool = False, parquet: bool = False,
+                  rejects: Callable[[Path], object] | None = None) -> dict[str, Path]:
     """Write rings.json, rings.csv and report.html into ``out_dir``; return their paths.
+
+    ``rejects`` writes the run's rejected input rows, given the (temporary) path to
+    write: rejects.csv is then one of the run's files, in its manifest, and replaced
+    only when the run's other files are (without it, an old rejects.csv is removed).
+    Every file is written new and renamed onto its name (:mod:`graphfraud.outputs`): a
+    link planted at a name is replaced, never followed.
 
     With ``parquet``, also the ring tables for downstream jobs (Spark, Hive):
     rings.parquet (one row per ring) and ring_members.parquet (one row per member),
@@ -54,9 +62,15 @@ def write_reports(report: RunReport, out_dir: str | Path, *,
     # Until the manifest is written last, the directory says it holds a run in progress:
     # a crash, Ctrl-C or a full disk half-way leaves that mark, which readers refuse.
     (out / MANIFEST).unlink(missing_ok=True)
-    _atomic_write(out / INCOMPLETE, f"{report.run_id}\n")
+    write_new(out / INCOMPLETE, f"{report.run_id}\n")
     paths = {"json": out / "rings.json", "csv": out / "rings.csv", "html": out / "report.html"}
-    _atomic_write(paths["json"], report.to_json())
+    if rejects is None:
+        (out / REJECTS).unlink(missing_ok=True)  # not this run's: would mislead
+    else:
+        paths["rejects"] = out / REJECTS
+        with new_path(paths["rejects"]) as tmp:
+            rejects(tmp)
+    write_new(paths["json"], report.to_json())
     shown = report
     redactor = None
     if redact:
@@ -64,22 +78,22 @@ def write_reports(report: RunReport, out_dir: str | Path, *,
 
         redactor = Redactor()
         shown = _redacted(redactor, report)
-    with _atomic(paths["csv"]) as tmp:
-        _write_csv(shown, tmp)
-    _atomic_write(paths["html"], render_html(shown))
+    with new_file(paths["csv"]) as fh:
+        _write_csv(shown, fh)
+    write_new(paths["html"], render_html(shown))
     if redactor is not None:
         paths["key"] = out / "redaction-key.csv"
-        with _atomic(paths["key"]) as tmp:
-            redactor.write_key(tmp)
+        with new_file(paths["key"]) as fh:
+            redactor.write_key(fh)
     else:
         (out / "redaction-key.csv").unlink(missing_ok=True)  # a stale key would mislead
     if parquet:
         for name, table in _parquet_tables(report).items():
             paths[name] = out / f"{name}.parquet"
-            with _atomic(paths[name]) as tmp:
+            with new_file(paths[name], binary=True) as fh:
                 import pyarrow.parquet as pq
 
-                pq.write_table(table, tmp)
+                pq.write_table(table, fh)
     else:
         for stale in ("rings", "ring_members"):  # not this run's: would mislead
             (out / f"{stale}.parquet").unlink(missing_ok=True)
@@ -89,9 +103,9 @@ def write_reports(report: RunReport, out_dir: str | Path, *,
         import pyarrow.parquet as pq
 
         paths["index"] = out / INDEX_FILE
-        with _atomic(paths["index"]) as tmp:
-            pq.write_table(report.index, tmp)
-    _atomic_write(out / MANIFEST, json.dumps({
+        with new_file(paths["index"], binary=True) as fh:
+            pq.write_table(report.index, fh)
+    write_new(out / MANIFEST, json.dumps({
         "run_id": report.run_id,
         "files": {p.name: _sha256(p) for p in sorted(paths.values())},
     }, indent=1) + "\n")
@@ -159,6 +173,8 @@ MANIFEST = "manifest.json"
 INCOMPLETE = ".incomplete"
 #: Held (flock) by the one process writing into OUT.
 LOCK = ".graphfraud.lock"
+#: The run's rejected input rows (file, line, field, reason, value).
+REJECTS = "rejects.csv"
 
 
 def _sha256(path: Path) -> str:
@@ -206,18 +222,24 @@ def check_published(out_dir: str | Path) -> None:
 
 
 @contextmanager
-def out_lock(out_dir: str | Path) -> Iterator[None]:
+def out_lock(out_dir: str | Path, *, follow_link: bool = False) -> Iterator[None]:
     """Hold ``OUT``'s lock while a run writes into it; a second writer fails at once.
+    ``OUT`` is created for it, and removed again (with the lock file) when the run
+    leaves it empty.
 
     Raises
     ------
     GraphFraudError
         If another process holds it.
+    UsageError
+        If ``OUT`` is a symbolic link (unless ``follow_link``), or its lock file is one.
     """
     from graphfraud.errors import GraphFraudError
     from graphfraud.locks import exclusive
 
     out = Path(out_dir)
+    if not follow_link:
+        refuse_linked_folder(out, "--follow-out-link")
     with exclusive(out / LOCK, lambda holder: GraphFraudError(
             f"{out}: another graphfraud run is writing here ({holder}); not writing a "
             "second run into it")):
@@ -256,7 +278,7 @@ def _redacted(redactor: Redactor, report: RunReport) -> RunReport:
     return replace(shown, actors=actors, changes=changes, hub_info=hub_info, browser=None)
 
 
-def _write_csv(report: RunReport, path: Path) -> None:
+def _write_csv(report: RunReport, fh: IO[str]) -> None:
     """rings.csv: one row per ring member (``name`` and ``status`` "" when unknown)."""
     actors = report.actors or {}
     blank: dict[str, str] = {}
@@ -264,15 +286,14 @@ def _write_csv(report: RunReport, path: Path) -> None:
     ring_before, ring_after = _cells(before), _cells(after)
     assert rows.type.record is not None
     item = _cells([f for f in rows.type.record if f.csv])
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = spreadsheet.writer(fh)
-        writer.writerow(csv_header())
-        for ring in report.rings:
-            head, tail = ring_before(ring), ring_after(ring)
-            for m in getattr(ring, rows.name):
-                info = actors.get(f"{m.type}:{m.id}", blank)
-                writer.writerow([*head, *item(m), *tail,
-                                 *(info.get(name, "") for name in CSV_CONTEXT)])
+    writer = spreadsheet.writer(fh)
+    writer.writerow(csv_header())
+    for ring in report.rings:
+        head, tail = ring_before(ring), ring_after(ring)
+        for m in getattr(ring, rows.name):
+            info = actors.get(f"{m.type}:{m.id}", blank)
+            writer.writerow([*head, *item(m), *tail,
+                             *(info.get(name, "") for name in CSV_CONTEXT)])
 
 
 def _cells(fields: list[Field]) -> Callable[[Any], list[Any]]:
@@ -289,25 +310,3 @@ def _cells(fields: list[Field]) -> Callable[[Any], list[Any]]:
         return [v if of is None else of(v) for of, v in zip(makers, values, strict=True)]
 
     return cells
-
-
-class _atomic:
-    """Write to a temporary sibling, then rename: readers never see half a file."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.tmp = path.with_name(f".{path.name}.partial")
-
-    def __enter__(self) -> Path:
-        return self.tmp
-
-    def __exit__(self, exc_type: object, *_: object) -> None:
-        if exc_type is None:
-            self.tmp.replace(self.path)
-        else:
-            self.tmp.unlink(missing_ok=True)
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    with _atomic(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")

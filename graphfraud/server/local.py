@@ -80,6 +80,8 @@ _POM = """<project xmlns="http://maven.apache.org/POM/4.0.0">
 """
 
 Say = Callable[[str], None]
+#: A memory size the JVM (``-Xmx``) and Neo4j both read: digits and an optional unit.
+_MEMORY = re.compile(r"[1-9][0-9]*[kKmMgGtT]?")
 
 
 def _quiet(_: str) -> None:
@@ -205,10 +207,34 @@ class LocalServer:
         bolt = pick(bolt_port, "GRAPHFRAUD_NEO4J_BOLT_PORT")
         http = pick(http_port, "GRAPHFRAUD_NEO4J_HTTP_PORT")
         if bolt:
-            server.bolt_port = int(bolt)
+            server.bolt_port = _port(bolt, "bolt")
         if http:
-            server.http_port = int(http)
+            server.http_port = _port(http, "http")
         return server
+
+    def check_settings(self) -> None:
+        """Refuse bad settings before any JVM runs (``java -version`` included): ports
+        outside 1-65535 or equal, a heap or page cache that is not a size, and a
+        ``NEO4J_PASSWORD`` too short to become the server's password at its first start.
+
+        Raises
+        ------
+        ConfigError
+            Naming the setting (never the password).
+        """
+        for name in ("bolt", "http"):
+            _port(str(getattr(self, f"{name}_port")), name)
+        if self.bolt_port == self.http_port:
+            raise ConfigError(f"the Bolt and HTTP ports are both {self.bolt_port}; give "
+                              "--bolt-port and --http-port different ports")
+        for name, value in (("heap", self.heap), ("pagecache", self.pagecache)):
+            if not _MEMORY.fullmatch(value):
+                raise ConfigError(f"--{name} (GRAPHFRAUD_NEO4J_{name.upper()}) must be a size "
+                                  f"such as 512m or 2g, got {value!r}")
+        given = self._env.get("NEO4J_PASSWORD", "")
+        if given and len(given) < 8 and not self.read_password():
+            raise ConfigError("NEO4J_PASSWORD must have at least 8 characters (it becomes "
+                              "the local server's password at its first start)")
 
     # -- paths ------------------------------------------------------------------
     @property
@@ -252,20 +278,23 @@ class LocalServer:
 
         Raises
         ------
-        Neo4jServerError
-            If either file cannot be read or is not PEM.
         ConfigError
-            If the key is not the certificate's (or is encrypted).
+            If either file cannot be read or is not PEM (an empty file, or the two
+            swapped), or the key is not the certificate's (or is encrypted): bad settings,
+            found before anything is installed.
         """
         try:
             cert = certificate.read_bytes()
             key = private_key.read_bytes()
         except OSError as e:
-            raise Neo4jServerError(f"cannot read the TLS files: {e}") from e
+            raise ConfigError(f"cannot read the TLS file {e.filename}: {e.strerror}") from None
         if b"-----BEGIN CERTIFICATE-----" not in cert:
-            raise Neo4jServerError(f"{certificate}: not a PEM certificate")
+            swapped = " (it holds a private key: are --tls-cert and --tls-key swapped?)" \
+                if b"PRIVATE KEY-----" in cert else " (empty)" if not cert.strip() else ""
+            raise ConfigError(f"--tls-cert {certificate}: not a PEM certificate{swapped}")
         if b"PRIVATE KEY-----" not in key:
-            raise Neo4jServerError(f"{private_key}: not a PEM private key")
+            raise ConfigError(f"--tls-key {private_key}: not a PEM private key"
+                              + (" (empty)" if not key.strip() else ""))
         _check_pair(certificate, private_key)
         self.tls_dir.mkdir(parents=True, exist_ok=True)
         (self.tls_dir / "public.crt").write_bytes(cert)
@@ -470,6 +499,7 @@ class LocalServer:
             If the server does not come up within ``timeout`` seconds, or its port
             is taken by another process.
         """
+        self.check_settings()
         java = self.java()
         self.install(say)
         if self.pid() is not None:
@@ -480,11 +510,8 @@ class LocalServer:
                 f"port {self.bolt_port} is already in use by another process; set "
                 "GRAPHFRAUD_NEO4J_BOLT_PORT (and GRAPHFRAUD_NEO4J_HTTP_PORT) to free ports"
             )
-        if not self.read_password():
-            chosen = self._env.get("NEO4J_PASSWORD") or secrets.token_urlsafe(24)
-            if len(chosen) < 8:
-                raise Neo4jServerError("NEO4J_PASSWORD must have at least 8 characters")
-            self._store_password(chosen)
+        if not self.read_password():  # NEO4J_PASSWORD's length: see check_settings
+            self._store_password(self._env.get("NEO4J_PASSWORD") or secrets.token_urlsafe(24))
         self.write_config()
         self._write_state(version=self.version(), heap=self.heap, pagecache=self.pagecache)
         console = (self.home / "logs" / "console.log").open("ab")
@@ -568,7 +595,10 @@ class LocalServer:
         ------
         Neo4jServerError
             If the tool exits non-zero (its last lines are in the message).
+        ConfigError
+            If the settings are bad (:meth:`check_settings`).
         """
+        self.check_settings()
         java = self.java()
         self.install()
         self.write_config()
@@ -610,6 +640,24 @@ class LocalServer:
             child.wait(timeout=10)
         self.pid_file.unlink(missing_ok=True)
         return True
+
+
+def _port(value: str, name: str) -> int:
+    """A port given as ``--NAME-port`` or ``GRAPHFRAUD_NEO4J_NAME_PORT``.
+
+    Raises
+    ------
+    ConfigError
+        If it is not a whole number from 1 to 65535.
+    """
+    try:
+        port = int(value)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        raise ConfigError(f"--{name}-port (GRAPHFRAUD_NEO4J_{name.upper()}_PORT) must be a port "
+                          f"number from 1 to 65535, got {value!r}")
+    return port
 
 
 def _check_pair(certificate: Path, private_key: Path) -> None:

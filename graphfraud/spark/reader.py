@@ -120,10 +120,11 @@ def read_export(spark: SparkSession, data: str, mapping: Mapping,
         or a required column is absent. Bad rows never raise.
     """
     from graphfraud.loaders.dataset import FileReport
-    from graphfraud.loaders.reader import ALWAYS_CLOSED, clean_dtypes, closed_kinds
+    from graphfraud.loaders.reader import ALWAYS_CLOSED, clean_dtypes, closed_kinds, run_horizon
     from graphfraud.loaders.spec import contract
 
     check_location(data)
+    horizon = run_horizon()  # the driver's, for every task: one horizon for the read
     say = progress or (lambda _: None)
     fs = _FileSystem(spark, data)
     shown = fs.shown
@@ -146,7 +147,7 @@ def read_export(spark: SparkSession, data: str, mapping: Mapping,
         name, parts = found
         say(name)
         report = FileReport(table=spec.name, file=name)
-        parsed = _check_files(spark, spec, mapping, parts, shown)
+        parsed = _check_files(spark, spec, mapping, parts, shown, horizon)
         rows, rejects = _checked_rows(parsed, report)
         rows, more = _references(spark, spec, rows, known, file_of)
         rejects += more
@@ -260,7 +261,8 @@ def _java_message(error: Exception) -> str:
 
 
 def _check_files(spark: SparkSession, spec: TableSpec, mapping: Mapping,
-                 parts: list[tuple[str, str, int]], shown: str) -> DataFrame:
+                 parts: list[tuple[str, str, int]], shown: str,
+                 horizon: pd.Timestamp) -> DataFrame:
     """A task per file: its valid rows, rejects, figures, or the error that stops the
     run (``_kind`` row / reject / stat / error)."""
     columns = list(spec.column_names)
@@ -268,7 +270,7 @@ def _check_files(spark: SparkSession, spec: TableSpec, mapping: Mapping,
     for order, (_, name, size) in enumerate(parts):
         if size == 0:  # Spark's file sources skip empty files: judge them here
             _raise_error(_check_one(spec, mapping, b"", name, order, f"{shown}/{name}",
-                                    columns))
+                                    columns, horizon))
     names = {path: (name, order) for order, (path, name, _) in enumerate(parts)}
 
     def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
@@ -276,7 +278,7 @@ def _check_files(spark: SparkSession, spec: TableSpec, mapping: Mapping,
             for path, content in zip(batch["path"], batch["content"], strict=True):
                 name, order = names[_same_path(path, names)]
                 yield _check_one(spec, mapping, bytes(content), name, order,
-                                 f"{shown}/{name}", columns)
+                                 f"{shown}/{name}", columns, horizon)
 
     where = f"{shown}/{parts[0][1].split('/')[0]}"
     try:
@@ -307,7 +309,7 @@ def _same_path(path: str, names: dict[str, Any]) -> str:
 
 
 def _check_one(spec: TableSpec, mapping: Mapping, content: bytes, name: str, order: int,
-               shown: str, columns: list[str]) -> pd.DataFrame:
+               shown: str, columns: list[str], horizon: pd.Timestamp) -> pd.DataFrame:
     import pandas as pd
 
     from graphfraud.loaders.reader import check_file
@@ -321,7 +323,7 @@ def _check_one(spec: TableSpec, mapping: Mapping, content: bytes, name: str, ord
         local = Path(tmp) / Path(name).name
         try:
             local.write_bytes(content)
-            checked = check_file(local, spec, mapping)
+            checked = check_file(local, spec, mapping, horizon)
         except OSError as e:  # the task's own disk
             return _typed_meta(block("error", 1, {
                 "_reason": [f"{shown}: cannot read: a Spark task could not copy it "

@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 from graphfraud.errors import ConfigError, StoreError
 
@@ -81,11 +81,86 @@ def _browser_url(env: Mapping[str, str], bolt: Any, local_port: int | None = Non
     return f"{'https' if secure else 'http'}://{host}:{port}/browser/"
 
 
+#: Query keys of a routing context that look like a credential (never sent this way).
+_SECRET_WORDS = ("pass", "pwd", "secret", "token", "auth", "credential", "key")
+
+
+def checked_uri(uri: str) -> SplitResult:
+    """``NEO4J_URI`` taken apart, or a :class:`ConfigError` that never quotes it.
+
+    Whatever a user name, password or query (``?password=…``) a URI holds must not reach
+    a terminal or a cron log, so a bad URI is described, never echoed: only its scheme
+    (for an unsupported one) is shown.
+
+    >>> checked_uri("neo4j+s://db.example.com:7687").port
+    7687
+    >>> checked_uri("bolt://[SECRET")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    graphfraud.errors.ConfigError: NEO4J_URI is not a valid URI (...); it is not shown, ...
+
+    Raises
+    ------
+    ConfigError
+        If it cannot be parsed, carries a user name or password, a credential-like
+        query key, a query on a bolt:// scheme, a path or a fragment, has no host or a
+        port outside 1-65535, or uses an unsupported or unverified (``+ssc``) scheme.
+    """
+    hidden = "; it is not shown, as it may hold a secret"
+    try:
+        split = urlsplit(uri)
+    except ValueError:
+        raise ConfigError(f"NEO4J_URI is not a valid URI (an unclosed '[' or ']' around the "
+                          f"host){hidden}") from None
+    if "@" in split.netloc:
+        # Never echo it: the part before "@" may be a password, and cron logs keep
+        # whatever an error prints.
+        raise ConfigError("NEO4J_URI must not carry a user name or password (the "
+                          "part before '@'); put them in NEO4J_USER and NEO4J_PASSWORD")
+    scheme = split.scheme
+    if scheme.endswith("+ssc"):
+        raise ConfigError(
+            f"NEO4J_URI uses {scheme}://, which accepts any certificate; use "
+            f"{scheme[:-4]}+s:// and, for a private CA or a self-signed server, set "
+            "NEO4J_TRUSTED_CERTIFICATES to its PEM certificate file"
+        )
+    if scheme not in _SCHEMES:
+        # Without "://" the "scheme" may be a user name (user:password@host).
+        named = f" {scheme!r}" if uri.startswith(f"{scheme}://") and re.fullmatch(
+            r"[a-z][a-z0-9+.-]*", scheme) else ""
+        raise ConfigError(f"NEO4J_URI has an unsupported scheme{named}: it must start with "
+                          "bolt://, bolt+s://, neo4j:// or neo4j+s://")
+    try:
+        port = split.port
+    except ValueError:
+        port = -1
+    if port is not None and not 1 <= port <= 65535:
+        raise ConfigError(f"NEO4J_URI's port is not a number from 1 to 65535{hidden}")
+    if not split.hostname:
+        raise ConfigError(f"NEO4J_URI names no host (scheme://host:port){hidden}")
+    if split.fragment or uri.endswith("#"):
+        raise ConfigError(f"NEO4J_URI must not have a fragment (the part after '#'){hidden}")
+    if split.path not in ("", "/"):
+        raise ConfigError(f"NEO4J_URI must not have a path (the part after host:port); "
+                          f"name the database in NEO4J_DATABASE{hidden}")
+    if split.query or uri.endswith("?"):
+        if not scheme.startswith("neo4j"):
+            raise ConfigError(f"NEO4J_URI: {scheme}:// takes no query (the part after '?'); "
+                              f"a routing context is for neo4j:// and neo4j+s://{hidden}")
+        keys = [k.lower() for k, _ in parse_qsl(split.query, keep_blank_values=True)]
+        if any(word in k for k in keys for word in _SECRET_WORDS):
+            raise ConfigError("NEO4J_URI's query must not carry a password or any other "
+                              "secret; put the password in NEO4J_PASSWORD" + hidden)
+    return split
+
+
 @dataclass(frozen=True)
 class Neo4jSettings:
     """Where and as whom to connect."""
 
-    uri: str
+    #: Kept out of ``repr``: a routing context (``?…``) is the user's; :meth:`describe`
+    #: is what may be shown.
+    uri: str = field(repr=False)
     user: str = DEFAULT_USER
     password: str = field(default="", repr=False)
     database: str = DEFAULT_DATABASE
@@ -125,21 +200,8 @@ class Neo4jSettings:
             password = endpoint.password or password
         if not password:
             raise ConfigError("NEO4J_PASSWORD is not set")
-        split = urlsplit(uri)
-        if "@" in split.netloc:
-            # Never echo it: the part before "@" may be a password, and cron logs keep
-            # whatever an error prints.
-            raise ConfigError("NEO4J_URI must not carry a user name or password (the "
-                              "part before '@'); put them in NEO4J_USER and NEO4J_PASSWORD")
+        split = checked_uri(uri)
         scheme = split.scheme
-        if scheme.endswith("+ssc"):
-            raise ConfigError(
-                f"NEO4J_URI uses {scheme}://, which accepts any certificate; use "
-                f"{scheme[:-4]}+s:// and, for a private CA or a self-signed server, set "
-                "NEO4J_TRUSTED_CERTIFICATES to its PEM certificate file"
-            )
-        if scheme not in _SCHEMES:
-            raise ConfigError(f"NEO4J_URI has an unsupported scheme {scheme!r}")
         trusted = env.get("NEO4J_TRUSTED_CERTIFICATES", "").strip() or None
         if trusted is not None:
             if not scheme.endswith("+s"):
@@ -187,6 +249,7 @@ class Neo4jSettings:
         empty database) are switched off: they would reach users as log noise.
         """
         from neo4j import GraphDatabase, TrustCustomCAs
+        from neo4j.exceptions import ConfigurationError
 
         uri = self.uri
         options: dict[str, Any] = {}
@@ -196,10 +259,23 @@ class Neo4jSettings:
             uri = f"{scheme.removesuffix('+s')}://{rest}"
             options = {"encrypted": True,
                        "trusted_certificates": TrustCustomCAs(self.trusted_certificates)}
-        return GraphDatabase.driver(uri, auth=(self.user, self.password),
-                                    notifications_min_severity="OFF",
-                                    max_transaction_retry_time=self.retry_seconds,
-                                    **options)
+        try:
+            return GraphDatabase.driver(uri, auth=(self.user, self.password),
+                                        notifications_min_severity="OFF",
+                                        max_transaction_retry_time=self.retry_seconds,
+                                        **options)
+        except (ConfigurationError, ValueError) as e:
+            # The driver's message quotes the whole URI ("Given URI: ..."), routing
+            # context included: keep its first sentence, without the URI.
+            reason = re.split(r"\.?\s*Given URI", str(e), maxsplit=1)[0]
+            reason = reason.replace(uri, "NEO4J_URI").replace(self.uri, "NEO4J_URI")
+            query = urlsplit(self.uri).query
+            for _, value in parse_qsl(query, keep_blank_values=True):
+                if value:
+                    reason = reason.replace(value, "…")
+            raise ConfigError(f"NEO4J_URI is not accepted by the Neo4j driver: "
+                              f"{reason.splitlines()[0] if reason else type(e).__name__}"
+                              ) from None
 
 
 def describe_error(e: BaseException) -> str:

@@ -10,8 +10,16 @@ own in a directory they name) whose header comment declares it::
 
 Parameters are typed (``string``, ``integer``, ``float``, ``boolean``), required unless
 they have a default, and checked before anything is sent; every ``$name`` in the body
-must be declared and every declared one used. Queries run in READ sessions, so a query
-that tries to write is refused by the server.
+must be declared and every declared one used. A string with a closed set of values is
+an ``enum``: ``enum(a,b,c)`` lists them, ``enum(model.Risk)`` takes a graph model enum
+(:mod:`graphfraud.model`: ``Risk``, ``Pattern``) and ``enum(contract.labels.label)`` an
+enum column of the input contract (``fraud``, ``legit``), so each set is declared once.
+A value outside the set (compared without case; the default is always allowed) is
+refused naming the parameter and the values, and ``graphfraud query --list`` shows them::
+
+    // @param risk enum(model.Risk) = ""  only this risk level; empty means all
+
+Queries run in READ sessions, so a query that tries to write is refused by the server.
 """
 
 from __future__ import annotations
@@ -28,7 +36,8 @@ if TYPE_CHECKING:
     from neo4j import Driver
 
 _PARAM = re.compile(
-    r"^//\s*@param\s+(?P<name>[A-Za-z_]\w*)\s+(?P<type>string|integer|float|boolean)"
+    r"^//\s*@param\s+(?P<name>[A-Za-z_]\w*)\s+"
+    r"(?P<type>string|integer|float|boolean|enum\((?P<values>[^)]*)\))"
     r"(?:\s*=\s*(?P<default>\"[^\"]*\"|\S+))?\s*(?P<doc>.*)$"
 )
 _RETURNS = re.compile(r"^//\s*@returns\s+(?P<doc>.*)$")
@@ -41,10 +50,17 @@ class QueryParam:
     type: str
     default: Any  # None: required
     doc: str
+    #: The closed set of values of an ``enum`` parameter (its ``type`` is ``string``).
+    choices: tuple[str, ...] = ()
 
     @property
     def required(self) -> bool:
         return self.default is None
+
+    @property
+    def shape(self) -> str:
+        """What a value looks like: its type, or an enum's values (``high|medium|low``)."""
+        return "|".join(self.choices) if self.choices else self.type
 
 
 @dataclass(frozen=True)
@@ -91,6 +107,52 @@ def _convert(value: str, kind: str, label: str) -> Any:
     return value
 
 
+def _choices(spec: str, origin: str) -> tuple[str, ...]:
+    """The values of ``enum(spec)``: a list, a model enum or a contract enum column.
+
+    >>> _choices("model.Risk", "q"), _choices("contract.labels.label", "q")
+    (('high', 'medium', 'low'), ('fraud', 'legit'))
+    >>> _choices(" a, b ", "q")
+    ('a', 'b')
+    """
+    spec = spec.strip()
+    if spec.startswith("model."):
+        from enum import Enum
+
+        from graphfraud import model
+
+        kind = getattr(model, spec.removeprefix("model."), None)
+        if not (isinstance(kind, type) and issubclass(kind, Enum)):
+            raise ConfigError(f"{origin}: enum({spec}): graphfraud.model has no such enum")
+        return tuple(str(member.value) for member in kind)
+    if spec.startswith("contract."):
+        from graphfraud.loaders.spec import contract
+
+        table, _, column = spec.removeprefix("contract.").partition(".")
+        found = next((c for c in contract()[table].columns if c.name == column), None) \
+            if table in contract() else None
+        if found is None or not found.values:
+            raise ConfigError(f"{origin}: enum({spec}): the contract has no such enum column")
+        return tuple(found.values)
+    values = tuple(v.strip() for v in spec.split(","))
+    if not all(values) or len(set(values)) != len(values):
+        raise ConfigError(f"{origin}: enum({spec}): list distinct, non-empty values, "
+                          "separated by commas")
+    return values
+
+
+def _choose(value: str, choices: tuple[str, ...], default: Any, label: str) -> str:
+    """``value`` as the set spells it (case aside), the default, or a UsageError naming
+    the values."""
+    if value == default:
+        return value
+    for choice in choices:
+        if value.strip().lower() == choice.lower():
+            return choice
+    empty = ' (or "" for all)' if default == "" else ""
+    raise UsageError(f"{label}: expected one of {', '.join(choices)}{empty}, got {value!r}")
+
+
 def parse_query(name: str, text: str, origin: str) -> Query:
     """Read a query file's header.
 
@@ -115,12 +177,18 @@ def parse_query(name: str, text: str, origin: str) -> Query:
         if match := _PARAM.match(stripped):
             if any(p.name == match["name"] for p in params):
                 raise ConfigError(f"{origin}: parameter {match['name']!r} declared twice")
+            kind = match["type"]
+            choices = _choices(match["values"], origin) if kind.startswith("enum") else ()
+            kind = "string" if choices else kind
             default = match["default"]
             if default is not None:
                 default = default[1:-1] if default.startswith('"') else default
-                default = _convert(default, match["type"], f"{origin}: default of "
-                                   f"{match['name']}")
-            params.append(QueryParam(match["name"], match["type"], default, match["doc"]))
+                label = f"{origin}: default of {match['name']}"
+                default = _convert(default, kind, label)
+                if choices and default != "" and default not in choices:
+                    raise ConfigError(f"{label}: {default!r} is not one of "
+                                      f"{', '.join(choices)}")
+            params.append(QueryParam(match["name"], kind, default, match["doc"], choices))
         elif match := _RETURNS.match(stripped):
             returns = match["doc"]
         elif not params and not returns:
@@ -169,7 +237,8 @@ def bind(query: Query, raw: dict[str, str]) -> dict[str, Any]:
     Raises
     ------
     UsageError
-        For an unknown or missing parameter, or a value of the wrong type.
+        For an unknown or missing parameter, a value of the wrong type, or one outside
+        an enum's values.
     """
     unknown = sorted(set(raw) - {p.name for p in query.params})
     if unknown:
@@ -178,10 +247,12 @@ def bind(query: Query, raw: dict[str, str]) -> dict[str, Any]:
                          f"(it takes: {known})")
     values: dict[str, Any] = {}
     for p in query.params:
-        if p.name in raw:
+        if p.name in raw and p.choices:
+            values[p.name] = _choose(raw[p.name], p.choices, p.default, f"parameter {p.name}")
+        elif p.name in raw:
             values[p.name] = _convert(raw[p.name], p.type, f"parameter {p.name}")
         elif p.required:
-            raise UsageError(f"query {query.name}: missing parameter {p.name} ({p.type})")
+            raise UsageError(f"query {query.name}: missing parameter {p.name} ({p.shape})")
         else:
             values[p.name] = p.default
     return values

@@ -261,7 +261,9 @@ def test_a_database_that_does_not_exist_is_a_configuration_error(
            "NEO4J_DATABASE": "nope"}
     result = CliRunner().invoke(cli, ["query", "top_rings"], env=env)
     assert result.exit_code == 2
-    assert result.stderr.count("\n") == 1 and "no database 'nope'" in result.stderr
+    # the server asked (one line), then the error (one line)
+    assert result.stderr.startswith("asking ") and result.stderr.count("\n") == 2
+    assert "no database 'nope'" in result.stderr.splitlines()[1]
     assert "Traceback" not in result.output + result.stderr
 
 

@@ -151,7 +151,28 @@ CORPUS: dict[str, Fails | Loads] = {
         ("organization_members.csv", "line 1", "missing required column 'entity_type'")),
     "10 MB single field": Loads(
         {"merchants.csv": utf8(HEADER + GOOD + f"m2,{TEN_MB},,,\n" + "m3,c,,,\n")},
-        ["m1", "m3"], {("merchants.csv", 3, "name")}, "longer than 4096 characters"),
+        ["m1", "m3"], {("merchants.csv", 3, "name")},
+        "field name is longer than the 1,048,576-byte limit on a field"),
+    "a quoted field over 1 MiB across lines": Fails(
+        {"merchants.csv": utf8(HEADER + GOOD + 'm2,"a\n' + "y" * 600_000 + "\n"
+                               + "z" * 600_000 + '",,,\n')},
+        ("merchants.csv", "line 3", "longer than the 1,048,576-byte limit on a field")),
+    "amount above the contract's limit (gmv 1e308)": Loads(
+        {"merchants.csv": utf8(HEADER + GOOD),
+         "promotions.csv": utf8("streamer_id,merchant_id,gmv\ns1,m1,1e308\ns1,m1,1e308\n"
+                                "s1,m1,1000000000000000\n")},
+        ["m1"], {("promotions.csv", 2, "gmv"), ("promotions.csv", 3, "gmv")},
+        "above the largest amount"),
+    "count above the contract's limit": Loads(
+        {"merchants.csv": utf8(HEADER + GOOD),
+         "merchant_signals.csv": utf8("merchant_id,orders\nm1,10000000000000\n")},
+        ["m1"], {("merchant_signals.csv", 2, "orders")}, "above the largest count"),
+    "far-future label date": Loads(
+        {"merchants.csv": utf8(HEADER + GOOD),
+         "labels.csv": utf8("entity_type,entity_id,label,source,labeled_at\n"
+                            "merchant,m1,legit,appeal,9999-12-31\n"
+                            "merchant,m1,fraud,blacklist,2024-06-01\n")},
+        ["m1"], {("labels.csv", 2, "labeled_at")}, "the day after the run"),
     "truncated last line": Loads(
         {"merchants.csv": utf8(HEADER + GOOD + "m2,Shoe Sh")},
         ["m1"], {("merchants.csv", 3, "")}, "wrong number of fields"),
@@ -243,7 +264,7 @@ _NASTY = st.sampled_from([
 ])
 _TEXT = st.one_of(_NASTY, st.text(max_size=12))
 _TIMESTAMP = st.sampled_from(["", "2024-03-01", "2024-03-01T08:00:00+08:00", "yesterday",
-                              "2024-13-45"])
+                              "2024-13-45", "9999-12-31"])
 _STATUS = st.sampled_from(["", "active", "BANNED", " suspended ", "closed"])
 
 

@@ -1,4 +1,5 @@
-"""Counts past what a float64 holds exactly are that row's error; sums saturate."""
+"""Counts past the contract's limit (10^12, exact in a float64) are that row's error;
+sums saturate at 2^53 - 1."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from pathlib import Path
 
 from conftest import write_csv
 from graphfraud.loaders import read_dataset
-from graphfraud.loaders.reader import MAX_COUNT
+from graphfraud.loaders.reader import MAX_COUNT, MAX_SUM
 
 
 def _load(tmp_path: Path, rows: str):  # type: ignore[no-untyped-def]
@@ -24,10 +25,17 @@ def test_a_count_past_two_to_the_53_is_rejected_with_its_row(tmp_path: Path) -> 
     assert links["logins"].tolist() == [3]
 
 
+def test_a_count_past_the_contracts_limit_is_rejected_and_the_limit_loads(
+        tmp_path: Path) -> None:
+    loaded = _load(tmp_path, f"m1,d1,{MAX_COUNT}\nm2,d1,{MAX_COUNT + 1}\n")
+    assert [(r.line, r.field) for r in loaded.rejects] == [(3, "logins")]
+    assert loaded.dataset.tables["merchant_devices"]["logins"].tolist() == [MAX_COUNT]
+
+
 def test_sums_of_repeated_rows_saturate_instead_of_wrapping(tmp_path: Path) -> None:
-    big = 5_000_000_000_000_000  # two of these exceed 2^53 - 1
-    loaded = _load(tmp_path, f"m1,d1,{big}\nm1,d1,{big}\nm2,d1,4\nm2,d1,5\n")
+    rows = MAX_SUM // MAX_COUNT + 1  # this many rows at the limit exceed 2^53 - 1
+    loaded = _load(tmp_path, f"m1,d1,{MAX_COUNT}\n" * rows + "m2,d1,4\nm2,d1,5\n")
     assert loaded.rejects == []
     links = loaded.dataset.tables["merchant_devices"].set_index("merchant_id")
-    assert int(links.loc["m1", "logins"]) == MAX_COUNT
+    assert int(links.loc["m1", "logins"]) == MAX_SUM
     assert int(links.loc["m2", "logins"]) == 9

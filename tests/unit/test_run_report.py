@@ -270,8 +270,14 @@ def test_the_batch_reads_the_previous_run_that_latest_names(tmp_path: Path) -> N
     run = runs / "2026-01-01T000000Z_x"
     run.mkdir(parents=True)
     (runs / LATEST).write_text(run.name + "\n", "utf-8")
-    (run / "rings.json").write_text(_hand_made().to_json(), "utf-8")
-    assert load_previous(latest_report(runs)) == _hand_made()
+    made = _hand_made()  # with ring ids as graphfraud makes them (R-1 is refused)
+    ours = replace(made, rings=tuple(replace(r, ring_id=f"R-{i:012x}")
+                                     for i, r in enumerate(made.rings)))
+    (run / "rings.json").write_text(ours.to_json(), "utf-8")
+    assert load_previous(latest_report(runs)) == ours
+    (run / "rings.json").write_text(made.to_json(), "utf-8")
+    with pytest.raises(InputError, match=r"rings\[0\]\.ring_id 'R-1' is not a ring id"):
+        load_previous(latest_report(runs))
     (run / "rings.json").write_text("{", "utf-8")
     with pytest.raises(InputError, match=r"2026-01-01T000000Z_x/rings\.json: not a valid"):
         load_previous(latest_report(runs))

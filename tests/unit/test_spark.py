@@ -64,20 +64,24 @@ def _add_bad_rows(data: Path) -> None:
     an unknown enum value, a repeated link pair, unknown merchants and streamers, a
     negative count, a label history with an unknown entity; an organisation verified
     neither true nor false, a repeated membership, memberships of an undeclared
-    organisation and of an unknown merchant."""
+    organisation and of an unknown merchant; values past the contract's limits: a line
+    over 1 MiB, a count over 10^12, a GMV of 1e308, a label dated 9999-12-31."""
     def append(name: str, text: str) -> None:
         with (data / name).open("a", encoding="utf-8") as fh:
             fh.write(text)
 
     append("merchants.csv", "M_DUP,x,2024-01-01,food,active\nM_DUP,x,2024-01-01,food,"
            "active\nM_DUP,y,2024-01-01,food,active\nbad,row,with,too,many,fields\n"
-           "M_T,z,notadate,food,active\nM_E,z,2024-01-01,food,weird\n")
+           "M_T,z,notadate,food,active\nM_E,z,2024-01-01,food,weird\n"
+           f"M_BIG,{'x' * 1_100_000},2024-01-01,food,active\n")
     pairs = (data / "merchant_devices.csv").read_text("utf-8").splitlines()[1:3]
     append("merchant_devices.csv", "\n".join(pairs) + "\nNOPE,D1,2024-01-01,2024-01-02,3"
-           "\nM_DUP,D1,2024-01-01,2024-01-02,-3\n")
-    append("promotions.csv", "NOS,NOM,1,1,1,2024-01-01,2024-01-02\n")
+           "\nM_DUP,D1,2024-01-01,2024-01-02,-3\nM_DUP,D2,,,10000000000000\n")
+    append("promotions.csv", "NOS,NOM,1,1,1,2024-01-01,2024-01-02\n"
+           "NOS2,NOM,1,1,1e308,2024-01-01,2024-01-02\n")
     append("labels.csv", "merchant,M_DUP,fraud,platform,2024-01-01\nmerchant,M_DUP,legit,"
-           "analyst,2024-06-01\nmerchant,NOPE,fraud,platform,\n")
+           "analyst,2024-06-01\nmerchant,NOPE,fraud,platform,\n"
+           "merchant,M_DUP,legit,appeal,9999-12-31\n")
     append("organizations.csv", "ORG_X,enterprise,X,maybe\n")
     member = (data / "organization_members.csv").read_text("utf-8").splitlines()[1]
     append("organization_members.csv", f"{member}\nORG_NONE,merchant,M_DUP,2024-01-01\n"
@@ -121,7 +125,7 @@ def test_spark_engine_writes_the_embedded_scans_rings(
     for name in ("rejects.csv", "rings.csv"):
         assert (tmp_path / "b" / name).read_bytes() == (tmp_path / "a" / name).read_bytes()
     if config.seed == 951:
-        assert len((tmp_path / "b" / "rejects.csv").read_text("utf-8").splitlines()) == 12
+        assert len((tmp_path / "b" / "rejects.csv").read_text("utf-8").splitlines()) == 16
     # and report.html's context (members' facts, exposure, hubs): the same page but for
     # the run's id and time
     pages = []
@@ -148,7 +152,7 @@ def test_the_spark_reader_gives_the_embedded_readers_tables_and_rejects(
     embedded = read_dataset(tmp_path)
     export = SparkEngine(master="local[2]").read(str(tmp_path), Mapping())
     assert export.rejects == embedded.rejects  # file, line, field, reason, value
-    assert len(export.rejects) == 11
+    assert len(export.rejects) == 15
     assert export.files == embedded.files  # rows, loaded, rejected, merged, ignored
     assert sum(f.merged for f in export.files) >= 3
     for name, frame in embedded.dataset.tables.items():

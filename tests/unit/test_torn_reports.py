@@ -66,3 +66,40 @@ def test_a_second_writer_into_the_same_out_fails_at_once(export: Path, tmp_path:
     assert second.exit_code == 1
     assert "another graphfraud run is writing here" in second.stderr
     assert not (out / "rings.json").exists()
+
+
+def test_a_failed_run_keeps_the_rejects_of_the_last_complete_run(
+        export: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from graphfraud.report.writer import check_published
+
+    out = tmp_path / "out"
+    assert _scan(export, out).exit_code == 0
+    before = (out / "rejects.csv").read_text("utf-8")
+    assert "rejects.csv" in (out / MANIFEST).read_text("utf-8")
+    write_csv(export, "merchants.csv", "merchant_id,registered_at\ns0,2024-01-01\n"
+              "s1,never\ns2,never\n")
+
+    def crash(*_: object, **__: object) -> None:
+        raise RuntimeError("the scan broke")
+
+    monkeypatch.setattr("graphfraud.pipeline.scan", crash)
+    assert _scan(export, out).exit_code == 1
+    monkeypatch.undo()
+    assert (out / "rejects.csv").read_text("utf-8") == before
+    check_published(out)  # the last complete run, whole
+    assert _scan(export, out).exit_code == 0
+    assert (out / "rejects.csv").read_text("utf-8").count("'never'") == 2
+    (out / "rejects.csv").write_text(before, "utf-8")
+    index = CliRunner().invoke(cli, ["check", "--index", str(out), "--device", "phone-1"])
+    assert index.exit_code == 2 and "the manifest's checksum differs" in index.stderr
+
+
+def test_a_scan_of_a_missing_folder_leaves_out_as_it_was(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-export"
+    fresh = tmp_path / "fresh"
+    assert _scan(missing, fresh).exit_code == 2
+    assert not fresh.exists()
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    assert _scan(missing, kept).exit_code == 2
+    assert list(kept.iterdir()) == []

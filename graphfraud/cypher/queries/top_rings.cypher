@@ -1,7 +1,7 @@
 // The top rings of the latest complete scan run, with an analyst's latest decision
 // about each (confirm, dismiss; empty when none).
 // @param limit integer = 20  most rows returned
-// @param risk string = ""  only this risk level (high, medium, low); empty means all
+// @param risk enum(model.Risk) = ""  only this risk level; empty means all
 // @returns run_id, ring_id, score, risk, pattern, members, verdict, top_evidence
 MATCH (run:Run {complete: true})
 WITH run ORDER BY run.generated_at DESC, run.run_id DESC LIMIT 1
