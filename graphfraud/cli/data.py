@@ -20,6 +20,7 @@ from graphfraud.terminal import shown
 
 if TYPE_CHECKING:
     from graphfraud.loaders import LoadResult
+    from graphfraud.store.writer import WriteStats
 
 
 def progress_printer(quiet: bool) -> Callable[[str], None]:
@@ -168,10 +169,27 @@ def load_cmd(data_dir: str, mapping: str | None, encoding: str | None, rejects: 
         stats = write_dataset(driver, result.dataset, database=settings.database,
                               batch_size=batch_size, progress=on_batch,
                               retry_seconds=settings.retry_seconds)
-    seconds = time.perf_counter() - started
-    rows = sum(stats.rows.values())
-    click.echo(
-        f"loaded {rows} rows into Neo4j in {seconds:.1f} s "
-        f"({rows / max(seconds, 1e-9):,.0f} rows/s): {stats.nodes_created} nodes and "
-        f"{stats.relationships_created} relationships created"
-    )
+    click.echo(written_summary(result, stats, time.perf_counter() - started))
+
+
+def written_summary(result: LoadResult, stats: WriteStats, seconds: float) -> str:
+    """What ``load`` wrote, reconciled with the table's totals: the rows loaded less
+    those merged into an earlier row (``merged``), and the label events kept for the
+    audit history (each distinct labels.csv row, beside the label that stands)."""
+    sent = sum(stats.rows.values())
+    events = sum(n for table, n in stats.rows.items() if table.startswith("label history"))
+    records = sent - events
+    merged = sum(f.merged for f in result.files)
+    if records == result.loaded - merged:
+        what = (f"{records:,} rows (the {result.loaded:,} loaded above less the {merged:,} "
+                "merged into an earlier row of the same link or label")
+        what += f"; the {result.rejected:,} rejected are in the rejects file)" \
+            if result.rejected else ")"
+    else:  # not expected: say what was sent without a reconciliation that does not hold
+        what = f"{records:,} rows"
+    if events:
+        what += (f" and {events:,} label events (the label history: each distinct "
+                 "labels.csv row, the superseded ones included)")
+    return (f"loaded into Neo4j in {seconds:.1f} s ({sent / max(seconds, 1e-9):,.0f} "
+            f"rows/s): {what}; {stats.nodes_created:,} nodes and "
+            f"{stats.relationships_created:,} relationships created")

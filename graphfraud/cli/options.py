@@ -145,7 +145,22 @@ def rejects_option(default: str) -> Callable[[F], F]:
             type=click.Path(dir_okay=False, writable=True),
             default=default,
             show_default=True,
-            help="Where to write the rejected rows (file, line, field, reason, value).",
+            callback=_existing_folder,
+            help="Where to write the rejected rows (file, line, field, reason, value); "
+            "its folder must exist.",
         )(f)
 
     return decorate
+
+
+def _existing_folder(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """``--rejects``: a file in a folder that exists (a typo must not create folders)."""
+    from pathlib import Path
+
+    from graphfraud.errors import UsageError
+
+    folder = Path(value).parent
+    if not folder.is_dir():
+        raise UsageError(f"--rejects {value}: the folder {folder} does not exist (create it "
+                         "first; graphfraud does not make it)")
+    return value

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from graphfraud import spreadsheet
+from graphfraud.errors import InputError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -134,9 +135,11 @@ class LoadResult:
         return sum(f.rejected for f in self.files)
 
     def write_rejects(self, path: str | Path) -> Path:
-        """Write every rejected row as CSV (file, line, field, reason, value)."""
+        """Write every rejected row as CSV (file, line, field, reason, value), into a
+        folder that exists (one is never created)."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.parent.is_dir():
+            raise InputError(f"{path}: the folder {path.parent} does not exist", file=str(path))
         with path.open("w", encoding="utf-8", newline="") as fh:
             writer = spreadsheet.writer(fh)
             writer.writerow(["file", "line", "field", "reason", "value"])

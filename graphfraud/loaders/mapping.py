@@ -69,8 +69,9 @@ class Mapping:
         raw = _read_toml(path)
         tables = contract()
         files = {str(k): str(v) for k, v in raw.get("files", {}).items()}
-        for table in files:
+        for table, name in files.items():
             _check_table(path, tables, "files", table)
+            _check_file_name(path, table, name)
         columns = _mapped_columns(path, tables, raw.get("columns", {}))
         values: dict[str, dict[str, dict[str, str]]] = {}
         for table, cols in raw.get("values", {}).items():
@@ -112,6 +113,16 @@ def _check_table(path: Path, tables: dict[str, TableSpec], section: str, table: 
                  ) -> None:
     if table not in tables:
         raise ConfigError(f"{path}: [{section}] names unknown table {table!r}")
+
+
+def _check_file_name(path: Path, table: str, name: str) -> None:
+    """A ``[files]`` entry names a file in the export folder: no folder part (``/``,
+    ``\\``, ``..``), not absolute, so a mapping cannot make a run read elsewhere."""
+    stem = Mapping(files={table: name}).file_stem(table)
+    if stem.strip() in ("", ".", "..") or any(c in name for c in "/\\\0"):
+        raise ConfigError(
+            f"{path}: [files] {table} = {name!r} is not a file name in the export folder "
+            "(a mapping names files there, without a folder part such as '/' or '..')")
 
 
 def _check_column(path: Path, tables: dict[str, TableSpec], section: str, table: str,

@@ -65,14 +65,56 @@ class _RawTable:
 
 
 def _find_file(data_dir: Path, stem: str) -> Path | None:
-    for suffix in (".csv", ".parquet"):
-        candidate = data_dir / f"{stem}{suffix}"
-        if candidate.exists():
-            return candidate
-        if candidate.is_symlink():  # a dangling link is a broken export, not a missing file
-            raise InputError(f"{candidate}: a link to {os.readlink(candidate)}, which does "
-                             "not exist", file=str(candidate))
-    return None
+    """The export's one file of ``stem``: ``STEM.csv`` or ``STEM.parquet``, a regular
+    file. A table present twice (both of them, or one and a part folder ``STEM/``) is
+    refused naming both, never chosen; a part folder (which only the Spark engine reads),
+    a dangling link and a named pipe or device (a read would wait for ever) are errors."""
+    found = [c for c in (data_dir / f"{stem}.csv", data_dir / f"{stem}.parquet")
+             if c.exists() or c.is_symlink()]
+    folder = data_dir / stem
+    if folder.is_dir():
+        found.append(folder)
+    if len(found) > 1:
+        raise InputError(f"{found[0]} and {found[1]}: the table {stem} is in the export "
+                         f"{'twice' if len(found) == 2 else f'{len(found)} times'} (which "
+                         "one to read is not guessed); keep one", file=str(found[0]))
+    if not found:
+        return None
+    candidate = found[0]
+    if candidate.is_symlink() and not candidate.exists():  # broken, not missing
+        raise InputError(f"{candidate}: a link to {os.readlink(candidate)}, which does "
+                         "not exist", file=str(candidate))
+    if candidate.is_dir():
+        raise InputError(f"{candidate}/: a folder of part files, which only `scan --engine "
+                         f"spark` reads; join the parts into one {stem}.csv, or scan with "
+                         "--engine spark", file=str(candidate))
+    check_regular(candidate)
+    return candidate
+
+
+def check_regular(path: Path, st: os.stat_result | None = None) -> None:
+    """Refuse a named pipe, socket or device where a file is read (its read would wait
+    for a writer for ever, or never end).
+
+    Raises
+    ------
+    InputError
+        If ``path`` (its ``st``, when given) is not a regular file.
+    """
+    import stat
+
+    if st is None:
+        try:
+            st = path.stat()
+        except OSError as e:
+            raise InputError(f"{path}: cannot read file: {e.strerror}", file=str(path)) from e
+    if stat.S_ISREG(st.st_mode):
+        return
+    kind = ("a named pipe" if stat.S_ISFIFO(st.st_mode) else "a socket"
+            if stat.S_ISSOCK(st.st_mode) else "a folder" if stat.S_ISDIR(st.st_mode)
+            else "a device")
+    raise InputError(f"{path}: {kind}, not a regular file; an export holds files (copy the "
+                     "data into a file first)", file=str(path))
 
 
 def _string_series(values: object) -> pd.Series:
@@ -179,8 +221,11 @@ def _read_csv_text(path: Path, data: bytes, spec: TableSpec, mapping: Mapping,
 
 def _csv_bytes(path: Path) -> bytes:
     """The file's bytes; a compressed file or one with old Mac line ends stops the read."""
-    try:
-        data = path.read_bytes()
+    try:  # never blocks on a named pipe put in the file's place since it was found
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as fh:
+            check_regular(path, os.fstat(fh.fileno()))
+            data = fh.read()
     except OSError as e:
         raise InputError(f"{path}: cannot read file: {e.strerror}", file=str(path)) from e
     if csv.field_size_limit() != CSV_FIELD_LIMIT:
@@ -197,28 +242,26 @@ def _csv_bytes(path: Path) -> bytes:
 
 def _long_lines(data: bytes, limit: int) -> list[tuple[int, int, int]]:
     """(line number, start, end) of each physical line of ``data`` longer than ``limit``
-    bytes (``end`` before its newline), found 16 MiB at a time (no copy of ``data``).
+    bytes (``end`` before its newline), without a copy of ``data``: from each line start
+    the last newline within ``limit`` bytes skips every line between (one C search per
+    ``limit`` bytes of input); only where there is none does a line run past it.
 
     >>> _long_lines(b"id,name\\nm1,xxxxxxxx\\nm2,b\\nm3,yyyyyyyyyy", 8)
     [(2, 8, 19), (4, 25, 38)]
     """
-    if len(data) <= limit:
-        return []
-    import numpy as np
-
-    array = np.frombuffer(data, dtype=np.uint8)
     found: list[tuple[int, int, int]] = []
-    start, line, step = 0, 1, 1 << 24
-    for at in range(0, len(array), step):
-        ends = np.flatnonzero(array[at:at + step] == 10) + at
-        if not len(ends):
+    size, at, line, counted = len(data), 0, 1, 0
+    while size - at > limit:
+        last = data.rfind(b"\n", at, at + limit + 1)
+        if last >= 0:
+            at = last + 1
             continue
-        starts = np.concatenate(([start], ends[:-1] + 1))
-        found += [(line + int(i), int(starts[i]), int(ends[i]))
-                  for i in np.flatnonzero(ends - starts > limit)]
-        line, start = line + len(ends), int(ends[-1]) + 1
-    if len(data) - start > limit:
-        found.append((line, start, len(data)))
+        end = data.find(b"\n", at)
+        end = size if end < 0 else end
+        line += data.count(b"\n", counted, at)
+        counted = at
+        found.append((line, at, end))
+        at = end + 1
     return found
 
 

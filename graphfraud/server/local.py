@@ -14,7 +14,10 @@ time. Everything lives in one home directory (by default
 
 Authentication stays on. The password is ``NEO4J_PASSWORD`` when it is set at the
 first start, otherwise a generated one; either way it is stored in ``password``,
-readable by the owner only, and set through Bolt (never on a command line).
+readable by the owner only, and set through Bolt (never on a command line). The folders
+the server writes (``data/`` with the system database, ``logs/``, ``certificates/``, ...)
+are the owner's alone (700), and the server creates its files owner-only (umask 077);
+the TLS private key is 600 from its first byte.
 """
 
 from __future__ import annotations
@@ -80,6 +83,11 @@ _POM = """<project xmlns="http://maven.apache.org/POM/4.0.0">
 """
 
 Say = Callable[[str], None]
+#: Folders of the home the server writes (the databases, the system database included,
+#: logs, keys): its owner's alone, 700, made so again at every start.
+PRIVATE_DIRS = ("conf", "data", "logs", "run", "import", "plugins")
+#: The server and neo4j-admin create their files owner-only (600, folders 700).
+SERVER_UMASK = 0o077
 #: A memory size the JVM (``-Xmx``) and Neo4j both read: digits and an optional unit.
 _MEMORY = re.compile(r"[1-9][0-9]*[kKmMgGtT]?")
 
@@ -292,16 +300,18 @@ class LocalServer:
             swapped = " (it holds a private key: are --tls-cert and --tls-key swapped?)" \
                 if b"PRIVATE KEY-----" in cert else " (empty)" if not cert.strip() else ""
             raise ConfigError(f"--tls-cert {certificate}: not a PEM certificate{swapped}")
+        if b"PRIVATE KEY-----" in cert:  # it would be stored as public.crt
+            raise ConfigError(f"--tls-cert {certificate}: holds a private key as well as the "
+                              "certificate; give the certificate alone as --tls-cert and the "
+                              "key as --tls-key")
         if b"PRIVATE KEY-----" not in key:
             raise ConfigError(f"--tls-key {private_key}: not a PEM private key"
                               + (" (empty)" if not key.strip() else ""))
         _check_pair(certificate, private_key)
-        self.tls_dir.mkdir(parents=True, exist_ok=True)
+        _private_dir(self.tls_dir.parent)
+        _private_dir(self.tls_dir)
         (self.tls_dir / "public.crt").write_bytes(cert)
-        key_file = self.tls_dir / "private.key"
-        key_file.touch(mode=0o600)
-        key_file.chmod(0o600)
-        key_file.write_bytes(key)
+        _write_private(self.tls_dir / "private.key", key)
 
     @property
     def http_url(self) -> str:
@@ -400,8 +410,11 @@ class LocalServer:
         return version
 
     def write_config(self) -> Path:
-        for sub in ("conf", "data", "logs", "run", "import", "plugins"):
-            (self.home / sub).mkdir(parents=True, exist_ok=True)
+        for sub in PRIVATE_DIRS:  # an install made before they were private is made so
+            _private_dir(self.home / sub)
+        for tls in (self.tls_dir.parent, self.tls_dir):
+            if tls.is_dir():
+                _private_dir(tls)
         settings = {
             "server.default_listen_address": "127.0.0.1",
             "server.default_advertised_address": "127.0.0.1",
@@ -523,7 +536,7 @@ class LocalServer:
              "-cp", f"{self.lib}/*", ENTRY_POINT,
              f"--home-dir={self.home}", f"--config-dir={self.conf_dir}"],
             stdin=subprocess.DEVNULL, stdout=console, stderr=subprocess.STDOUT,
-            env=env, start_new_session=True, cwd=self.home,
+            env=env, start_new_session=True, cwd=self.home, umask=SERVER_UMASK,
         )
         console.close()
         # The server outlives this call (it is a daemon): keep its handle so that it is
@@ -608,7 +621,7 @@ class LocalServer:
             [java, f"-Xmx{self.heap}", *JVM_OPTIONS, "-cp", f"{self.lib}/*",
              ADMIN_ENTRY_POINT, *args],
             stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env,
-            cwd=self.home, timeout=timeout,
+            cwd=self.home, timeout=timeout, umask=SERVER_UMASK,
         )
         output = result.stdout + result.stderr
         if result.returncode != 0:
@@ -658,6 +671,23 @@ def _port(value: str, name: str) -> int:
         raise ConfigError(f"--{name}-port (GRAPHFRAUD_NEO4J_{name.upper()}_PORT) must be a port "
                           f"number from 1 to 65535, got {value!r}")
     return port
+
+
+def _private_dir(path: Path) -> None:
+    """``path`` (made if missing, with its parents) as a folder only its owner enters."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` readable by its owner alone (600) from its first byte:
+    a new file renamed onto the name (a link there is replaced, never followed)."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, path)
 
 
 def _check_pair(certificate: Path, private_key: Path) -> None:

@@ -208,6 +208,7 @@ class _FileSystem:
             raise InputError(f"{self.shown}/{stem}.csv: a file name Spark reads as a "
                              "pattern or skips (glob characters, or a leading _ or .); "
                              "rename it in the mapping", file=f"{self.shown}/{stem}.csv")
+        found = []
         for name in (f"{stem}.csv", f"{stem}.parquet", stem):
             if self.local is not None:
                 link = self.local / name
@@ -215,16 +216,25 @@ class _FileSystem:
                     raise InputError(f"{link}: a link to {os.readlink(link)}, which does "
                                      "not exist", file=str(link))
             status = self._status(name)
-            if status is None:
-                continue
-            if not status.isDirectory():
-                if name == stem:
-                    continue  # a bare file without a suffix is not a contract file
-                base = Path(name).name  # as the embedded reader names it
-                return base, [(str(status.getPath().toString()), base,
-                               int(status.getLen()))]
+            # a bare file without a suffix is not a contract file
+            if status is not None and (name != stem or status.isDirectory()):
+                found.append((name, status))
+        if len(found) > 1:  # as the embedded reader: which one to read is not guessed
+            names = [f"{self.shown}/{n}" for n, _ in found]
+            raise InputError(f"{names[0]} and {names[1]}: the table {stem} is in the export "
+                             f"{'twice' if len(found) == 2 else f'{len(found)} times'} "
+                             "(which one to read is not guessed); keep one", file=names[0])
+        if not found:
+            return None
+        name, status = found[0]
+        if status.isDirectory():
             return f"{name}/", self._parts(name, status)
-        return None
+        if self.local is not None:  # a named pipe or a device would block the read
+            from graphfraud.loaders.reader import check_regular
+
+            check_regular(self.local / name)
+        base = Path(name).name  # as the embedded reader names it
+        return base, [(str(status.getPath().toString()), base, int(status.getLen()))]
 
     def _parts(self, name: str, status: Any) -> list[tuple[str, str, int]]:
         parts = []

@@ -81,18 +81,65 @@ def loaded(export: Path, clean: dict[str, Any], driver: Any) -> Any:
     return driver
 
 
-@pytest.fixture()
-def server() -> Iterator[Any]:
-    """The shared test server's process controller; it is running again after the test."""
-    from graphfraud.server.local import LocalServer
+class SharedServer:
+    """Stops and starts the shared test server.
 
+    It is started again by the ``graphfraud neo4j start`` command in a child process, as
+    ``scripts/test.sh`` starts it, never by ``LocalServer.start`` in this process: the
+    server outlives the test run, and a server this process started is its child, whose
+    handle was collected at exit while the server ran (the suite's closing
+    ``ResourceWarning: subprocess N is still running``).
+    """
+
+    def __init__(self, home: str) -> None:
+        from graphfraud.server.local import LocalServer
+
+        self.home = home
+        self.local = LocalServer.from_env(home=home)
+
+    def stop(self) -> None:
+        self.local.stop()
+
+    def start(self) -> None:
+        command = Path(sys.executable).with_name("graphfraud")
+        done = subprocess.run([str(command), "neo4j", "start"], capture_output=True,
+                              text=True, timeout=300,
+                              env={**os.environ, "GRAPHFRAUD_NEO4J_HOME": self.home})
+        assert done.returncode == 0, done.stderr
+        pid = self.local.pid()
+        assert pid is not None and _parent(pid) != os.getpid()
+
+    def running(self) -> bool:
+        return self.local.status().running
+
+
+def _parent(pid: int) -> int:
+    """The parent process id of ``pid`` (Linux ``/proc``)."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+@pytest.fixture()
+def server() -> Iterator[SharedServer]:
+    """The shared test server's controller; it is running again after the test."""
     home = os.environ.get("GRAPHFRAUD_TEST_NEO4J_HOME")
     if not home:
         pytest.skip("needs the test server's home (scripts/test.sh sets it)")
-    local = LocalServer.from_env(home=home)
-    yield local
-    if not local.status().running:
-        local.start()
+    shared = SharedServer(home)
+    yield shared
+    if not shared.running():
+        shared.start()
+
+
+def test_a_restarted_shared_server_is_not_a_child_of_the_test_process(
+        server: SharedServer, driver: Any) -> None:
+    # before: LocalServer.start() in this process made the test run the parent of a
+    # server that outlives it; its handle was collected at exit while the server ran
+    server.stop()
+    server.start()
+    pid = server.local.pid()
+    assert pid is not None and _parent(pid) != os.getpid()
+    driver.verify_connectivity()
 
 
 def _env(settings: Neo4jSettings, **extra: str) -> dict[str, str]:

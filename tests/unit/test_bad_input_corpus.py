@@ -184,6 +184,20 @@ CORPUS: dict[str, Fails | Loads] = {
                                'm3,C,2024-01-01,shoes,active\n')},
         [], {("merchants.csv", 2, ""), ("merchants.csv", 3, ""), ("merchants.csv", 4, "")},
         "unterminated quote from line 2", rows=3),
+    "a table as both CSV and Parquet": Fails(
+        {"merchants.csv": utf8(HEADER + GOOD), "merchants.parquet": b"PAR1"},
+        ("merchants.csv and ", "merchants.parquet: the table merchants is in the export "
+         "twice (which one to read is not guessed)")),
+    "a table as a file and a part folder": Fails(
+        {"merchants.csv": utf8(HEADER + GOOD),
+         "labels.csv": utf8("entity_type,entity_id,label\nmerchant,m1,fraud\n"),
+         "labels/part-00000.csv": utf8("entity_type,entity_id,label\nmerchant,m1,legit\n")},
+        ("labels.csv and ", "labels: the table labels is in the export twice")),
+    "a part folder (as Spark writes a table)": Fails(
+        {"merchants.csv": utf8(HEADER + GOOD),
+         "merchant_devices/part-00000.csv": utf8("merchant_id,device_id\nm1,d1\n")},
+        ("merchant_devices/: a folder of part files, which only `scan --engine spark` "
+         "reads",)),
 }
 
 
@@ -192,6 +206,7 @@ def _validate(tmp_path: Path, files: dict[str, bytes],
     data = tmp_path / "export"
     data.mkdir()
     for name, content in files.items():
+        (data / name).parent.mkdir(exist_ok=True)
         (data / name).write_bytes(content)
     rejects = tmp_path / "rejects.csv"
     result = CliRunner().invoke(
@@ -254,6 +269,52 @@ def test_an_unknown_encoding_is_a_usage_error(tmp_path: Path) -> None:
     _, _, result = _validate(tmp_path, {"merchants.csv": utf8(HEADER)}, ("--encoding", "klingon"))
     assert result.exit_code == 2
     assert "unknown text encoding 'klingon'" in result.stderr
+
+
+def test_a_named_pipe_is_refused_not_waited_on(tmp_path: Path) -> None:
+    """A FIFO as labels.csv (no writer): `validate` used to wait for ever on its open."""
+    import os
+    import subprocess
+    import sys
+
+    data = tmp_path / "export"
+    data.mkdir()
+    (data / "merchants.csv").write_text(HEADER + GOOD)
+    os.mkfifo(data / "labels.csv")
+    done = subprocess.run([sys.executable, "-m", "graphfraud", "validate", str(data), "-q",
+                           "--rejects", str(tmp_path / "r.csv")],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip() == (f"error: {data / 'labels.csv'}: a named pipe, not a "
+                                   "regular file; an export holds files (copy the data "
+                                   "into a file first)")
+
+
+@pytest.mark.parametrize("name", ["../secret.csv", "/etc/passwd", "..", "..csv",
+                                  "sub/merchants.csv", "..\\secret.csv", ".parquet"])
+def test_a_mapping_that_points_outside_the_export_is_refused(tmp_path: Path, name: str
+                                                             ) -> None:
+    (tmp_path / "secret.csv").write_text(HEADER + "stolen,x,,,\n")
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text(f"[files]\nmerchants = '{name}'\n")  # a TOML literal string
+    _, rejects, result = _validate(tmp_path, {"merchants.csv": utf8(HEADER + GOOD)},
+                                      ("--mapping", str(mapping)))
+    assert result.exit_code == 2, result.output
+    message = result.stderr.strip()
+    assert "\n" not in message and message.startswith(f"error: {mapping}: [files] merchants")
+    assert "is not a file name in the export folder" in message
+    assert not rejects.exists()
+
+
+def test_rejects_into_a_missing_folder_is_refused(tmp_path: Path) -> None:
+    target = tmp_path / "no" / "such" / "rejects.csv"
+    *_, result = _validate(tmp_path, {"merchants.csv": utf8(HEADER + GOOD)},
+                                ("--rejects", str(target)))
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (f"error: --rejects {target}: the folder {target.parent} "
+                                     "does not exist (create it first; graphfraud does not "
+                                     "make it)")
+    assert not (tmp_path / "no").exists()
 
 
 # --- generated rows -----------------------------------------------------------------

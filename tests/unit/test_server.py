@@ -122,6 +122,86 @@ def test_a_tls_key_that_is_not_the_certificates_is_refused_before_anything_is_in
     assert (server.tls_dir / "private.key").read_bytes() == key.read_bytes()
 
 
+def test_a_certificate_file_that_holds_a_key_is_refused(tmp_path: Path) -> None:
+    """A combined cert+key PEM given as both files used to be stored as public.crt,
+    mode 644, private key included."""
+    cert, key = _pem_pair(tmp_path, "one")
+    combined = tmp_path / "combined.pem"
+    combined.write_bytes(cert.read_bytes() + key.read_bytes())
+    server = LocalServer(tmp_path / "home")
+    for key_file in (combined, key):
+        with pytest.raises(ConfigError, match=r"--tls-cert .*combined\.pem: holds a private "
+                           "key as well as the certificate"):
+            server.install_tls(combined, key_file)
+    assert not (tmp_path / "home").exists()  # nothing installed
+    server.install_tls(cert, combined)  # a key file may carry its certificate
+    assert b"PRIVATE KEY" not in (server.tls_dir / "public.crt").read_bytes()
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_the_local_store_and_its_keys_are_owner_only(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / "data" / "databases" / "system").mkdir(parents=True)  # an older install's
+    (home / "data").chmod(0o755)
+    (home / "logs").mkdir(mode=0o755)
+    server = LocalServer(home)
+    cert, key = _pem_pair(tmp_path, "one")
+    key.chmod(0o644)
+    server.install_tls(cert, key)
+    server.write_config()
+    for folder in ("conf", "data", "logs", "run", "import", "plugins", "certificates",
+                   "certificates/bolt"):
+        assert _mode(home / folder) == 0o700, folder
+    assert _mode(server.tls_dir / "private.key") == 0o600
+    assert (server.tls_dir / "private.key").read_bytes() == key.read_bytes()
+    # an installed key is replaced by a new file, never written through a link
+    target = tmp_path / "elsewhere"
+    target.write_bytes(b"keep")
+    (server.tls_dir / "private.key").unlink()
+    (server.tls_dir / "private.key").symlink_to(target)
+    server.install_tls(cert, key)
+    assert target.read_bytes() == b"keep"
+    assert not (server.tls_dir / "private.key").is_symlink()
+    assert _mode(server.tls_dir / "private.key") == 0o600
+
+
+@pytest.mark.parametrize("run", ["start", "admin"])
+def test_the_server_and_neo4j_admin_create_files_owner_only(tmp_path: Path, run: str
+                                                            ) -> None:
+    """The JVM (here a stand-in that records its umask) runs with umask 077, so the
+    databases, the system database included, and the logs it writes are its owner's."""
+    import socket
+
+    from graphfraud.errors import Neo4jServerError
+
+    mark = tmp_path / "umask"
+    java = tmp_path / "jdk" / "bin" / "java"
+    java.parent.mkdir(parents=True)
+    java.write_text(f"#!/bin/sh\numask > {mark}\n"
+                    "echo 'openjdk version \"17.0.15\" 2025-04-15' >&2\n")
+    java.chmod(0o755)
+    home = tmp_path / "home"
+    (home / "lib").mkdir(parents=True)
+    (home / "lib" / "neo4j-kernel-5.26.30.jar").write_bytes(b"")
+    with socket.socket() as s1, socket.socket() as s2:  # two free ports
+        s1.bind(("127.0.0.1", 0))
+        s2.bind(("127.0.0.1", 0))
+        ports = s1.getsockname()[1], s2.getsockname()[1]
+    server = LocalServer(home, bolt_port=ports[0], http_port=ports[1],
+                         env={"JAVA_HOME": str(java.parent.parent), "PATH": ""})
+    if run == "start":
+        with pytest.raises(Neo4jServerError):  # the stand-in exits at once
+            server.start(timeout=5)
+        assert _mode(server.password_file) == 0o600
+    else:
+        server.admin(["--version"])
+    assert mark.read_text().strip() == "0077"
+    assert _mode(home / "data") == 0o700
+
+
 def test_the_browser_style_covers_every_label_with_a_readable_caption() -> None:
     from click.testing import CliRunner
 

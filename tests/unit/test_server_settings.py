@@ -85,6 +85,17 @@ def test_swapped_or_empty_tls_files_exit_2_before_anything_is_installed(
                                  tmp_path)
 
 
+def test_a_combined_certificate_and_key_as_tls_cert_exits_2_before_anything_is_installed(
+        env: dict[str, str], tmp_path: Path) -> None:
+    cert, key = _pem_pair(tmp_path)
+    combined = tmp_path / "combined.pem"
+    combined.write_bytes(cert.read_bytes() + key.read_bytes())
+    line = _start(["--tls-cert", str(combined), "--tls-key", str(combined)], env, tmp_path)
+    assert line == (f"error: --tls-cert {combined}: holds a private key as well as the "
+                    "certificate; give the certificate alone as --tls-cert and the key as "
+                    "--tls-key")
+
+
 def test_the_library_checks_the_settings_before_java_too(env: dict[str, str],
                                                          tmp_path: Path) -> None:
     server = LocalServer(tmp_path / "home", bolt_port=70000, env=env)

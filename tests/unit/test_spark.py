@@ -260,6 +260,50 @@ def test_bad_data_locations_and_files_are_one_line_errors(
     assert code == 2 and "merchants/part-1.csv.gz: not a part file" in said
 
 
+def test_a_table_given_twice_or_a_named_pipe_is_the_same_error_on_both_engines(
+        spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A table as both CSV and Parquet (or as a file and a part folder) is never chosen
+    silently, and a named pipe is never read (it would wait for a writer for ever): one
+    line naming the files, exit 2, the same on the embedded and the Spark engine. A part
+    folder alone, which only the Spark engine reads, is a clear error on the embedded one."""
+    import os
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "merchants.csv").write_text("merchant_id\nm1\n", "utf-8")
+    runner = CliRunner()
+
+    def last_lines(*engine: str) -> tuple[int, str]:
+        result = runner.invoke(cli, ["scan", str(data), "--out", str(tmp_path / "out"), "-q",
+                                     *engine])
+        return result.exit_code, result.output.strip().splitlines()[-1]
+
+    def both() -> str:
+        embedded = last_lines()
+        assert last_lines("--engine", "spark", "--spark-master", "local[2]") == embedded
+        assert embedded[0] == 2
+        return embedded[1]
+
+    (data / "labels.csv").write_text("entity_type,entity_id,label\nmerchant,m1,fraud\n")
+    (data / "labels.parquet").write_bytes(b"PAR1")
+    assert both() == (f"error: {data}/labels.csv and {data}/labels.parquet: the table labels "
+                      "is in the export twice (which one to read is not guessed); keep one")
+    (data / "labels.parquet").unlink()
+    (data / "labels").mkdir()
+    (data / "labels" / "part-0.csv").write_text("entity_type,entity_id,label\n")
+    assert "labels.csv and " in both()
+    (data / "labels.csv").unlink()
+    embedded = last_lines()
+    assert embedded == (2, f"error: {data}/labels/: a folder of part files, which only "
+                        "`scan --engine spark` reads; join the parts into one labels.csv, "
+                        "or scan with --engine spark")
+    (data / "labels" / "part-0.csv").unlink()
+    (data / "labels").rmdir()
+    os.mkfifo(data / "labels.csv")
+    assert both() == (f"error: {data}/labels.csv: a named pipe, not a regular file; an "
+                      "export holds files (copy the data into a file first)")
+
+
 def test_spark_options_need_the_spark_engine(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["scan", str(tmp_path), "--out", str(tmp_path / "o"),
                                       "--spark-buckets", "3"])
