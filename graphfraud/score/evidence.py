@@ -27,6 +27,7 @@ from __future__ import annotations
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Literal
 
 Language = Literal["en", "zh"]
@@ -238,22 +239,34 @@ CORES: dict[str, tuple[str, str]] = {
 }
 
 
-class _Formatter(string.Formatter):
-    def __init__(self, language: Language) -> None:
-        self.language = language
-
-    def format_field(self, value: Any, format_spec: str) -> str:
-        if format_spec.startswith("|"):
-            one, many = format_spec[1:].split("|")
-            return one if value == 1 else many
-        if format_spec == "chance":
-            if value < 0.01:
-                return "under 0.01" if self.language == "en" else "不到 0.01"
-            return f"{value:.2f}" if value < 1 else f"{value:.0f}"
-        return super().format_field(value, format_spec)
+def _special(value: Any, spec: str, language: Language) -> str:
+    """The two format specs of the templates: ``|one|many`` and ``chance``."""
+    if spec.startswith("|"):
+        one, many = spec[1:].split("|")
+        return one if value == 1 else many
+    if value < 0.01:
+        return "under 0.01" if language == "en" else "不到 0.01"
+    return f"{value:.2f}" if value < 1 else f"{value:.0f}"
 
 
-_FORMATTERS = {"en": _Formatter("en"), "zh": _Formatter("zh")}
+@cache
+def _compiled(template: str) -> tuple[str, tuple[tuple[str, str, str], ...]]:
+    """The template as a plain ``str.format`` string (its two own specs replaced by
+    names the renderer fills in) and those names: parsed once, formatted in C."""
+    parts: list[str] = []
+    specials: list[tuple[str, str, str]] = []
+    for literal, key, spec, conversion in string.Formatter().parse(template):
+        parts.append(literal.replace("{", "{{").replace("}", "}}"))
+        if key is None:
+            continue
+        if spec and (spec.startswith("|") or spec == "chance"):
+            name = f"_special{len(specials)}"
+            specials.append((name, key, spec))
+            parts.append("{" + name + "}")
+        else:
+            parts.append("{" + key + (f"!{conversion}" if conversion else "")
+                         + (f":{spec}" if spec else "") + "}")
+    return "".join(parts), tuple(specials)
 
 
 def _derived(values: Mapping[str, Value]) -> dict[str, Value]:
@@ -287,8 +300,11 @@ def render(reason: Reason, language: Language = "en",
     """
     sentence = SENTENCES[reason.code] if reason.code in SENTENCES or not extra \
         else extra[reason.code]
-    template = sentence.en if language == "en" else sentence.zh
-    return _FORMATTERS[language].vformat(template, (), _derived(reason.values))
+    template, specials = _compiled(sentence.en if language == "en" else sentence.zh)
+    values = _derived(reason.values)
+    for name, key, spec in specials:
+        values[name] = _special(values[key], spec, language)
+    return template.format_map(values)
 
 
 def render_or_none(reason: Reason, language: Language,
