@@ -9,13 +9,16 @@ root="$(pwd)"
 need_apt=()
 command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
-command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)  # the report's browser test
+# the report's browser test: chromium and a Latin font, without the desktop packages
+# chromium recommends (printer set-up, udev, notification daemon, upower)
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium fonts-liberation)
 # a Chinese font, so the browser test's screenshot of the Chinese page shows characters
 { command -v fc-list >/dev/null 2>&1 && fc-list :lang=zh | grep -q .; } || need_apt+=(fonts-wqy-zenhei)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)  # a throwaway TLS certificate
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && apt-get install -y -qq "${need_apt[@]}"
+    echo "installing with apt (no recommended packages): ${need_apt[*]}" >&2
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
   else
     echo "missing: ${need_apt[*]} (install with: sudo apt-get install ${need_apt[*]})" >&2
     exit 2
