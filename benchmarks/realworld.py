@@ -479,6 +479,20 @@ def run_ppr(sc: Scenario, iterations: int = 100) -> Outcome:
 
     AUC is over the users not on the blacklist (planted against real)."""
     started = time.perf_counter()
+    user_score = ppr_scores(sc, iterations)
+    k = round(len(sc.fraud) / LABEL_RATE)
+    flagged = np.zeros(sc.n_users, dtype=bool)
+    flagged[np.argsort(-user_score, kind="stable")[:k]] = True
+    seconds = time.perf_counter() - started
+    unlabelled = np.ones(sc.n_users, dtype=bool)
+    unlabelled[sc.fraud] = False
+    return Outcome("ppr", flagged, seconds,
+                   {"AUC": auc(user_score[unlabelled], sc.planted[unlabelled]), "k": k})
+
+
+def ppr_scores(sc: Scenario, iterations: int = 100) -> np.ndarray:
+    """Per user, the visit probability of a walk over the user-identifier graph that
+    restarts at the blacklisted users (``PPR_RESTART``)."""
     n = sc.n_users + sc.n_ids
     rows = np.concatenate([sc.users, sc.n_users + sc.idents])
     cols = np.concatenate([sc.n_users + sc.idents, sc.users])
@@ -494,15 +508,7 @@ def run_ppr(sc: Scenario, iterations: int = 100) -> Outcome:
             score = nxt
             break
         score = nxt
-    user_score = score[: sc.n_users]
-    k = round(len(sc.fraud) / LABEL_RATE)
-    flagged = np.zeros(sc.n_users, dtype=bool)
-    flagged[np.argsort(-user_score, kind="stable")[:k]] = True
-    seconds = time.perf_counter() - started
-    unlabelled = np.ones(sc.n_users, dtype=bool)
-    unlabelled[sc.fraud] = False
-    return Outcome("ppr", flagged, seconds,
-                   {"AUC": auc(user_score[unlabelled], sc.planted[unlabelled]), "k": k})
+    return score[: sc.n_users]
 
 
 def auc(score: np.ndarray, positive: np.ndarray) -> float:

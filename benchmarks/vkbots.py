@@ -252,22 +252,7 @@ def run_ppr(lab: Labelled, iterations: int = 100) -> Flags:
     """realworld.run_ppr's walk, with k = blacklisted / BLACKLIST_SHARE."""
     sc = lab.sc
     started = time.perf_counter()
-    n = sc.n_users + sc.n_ids
-    rows = np.concatenate([sc.users, sc.n_users + sc.idents])
-    cols = np.concatenate([sc.n_users + sc.idents, sc.users])
-    adj = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
-    degree = np.asarray(adj.sum(axis=0)).ravel()
-    walk = (adj @ sp.diags(1.0 / np.maximum(degree, 1.0))).tocsr()
-    start = np.zeros(n)
-    start[sc.fraud] = 1.0 / max(len(sc.fraud), 1)
-    score = start.copy()
-    for _ in range(iterations):
-        nxt = rw.PPR_RESTART * start + (1 - rw.PPR_RESTART) * (walk @ score)
-        done = np.abs(nxt - score).sum() < 1e-12
-        score = nxt
-        if done:
-            break
-    user_score = score[: sc.n_users]
+    user_score = rw.ppr_scores(sc, iterations)
     k = round(len(sc.fraud) / BLACKLIST_SHARE)
     flagged = np.zeros(sc.n_users, dtype=bool)
     flagged[np.argsort(-user_score, kind="stable")[:k]] = True
