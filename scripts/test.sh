@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Every check: lint (ruff), types (mypy), unit tests, a browser test of the HTML report
-# (Debian's chromium), and integration tests against a real Neo4j 5.26 server that this
+# Every check: lint (ruff), types (mypy), unit tests, browser tests of the HTML report and
+# the case pages (Debian's chromium and chromedriver), and integration tests against a real Neo4j 5.26 server that this
 # script installs (Maven Central) and starts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +12,8 @@ command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
 # the report's browser test: chromium and a Latin font, without the desktop packages
 # chromium recommends (printer set-up, udev, notification daemon, upower)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium fonts-liberation)
+# the case pages' browser test drives chromium through Debian's matching chromedriver
+command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
 # a Chinese font, so the browser test's screenshot of the Chinese page shows characters
 { command -v fc-list >/dev/null 2>&1 && fc-list :lang=zh | grep -q .; } || need_apt+=(fonts-wqy-zenhei)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)  # a throwaway TLS certificate

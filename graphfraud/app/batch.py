@@ -95,10 +95,11 @@ class _Laps:
 def run_batch(
     export_root: Path, runs_dir: Path, driver: Driver, *, database: str,
     params: ScanParams, mapping: Mapping | None = None, batch_size: int = 5000,
-    say: Say = silent, browser: str = "",
+    say: Say = silent, browser: str = "", excel: bool = False,
 ) -> BatchResult:
     """One batch run (see the module docstring). The caller holds the lock.
-    ``browser``: Neo4j Browser's address, for report.html's links ("" for none).
+    ``browser``: Neo4j Browser's address, for report.html's links ("" for none);
+    ``excel``: rings.csv for Excel (:func:`graphfraud.report.write_reports`).
 
     Raises
     ------
@@ -134,7 +135,7 @@ def run_batch(
                             say=say)
     laps.lap("scan")
     staged = _stage(runs_dir, export, loaded, result, previous, driver, database=database,
-                    scanned=scanned, browser=browser)
+                    scanned=scanned, browser=browser, excel=excel)
     laps.lap("report")
     _publish(staged, driver, runs_dir, database=database, digest=digest, state=state,
              loaded=loaded)
@@ -170,26 +171,32 @@ def _scan(driver: Driver, loaded: LoadResult, previous: RunReport | None, *,
           database: str, params: ScanParams, say: Say) -> tuple[ScanResult, Dataset]:
     """Scan stage: the export with the graph's verdicts (export labels and analysts')
     as its labels; the export itself is kept as it is, for the load state. Returns the
-    result and the dataset scanned (for the members' names and verdicts)."""
+    result (its check index naming the analysts' latest decisions) and the dataset
+    scanned (for the members' names and verdicts)."""
     from graphfraud.batch.job import with_graph_labels
+    from graphfraud.check.index import with_decisions
     from graphfraud.pipeline import scan
+    from graphfraud.store.verdicts import latest_decisions
 
     dataset = with_graph_labels(driver, loaded.dataset, database=database)
     result = scan(dataset, params, previous=previous.rings if previous else None,
                   progress=lambda s: say(f"stage: {s}"))
-    return add_check_index(result, dataset, say), dataset
+    result = add_check_index(result, dataset, say)
+    result.index = with_decisions(result.index, latest_decisions(driver, database=database))
+    return result, dataset
 
 
 def _stage(runs_dir: Path, export: Path, loaded: LoadResult, result: ScanResult,
            previous: RunReport | None, driver: Driver, *, database: str,
-           scanned: Dataset | None = None, browser: str = "") -> _Staged:
+           scanned: Dataset | None = None, browser: str = "", excel: bool = False
+           ) -> _Staged:
     """Report stage: the report files, rejects and alerts in a staging directory."""
     from dataclasses import replace
 
     from graphfraud.batch.alerts import decide_alerts
     from graphfraud.report import RunInfo, build_run_report, write_reports
     from graphfraud.report.context import with_context
-    from graphfraud.report.run import decisions_of
+    from graphfraud.report.run import alerts_of, decisions_of
     from graphfraud.store.verdicts import ring_verdicts
 
     started = datetime.now(UTC).replace(microsecond=0)
@@ -205,8 +212,9 @@ def _stage(runs_dir: Path, export: Path, loaded: LoadResult, result: ScanResult,
     report = replace(with_context(report, scanned or loaded.dataset),
                      decisions=decisions_of(verdicts),
                      browser=(browser, database) if browser else None)
-    write_reports(report, staging, rejects=loaded.write_rejects)
     alerts = decide_alerts(report, previous=previous, verdicts=verdicts)
+    report = replace(report, alerts=alerts_of(alerts.alerts))  # on the page too
+    write_reports(report, staging, rejects=loaded.write_rejects, excel=excel)
     write_new(staging / "alerts.json", json.dumps(
         {"run_id": report.run_id, **alerts.as_dict()}, ensure_ascii=False, indent=1) + "\n")
     return _Staged(report, alerts, staging,
@@ -224,7 +232,8 @@ def _publish(staged: _Staged, driver: Driver, runs_dir: Path, *, database: str,
     state_id = LoadState.new_id()
     write_rings(driver, staged.report, database=database, batch={
         "export_digest": digest, "state_id": state_id,
-        "run_dir": str(staged.run_dir.resolve())})
+        "run_dir": str(staged.run_dir.resolve())},
+        alerts={a.ring_id: a.reason for a in staged.alerts.alerts})
     staged.staging.rename(staged.run_dir)
     state.save(loaded.dataset, state_id)
     point_latest(runs_dir, staged.run_dir)

@@ -54,9 +54,10 @@ def scan_export(data_dir: str | Path, out_dir: str | Path, *, params: ScanParams
                 mapping: Mapping, previous: Path | None = None, redact: bool = False,
                 say: Say = silent, warn: Say = silent,
                 engine: SparkEngine | None = None, parquet: bool = False,
-                follow_out_link: bool = False) -> ScanOutcome:
+                follow_out_link: bool = False, excel: bool = False) -> ScanOutcome:
     """Scan the export in ``data_dir`` with the embedded graph (or on Spark with
-    ``engine``); report into ``out_dir``.
+    ``engine``); report into ``out_dir`` (rings.csv for Excel with ``excel``:
+    :func:`graphfraud.report.write_reports`).
 
     Rejected input rows go to ``OUT/rejects.csv``, written with the run's other files
     (a run that fails keeps the last complete run's). ``data_dir`` is the report's
@@ -90,17 +91,18 @@ def scan_export(data_dir: str | Path, out_dir: str | Path, *, params: ScanParams
             report, timings = _scan_on_spark(engine, read.export, info, params=params,
                                              previous=prior, say=say)
         paths = write_reports(report, out, redact=redact, parquet=parquet,
-                              rejects=loaded.write_rejects)
+                              rejects=loaded.write_rejects, excel=excel)
     return ScanOutcome(report, paths, timings, time.perf_counter() - started)
 
 
 def scan_graph(driver: Driver, settings: Neo4jSettings, out_dir: str | Path, *,
                params: ScanParams, previous: Path | None = None, redact: bool = False,
                say: Say = silent, engine: SparkEngine | None = None,
-               parquet: bool = False, follow_out_link: bool = False) -> ScanOutcome:
+               parquet: bool = False, follow_out_link: bool = False,
+               excel: bool = False) -> ScanOutcome:
     """Scan the graph in Neo4j (built by ``graphfraud load``), report into ``out_dir``,
     and write the rings back (one transaction, after the files). ``OUT`` must not be
-    a symbolic link unless ``follow_out_link``.
+    a symbolic link unless ``follow_out_link``; ``excel`` as in :func:`scan_export`.
 
     ``driver`` connects to ``settings``' server; the caller creates and closes it.
 
@@ -143,7 +145,7 @@ def scan_graph(driver: Driver, settings: Neo4jSettings, out_dir: str | Path, *,
             write_rings(driver, report, database=settings.database)
         say(f"wrote {len(report.rings)} rings back to Neo4j (run {report.run_id})")
         timings["write-back"] = round(time.perf_counter() - write_started, 3)
-        paths = write_reports(report, out, redact=redact, parquet=parquet)
+        paths = write_reports(report, out, redact=redact, parquet=parquet, excel=excel)
     return ScanOutcome(report, paths, timings, time.perf_counter() - started)
 
 

@@ -17,7 +17,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from graphfraud.check.assess import Applicant, Assessment, Declared, RingRef, Touch, assess
+from graphfraud.check.assess import (
+    Applicant,
+    Assessment,
+    Declared,
+    RingRef,
+    Touch,
+    assess,
+    standing,
+)
 from graphfraud.errors import InputError
 from graphfraud.graph.projection import ACTOR_TYPES, IDENTIFIER_TYPES, ProjectionParams
 from graphfraud.model import (
@@ -180,7 +188,8 @@ def build_index(graph: ActorGraph, facts: ActorFacts, rings: list[Ring],
     })
     promoted = np.diff(facts.promoted.tocsr().indptr)[streamers] if facts.promoted.shape[0] \
         else np.zeros(len(streamers), int)
-    host_orgs, merchants = _declared_rows(graph, facts, dataset, streamers)
+    host_orgs, merchants = _merchant_rows(graph, facts, dataset, streamers,
+                                          membership.tocsc(), ring_ids)
     hosts = pa.table({
         "type": pa.array([STREAMER.entity_type] * len(streamers), type=pa.string()),
         "id": universe(STREAMER.entity_type),
@@ -195,10 +204,13 @@ def build_index(graph: ActorGraph, facts: ActorFacts, rings: list[Ring],
     return pa.concat_tables([identifiers, hosts, merchants])
 
 
-def _declared_rows(graph: ActorGraph, facts: ActorFacts, dataset: Dataset,
-                   streamers: np.ndarray) -> tuple[pa.Array, pa.Table]:
+def _merchant_rows(graph: ActorGraph, facts: ActorFacts, dataset: Dataset,
+                   streamers: np.ndarray, membership: Any, ring_ids: np.ndarray
+                   ) -> tuple[pa.Array, pa.Table]:
     """The hosts' ``organizations`` column (``streamers``: their positions), and a row of
-    its own for each merchant that belongs to a declared organisation."""
+    its own for each merchant that belongs to a declared organisation or a ring, or
+    carries a label (``membership``: rings x actors), so a check of an existing shop
+    finds its own standing."""
     import pyarrow as pa
 
     declared = _memberships(graph, dataset)
@@ -207,19 +219,69 @@ def _declared_rows(graph: ActorGraph, facts: ActorFacts, dataset: Dataset,
     at_host = host_of[declared["pos"].to_numpy(dtype=np.int64)]
     host_orgs = _org_lists(at_host[at_host >= 0], declared.loc[at_host >= 0], len(streamers))
     shops = declared.loc[(declared["type"] == MERCHANT.entity_type).to_numpy()]
-    shop_pos, shop_row = np.unique(shops["pos"].to_numpy(dtype=np.int64),
-                                   return_inverse=True)
+    is_shop = graph.actor_types == MERCHANT.code
+    in_ring = np.diff(membership.indptr) > 0
+    shop_pos = np.union1d(shops["pos"].to_numpy(dtype=np.int64),
+                          np.flatnonzero(is_shop & (in_ring | (facts.verdict != 0))))
+    shop_row = np.searchsorted(shop_pos, shops["pos"].to_numpy(dtype=np.int64))
     n_shops = len(shop_pos)
+    ring_coo = membership[:, shop_pos].tocoo()
     merchants = pa.table({
         "type": pa.array([MERCHANT.entity_type] * n_shops, type=pa.string()),
         "id": pa.array(graph.actor_ids[shop_pos].astype(str).tolist(), type=pa.string()),
         "actors": pa.array(np.zeros(n_shops, np.int64)),
         "verdict": _verdicts(facts.verdict[shop_pos]),
         "fraud_actors": _lists(np.zeros(0, np.int64), np.zeros(0, object), n_shops),
-        "rings": _lists(np.zeros(0, np.int64), np.zeros(0, object), n_shops),
+        "rings": _lists(ring_coo.col, ring_ids[ring_coo.row], n_shops),
         "organizations": _org_lists(shop_row, shops, n_shops),
     })
     return host_orgs, merchants
+
+
+#: The index's columns of an analyst's latest decision about a row's ring or entity.
+DECISION_COLUMNS = ("decision", "decision_by", "decision_at", "decision_note",
+                    "decision_via")
+#: The type of the index rows that carry a ring's decision (no identifier has it).
+RING_ROW = "ring"
+
+
+def with_decisions(index: pa.Table | None, decisions: list[dict[str, Any]]
+                   ) -> pa.Table | None:
+    """The index with analysts' latest decisions (``decisions``: rows of
+    :func:`graphfraud.store.verdicts.latest_decisions`): the ``decision*`` columns of
+    each entity's row (a row added for an entity the index lacks), and a row of type
+    ``ring`` per decided ring. ``graphfraud check --index`` names them as a check
+    against Neo4j does. None stays None (a run without an index)."""
+    import pandas as pd
+    import pyarrow as pa
+
+    if index is None:
+        return None
+    keys = pd.Index(entity_keys(index.column("type").to_numpy(),
+                                index.column("id").to_numpy()))
+    found = keys.get_indexer([f"{d['target_type']}:{d['target_id']}" for d in decisions]
+                             if decisions else [])
+    columns = {c: np.full(index.num_rows, None, dtype=object) for c in DECISION_COLUMNS}
+    extra: list[dict[str, Any]] = []
+    for d, row in zip(decisions, found.tolist(), strict=True):
+        value = {"decision": d["decision"], "decision_by": d.get("analyst"),
+                 "decision_at": d.get("at"), "decision_note": d.get("note"),
+                 "decision_via": d.get("via_ring")}
+        if row < 0:
+            extra.append({"type": str(d["target_type"]), "id": str(d["target_id"]),
+                          "actors": 0, **value})
+        else:
+            for c in DECISION_COLUMNS:
+                columns[c][row] = value[c]
+    for c in DECISION_COLUMNS:
+        if c in index.column_names:
+            index = index.drop_columns([c])
+        index = index.append_column(c, pa.array(columns[c], type=pa.string()))
+    if not extra:
+        return index
+    added = pa.Table.from_pylist(extra, schema=pa.schema(
+        [index.schema.field(n) for n in ("type", "id", "actors", *DECISION_COLUMNS)]))
+    return pa.concat_tables([index, added], promote_options="default")
 
 
 class CheckIndex:
@@ -269,6 +331,11 @@ class CheckIndex:
         report = read_run_report(report_path)
         rings = {r.ring_id: RingRef(r.ring_id, str(r.risk), r.score, str(r.pattern))
                  for r in report.rings}
+        if "decision" in frame:  # the analysts' decisions about rings, when it has them
+            for rec in frame.loc[frame["type"] == RING_ROW].to_dict("records"):
+                if rec["id"] in rings:
+                    rings[rec["id"]] = rings[rec["id"]].with_decision(_decision(rec))
+            frame = frame.loc[frame["type"] != RING_ROW]
         hub = report.params.get("hub_degree", ProjectionParams.hub_degree)
         return cls(frame, rings, int(hub), f"scan {report.run_id} ({out})")
 
@@ -291,8 +358,25 @@ class CheckIndex:
                 rings=tuple(sorted((self.rings[r] for r in ring_ids if r in self.rings),
                                    key=lambda r: -r.score)),
                 hub=kind != STREAMER.entity_type and int(rec["actors"]) > self.hub_degree,
-                organizations=_declared(kind, value, rec.get("organizations"))))
+                organizations=_declared(kind, value, rec.get("organizations")),
+            ).with_decision(_decision(rec)))
         return out
+
+    def merchant(self, merchant_id: str) -> Touch | None:
+        """The checked merchant itself when the scanned graph holds it with something to
+        say (a label, a ring, a declared organisation, an analyst's decision): its
+        label, rings and latest decision; None otherwise."""
+        row = self.keys.get_indexer([f"{MERCHANT.entity_type}:{merchant_id}"])[0]
+        if row < 0:
+            return None
+        rec: dict[Any, Any] = self.frame.iloc[int(row)].to_dict()
+        ring_ids = rec["rings"] if rec.get("rings") is not None else []
+        return standing(Touch(
+            MERCHANT.entity_type, merchant_id, known=True,
+            verdict=rec["verdict"] if isinstance(rec["verdict"], str) else None,
+            rings=tuple(sorted((self.rings[r] for r in ring_ids if r in self.rings),
+                               key=lambda r: -r.score)),
+        ).with_decision(_decision(rec)))
 
     def organizations(self, merchant_id: str) -> tuple[Declared, ...]:
         """The declared organisations of a merchant of the scanned graph (none for a
@@ -306,10 +390,25 @@ class CheckIndex:
     def check(self, applicant: Applicant) -> Assessment:
         started = time.perf_counter()
         result = assess(applicant, self.touches(applicant),
-                        self.organizations(applicant.merchant_id))
+                        self.organizations(applicant.merchant_id),
+                        self.merchant(applicant.merchant_id))
         result.seconds = time.perf_counter() - started
         result.source = self.source
         return result
+
+
+def _decision(rec: dict[Any, Any]) -> dict[str, Any] | None:
+    """An index row's analyst decision as a record (``decision``, ``analyst``, ``at``,
+    ``note``, ``via_ring``), or None when it has none (or the index predates them)."""
+    def text(key: str) -> str | None:
+        value = rec.get(key)
+        return value if isinstance(value, str) else None
+
+    if text("decision") is None:
+        return None
+    return {"decision": text("decision"), "analyst": text("decision_by"),
+            "at": text("decision_at"), "note": text("decision_note"),
+            "via_ring": text("decision_via")}
 
 
 def _declared(kind: str, value: str, orgs: Any) -> tuple[Declared, ...]:

@@ -18,7 +18,9 @@ from graphfraud.cli.data import load_cmd, synth_cmd, validate_cmd
 from graphfraud.cli.evaluate import evaluate_cmd
 from graphfraud.cli.query import query_cmd
 from graphfraud.cli.scan import scan_cmd
+from graphfraud.cli.serve import serve_cmd
 from graphfraud.cli.server import neo4j_group
+from graphfraud.cli.users import users_group
 from graphfraud.cli.verdict import verdict_cmd
 from graphfraud.errors import GraphFraudError
 from graphfraud.terminal import shown
@@ -82,6 +84,8 @@ cli.add_command(batch_cmd)
 cli.add_command(check_cmd)
 cli.add_command(verdict_cmd)
 cli.add_command(neo4j_group)
+cli.add_command(serve_cmd)
+cli.add_command(users_group)
 
 
 def main() -> None:

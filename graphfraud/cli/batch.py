@@ -23,10 +23,13 @@ from graphfraud.cli.options import constant, mapping_option, quiet_option, scan_
               default=constant("graphfraud.store.writer", "DEFAULT_BATCH_SIZE"),
               show_default=True,
               help="Rows per write transaction.")
+@click.option("--excel", is_flag=True,
+              help="Write each run's rings.csv with a UTF-8 byte order mark, for Excel "
+              "(see `graphfraud scan --excel`).")
 @mapping_option
 @quiet_option
 def batch_cmd(exports: str, runs_dir: str, follow_runs_link: bool, seed: int,
-              batch_size: int, mapping: str | None, encoding: str | None,
+              batch_size: int, excel: bool, mapping: str | None, encoding: str | None,
               quiet: bool) -> None:
     """Load the newest export into Neo4j, scan, write rings back, report, alert.
 
@@ -63,7 +66,7 @@ def batch_cmd(exports: str, runs_dir: str, follow_runs_link: bool, seed: int,
         result = run_batch(Path(exports), runs, driver, database=settings.database,
                            params=ScanParams.with_seed(seed),
                            mapping=how, batch_size=batch_size, say=say,
-                           browser=settings.browser)
+                           browser=settings.browser, excel=excel)
     for line in batch_summary(result):
         if line:
             click.echo(line)

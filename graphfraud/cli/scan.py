@@ -83,6 +83,10 @@ _SECRET = re.compile(r"secret|password|passwd|token|credential|access\.key|accou
 @click.option("--redact", is_flag=True,
               help="Pseudonyms instead of ids in report.html and rings.csv, for sharing "
               "outside the risk team (redaction-key.csv maps them back).")
+@click.option("--excel", is_flag=True,
+              help="Write rings.csv with a UTF-8 byte order mark, so that Excel (on a "
+              "Chinese Windows too) shows names as they are; without it rings.csv is "
+              "plain UTF-8, as its readers expect.")
 @mapping_option
 @quiet_option
 def scan_cmd(data_dir: str | None, out_dir: str, from_neo4j: bool, seed: int,
@@ -91,7 +95,7 @@ def scan_cmd(data_dir: str | None, out_dir: str, from_neo4j: bool, seed: int,
              engine: str, spark_master: str, spark_conf: tuple[str, ...],
              spark_buckets: int | None, spark_max_component: int | None,
              spark_components: str, parquet: bool,
-             redact: bool, follow_out_link: bool,
+             redact: bool, excel: bool, follow_out_link: bool,
              mapping: str | None, encoding: str | None, quiet: bool) -> None:
     """Find coordinated rings and write the ring report into OUT.
 
@@ -130,13 +134,14 @@ def scan_cmd(data_dir: str | None, out_dir: str, from_neo4j: bool, seed: int,
         with settings.driver() as driver:
             outcome = scan_graph(driver, settings, out_dir, params=params, previous=earlier,
                                  redact=redact, say=say, engine=spark, parquet=parquet,
-                                 follow_out_link=follow_out_link)
+                                 follow_out_link=follow_out_link, excel=excel)
     else:
         assert data_dir is not None
         outcome = scan_export(data_dir, out_dir, params=params,
                               mapping=mapping_for(mapping, encoding), previous=earlier,
                               redact=redact, say=say, warn=print_warning, engine=spark,
-                              parquet=parquet, follow_out_link=follow_out_link)
+                              parquet=parquet, follow_out_link=follow_out_link,
+                              excel=excel)
     for line in scan_summary(outcome):
         click.echo(line)
     say(outcome.timing_line())

@@ -93,6 +93,8 @@ def start_cmd(home: str | None, bolt_port: int | None, http_port: int | None,
         server.install_tls(Path(tls_cert), Path(tls_key))
     status = server.start(timeout=timeout, say=lambda m: click.echo(m, err=True))
     _print(status, server)
+    click.echo("style:     graphfraud neo4j style > graphfraud.grass, then drop the file "
+               "onto the Browser (shop names as captions, the report's colours)")
 
 
 @neo4j_group.command("stop")

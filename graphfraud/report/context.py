@@ -31,7 +31,8 @@ if TYPE_CHECKING:
     from graphfraud.score.rings import Ring
 
 #: Every fact of a member, "" when unknown.
-ACTOR_FIELDS = ("name", "status", "verdict", "source", "registered", "via", "via_actor")
+ACTOR_FIELDS = ("name", "status", "verdict", "source", "registered", "via", "via_actor",
+                "via_name")
 #: Hubs described (report.html lists this many).
 MAX_HUBS = 500
 #: Members per ring (the highest scored) whose "flagged via" is looked up: as many as
@@ -42,12 +43,13 @@ VIA_MEMBERS = 60
 def with_context(report: RunReport, dataset: Dataset) -> RunReport:
     """``report`` with its members' facts, its rings' exposure and its hubs' context
     read from ``dataset`` (the export the run scanned)."""
-    return replace(report, actors=ring_actors(dataset, report.rings),
+    return replace(report, actors=ring_actors(dataset, report.rings, hubs=report.hubs),
                    exposure=ring_exposure(dataset, report.rings),
                    hub_info=hub_context(dataset, report.hubs[:MAX_HUBS]))
 
 
-def ring_actors(dataset: Dataset, rings: Iterable[Ring]) -> dict[str, dict[str, str]]:
+def ring_actors(dataset: Dataset, rings: Iterable[Ring], *, hubs: Iterable[Hub] = ()
+                ) -> dict[str, dict[str, str]]:
     """The facts of every ring member (:attr:`RunReport.actors`), by ``type:id``.
 
     ``name`` (merchants and streamers), ``status`` (merchants: active, suspended or
@@ -55,9 +57,12 @@ def ring_actors(dataset: Dataset, rings: Iterable[Ring]) -> dict[str, dict[str, 
     fraud or legit, and who gave it; ``dataset.tables["labels"]`` holds one row per
     entity, and should it hold several the last stands), and for a member that is not
     blacklisted itself (one of the first ``VIA_MEMBERS`` of its ring, the ones the page
-    shows), ``via`` and ``via_actor``: an identifier it uses (``type:id``) that is
-    blacklisted, or else that a blacklisted actor uses, and that actor ("" for a
-    blacklisted identifier). Each is "" when unknown.
+    shows), ``via``, ``via_actor`` and ``via_name``: an identifier it uses (``type:id``)
+    that is blacklisted, or else that a blacklisted actor uses, that actor ("" for a
+    blacklisted identifier) and its name. An identifier the scan treats as a hub
+    (``hubs``: dropped or down-weighted, the run's :attr:`RunReport.hubs`) never says
+    why: a payment aggregator with 800 users ties a member to nothing. Each is "" when
+    unknown.
     """
     rings = list(rings)
     wanted = {f"{m.type}:{m.id}" for ring in rings for m in ring.members}
@@ -92,10 +97,30 @@ def ring_actors(dataset: Dataset, rings: Iterable[Ring]) -> dict[str, dict[str, 
                 actors[key]["verdict"] = verdict
                 actors[key]["source"] = cell_text(source)
     shown = {f"{m.type}:{m.id}" for ring in rings for m in ring.members[:VIA_MEMBERS]}
-    for key, (via, via_actor) in _flagged_via(dataset, shown, fraud).items():
+    hub_keys = {f"{h.type}:{h.id}" for h in hubs}
+    for key, (via, via_actor) in _flagged_via(dataset, shown, fraud, hub_keys).items():
         if actors[key]["verdict"] != "fraud":
             actors[key]["via"], actors[key]["via_actor"] = via, via_actor
+    names = _names(dataset, {a["via_actor"] for a in actors.values() if a["via_actor"]})
+    for info in actors.values():
+        info["via_name"] = names.get(info["via_actor"], "")
     return actors
+
+
+def _names(dataset: Dataset, keys: set[str]) -> dict[str, str]:
+    """The names of the actors ``keys`` (``type:id``), those the export names."""
+    out: dict[str, str] = {}
+    by_kind = _by_kind(keys)
+    for kind in ACTOR_KINDS:
+        frame = dataset.tables.get(kind.table)
+        ids = by_kind.get(kind.entity_type)
+        if frame is None or not ids or "name" not in frame or kind.key not in frame:
+            continue
+        rows = frame.loc[_isin(frame[kind.key], ids)]
+        for ident, name in zip(rows[kind.key].tolist(), rows["name"].tolist(), strict=True):
+            if cell_text(name):
+                out[f"{kind.entity_type}:{ident}"] = cell_text(name)
+    return out
 
 
 def _dates(stamps: pd.Series) -> list[str | None]:
@@ -150,11 +175,11 @@ def _keys(kind: str, ids: pd.Series) -> pd.Series:
     return pd.Series(f"{kind}:", index=text.index, dtype="string") + text
 
 
-def _flagged_via(dataset: Dataset, wanted: set[str], fraud: set[str]
-                 ) -> dict[str, tuple[str, str]]:
+def _flagged_via(dataset: Dataset, wanted: set[str], fraud: set[str],
+                 hubs: Iterable[str] = ()) -> dict[str, tuple[str, str]]:
     """For each wanted actor, a blacklisted identifier it uses, or an identifier it
     shares with a blacklisted actor, and that actor (the smallest pair, so the answer
-    is the same every run)."""
+    is the same every run); never through one of ``hubs`` (``type:id``)."""
     import pandas as pd
 
     if not fraud:
@@ -175,6 +200,8 @@ def _flagged_via(dataset: Dataset, wanted: set[str], fraud: set[str]
         users = pd.DataFrame({"ident": _keys(ident, rows[ident_col]),
                               "user": _keys(actor, rows[actor_col])})
         users_of.append(users.sort_values(["ident", "user"]).groupby("ident").head(2))
+    for kind, ids in _by_kind(hubs).items():  # a hub says nothing about its users
+        relevant.get(kind, set()).difference_update(ids)
     used: list[pd.DataFrame] = []  # (member, ident) of the members' relevant links
     for actor, actor_col, ident, ident_col, table in links:
         ids = [k.partition(":")[2] for k in wanted if k.startswith(f"{actor}:")]

@@ -10,9 +10,10 @@ from urllib.parse import urlencode
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from graphfraud import palette
 from graphfraud.model import Pattern, Risk
 from graphfraud.report.context import ACTOR_FIELDS, MAX_HUBS
-from graphfraud.score.evidence import render_or_none
+from graphfraud.score.evidence import DECISIONS, render_or_none
 from graphfraud.score.rings import USAGE_IDENTIFIERS, USAGE_MEMBERS
 from graphfraud.score.signals import REGISTRY
 
@@ -28,39 +29,55 @@ MAX_SECTIONS = 200
 #: keeps the uses among these for its picture (``Ring.usage``).
 MAX_DRAWN_MEMBERS = USAGE_MEMBERS
 MAX_DRAWN_IDENTIFIERS = USAGE_IDENTIFIERS
-SIZE = 420
+#: The picture's side in px (it shrinks to the page's width).
+SIZE = 600
+#: Rings of at most this many members have their members' names written beside them.
+MAX_CAPTIONED = 40
+#: Characters of a caption (a longer name is cut, with "…"; the tooltip has it whole).
+CAPTION_CHARS = 12
 #: Rings without a section of their own (low ones, and any beyond MAX_SECTIONS) that get
 #: a compact, folded detail (members and evidence); all of them are in the triage table.
 MAX_COMPACT = 2000
 #: Members listed per ring in a section or a compact detail (all are in rings.csv).
 MAX_LISTED_MEMBERS = 40
-#: What a ring did since the previous run, most telling first.
+#: What a ring did since the previous run, most telling first (:func:`ring_changes`
+#: also gives ``risk``: the same members, another risk).
 CHANGE_KINDS = ("new", "changed", "grown", "shrunk", "merged", "unchanged")
 #: Risk levels and patterns in Chinese (the English is their value, ``_`` read as a space).
 RISK_ZH = {Risk.HIGH: "高", Risk.MEDIUM: "中", Risk.LOW: "低"}
 PATTERN_ZH = {Pattern.DEVICE_FARM: "设备农场", Pattern.SHARED_SETTLEMENT: "共用结算账户",
               Pattern.BAN_EVASION: "封禁后换号", Pattern.HOST_COLLUSION: "主播合谋",
               Pattern.MIXED: "混合", Pattern.ORGANIZATION: "已登记组织"}
+#: The same, by the risk's text.
+RISK_WORDS_ZH = {str(risk): zh for risk, zh in RISK_ZH.items()}
 #: How the triage table sorts the risk column (high last ascending, first descending).
 RISK_ORDER = {Risk.HIGH: 3, Risk.MEDIUM: 2, Risk.LOW: 1}
-#: The risks that get a section of their own.
+#: The risks that get a section of their own (and every ring a batch run alerted on).
 SECTION_RISKS = (Risk.HIGH, Risk.MEDIUM)
+#: Entity kinds in both languages.
+KIND_WORDS = {"merchant": ("merchant", "商家"), "streamer": ("streamer", "主播"),
+              "device": ("device", "设备"), "payment_account": ("payment account", "支付账户")}
+#: A member's marks, in the order they are drawn (the first is the node's border, a
+#: second an outer ring), in both languages; their look is :data:`palette.MARKS`.
+MARK_WORDS = {"blacklisted": ("blacklisted", "黑名单"), "cleared": ("cleared", "已排除"),
+              "banned": ("banned", "已封禁"), "suspended": ("suspended", "已暂停"),
+              "new": ("new since the previous run", "较上次新加入")}
+#: Each unit's sub-scores in both languages (the "sub-scores" line).
+SUBSCORE_WORDS = {name: words for unit in REGISTRY for name, words in unit.subscores.items()}
 
 
-def _layout(ring: Ring, seed: int = 1) -> dict[str, Any]:
-    """A bounded picture of a ring, in time linear in what is drawn.
+def _positions(ring: Ring) -> tuple[list[str], list[str], list[tuple[str, str]],
+                                     dict[str, tuple[float, float]]]:
+    """The drawn identifiers, members (in drawing order) and uses, and where each sits.
 
     Shared identifiers sit on an inner circle; members on an outer circle, each at the
-    angle of the identifiers it uses (so a cell of shops sits beside its phones). Only
-    drawn members and identifiers are placed, whatever the ring's size; ``note`` says
-    what was left out. (``seed`` is kept for callers; the layout is deterministic.)
-    """
+    angle of the identifiers it uses (so a cell of shops sits beside its phones)."""
     members = [f"{m.type}:{m.id}" for m in ring.members[:MAX_DRAWN_MEMBERS]]
     idents = [f"{s.type}:{s.id}" for s in ring.shared[:MAX_DRAWN_IDENTIFIERS]]
     drawn_m, drawn_i = set(members), {k: i for i, k in enumerate(idents)}
     edges = [(a, b) for a, b in ring.usage if a in drawn_m and b in drawn_i]
     centre = SIZE / 2
-    inner, outer = SIZE * 0.2, SIZE / 2 - 24
+    inner, outer = SIZE * 0.17, SIZE / 2 - 90  # room outside for the captions
     pos: dict[str, tuple[float, float]] = {}
     for i, key in enumerate(idents):
         angle = 2 * math.pi * i / max(len(idents), 1)
@@ -74,28 +91,142 @@ def _layout(ring: Ring, seed: int = 1) -> dict[str, Any]:
     for i, key in enumerate(order):
         angle = 2 * math.pi * (i + 0.5) / max(len(order), 1)
         pos[key] = (centre + outer * math.cos(angle), centre + outer * math.sin(angle))
+    rounded = {k: (round(x, 1), round(y, 1)) for k, (x, y) in pos.items()}
+    return idents, order, edges, rounded
 
-    def at(node: str) -> tuple[float, float]:
-        x, y = pos[node]
-        return round(x, 1), round(y, 1)
 
-    nodes = []
-    for key in [*idents, *order]:
-        kind, _, ident = key.partition(":")
-        x, y = at(key)
-        nodes.append({"kind": kind, "id": ident, "x": x, "y": y})
+def member_marks(info: dict[str, str], new: bool) -> list[str]:
+    """A member's marks (keys of :data:`MARK_WORDS`), in drawing order."""
+    marks = []
+    if info.get("verdict") in ("fraud", "legit"):
+        marks.append("blacklisted" if info["verdict"] == "fraud" else "cleared")
+    if info.get("status") in ("banned", "suspended"):
+        marks.append(info["status"])
+    if new:
+        marks.append("new")
+    return marks
+
+
+def _member_tip(kind: str, ident: str, info: dict[str, str], marks: list[str]) -> str:
+    """A member's tooltip: an English line and a Chinese one (plain text, escaped where
+    the page writes it)."""
+    en_kind, zh_kind = KIND_WORDS.get(kind, (kind, kind))
+    en, zh = [f"{en_kind} {ident}"], [f"{zh_kind} {ident}"]
+    for value in (info.get("name"), info.get("registered")):
+        if value:
+            en.append(value)
+            zh.append(value)
+    for mark in marks:
+        en.append(MARK_WORDS[mark][0])
+        zh.append(MARK_WORDS[mark][1])
+    if info.get("source"):
+        en.append(f"source {info['source']}")
+        zh.append(f"来源 {info['source']}")
+    if info.get("via"):
+        way, where = _via_words(info)
+        en.append(way)
+        zh.append(where)
+    return " · ".join(en) + "\n" + " · ".join(zh)
+
+
+def _via_words(info: dict[str, str]) -> tuple[str, str]:
+    """What ties a member to the blacklist, in both languages (for a tooltip)."""
+    kind, _, ident = info["via"].partition(":")
+    en_kind, zh_kind = KIND_WORDS.get(kind, (kind, kind))
+    if not info.get("via_actor"):
+        return f"uses blacklisted {en_kind} {ident}", f"使用黑名单中的{zh_kind} {ident}"
+    who, _, other = info["via_actor"].partition(":")
+    en_who, zh_who = KIND_WORDS.get(who, (who, who))
+    name = f" {info['via_name']}" if info.get("via_name") else ""
+    return (f"shares {en_kind} {ident} with blacklisted {en_who} {other}{name}",
+            f"与黑名单{zh_who} {other}{name} 共用{zh_kind} {ident}")
+
+
+def _caption(ident: str, info: dict[str, str]) -> str:
+    text = info.get("name") or ident
+    return text if len(text) <= CAPTION_CHARS else text[:CAPTION_CHARS - 1] + "…"
+
+
+def _member_node(key: str, at: tuple[float, float], info: dict[str, str], new: bool,
+                 captioned: bool) -> dict[str, Any]:
+    kind, _, ident = key.partition(":")
+    marks = member_marks(info, new)
+    swatch = palette.KINDS.get(kind, palette.KINDS["merchant"])
+    node: dict[str, Any] = {
+        "kind": kind, "id": ident, "x": at[0], "y": at[1], "r": 8, "fill": swatch.fill,
+        "stroke": swatch.border, "width": 1, "dash": "", "outer": None,
+        "cls": " ".join(f"node-{MARK_CLASS[m]}" for m in marks),
+        "tip": _member_tip(kind, ident, info, marks), "caption": "",
+    }
+    if marks:
+        mark = palette.MARKS[marks[0]]
+        node.update(stroke=mark.colour, width=mark.width, dash="4 2" if mark.dashed else "")
+    if len(marks) > 1:
+        mark = palette.MARKS[marks[1]]
+        node["outer"] = {"stroke": mark.colour, "width": mark.width,
+                         "dash": "4 2" if mark.dashed else "", "r": 8 + mark.width + 3}
+    if captioned:
+        dx = at[0] - SIZE / 2
+        anchor = "start" if dx > 8 else "end" if dx < -8 else "middle"
+        shift = 14 if anchor == "start" else -14 if anchor == "end" else 0
+        node.update(caption=_caption(ident, info), tx=round(at[0] + shift, 1),
+                    ty=round(at[1] + (4 if anchor != "middle" else
+                                      (22 if at[1] > SIZE / 2 else -14)), 1), anchor=anchor)
+    return node
+
+
+def _identifier_node(key: str, at: tuple[float, float], users: int,
+                     hub: str) -> dict[str, Any]:
+    kind, _, ident = key.partition(":")
+    swatch = palette.HUB if hub else palette.KINDS.get(kind, palette.KINDS["device"])
+    en_kind, zh_kind = KIND_WORDS.get(kind, (kind, kind))
+    tip = f"{en_kind} {ident} · used by {users} members"
+    tip_zh = f"{zh_kind} {ident} · {users} 名成员共用"
+    if hub:
+        tip += f" · a hub ({hub})"
+        tip_zh += f" · 枢纽（{HUB_ACTION_ZH.get(hub, hub)}）"
+    return {"kind": kind, "id": ident, "x": at[0], "y": at[1], "fill": swatch.fill,
+            "stroke": swatch.border, "hub": bool(hub), "tip": f"{tip}\n{tip_zh}"}
+
+
+#: A member's marks as the classes of its node in the picture.
+MARK_CLASS = {"blacklisted": "fraud", "cleared": "legit", "banned": "banned",
+              "suspended": "suspended", "new": "new"}
+#: What the scan did with a hub, in Chinese.
+HUB_ACTION_ZH = {"dropped": "已忽略", "down-weighted": "已降权"}
+
+
+def _layout(ring: Ring, actors: dict[str, dict[str, str]] | None = None,
+            joined: set[str] | frozenset[str] = frozenset(),
+            hubs: dict[str, str] | None = None) -> dict[str, Any]:
+    """A bounded picture of a ring, in time linear in what is drawn: its members with
+    their marks (borders as :data:`palette.MARKS` draws them) and, in a ring of at most
+    :data:`MAX_CAPTIONED` members, their names; the identifiers they share (hubs, by
+    ``hubs``: ``type:id`` -> action, as :data:`palette.HUB`). Only drawn members and
+    identifiers are placed, whatever the ring's size; ``note`` says what was left out."""
+    actors, hubs = actors or {}, hubs or {}
+    idents, order, edges, pos = _positions(ring)
+    users = {f"{s.type}:{s.id}": s.members for s in ring.shared[:MAX_DRAWN_IDENTIFIERS]}
+    captioned = len(ring.members) <= MAX_CAPTIONED
+    nodes = [_identifier_node(key, pos[key], users[key], hubs.get(key, ""))
+             for key in idents]
+    nodes += [_member_node(key, pos[key], actors.get(key, {}), key in joined, captioned)
+              for key in order]
     # The edges as one piece of SVG (numbers only, nothing to escape): a picture of a
     # dense ring has thousands, each a template loop turn otherwise.
     lines = Markup("".join(
-        f'<line x1="{at(a)[0]}" y1="{at(a)[1]}" x2="{at(b)[0]}" y2="{at(b)[1]}" '
-        'stroke="#9aa4b2" stroke-width="1"/>' for a, b in edges))
-    left = []
-    if len(ring.members) > len(members):
-        left.append(f"{len(members)} of {len(ring.members)} members")
+        f'<line x1="{pos[a][0]}" y1="{pos[a][1]}" x2="{pos[b][0]}" y2="{pos[b][1]}"/>'
+        for a, b in edges))
+    en, zh = [], []
+    if len(ring.members) > len(order):
+        en.append(f"{len(order)} of {len(ring.members)} members")
+        zh.append(f"{len(ring.members)} 名成员中的 {len(order)} 名")
     if len(ring.shared) > len(idents):
-        left.append(f"{len(idents)} of {len(ring.shared)} shared identifiers")
-    note = f"showing {' and '.join(left)}" if left else ""
-    return {"nodes": nodes, "lines": lines, "size": SIZE, "note": note}
+        en.append(f"{len(idents)} of {len(ring.shared)} shared identifiers")
+        zh.append(f"{len(ring.shared)} 个共用标识中的 {len(idents)} 个")
+    note = (f"showing {' and '.join(en)}", f"图中显示{'和'.join(zh)}") if en else None
+    return {"nodes": nodes, "lines": lines, "size": SIZE, "note": note,
+            "edge": palette.EDGE, "captioned": captioned}
 
 
 def ring_changes(changes: Changes | None) -> dict[str, str]:
@@ -108,6 +239,9 @@ def ring_changes(changes: Changes | None) -> dict[str, str]:
     for kind in reversed(CHANGE_KINDS):  # the most telling written last, so it stands
         ids = getattr(changes, kind)
         kinds.update(dict.fromkeys(ids, kind))
+    for ring_id in changes.risk:  # the same members, another risk: a change all the same
+        if kinds.get(ring_id, "unchanged") == "unchanged":
+            kinds[ring_id] = "risk"
     return kinds
 
 
@@ -147,8 +281,68 @@ def _triage(report: RunReport, kinds: dict[str, str], with_section: set[str],
             with_compact: set[str]) -> list[dict[str, Any]]:
     """One row per ring, every risk, for the sortable triage table."""
     return [{"ring": r, "change": kinds.get(r.ring_id, ""),
-             "anchor": r.ring_id in with_section or r.ring_id in with_compact}
+             "anchor": r.ring_id in with_section or r.ring_id in with_compact,
+             "reason": strongest(r)}
             for r in report.rings]
+
+
+def split_evidence(ring: Ring) -> tuple[list[int], list[int]]:
+    """The indices of a ring's evidence lines, and apart those that record analysts'
+    decisions (:data:`graphfraud.score.evidence.DECISIONS`): a decision is shown apart
+    and is never a ring's strongest reason."""
+    if len(ring.reasons) != len(ring.evidence):  # schema 1: lines without codes
+        return list(range(len(ring.evidence))), []
+    decided = [i for i, r in enumerate(ring.reasons) if r.code in DECISIONS]
+    return [i for i in range(len(ring.evidence)) if i not in decided], decided
+
+
+def strongest(ring: Ring) -> int | None:
+    """The index of a ring's strongest reason (its first line of evidence, not a
+    decision); None when it has none."""
+    lines, _ = split_evidence(ring)
+    return lines[0] if lines else None
+
+
+def alert_words(report: RunReport, ring_id: str) -> tuple[str, str] | None:
+    """Why the batch alerted on a ring: alerts.json's reason, and the same in Chinese
+    (from the ring's decision and changes, as :mod:`graphfraud.batch.alerts` decides
+    it); None for a ring without an alert."""
+    alert = (report.alerts or {}).get(ring_id)
+    if alert is None:
+        return None
+    n = int(alert.get("new_members", 0))
+    decision = ((report.decisions or {}).get(ring_id) or {}).get("decision")
+    changes = report.changes
+    if decision == "dismiss":
+        zh = f"已排除的团伙发生实质变化：排除后新加入 {n} 名成员"
+    elif decision == "confirm":
+        zh = f"已确认的团伙有 {n} 名新成员"
+    elif changes is None or ring_id in changes.new:
+        zh = "新团伙"
+    elif n:
+        zh = f"团伙扩大：新加入 {n} 名成员"
+    else:
+        before = changes.risk.get(ring_id, ("", ""))[0]
+        zh = f"风险从{RISK_WORDS_ZH.get(before, before)}升至{RISK_ZH[Risk.HIGH]}"
+    return str(alert.get("reason", "")), zh
+
+
+def palette_css() -> Markup:
+    """report.html's colours from :mod:`graphfraud.palette`: risk badges, mark badges,
+    the legend's swatches and the pictures' edges (the Browser style and the case pages
+    take theirs from it too)."""
+    rules = [f".risk-{k} {{ color: {s.text}; background: {s.fill}; border-radius: 4px; "
+             "padding: 1px 6px; }" for k, s in palette.RISKS.items()]
+    for mark, cls in MARK_CLASS.items():
+        m = palette.MARKS[mark]
+        rules.append(f".mark-{cls} {{ color: #fff; background: {m.colour}; }}")
+        rules.append(f".mk-{cls} {{ border: {m.width}px {'dashed' if m.dashed else 'solid'} "
+                     f"{m.colour}; }}")
+    rules += [f".sw-{k} {{ background: {s.fill}; border: 1px solid {s.border}; }}"
+              for k, s in palette.KINDS.items()]
+    rules.append(f".sw-hub {{ background: {palette.HUB.fill}; "
+                 f"border: 1px solid {palette.HUB.border}; }}")
+    return Markup("\n ".join(rules))
 
 
 def _changed_rings(report: RunReport) -> dict[str, list[str]]:
@@ -158,7 +352,8 @@ def _changed_rings(report: RunReport) -> dict[str, list[str]]:
         return {}
     lists = {"new": list(changes.new), "changed": list(changes.changed),
              "grown": list(changes.grown), "shrunk": list(changes.shrunk),
-             "merged": list(changes.merged), "gone": list(changes.gone)}
+             "merged": list(changes.merged), "risk": list(changes.risk),
+             "gone": list(changes.gone)}
     return {kind: ids for kind, ids in lists.items() if ids}
 
 
@@ -178,7 +373,8 @@ def evidence_zh(ring: Ring, i: int) -> str | None:
 
 def render_html(report: RunReport) -> str:
     """The page for one run: a triage table of every ring, then pictures for the rings
-    that get a section and a folded detail for the others.
+    that get a section (high and medium ones, and every ring a batch run alerted on)
+    and a folded detail for the others.
 
     A redacted report (:meth:`graphfraud.report.redact.Redactor.run_report`) is shown
     as it is: pseudonyms in the tables and the pictures alike. Names come from
@@ -188,41 +384,58 @@ def render_html(report: RunReport) -> str:
                       autoescape=select_autoescape(["html", "j2"]))
     actors = report.actors or {}
     exposure = report.exposure or {}
-    changes = report.changes
-    kinds = ring_changes(changes)
-
-    def joined(ring: Ring) -> set[str]:
-        return set(changes.added_members(ring.ring_id)) if changes is not None else set()
-
-    shown = [r for r in report.rings if r.risk in SECTION_RISKS][:MAX_SECTIONS]
-    def left(ring: Ring) -> list[str]:
-        if changes is None:
-            return []
-        return sorted(changes.shrunk.get(ring.ring_id, [])
-                      + changes.changed.get(ring.ring_id, {}).get("removed", []))
-
-    sections = [{"ring": ring, "picture": _layout(ring, seed=1), "features": ring.features,
-                 "members": _members(ring, actors, joined(ring)),
-                 "joined": joined(ring), "joined_list": sorted(joined(ring)),
-                 "left": left(ring), "change": kinds.get(ring.ring_id, "")}
-                for ring in shown]
+    kinds = ring_changes(report.changes)
+    alerted = set(report.alerts or {})
+    shown = [r for r in report.rings if r.ring_id in alerted]
+    shown += [r for r in report.rings if r.risk in SECTION_RISKS
+              and r.ring_id not in alerted][:max(0, MAX_SECTIONS - len(shown))]
+    order = {r.ring_id: i for i, r in enumerate(report.rings)}
+    shown.sort(key=lambda r: order[r.ring_id])
     in_section = {r.ring_id for r in shown}
+    hub_actions = {f"{h.type}:{h.id}": h.action for h in report.hubs}
     rest = [r for r in report.rings if r.ring_id not in in_section]
-    compact = [{"ring": ring, "members": _members(ring, actors, joined(ring)),
+    compact = [{"ring": ring, "members": _members(ring, actors, _joined(report, ring)),
                 "change": kinds.get(ring.ring_id, "")} for ring in rest[:MAX_COMPACT]]
     in_compact = {ring.ring_id for ring in rest[:MAX_COMPACT]}
     template = env.get_template("report.html.j2")
     return template.render(
-        report=report, sections=sections, compact=compact,
-        compact_left=len(rest) - len(compact), actors=actors,
+        report=report, sections=[_section(report, ring, kinds, hub_actions)
+                                 for ring in shown],
+        compact=compact, compact_left=len(rest) - len(compact), actors=actors,
         triage=_triage(report, kinds, in_section, in_compact),
         patterns=sorted({str(r.pattern) for r in report.rings}),
         changed_rings=_changed_rings(report), anchored=in_section | in_compact,
         low=sum(r.risk == Risk.LOW for r in report.rings), RISKS=tuple(Risk),
         HIGH=Risk.HIGH, MEDIUM=Risk.MEDIUM, RISK_ZH=RISK_ZH, PATTERN_ZH=PATTERN_ZH,
-        RISK_ORDER=RISK_ORDER,
+        RISK_ORDER=RISK_ORDER, KIND_WORDS=KIND_WORDS, MARK_WORDS=MARK_WORDS,
+        MARK_CLASS=MARK_CLASS, SUBSCORE_WORDS=SUBSCORE_WORDS, palette_css=palette_css(),
+        picture_size=SIZE,
         hubs=report.hubs[:MAX_HUBS], hub_total=len(report.hubs), evidence_zh=evidence_zh,
+        split_evidence=split_evidence, risk_moves=(report.changes.risk
+                                                    if report.changes else {}),
+        alerts=report.alerts, alert_words=lambda ring_id: alert_words(report, ring_id),
         browser_link=lambda ring_id: browser_link(report, ring_id),
         hub_info=report.hub_info or {}, exposure=exposure,
         has_orders=any("orders" in e for e in exposure.values()),
         has_gmv=any("gmv" in e for e in exposure.values()))
+
+
+def _joined(report: RunReport, ring: Ring) -> set[str]:
+    """The members that joined ``ring`` since the previous run."""
+    changes = report.changes
+    return set(changes.added_members(ring.ring_id)) if changes is not None else set()
+
+
+def _section(report: RunReport, ring: Ring, kinds: dict[str, str],
+             hubs: dict[str, str]) -> dict[str, Any]:
+    """What a ring's own section shows: its picture, listed members, who joined and
+    left, its sub-scores."""
+    changes, actors = report.changes, report.actors or {}
+    joined = _joined(report, ring)
+    left = [] if changes is None else sorted(
+        changes.shrunk.get(ring.ring_id, [])
+        + changes.changed.get(ring.ring_id, {}).get("removed", []))
+    return {"ring": ring, "picture": _layout(ring, actors, joined, hubs),
+            "features": ring.features, "members": _members(ring, actors, joined),
+            "joined": joined, "joined_list": sorted(joined), "left": left,
+            "change": kinds.get(ring.ring_id, ""), "hubs": hubs}

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -113,6 +114,12 @@ class RunReport:
     browser: tuple[str, str] | None = field(default=None, compare=False, repr=False)
     hub_info: dict[str, dict[str, Any]] | None = field(default=None, compare=False,
                                                         repr=False)
+    #: The batch's alerts of this run, by ring id (``reason``, as alerts.json says it,
+    #: and ``new_members``, how many): :func:`alerts_of`. None for a run that decides no
+    #: alerts (``scan``); report.html shows them and never folds an alerted ring away.
+    #: Never written into rings.json.
+    alerts: dict[str, dict[str, Any]] | None = field(default=None, compare=False,
+                                                      repr=False)
 
     @property
     def generated_at_text(self) -> str:
@@ -195,6 +202,19 @@ def decisions_of(verdicts: dict[str, dict[str, Any]]) -> dict[str, dict[str, str
     """
     return {ring_id: {"decision": str(v["decision"]), "at": str(v.get("at") or "")}
             for ring_id, v in verdicts.items() if v.get("decision")}
+
+
+def alerts_of(alerts: Iterable[Any]) -> dict[str, dict[str, Any]]:
+    """:attr:`RunReport.alerts` from a run's alerts
+    (:attr:`graphfraud.batch.alerts.AlertList.alerts`): each ring's reason and how many
+    members joined, no member ids (a shared page shows no more than its counts).
+
+    >>> from types import SimpleNamespace as A
+    >>> alerts_of([A(ring_id="R-1", reason="ring grew", new_members=["merchant:m1"])])
+    {'R-1': {'reason': 'ring grew', 'new_members': 1}}
+    """
+    return {a.ring_id: {"reason": str(a.reason), "new_members": len(a.new_members)}
+            for a in alerts}
 
 
 def _run_id(generated_at: datetime, params: dict[str, Any], rings: tuple[Ring, ...],

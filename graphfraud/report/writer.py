@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from graphfraud.report.redact import Redactor
     from graphfraud.report.run import RunReport
 
+#: What ``--excel`` puts before rings.csv's header: the UTF-8 byte order mark, by which
+#: Excel recognises UTF-8 (its bytes EF BB BF).
+EXCEL_BOM = "\ufeff"
 #: The run's onboarding-check table (``RunReport.index``), written beside the report.
 INDEX_FILE = "check-index.parquet"
 #: rings.csv's columns (made from the field table): ring_id, ring_score, risk, pattern,
@@ -37,7 +40,8 @@ CSV_HEADER = csv_header()
 
 def write_reports(report: RunReport, out_dir: str | Path, *,
                   redact: bool = False, parquet: bool = False,
-                  rejects: Callable[[Path], object] | None = None) -> dict[str, Path]:
+                  rejects: Callable[[Path], object] | None = None,
+                  excel: bool = False) -> dict[str, Path]:
     """Write rings.json, rings.csv and report.html into ``out_dir``; return their paths.
 
     ``rejects`` writes the run's rejected input rows, given the (temporary) path to
@@ -49,6 +53,11 @@ def write_reports(report: RunReport, out_dir: str | Path, *,
     With ``parquet``, also the ring tables for downstream jobs (Spark, Hive):
     rings.parquet (one row per ring) and ring_members.parquet (one row per member),
     with the real ids, like rings.json.
+
+    With ``excel``, rings.csv starts with a UTF-8 byte order mark, so Excel (which
+    otherwise reads a CSV in the system's code page, GBK on a Chinese Windows) shows
+    names as they are; without it the file is plain UTF-8, as the contract's readers
+    expect.
 
     The run's check index, when it has one, goes beside them (check-index.parquet).
     With ``redact``, rings.csv and report.html carry pseudonyms instead of entity
@@ -79,6 +88,8 @@ def write_reports(report: RunReport, out_dir: str | Path, *,
         redactor = Redactor()
         shown = _redacted(redactor, report)
     with new_file(paths["csv"]) as fh:
+        if excel:
+            fh.write(EXCEL_BOM)
         _write_csv(shown, fh)
     write_new(paths["html"], render_html(shown))
     if redactor is not None:
@@ -87,16 +98,7 @@ def write_reports(report: RunReport, out_dir: str | Path, *,
             redactor.write_key(fh)
     else:
         (out / "redaction-key.csv").unlink(missing_ok=True)  # a stale key would mislead
-    if parquet:
-        for name, table in _parquet_tables(report).items():
-            paths[name] = out / f"{name}.parquet"
-            with new_file(paths[name], binary=True) as fh:
-                import pyarrow.parquet as pq
-
-                pq.write_table(table, fh)
-    else:
-        for stale in ("rings", "ring_members"):  # not this run's: would mislead
-            (out / f"{stale}.parquet").unlink(missing_ok=True)
+    paths.update(_write_parquet(report, out) if parquet else _no_parquet(out))
     if report.index is None:  # a run without one (the Spark engine): no stale index
         (out / INDEX_FILE).unlink(missing_ok=True)
     else:
@@ -111,6 +113,25 @@ def write_reports(report: RunReport, out_dir: str | Path, *,
     }, indent=1) + "\n")
     (out / INCOMPLETE).unlink(missing_ok=True)
     return paths
+
+
+def _write_parquet(report: RunReport, out: Path) -> dict[str, Path]:
+    """rings.parquet and ring_members.parquet (``scan --parquet``) into ``out``."""
+    import pyarrow.parquet as pq
+
+    paths = {}
+    for name, table in _parquet_tables(report).items():
+        paths[name] = out / f"{name}.parquet"
+        with new_file(paths[name], binary=True) as fh:
+            pq.write_table(table, fh)
+    return paths
+
+
+def _no_parquet(out: Path) -> dict[str, Path]:
+    """Remove the Parquet tables of an earlier run (not this run's: they would mislead)."""
+    for stale in ("rings", "ring_members"):
+        (out / f"{stale}.parquet").unlink(missing_ok=True)
+    return {}
 
 
 def _parquet_tables(report: RunReport) -> dict[str, Any]:
@@ -248,7 +269,8 @@ def out_lock(out_dir: str | Path, *, follow_link: bool = False) -> Iterator[None
 
 def _redacted(redactor: Redactor, report: RunReport) -> RunReport:
     """The report with pseudonyms (:meth:`Redactor.run_report`); the members' facts keyed
-    by pseudonym and without names (a name identifies a shop as well as its id) or
+    by pseudonym and without names (theirs and the blacklisted actors' they are flagged
+    via: a name identifies a shop as well as its id) or
     analysts' names, their "flagged via" ids and the hubs' context renamed alike, and
     the changes' joined members renamed alike (removed ones, not on the page, dropped)."""
     from dataclasses import replace
@@ -260,6 +282,7 @@ def _redacted(redactor: Redactor, report: RunReport) -> RunReport:
             **info, "name": "",
             "via": redactor.key(info["via"]) if info.get("via") else "",
             "via_actor": redactor.key(info["via_actor"]) if info.get("via_actor") else "",
+            "via_name": "",
             "source": "analyst" if info.get("source", "").startswith("analyst:")
             else info.get("source", "")}
             for key, info in report.actors.items()}

@@ -34,6 +34,11 @@ class Changes:
     gone: list[str] = field(default_factory=list)
     merged: dict[str, list[str]] = field(default_factory=dict)  # ring -> previous rings in it
     split: dict[str, list[str]] = field(default_factory=dict)  # previous ring -> current rings
+    #: ring -> (its risk in the previous run, its risk now), for the rings carried over
+    #: whose risk changed (a dismissed ring high -> low). Shown in report.html; not part
+    #: of rings.json's or batch.json's ``changes`` (:meth:`as_dict`), so a report read
+    #: back has none.
+    risk: dict[str, tuple[str, str]] = field(default_factory=dict, compare=False)
 
     def as_dict(self) -> dict[str, object]:
         return {"new": self.new, "grown": self.grown, "shrunk": self.shrunk,
@@ -60,6 +65,7 @@ def carry_over(rings: Sequence[Ring], previous: Sequence[Ring]
     first, one previous ring per current ring.
     """
     prev = [(p.ring_id, _keys(p.members)) for p in previous]
+    prev_risk = [str(p.risk) for p in previous]
     current = [_keys(r.members) for r in rings]
     pairs = []
     index: dict[str, list[int]] = {}
@@ -88,6 +94,8 @@ def carry_over(rings: Sequence[Ring], previous: Sequence[Ring]
             continue
         ring_id, before = prev[match[i]]
         ring = replace(ring, ring_id=ring_id)
+        if prev_risk[match[i]] != str(ring.risk):
+            changes.risk[ring_id] = (prev_risk[match[i]], str(ring.risk))
         added, removed = sorted(current[i] - before), sorted(before - current[i])
         if added and removed:
             changes.changed[ring_id] = {"added": added, "removed": removed}

@@ -70,12 +70,14 @@ def _plain(value: Any) -> Value:
 
 @dataclass(frozen=True)
 class Sentence:
-    """The words of one code: an English and a Chinese template, and whether the line
-    speaks against fraud (``but``: shown after the supporting reasons)."""
+    """The words of one code: an English and a Chinese template, whether the line
+    speaks against fraud (``but``: shown after the supporting reasons), and whether it
+    records an analyst's decision rather than evidence."""
 
     en: str
     zh: str
     against: bool = False
+    decision: bool = False
 
 
 #: Every evidence line the scan writes, in the order ties are listed. English and
@@ -111,9 +113,6 @@ SENTENCES: dict[str, Sentence] = {
     "burst": Sentence("shops registered within {days} days", "商家在 {days} 天内集中注册"),
     # labels
     "blacklisted": Sentence("{k} blacklisted {k:|member|members}", "{k} 名成员在黑名单中"),
-    "confirmed": Sentence(
-        "{k} {k:|member|members} confirmed as fraud by an analyst",
-        "{k} 名成员已被分析员确认为欺诈"),
     "touching": Sentence(
         "{k} {k:|member|members} used a blacklisted phone or account",
         "{k} 名成员用过黑名单中的手机或账户"),
@@ -174,9 +173,6 @@ SENTENCES: dict[str, Sentence] = {
     "cleared": Sentence(
         "but: {k} {k:|member|members} cleared as legit by an investigator",
         "但：{k} 名成员已被调查员核实为正常", against=True),
-    "dismissed": Sentence(
-        "but: {k} {k:|member|members} cleared by an analyst's dismissal",
-        "但：{k} 名成员已被分析员排除嫌疑", against=True),
     "neighbours_legit": Sentence(
         "but: {legit} of the {others} others using its phones and accounts are cleared "
         "as legit and {fraud} blacklisted, a community more than a ring",
@@ -219,7 +215,20 @@ SENTENCES: dict[str, Sentence] = {
     "old_members": Sentence(
         "but: every member registered more than a year ago (oldest {years:.1f} years)",
         "但：所有成员都注册于一年多以前（最早的 {years:.1f} 年）", against=True),
+    # analysts' decisions about the members, listed last and apart from the evidence
+    "confirmed": Sentence(
+        "{k} {k:|member|members} confirmed as fraud by analysts (a decision, not counted "
+        "as evidence)",
+        "{k} 名成员已被分析员确认为欺诈（这是处置决定，不计入证据）", decision=True),
+    "dismissed": Sentence(
+        "{k} {k:|member|members} cleared by analysts' dismissal (a decision; it keeps the "
+        "ring's score down so that a dismissed ring does not alert again)",
+        "{k} 名成员已被分析员排除嫌疑（这是处置决定；它压低团伙分数，使已排除的团伙不再重复告警）",
+        against=True, decision=True),
 }
+#: The codes that record an analyst's decision rather than evidence (report.html lists
+#: them apart, and never as a ring's strongest reason).
+DECISIONS = frozenset(code for code, s in SENTENCES.items() if s.decision)
 #: A code's place in :data:`SENTENCES`: the order of equally strong reasons.
 RANK = {code: i for i, code in enumerate(SENTENCES)}
 
@@ -328,5 +337,5 @@ def ordered(reasons: list[Reason]) -> list[Reason]:
     return support + rest
 
 
-__all__ = ["CORES", "RANK", "SENTENCES", "SOURCES", "Reason", "Sentence", "ordered",
+__all__ = ["CORES", "DECISIONS", "RANK", "SENTENCES", "SOURCES", "Reason", "Sentence", "ordered",
            "render", "render_or_none"]

@@ -47,6 +47,19 @@ class ActorFacts:
     #: Per actor: its label is an analyst's verdict (source ``analyst:NAME``), not an
     #: independent blacklist or investigator label.
     by_analyst: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    #: Per actor: its label as evidence about a ring that holds it (+1, -1, 0): its
+    #: standing verdict, except that an analyst's confirmation (fraud, ``analyst:NAME``)
+    #: is replaced by what the export's own labels said of it before (fraud, legit or
+    #: nothing). An analyst's decision about a ring's members is not evidence about that
+    #: ring; empty: the same as ``verdict``.
+    evidence: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))
+    #: When some actors are seeds of the walk from the blacklist only by an analyst's
+    #: confirmation: an actor where the walk from every seed is largest, that value, and
+    #: the largest value of the walk from the other seeds (raw walk values, one unit of
+    #: restart per seed): the closeness to the blacklist is measured on the latter's
+    #: scale, so that a confirmation adds closeness to its neighbours without shrinking
+    #: everyone else's (:func:`graphfraud.score.signals.Proximity`). None otherwise.
+    walk_scale: tuple[int, float, float] | None = None
     #: identifiers x actors (the incidence transposed), for who else uses a block.
     users_of: sp.csr_matrix | None = None
     #: Share of all actors blacklisted, and cleared.
@@ -137,6 +150,7 @@ def actor_facts(graph: ActorGraph, dataset: Dataset,
            if signals is not None
            else np.full(n, np.nan) for c in ("orders", "refunds", "complaints", "violations")}
     verdict, by_analyst, touches, touches_kept = _verdicts(graph, t.get("labels"))
+    evidence = _evidence(graph, t.get("labels"), dataset.label_history, verdict, by_analyst)
     all_dates = registered[~np.isnan(registered)]
     as_of = float(all_dates.max()) if len(all_dates) else 0.0
     orders = sig["orders"]
@@ -161,13 +175,14 @@ def actor_facts(graph: ActorGraph, dataset: Dataset,
         degree_values=degree_values.astype(np.int64),
         degree_counts=degree_counts.astype(np.int64),
         total_uses=int(graph.incidence.nnz),
-        by_analyst=by_analyst,
+        by_analyst=by_analyst, evidence=evidence,
         users_of=graph.incidence.T.tocsr(),
         fraud_rate=float((verdict > 0).mean()) if n else 0.0,
         legit_rate=float((verdict < 0).mean()) if n else 0.0,
         sanctioned=sanctioned, status_known=status_known, sanctioned_rate=sanctioned_rate,
     )
     facts.organization, facts.organizations = _organizations(graph, t)
+    facts.walk_scale = _walk_scale(graph, facts)
     return facts if context is None else _in_context(facts, context)
 
 
@@ -239,6 +254,81 @@ def _verdicts(graph: ActorGraph, labels: Any
         if len(kept):
             touches_kept = np.asarray(graph.incidence[:, kept].sum(axis=1)).ravel() > 0
     return verdict, by_analyst, touches, touches_kept
+
+
+def _evidence(graph: ActorGraph, labels: Any, history: Any, verdict: np.ndarray,
+              by_analyst: np.ndarray) -> np.ndarray:
+    """Per actor, its label as evidence about a ring that holds it
+    (:attr:`ActorFacts.evidence`). What the export said before an analyst's
+    confirmation: the ``export_label`` column of a labels table read from Neo4j, else
+    the latest row of the export's label history (``Dataset.label_history``: every row
+    of labels.csv, ranked as the loader ranks them) whose source is not an analyst's."""
+    evidence = verdict.copy()
+    confirmed = by_analyst & (verdict > 0)
+    if not confirmed.any():
+        return evidence
+    evidence[confirmed] = 0
+    before = _export_labels(labels, history)
+    if before is None or before.empty:
+        return evidence
+    value = np.where(before["label"].astype("string").eq("fraud").fillna(False), 1,
+                     np.where(before["label"].astype("string").eq("legit").fillna(False),
+                              -1, 0)).astype(np.int8)
+    kinds = before["entity_type"].astype("string")
+    for kind in ACTOR_TYPES:
+        part = kinds.eq(kind).fillna(False).to_numpy(dtype=bool)
+        pos = graph.positions(kind, before.loc[part, "entity_id"])
+        ok = pos >= 0
+        pos, values = pos[ok], value[part][ok]
+        keep = confirmed[pos]
+        evidence[pos[keep]] = values[keep]
+    return evidence
+
+
+def only_confirmed(facts: ActorFacts) -> np.ndarray:
+    """Per actor: a seed of the walk from the blacklist only because an analyst
+    confirmed it (fraud by an analyst, not by the export, on no blacklisted identifier)."""
+    if not len(facts.evidence):
+        return np.zeros(len(facts.verdict), bool)
+    return (facts.verdict > 0) & (facts.evidence <= 0) & ~facts.touches_fraud_identifier
+
+
+def _walk_scale(graph: ActorGraph, facts: ActorFacts) -> tuple[int, float, float] | None:
+    """:attr:`ActorFacts.walk_scale` (two walks over the graph, only when analysts have
+    confirmed actors)."""
+    from graphfraud.detect.seeds import personalized_pagerank
+
+    confirmed = only_confirmed(facts)
+    if not confirmed.any():
+        return None
+    seeds = (facts.verdict > 0) | facts.touches_fraud_identifier
+    every = personalized_pagerank(graph.linked, np.flatnonzero(seeds), top=1.0)
+    others = personalized_pagerank(graph.linked, np.flatnonzero(seeds & ~confirmed), top=1.0)
+    probe = int(np.argmax(every))
+    return probe, float(every[probe]), float(others.max()) if len(others) else 0.0
+
+
+def _export_labels(labels: Any, history: Any) -> Any:
+    """The export's own standing label per entity (entity_type, entity_id, label), or
+    None when there is no way to know it."""
+    import pandas as pd
+
+    if labels is not None and "export_label" in labels:
+        rows = labels.loc[labels["export_label"].notna(),
+                          ["entity_type", "entity_id", "export_label"]]
+        return rows.rename(columns={"export_label": "label"})
+    if history is None or history.empty or "source" not in history:
+        return None
+    analyst = history["source"].astype("string").str.startswith("analyst:").fillna(False)
+    rows = history.loc[~analyst.to_numpy(dtype=bool)]
+    stamp = pd.to_datetime(rows["labeled_at"], errors="coerce", utc=True) \
+        if "labeled_at" in rows \
+        else pd.Series(pd.NaT, index=rows.index, dtype="datetime64[ns, UTC]")
+    ranked = rows.assign(_d=stamp.notna().to_numpy(),
+                         _a=stamp.fillna(pd.Timestamp(0, tz="UTC")).to_numpy(),
+                         _l=np.arange(len(rows))).sort_values(["_d", "_a", "_l"], kind="stable")
+    latest = ranked.drop_duplicates(subset=["entity_type", "entity_id"], keep="last")
+    return latest[["entity_type", "entity_id", "label"]]
 
 
 def _statuses(merchants: Any, pos: np.ndarray, n: int

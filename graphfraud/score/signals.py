@@ -88,6 +88,9 @@ class Signal:
     knobs: ClassVar[tuple[Knob, ...]] = ()
     #: Words for codes of its own that :data:`~graphfraud.score.evidence.SENTENCES` lacks.
     sentences: ClassVar[dict[str, Sentence]] = {}
+    #: The sub-scores it fills, each with its words in English and Chinese (report.html's
+    #: "sub-scores" line).
+    subscores: ClassVar[dict[str, tuple[str, str]]] = {}
 
     def measure(self, c: Inputs) -> None:
         """Fill ``c.found.scores`` (sub-scores, None without data) and ``c.found.facts``."""
@@ -359,10 +362,17 @@ def _behaviour(v: View, facts: ActorFacts, out: Found) -> None:
     out.scores["behaviour"] = float(np.mean([_ratio_score(r) for r in ratios.values()]))
 
 
+def _evidence(v: View, facts: ActorFacts) -> np.ndarray:
+    """The members' labels as evidence about their ring (:attr:`ActorFacts.evidence`):
+    an analyst's confirmation of a member is a decision about the ring, not evidence."""
+    return facts.evidence[v.members] if len(facts.evidence) else v.verdict
+
+
 def _labels(v: View, facts: ActorFacts, params: Params, out: Found) -> None:
     """Known fraud (blacklisted members, members on a blacklisted phone or account) and
-    members cleared as legit."""
-    verdict = v.verdict
+    members cleared as legit; analysts' confirmations of members are counted apart
+    (``confirmed``), never as known fraud."""
+    verdict = _evidence(v, facts)
     known_fraud = int((verdict > 0).sum())
     known_legit = int((verdict < 0).sum())
     touching = int(facts.touches_fraud_identifier[v.members].sum())
@@ -378,8 +388,8 @@ def _labels(v: View, facts: ActorFacts, params: Params, out: Found) -> None:
         if judged >= params.min_judged else None
     mine = facts.by_analyst[v.members] if len(facts.by_analyst) else np.zeros(v.n, bool)
     out.facts.update(known_fraud=known_fraud, known_legit=known_legit, touching=touching,
-                     confirmed=int(((verdict > 0) & mine).sum()),
-                     dismissed=int(((verdict < 0) & mine).sum()))
+                     confirmed=int(((v.verdict > 0) & mine).sum()),
+                     dismissed=int(((v.verdict < 0) & mine).sum()))
 
 
 def _co_users(v: View, facts: ActorFacts, block: np.ndarray, params: Params
@@ -515,6 +525,12 @@ def _extraordinary(c: Inputs) -> bool:
 
 class Coordination(Signal):
     name = "coordination"
+    subscores: ClassVar[dict[str, tuple[str, str]]] = {
+        "coordination": ("coordination", "协同"),
+        "exclusivity": ("exclusivity", "独占度"),
+        "multiplicity": ("multiplicity", "共用深度"),
+        "inside": ("inside the block", "块内活动占比"),
+    }
     knobs = (
         Knob("w_coordination", 6.0),
         Knob("block_share", 0.2, "The block of a ring: the shared identifiers (two members "
@@ -605,6 +621,10 @@ class Coordination(Signal):
 
 class Timing(Signal):
     name = "timing"
+    subscores: ClassVar[dict[str, tuple[str, str]]] = {
+        "burst": ("burst of sign-ups", "集中注册"),
+        "youth": ("youth", "账号新近度"),
+    }
     knobs = (
         Knob("w_burst", 3.0),
         Knob("w_youth", 0.8),
@@ -661,6 +681,9 @@ class Timing(Signal):
 
 class BanEvasion(Signal):
     name = "ban_evasion"
+    subscores: ClassVar[dict[str, tuple[str, str]]] = {
+        "ban_evasion": ("ban evasion", "封禁后换号"),
+    }
     knobs = (
         Knob("w_ban_evasion", 2.5),
         Knob("ban_gap_days", 30.0, "A shop counts as re-registered after a ban when it "
@@ -688,6 +711,9 @@ class BanEvasion(Signal):
 
 class Behaviour(Signal):
     name = "behaviour"
+    subscores: ClassVar[dict[str, tuple[str, str]]] = {
+        "behaviour": ("behaviour", "经营行为"),
+    }
     knobs = (Knob("w_behaviour", 2.2),
              Knob("behaviour_neutral", 0.15, "Behaviour counts from this neutral level; "
                   "without signals, nothing."),
@@ -719,6 +745,9 @@ class Behaviour(Signal):
 
 class Enforcement(Signal):
     name = "enforcement"
+    subscores: ClassVar[dict[str, tuple[str, str]]] = {
+        "enforcement": ("platform sanctions", "平台处罚"),
+    }
     knobs = (
         Knob("w_enforcement", 1.5, "Platform enforcement: members suspended or banned by "
              "the platform, against how many the platform's own rate would put in a group "
@@ -755,6 +784,11 @@ class Enforcement(Signal):
 
 class Labels(Signal):
     name = "labels"
+    subscores: ClassVar[dict[str, tuple[str, str]]] = {
+        "known_fraud": ("known fraud", "已知欺诈"),
+        "known_legit_share": ("cleared share", "已核实正常占比"),
+        "label_balance": ("label balance", "标签倾向"),
+    }
     knobs = (
         Knob("w_known_fraud", 2.6),
         Knob("blacklist_ring_size", 6.0, "Up to this ring size each blacklisted member "
@@ -797,16 +831,16 @@ class Labels(Signal):
 
     def reasons(self, c: Inputs) -> Iterable[Reason]:
         f = c.found.facts
-        # An analyst's own confirmation is named as such, not as independent evidence.
-        blacklisted = f["known_fraud"] - f["confirmed"]
-        if blacklisted:
-            yield Reason.of("blacklisted", 3.0 + blacklisted, k=blacklisted)
-        if f["confirmed"]:
-            yield Reason.of("confirmed", 2.9, k=f["confirmed"])
+        if f["known_fraud"]:  # the export's blacklist (an analyst's confirmation is not)
+            yield Reason.of("blacklisted", 3.0 + f["known_fraud"], k=f["known_fraud"])
         if f["touching"]:
             yield Reason.of("touching", 2.5, k=f["touching"])
         if f["known_legit"] - f["dismissed"]:
             yield Reason.of("cleared", k=f["known_legit"] - f["dismissed"])
+        # Analysts' decisions, listed apart: a confirmation counts for nothing here; a
+        # dismissal keeps the ring's score down (cleared members, above in the score).
+        if f["confirmed"]:
+            yield Reason.of("confirmed", k=f["confirmed"])
         if f["dismissed"]:
             yield Reason.of("dismissed", k=f["dismissed"])
 
@@ -814,7 +848,9 @@ class Labels(Signal):
         return [
             ("known fraud", f"{p.w_known_fraud} (`w_known_fraud`)",
              "1 − 0.5^(blacklisted members + ½ × members on a blacklisted identifier), each "
-             f"counted × min(1, `blacklist_ring_size` {p.blacklist_ring_size:g} / ring size)"),
+             f"counted × min(1, `blacklist_ring_size` {p.blacklist_ring_size:g} / ring size); "
+             "a member an analyst confirmed counts as what the export's labels said of it "
+             "before (see \"Analysts' verdicts\")"),
             ("label balance", f"{p.w_label_balance} (`w_label_balance`)",
              "(blacklisted − cleared) / judged members, once at least `min_judged` "
              f"({p.min_judged}) members are judged"),
@@ -825,13 +861,17 @@ class Labels(Signal):
 
 class Proximity(Signal):
     name = "proximity"
+    subscores: ClassVar[dict[str, tuple[str, str]]] = {
+        "proximity": ("proximity to the blacklist", "与黑名单的接近度"),
+    }
     knobs = (Knob("w_proximity", 0.8),)
 
     def measure(self, c: Inputs) -> None:
         v, f = c.view, c.found.facts
         # A ring with its own blacklisted members is scored on those; the walk from them
-        # into the ring would count the same label twice.
-        outside = c.proximity[v.members][v.verdict <= 0]
+        # into the ring would count the same label twice. The walk from members an
+        # analyst confirmed is taken out: a decision about the ring is not evidence.
+        outside = _walk_from_outside(c)[_evidence(v, c.facts) <= 0]
         c.found.scores["proximity"] = float(min(1.0, np.mean(outside) / 0.1)) \
             if len(outside) and not (f["known_fraud"] or f["touching"]) else 0.0
 
@@ -848,11 +888,56 @@ class Proximity(Signal):
     def rows(self, p: Params) -> list[tuple[str, str, str]]:
         return [("proximity", f"{p.w_proximity} (`w_proximity`)",
                  "mean personalised PageRank of the members / 0.1, for rings with no "
-                 "blacklisted member of their own")]
+                 "blacklisted member of their own; without the walk from the ring's own "
+                 "analyst-confirmed members")]
+
+
+def _walk_from_outside(c: Inputs) -> np.ndarray:
+    """The members' closeness to the blacklist (``c.proximity``), on the scale of the
+    walk from the seeds that are not there only by an analyst's confirmation
+    (:attr:`ActorFacts.walk_scale`), and without what the walk from the ring's own
+    analyst-confirmed members adds. The walk is linear in its seeds and never leaves a
+    connected component: that part is walked again on their components alone."""
+    from scipy.sparse.csgraph import breadth_first_order
+
+    from graphfraud.detect.seeds import personalized_pagerank
+    from graphfraud.score.facts import only_confirmed
+
+    v, facts = c.view, c.facts
+    values = c.proximity[v.members]
+    if facts.walk_scale is None:
+        return values
+    probe, probe_value, top = facts.walk_scale
+    shown = float(c.proximity[probe])
+    if shown <= 0:
+        return values
+    whole = probe_value / shown  # what the walk was divided by
+    scale = top if top > 0 else whole  # with no other seed, the whole walk's
+    values = values * (whole / scale)
+    own = v.members[only_confirmed(facts)[v.members]]
+    if not len(own):
+        return values
+    reached: list[set[int]] = []
+    for start in own.tolist():
+        if not any(start in part for part in reached):
+            reached.append(set(breadth_first_order(
+                c.graph.linked, start, directed=False, return_predecessors=False).tolist()))
+    comp = np.fromiter(sorted(set().union(*reached)), dtype=np.int64)
+    adjacency = submatrix(c.graph.linked, comp)
+    seeds = np.flatnonzero((facts.verdict[comp] > 0)
+                           | facts.touches_fraud_identifier[comp])  # the walk's, local
+    every = personalized_pagerank(adjacency, seeds, top=1.0)
+    mine = personalized_pagerank(adjacency, np.searchsorted(comp, own), top=1.0)
+    rest = np.maximum(every - mine, 0.0) / scale
+    pos = np.minimum(np.searchsorted(comp, v.members), len(comp) - 1)
+    return np.where(comp[pos] == v.members, rest[pos], values)
 
 
 class BlockUsers(Signal):
     name = "block_users"
+    subscores: ClassVar[dict[str, tuple[str, str]]] = {
+        "block_users": ("the block's other users", "块的其他使用者"),
+    }
     knobs = (
         Knob("w_block_users", 2.0, "The block's other users: how often they are blacklisted "
              "and how often cleared, each against the graph's own rate, gives a log ratio, "
@@ -905,6 +990,9 @@ class BlockUsers(Signal):
 
 class HostCollusion(Signal):
     name = "host_collusion"
+    subscores: ClassVar[dict[str, tuple[str, str]]] = {
+        "host_collusion": ("host collusion", "主播合谋"),
+    }
     knobs = (Knob("w_host_collusion", 1.8),)
 
     def measure(self, c: Inputs) -> None:
@@ -928,6 +1016,9 @@ class HostCollusion(Signal):
 
 class Embedding(Signal):
     name = "embedding"
+    subscores: ClassVar[dict[str, tuple[str, str]]] = {
+        "embedding": ("embedding", "图嵌入相似度"),
+    }
     knobs = (Knob("w_embedding", 0.5),
              Knob("use_embedding", True, "Use graph embeddings (member attachment and "
                   "similarity to known fraud)."))
@@ -952,6 +1043,9 @@ class Embedding(Signal):
 
 class Organization(Signal):
     name = "organization"
+    subscores: ClassVar[dict[str, tuple[str, str]]] = {
+        "organization": ("declared organisation", "已登记组织"),
+    }
     knobs = (
         Knob("organization_explains", 1.0, "Share of the coordination term that a "
              "declared, verified organisation holding most of the members explains "

@@ -5,7 +5,15 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from graphfraud.check.assess import Applicant, Assessment, Declared, RingRef, Touch, assess
+from graphfraud.check.assess import (
+    Applicant,
+    Assessment,
+    Declared,
+    RingRef,
+    Touch,
+    assess,
+    standing,
+)
 from graphfraud.store import catalog
 
 if TYPE_CHECKING:
@@ -42,18 +50,40 @@ def touches(driver: Driver, applicant: Applicant, *, database: str,
             if rec is None:
                 out.append(Touch(kind, value, known=False))
                 continue
-            rings = tuple(sorted((RingRef(r["ring_id"], r["risk"], float(r["score"]),
-                                          r["pattern"], r.get("verdict"), r.get("by"),
-                                          r.get("at"), r.get("note"))
-                                  for r in rec["rings"]),
-                                 key=lambda r: -r.score))
             out.append(Touch(kind, value, known=True, actors=int(rec["actors"]),
                              verdict=rec["verdict"], fraud_actors=tuple(rec["fraud_actors"]),
-                             rings=rings,
+                             rings=_rings(rec["rings"]),
                              hub=kind != "streamer" and int(rec["actors"]) > limit,
                              organizations=tuple(Declared.of(kind, value, org) for org
-                                                 in rec.get("organizations", []))))
+                                                 in rec.get("organizations", [])),
+                             ).with_decision(_first(rec.get("decision"))))
     return out
+
+
+def _rings(rows: list[Any]) -> tuple[RingRef, ...]:
+    """The rings of a lookup, each with its latest decision, highest score first."""
+    return tuple(sorted((RingRef(r["ring_id"], r["risk"], float(r["score"]), r["pattern"],
+                                 r.get("verdict"), r.get("by"), r.get("at"), r.get("note"))
+                         for r in rows), key=lambda r: -r.score))
+
+
+def _first(rows: list[Any] | None) -> dict[str, Any] | None:
+    return dict(rows[0]) if rows else None
+
+
+def merchant(driver: Driver, merchant_id: str, *, database: str) -> Touch | None:
+    """The checked merchant itself when the graph holds it with something to say (its
+    label, the latest run's rings it belongs to, an analyst's latest decision), else
+    None."""
+    from neo4j import RoutingControl
+
+    records, _, _ = driver.execute_query(catalog.statement("check/merchant"), id=merchant_id,
+                                         routing_=RoutingControl.READ, database_=database)
+    if not records:
+        return None
+    rec = records[0]
+    return standing(Touch("merchant", merchant_id, known=True, verdict=rec["verdict"],
+                          rings=_rings(rec["rings"])).with_decision(_first(rec["decision"])))
 
 
 def organizations(driver: Driver, merchant_id: str, *, database: str
@@ -67,7 +97,8 @@ def organizations(driver: Driver, merchant_id: str, *, database: str
 def check(driver: Driver, applicant: Applicant, *, database: str, source: str) -> Assessment:
     started = time.perf_counter()
     result = assess(applicant, touches(driver, applicant, database=database),
-                    organizations(driver, applicant.merchant_id, database=database))
+                    organizations(driver, applicant.merchant_id, database=database),
+                    merchant(driver, applicant.merchant_id, database=database))
     result.seconds = time.perf_counter() - started
     result.source = source
     return result

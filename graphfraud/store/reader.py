@@ -1,8 +1,10 @@
 """Read the graph back from Neo4j as the tables a scan needs (a few paged reads).
 
 The result is the same :class:`~graphfraud.loaders.dataset.Dataset` shape the file
-loaders produce (for the columns detection uses), so a scan of the graph that
-``graphfraud load`` built gives the same rings as a scan of the files.
+loaders produce (for the columns detection uses, and those its report shows: names,
+statuses, orders and promoted GMV, what a device or an account is), so a scan of the
+graph that ``graphfraud load`` built gives the same rings and the same report.html as a
+scan of the files.
 """
 
 from __future__ import annotations
@@ -10,14 +12,24 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from graphfraud.loaders.dataset import Dataset
-from graphfraud.model import ACTOR_KINDS, ENTITY_KINDS, LINK_KINDS, MEMBERSHIP, ORGANIZATION
+from graphfraud.model import (
+    ACTOR_KINDS,
+    ENTITY_KINDS,
+    IDENTIFIER_KINDS,
+    LINK_KINDS,
+    MEMBERSHIP,
+    ORGANIZATION,
+)
 from graphfraud.store import catalog
 
 if TYPE_CHECKING:
     import pandas as pd
     from neo4j import Driver
 
-_TABLES = (*(kind.table for kind in ACTOR_KINDS), *(link.table for link in LINK_KINDS))
+_TABLES = (*(kind.table for kind in ACTOR_KINDS), *(kind.table for kind in IDENTIFIER_KINDS),
+           *(link.table for link in LINK_KINDS))
+#: Text columns besides the ids (names, categories, device models, banks).
+_TEXT = ("name", "category", "status", "model", "os", "kind", "bank")
 
 
 #: Owners (merchants, streamers, ...) per page of a read: one record of column lists.
@@ -62,7 +74,10 @@ def _timestamps(seconds: pd.Series) -> pd.Series:
 
 def read_verdicts(driver: Driver, *, database: str) -> pd.DataFrame:
     """Every entity's current verdict in the graph (export labels and analysts'),
-    as a labels table (entity_type, entity_id, label)."""
+    as a labels table (entity_type, entity_id, label, source), with ``export_label``:
+    for an entity whose current verdict is an analyst's, the label the export's own
+    labels.csv last gave it (null when none, and for every other entity), so that a
+    scan can tell an analyst's decision from the blacklist it confirmed."""
     import pandas as pd
 
     labels = []
@@ -71,7 +86,8 @@ def read_verdicts(driver: Driver, *, database: str) -> pd.DataFrame:
         part.insert(0, "entity_type", entity)
         labels.append(part)
     frame = pd.concat(labels, ignore_index=True)
-    frame["entity_id"] = frame["entity_id"].astype("string")
+    for col in ("entity_id", "source", "export_label"):
+        frame[col] = frame[col].astype("string")
     return frame
 
 
@@ -82,12 +98,11 @@ def read_graph(driver: Driver, *, database: str) -> Dataset:
     for name in _TABLES:
         frame = _fetch(driver, database, f"reader/{name}")
         for col in frame.columns:
-            if col.endswith("_id"):
+            if col.endswith("_id") or col in _TEXT:
                 frame[col] = frame[col].astype("string")
         tables[name] = frame
     merchants = tables["merchants"]
     merchants["registered_at"] = _timestamps(merchants["registered_at"])
-    merchants["status"] = merchants["status"].astype("string")
     signal_cols = ["orders", "refunds", "complaints", "violations"]
     has_signals = merchants[signal_cols].notna().any(axis=1)
     tables["merchant_signals"] = merchants.loc[has_signals, ["merchant_id", *signal_cols]] \

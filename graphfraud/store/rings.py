@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from graphfraud.model import ACTOR_KINDS, IDENTIFIER_KINDS
@@ -17,15 +17,19 @@ if TYPE_CHECKING:
 
 
 def write_rings(driver: Driver, report: RunReport, *, database: str,
-                batch: dict[str, str] | None = None) -> int:
+                batch: dict[str, str] | None = None,
+                alerts: Mapping[str, str] | None = None) -> int:
     """Write the rings of one run's report; returns the number written.
 
     ``batch`` (from ``graphfraud batch``) adds the export digest, the load state id and
-    the run directory to the ``Run`` node.
+    the run directory to the ``Run`` node; ``alerts`` (ring id -> the batch's alert
+    reason) goes on the run's ``FOUND`` relationship of each alerted ring (``alert``).
 
-    The run node, its rings, their members and shared identifiers, and finally the
-    run's ``complete`` flag are written in a single managed transaction: a reader
-    sees either the previous state or the whole new run.
+    The run node, its rings, their members and shared identifiers, what changed since
+    the previous complete run (``FOUND``'s ``change``, ``previous_risk``,
+    ``previous_members``, ``joined``, ``left``), each ring's GMV (``FOUND.gmv``) and
+    finally the run's ``complete`` flag are written in a single managed transaction: a
+    reader sees either the previous state or the whole new run.
     """
     rings = report.rings
     run = {
@@ -38,7 +42,10 @@ def write_rings(driver: Driver, report: RunReport, *, database: str,
         **(batch or {}),
     }
     ring_props, found_props = _properties(RING), _properties(RING, found=True)
-    ring_rows = [{"ring_id": r.ring_id, "ring": ring_props(r), "found": found_props(r)}
+    alerted = dict(alerts or {})
+    ring_rows = [{"ring_id": r.ring_id, "ring": ring_props(r), "found": found_props(r),
+                  "members": [f"{m.type}:{m.id}" for m in r.members],
+                  "alert": alerted.get(r.ring_id)}
                  for r in rings]
     member_props, shared_props = _properties(MEMBER), _properties(SHARED)
     members: dict[str, list[dict[str, Any]]] = {k.entity_type: [] for k in ACTOR_KINDS}
@@ -61,6 +68,7 @@ def write_rings(driver: Driver, report: RunReport, *, database: str,
             tx.run(catalog.statement(f"rings/ring_members_{kind}"), rows=rows).consume()
         for kind, rows in shares.items():
             tx.run(catalog.statement(f"rings/ring_shares_{kind}"), rows=rows).consume()
+        tx.run(catalog.statement("rings/exposure"), run_id=run["run_id"]).consume()
         tx.run(catalog.statement("rings/complete_run"), run_id=run["run_id"]).consume()
 
     with driver.session(database=database) as session:

@@ -7,6 +7,13 @@ of its verdicts. Recording one also sets the target's current ``verdict`` proper
 label: confirmed members count as known fraud, dismissed rings' members and cleared
 entities as legit. A ring verdict applies to every member the ring has at that moment
 and keeps that member list, so later alerts can tell whether the ring changed.
+
+A third decision, ``needs-info``, records that the case is open and what is missing: a
+``Verdict`` with a note and no label. It changes no label (the ring's standing
+``verdict`` and its members' stay); it becomes the ring's latest ``decision``, which the
+case queue shows. An assignment (:func:`record_assignment`) is a ``Verdict`` too
+(decision ``assign``, with the ``assignee``), so who gave whom which ring is audited
+the same way.
 """
 
 from __future__ import annotations
@@ -23,7 +30,14 @@ from graphfraud.store import catalog
 if TYPE_CHECKING:
     from neo4j import Driver
 
+#: The decisions that set a label, and the label each sets.
 DECISIONS = {"confirm": "fraud", "dismiss": "legit"}
+#: The decision that asks for more information: no label changes.
+NEEDS_INFO = "needs-info"
+#: Every decision an analyst records about a ring or an entity.
+CHOICES = (*DECISIONS, NEEDS_INFO)
+#: The decision of an assignment's ``Verdict`` (not a choice of :func:`record_verdict`).
+ASSIGN = "assign"
 TARGET_TYPES = ("ring", *ENTITY_KINDS)
 
 
@@ -64,7 +78,7 @@ class Recorded:
     verdict_id: str
     target: Target
     decision: str
-    label: str
+    label: str | None  # None for needs-info
     analyst: str
     at: str
     members: int  # entities the verdict applied to (1, or a ring's members)
@@ -77,6 +91,8 @@ def record_verdict(driver: Driver, target: Target, decision: str, *, note: str, 
                    clear_blacklisted: bool = False) -> Recorded:
     """Record one verdict in a single transaction.
 
+    ``decision`` is ``confirm`` (fraud), ``dismiss`` (legit) or ``needs-info`` (no
+    label: the history and the ring's latest decision record it, nothing else changes).
     Dismissing a ring clears every member's label, blacklisted ones included: that
     happens only with ``clear_blacklisted``; each member's verdict keeps the label it
     replaced.
@@ -88,39 +104,39 @@ def record_verdict(driver: Driver, target: Target, decision: str, *, note: str, 
         exist in the graph, or a dismissal would clear blacklisted members and
         ``clear_blacklisted`` is false (nothing is recorded then).
     """
-    if decision not in DECISIONS:
-        raise UsageError(f"decision must be confirm or dismiss, got {decision!r}")
+    if decision not in CHOICES:
+        raise UsageError(f"decision must be one of {', '.join(CHOICES)}, got {decision!r}")
     if not note.strip():
         raise UsageError("a verdict needs a note saying why (--note)")
     if not analyst.strip():
         raise UsageError("a verdict needs the analyst's name (--analyst or GRAPHFRAUD_ANALYST)")
     when = (at or datetime.now(UTC)).astimezone(UTC).isoformat()
-    verdict: dict[str, Any] = {"verdict_id": f"V-{uuid.uuid4().hex[:16]}", "decision": decision,
-               "label": DECISIONS[decision], "note": note.strip(), "analyst": analyst.strip(),
-               "at": when, "via_ring": None}
+    verdict: dict[str, Any] = {"verdict_id": _new_id(), "decision": decision,
+               "label": DECISIONS.get(decision), "note": note.strip(),
+               "analyst": analyst.strip(), "at": when, "via_ring": None}
 
     overturned = [0]
     blacklisted: list[Any] = []
 
     def work(tx: Any) -> int:
-        if target.type == "ring":
-            found = tx.run(catalog.statement("verdicts/ring_exists"),
-                           id=target.id).single()
-            if not found or not found["n"]:
-                return -1
-            if decision == "dismiss" and not clear_blacklisted:
-                listed = tx.run(catalog.statement("verdicts/ring_blacklisted"),
-                                ring_id=target.id).single()
-                if listed and listed["n"]:
-                    blacklisted.extend([int(listed["n"]), list(listed["some"])])
-                    return -2
-            row = tx.run(catalog.statement("verdicts/record_ring"), ring_id=target.id,
-                         v=verdict).single()
-            overturned[0] = int(row["overturned"]) if row else 0
-            return int(row["members"]) if row else 0
-        rows = list(tx.run(catalog.statement(f"verdicts/record_{target.type}"), id=target.id,
-                           v=verdict))
-        return len(rows) or -1
+        if target.type != "ring":
+            rows = list(tx.run(catalog.statement(f"verdicts/record_{target.type}"),
+                               id=target.id, v=verdict))
+            return len(rows) or -1
+        found = tx.run(catalog.statement("verdicts/ring_exists"), id=target.id).single()
+        if not found or not found["n"]:
+            return -1
+        if decision == "dismiss" and not clear_blacklisted:
+            listed = tx.run(catalog.statement("verdicts/ring_blacklisted"),
+                            ring_id=target.id).single()
+            if listed and listed["n"]:
+                blacklisted.extend([int(listed["n"]), list(listed["some"])])
+                return -2
+        name = "record_ring_needs_info" if decision == NEEDS_INFO else "record_ring"
+        row = tx.run(catalog.statement(f"verdicts/{name}"), ring_id=target.id,
+                     v=verdict).single()
+        overturned[0] = int(row["overturned"]) if row else 0
+        return int(row["members"]) if row else 0
 
     with driver.session(database=database) as session:
         applied = session.execute_write(work)
@@ -137,17 +153,62 @@ def record_verdict(driver: Driver, target: Target, decision: str, *, note: str, 
                     verdict["analyst"], when, applied, overturned[0])
 
 
+def _new_id() -> str:
+    return f"V-{uuid.uuid4().hex[:16]}"
+
+
+def record_assignment(driver: Driver, ring_id: str, assignee: str, *, by: str, note: str,
+                      database: str, at: datetime | None = None) -> dict[str, Any]:
+    """Assign a ring to ``assignee`` (``""``: to no one), in one transaction: a
+    ``Verdict`` with decision ``assign`` records who assigned whom, when and why, and
+    the ring's ``assignee`` property follows. The ring's labels and decision stay.
+
+    Returns ``{verdict_id, ring_id, assignee (None when unassigned), previous (whom it
+    replaced, or None), by, at, note (None when empty)}``.
+
+    Raises
+    ------
+    UsageError
+        If ``by`` is empty or the ring does not exist (nothing is recorded then).
+    """
+    if not by.strip():
+        raise UsageError("an assignment needs the name of who assigns (--analyst or "
+                         "GRAPHFRAUD_ANALYST)")
+    when = (at or datetime.now(UTC)).astimezone(UTC).isoformat()
+    record = {"verdict_id": _new_id(), "assignee": assignee.strip() or None,
+              "note": note.strip() or None, "analyst": by.strip(), "at": when}
+    records, _, _ = driver.execute_query(catalog.statement("verdicts/assign_ring"),
+                                         ring_id=ring_id, v=record, database_=database)
+    if not records:
+        raise UsageError(f"no ring {ring_id!r} in the graph")
+    row = records[0]
+    return {"verdict_id": row["verdict_id"], "ring_id": ring_id,
+            "assignee": record["assignee"], "previous": row["previous"],
+            "by": record["analyst"], "at": row["at"], "note": record["note"]}
+
+
 def history(driver: Driver, target: Target, *, database: str) -> list[dict[str, Any]]:
-    """Every verdict about ``target``, oldest first."""
+    """Every verdict about ``target``, oldest first (READ access)."""
+    from neo4j import RoutingControl
+
     records, _, _ = driver.execute_query(
         catalog.statement("verdicts/history"), target_type=target.type, target_id=target.id,
-        database_=database)
+        routing_=RoutingControl.READ, database_=database)
     return [dict(r) for r in records]
 
 
 def latest_entity_verdicts(driver: Driver, *, database: str) -> list[dict[str, Any]]:
     """The newest analyst verdict of every entity, as labels.csv rows."""
     records, _, _ = driver.execute_query(catalog.statement("verdicts/latest"),
+                                         database_=database)
+    return [dict(r) for r in records]
+
+
+def latest_decisions(driver: Driver, *, database: str) -> list[dict[str, Any]]:
+    """The latest analyst decision (confirm, dismiss or needs-info) about every ring
+    and entity that has one: ``target_type``, ``target_id``, ``decision``, ``analyst``,
+    ``at``, ``note``, ``via_ring`` (the ring a member's decision came through, or None)."""
+    records, _, _ = driver.execute_query(catalog.statement("verdicts/decisions"),
                                          database_=database)
     return [dict(r) for r in records]
 

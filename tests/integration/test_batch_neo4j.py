@@ -189,6 +189,13 @@ def test_two_exports_apply_the_difference_and_alert_only_on_change(
                                                    if r["risk"] == "high"}
     assert unchanged_high and not unchanged_high & set(alerts)  # no re-alert storm
     assert f"{len(alerts)}" in out
+    # the alerts went into Neo4j with the run, on its FOUND relationships
+    found, _, _ = empty_db.execute_query(
+        "MATCH (:Run {run_id: $run})-[f:FOUND]->(r:Ring) WHERE f.alert IS NOT NULL "
+        "RETURN r.ring_id AS ring_id, f.alert AS alert", run=report2["run_id"],
+        database_="neo4j")
+    assert {r["ring_id"]: r["alert"] for r in found} == {
+        i: a["reason"] for i, a in alerts.items()}
 
     incremental = _entity_graph(empty_db)  # the difference gives what a full load gives
     empty_db.execute_query("MATCH (n) DETACH DELETE n", database_="neo4j")
@@ -225,6 +232,7 @@ def test_verdicts_change_the_next_batch_and_keep_their_history(
     _join(second, ["joiner-1"], ring)
     _batch(exports, runs, neo4j_settings)
     _dismissal_counts_in_the_next_run(_latest(runs), ring, members, empty_db)
+    _check_names_the_dismissal_from_both(runner, env, ring, _latest(runs))
 
     # export 3: three more join -- a material change, alerted once
     third = exports / "2026-01-03"
@@ -295,6 +303,31 @@ def _dismissal_is_visible(runner: CliRunner, env: dict[str, str], ring: dict[str
     assert f"via ring {ring['ring_id']}" in member_history.stdout
     # the dismissal's line for the member keeps what it cleared
     assert "[replaced fraud from analyst:alice]" in member_history.stdout.splitlines()[-1]
+
+
+def _check_names_the_dismissal_from_both(runner: CliRunner, env: dict[str, str],
+                                         ring: dict[str, Any], run: Path) -> None:
+    """``check --index`` of the batch after the dismissal names it as ``check --neo4j``
+    does (who, when, why), for a shop next to the ring and for a member checked again."""
+    near = {"merchant_id": "near", "devices": [s["id"] for s in ring["shared"]
+                                               if s["type"] == "device"][:1],
+            "accounts": [s["id"] for s in ring["shared"]
+                         if s["type"] == "payment_account"][:1]}
+    member = {"merchant_id": ring["members"][0]["id"], "devices": ["never-seen"]}
+    payload = json.dumps(near) + "\n" + json.dumps(member) + "\n"
+    live = runner.invoke(cli, ["check", "--neo4j", "--json", "-"], input=payload, env=env)
+    cached = runner.invoke(cli, ["check", "--index", str(run), "--json", "-"], input=payload)
+    answers = [[json.loads(line) for line in r.stdout.splitlines()] for r in (live, cached)]
+    for from_neo4j, from_index in zip(*answers, strict=True):
+        texts = [r["text"] for r in from_neo4j["reasons"]]
+        assert texts == [r["text"] for r in from_index["reasons"]]
+        assert any(ring["ring_id"] in t and "dismissed by alice on " in t for t in texts)
+        assert from_neo4j["merchant"] == from_index["merchant"]
+    shop = answers[1][1]["merchant"]
+    assert shop["verdict"] == "legit" and shop["decision"] == "dismiss"
+    assert (shop["decision_by"], shop["decision_via"]) == ("alice", ring["ring_id"])
+    assert any(t["text"].startswith(f"merchant {member['merchant_id']} was cleared, "
+                                    "dismissed by alice on ") for t in answers[1][1]["reasons"])
 
 
 def _join(export: Path, shops: list[str], ring: dict[str, Any]) -> None:

@@ -130,3 +130,42 @@ def test_check_against_neo4j_names_the_declared_organisations(
     if host:
         assert {"type": "streamer", "id": host["entity_id"],
                 "organization_id": host["organization_id"]}.items() <= named[-1].items()
+
+
+def test_a_scan_of_the_graph_names_members_and_shows_gmv_like_a_file_scan(
+    empty_db: Any, neo4j_settings: Any, tmp_path: Path
+) -> None:
+    """report.html and rings.csv of ``scan --neo4j`` carry the members' names, statuses
+    and verdicts, the rings' orders and promoted GMV and what each hub is, as the scan
+    of the same export's files does."""
+    import re
+
+    data, env = _loaded(neo4j_settings, tmp_path, seed=36)
+    runner = CliRunner()
+    for args in ([str(data)], ["--neo4j"]):
+        out = tmp_path / ("graph" if args == ["--neo4j"] else "files")
+        done = runner.invoke(cli, ["scan", *args, "--out", str(out), "--seed", "5", "-q"],
+                             env=env)
+        assert done.exit_code == 0, done.output
+    files, graph = tmp_path / "files", tmp_path / "graph"
+    # one row per member, with its name and status: the same from both
+    assert (graph / "rings.csv").read_bytes() == (files / "rings.csv").read_bytes()
+    page = (graph / "report.html").read_text("utf-8")
+    named = re.findall(r'<td class="name">([^<]+)</td>', page)
+    assert named and named == re.findall(r'<td class="name">([^<]+)</td>',
+                                         (files / "report.html").read_text("utf-8"))
+    assert "GMV via hosts" in page and "主播带货GMV" in page
+
+    def triage(text: str) -> list[str]:
+        table = text[text.index('<table id="triage">'):].split("</table>")[0]
+        # every cell but the verdict's (a scan of the graph reads the rings' decisions)
+        return [re.sub(r'<td data-v="[^"]*"><span class="verdict-.*?</td>', "", row)
+                for row in table.split("<tr ")[1:]]
+
+    assert triage(page) == triage((files / "report.html").read_text("utf-8"))
+
+    def hubs(text: str) -> str:  # what each hub is, and its blacklisted users
+        return text[text.index('<table id="hubs">'):].split("</table>")[0]
+
+    assert hubs(page) == hubs((files / "report.html").read_text("utf-8"))
+    assert "<code>" in hubs(page) and " · " in hubs(page)  # a device's model and OS

@@ -182,3 +182,93 @@ def test_the_answer_names_the_declared_organisations_of_the_merchant_and_its_hos
     assert json.loads(as_json.stdout)["organizations"][0] == {
         "type": "merchant", "id": "m1", "organization_id": "O1", "name": "Tea Franchise",
         "kind": "franchise", "verified": True}
+
+
+def test_needs_info_and_an_identifiers_own_decision_are_named() -> None:
+    ring = RingRef("R-5", "high", 0.9, "device_farm", "needs-info", "li",
+                   "2026-05-03T00:00:00Z", "ask the bank")
+    assert ring.decided() == ", more information requested by li on 2026-05-03: ask the bank"
+    asked = Touch("device", "d1", True, actors=1, decision="needs-info", decision_by="wang",
+                  decision_at="2026-05-04T00:00:00Z", decision_note="whose phone?")
+    cleared = Touch("payment_account", "a1", True, actors=3, verdict="legit",
+                    decision="dismiss", decision_by="li", decision_at="2026-05-05T00:00:00Z",
+                    decision_note="the franchise's account", decision_via="R-9")
+    confirmed = Touch("device", "d2", True, actors=1, verdict="fraud", decision="confirm",
+                      decision_by="li", decision_at="2026-05-06T00:00:00Z",
+                      decision_note="case 3")
+    result = assess(Applicant("new", devices=("d1", "d2")),
+                    [Touch("device", "d0", True, actors=2, rings=(ring,)), asked, cleared,
+                     confirmed])
+    texts = [r.text for r in result.reasons]
+    assert "device d2 is blacklisted (confirmed by li on 2026-05-06: case 3)" in texts
+    assert ("device d0 is shared by members of high-risk ring R-5 (device_farm, score 0.90, "
+            "more information requested by li on 2026-05-03: ask the bank)") in texts
+    assert ("device d1: an analyst asked for more information, more information requested "
+            "by wang on 2026-05-04: whose phone?") in texts
+    assert ("payment account a1 was cleared, dismissed by li on 2026-05-05 (via ring R-9): "
+            "the franchise's account") in texts
+    assert {r.weight for r in result.reasons if "d1:" in r.text} == {0.3}
+    assert result.as_dict()["merchant"] is None  # a new merchant: nothing of its own
+
+
+def test_an_existing_merchant_checked_again_counts_its_own_standing() -> None:
+    from graphfraud.check.assess import standing
+
+    ring = RingRef("R-1", "medium", 0.45, "mixed", "dismiss", "li", "2026-05-01T00:00:00Z",
+                   "franchise")
+    shop = Touch("merchant", "m1", True, verdict="legit", rings=(ring,), decision="dismiss",
+                 decision_by="li", decision_at="2026-05-01T00:00:00Z",
+                 decision_note="franchise", decision_via="R-1")
+    result = assess(Applicant("m1", devices=("d9",)), [Touch("device", "d9", False)],
+                    merchant=standing(shop))
+    assert [(r.weight, r.action) for r in result.reasons] == [(0.2, "review"), (0.0, "note")]
+    assert result.reasons[0].text == ("merchant m1 itself is a member of medium-risk ring "
+                                      "R-1 (mixed, score 0.45, dismissed by li on "
+                                      "2026-05-01: franchise)")
+    assert result.as_dict()["merchant"]["decision_via"] == "R-1"
+    fraud = assess(Applicant("m2"), [], merchant=Touch("merchant", "m2", True,
+                                                       verdict="fraud"))
+    assert (fraud.recommendation, fraud.reasons[0].text) == (
+        "block", "merchant m2 itself is labelled fraud")
+    assert standing(Touch("merchant", "m3", True)) is None
+
+
+def test_the_index_carries_the_analysts_decisions(scanned: Path, tmp_path: Path) -> None:
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    from graphfraud.check.index import with_decisions
+
+    out = tmp_path / "out"
+    shutil.copytree(scanned, out)
+    ring = next(r for r in _rings(out) if r["risk"] == "high")
+    device = next(s["id"] for s in ring["shared"] if s["type"] == "device")
+    shop = next(m["id"] for m in ring["members"] if m["type"] == "merchant")
+    decisions = [
+        {"target_type": "ring", "target_id": ring["ring_id"], "decision": "dismiss",
+         "analyst": "li", "at": "2026-05-01T00:00:00Z", "note": "franchise",
+         "via_ring": None},
+        {"target_type": "device", "target_id": device, "decision": "needs-info",
+         "analyst": "wang", "at": "2026-05-02T00:00:00Z", "note": "whose?",
+         "via_ring": None},
+        {"target_type": "merchant", "target_id": shop, "decision": "dismiss",
+         "analyst": "li", "at": "2026-05-01T00:00:00Z", "note": "franchise",
+         "via_ring": ring["ring_id"]}]
+    table = pq.read_table(out / "check-index.parquet")
+    assert with_decisions(None, decisions) is None
+    decided = with_decisions(table, decisions)
+    assert decided is not None and decided.num_rows == table.num_rows + 1  # the ring's row
+    assert with_decisions(decided, decisions).num_rows == decided.num_rows  # idempotent
+    pq.write_table(decided, out / "check-index.parquet")
+    (out / "manifest.json").unlink()  # the files no longer match it: read as a plain folder
+    index = CheckIndex.load(out)
+    assert index.rings[ring["ring_id"]].verdict == "dismiss"
+    answer = index.check(Applicant(shop, devices=(device,)))
+    texts = [r.text for r in answer.reasons]
+    assert any(ring["ring_id"] in t and t.endswith("dismissed by li on 2026-05-01: "
+                                                   "franchise)") for t in texts)
+    assert any(t.startswith(f"device {device}: an analyst asked for more information")
+               for t in texts)
+    assert answer.merchant is not None and answer.merchant.decision_via == ring["ring_id"]
+    assert any(t.startswith(f"merchant {shop} itself is a member of") for t in texts)

@@ -130,7 +130,8 @@ def test_an_analysts_confirmation_is_named_as_such_not_as_blacklisted_members(
     write_csv(d, "labels.csv", "entity_type,entity_id,label,source\n" + rows)
     result = scan(read_dataset(d).dataset, ScanParams.with_seed(1), build_index=False)
     [ring] = [r for r in result.rings if r.risk == "high"]
-    assert "30 members confirmed as fraud by an analyst" in ring.evidence
+    assert "30 members confirmed as fraud by analysts (a decision, not counted as " \
+        "evidence)" in ring.evidence
     assert "2 blacklisted members" in ring.evidence
     assert not any("32 blacklisted" in e for e in ring.evidence)
 

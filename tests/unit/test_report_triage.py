@@ -4,6 +4,7 @@ what changed, both languages; rings.csv's name and status columns."""
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -148,7 +149,8 @@ def test_ring_actors_reads_names_status_registration_and_the_standing_label(
     actors = ring_actors(dataset, _report().rings)
     assert actors["merchant:m1"] == {"name": "Shop One", "status": "banned",
                                      "verdict": "fraud", "source": "platform",
-                                     "registered": "2025-03-02", "via": "", "via_actor": ""}
+                                     "registered": "2025-03-02", "via": "", "via_actor": "",
+                                     "via_name": ""}
     assert actors["merchant:m2"]["name"] == "" and actors["merchant:m2"]["status"] == "active"
     assert actors["streamer:s1"]["name"] == "Host"
     assert "merchant:m3" not in actors  # only ring members are looked up
@@ -291,9 +293,12 @@ def test_sections_name_who_joined_and_left_and_mark_them_in_the_picture() -> Non
     assert "joined since the previous run:" in moved and "<code>m2</code>" in moved
     assert "left since the previous run:" in moved and "<code>m5</code>" in moved
     picture = section[section.index("<svg"):].split("</svg>")[0]
-    assert picture.count('class="node-fraud"') == 1  # m1, blacklisted
-    assert picture.count('class="node-new"') == 1  # m2, joined
-    assert "merchant m2 · =cmd" in picture and "new 新成员" in picture
+    marks = [c.split() for c in re.findall(r'<g class="([^"]*)"', picture)]
+    assert sum("node-fraud" in c for c in marks) == 1  # m1, blacklisted (and banned)
+    assert sum("node-new" in c for c in marks) == 1  # m2, joined
+    assert ["node-fraud", "node-banned"] in marks
+    assert "merchant m2 · =cmd" in picture and "new since the previous run" in picture
+    assert "较上次新加入" in picture  # the tooltip's Chinese line
 
 
 def test_flagged_via_is_looked_up_for_every_member_the_page_shows() -> None:

@@ -290,3 +290,17 @@ def test_a_bad_worker_count_stops_the_scan_before_any_work(export: Path, tmp_pat
     assert result.exit_code == 2
     assert "GRAPHFRAUD_WORKERS must be a whole number from 1 to 256, not 'lots'" in result.output
     assert not out.exists()
+
+
+def test_excel_puts_a_byte_order_mark_before_rings_csv_and_nothing_else_changes(
+        export: Path, scanned: Path, tmp_path: Path) -> None:
+    out = tmp_path / "for-excel"
+    result = CliRunner().invoke(cli, ["scan", str(export), "--out", str(out), "--excel", "-q"])
+    assert result.exit_code == 0, result.output
+    plain = (scanned / "rings.csv").read_bytes()
+    assert not plain.startswith(b"\xef\xbb\xbf")  # the default: the contract's plain UTF-8
+    assert (out / "rings.csv").read_bytes() == b"\xef\xbb\xbf" + plain
+    with (out / "rings.csv").open(encoding="utf-8-sig", newline="") as fh:
+        assert next(csv.reader(fh))[0] == "ring_id"
+    assert json.loads((out / "rings.json").read_text())["rings"] == json.loads(
+        (scanned / "rings.json").read_text())["rings"]

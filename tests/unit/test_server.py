@@ -214,7 +214,7 @@ def test_the_browser_style_covers_every_label_with_a_readable_caption() -> None:
     for label in Label:
         selector = f"node.Ring.{label.value}" if label in risks else f"node.{label.value}"
         assert f"{selector} {{" in result.stdout
-    assert "node.Merchant {\n  color: #4C8EDA;" in result.stdout
+    assert "node.Merchant {\n  color: #C62828;" in result.stdout  # report.html's shop red
     assert "caption: '{name}';" in result.stdout and "caption: '{ring_id}';" in result.stdout
 
 

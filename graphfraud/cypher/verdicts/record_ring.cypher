@@ -1,7 +1,9 @@
 // Record an analyst's verdict about a ring, with the members it had at that moment,
 // and the same verdict for each member (confirm: fraud; dismiss: legit); counts the
 // members whose earlier label it overturns (a dismissal clearing blacklisted shops);
-// each member's verdict keeps the label it replaced (replaced, replaced_source).
+// each member's verdict keeps the label it replaced (replaced, replaced_source). The ring
+// keeps its standing verdict (verdict, what the labels follow) and its latest decision
+// (decision: a later needs-info replaces it there, not in verdict).
 // $v: {verdict_id, decision, label, note, analyst, at}
 MATCH (r:Ring {ring_id: $ring_id})
 WITH r, COLLECT { MATCH (r)-[:HAS_MEMBER]->(m)
@@ -12,7 +14,9 @@ CREATE (v:Verdict {verdict_id: $v.verdict_id, target_type: 'ring', target_id: $r
                    analyst: $v.analyst, at: datetime($v.at), members: members})
 CREATE (v)-[:ABOUT]->(r)
 SET r.verdict = $v.decision, r.verdict_at = datetime($v.at), r.verdict_members = members,
-    r.verdict_by = $v.analyst, r.verdict_note = $v.note
+    r.verdict_by = $v.analyst, r.verdict_note = $v.note,
+    r.decision = $v.decision, r.decision_at = datetime($v.at), r.decision_by = $v.analyst,
+    r.decision_note = $v.note
 WITH r, v
 MATCH (r)-[:HAS_MEMBER]->(m)
 WITH r, v, m, m.verdict AS before, m.verdict_source AS before_source

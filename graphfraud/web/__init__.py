@@ -1,0 +1,1 @@
+"""The case-work web app of ``graphfraud serve``: accounts, roles and pages."""
