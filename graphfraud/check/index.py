@@ -3,8 +3,12 @@
 One row per device, payment account and host of the scanned graph: how many actors use
 it (a host: how many shops it promotes), its own label, the known-fraud or banned
 actors using it, and the rings whose members use it (a host: the rings it belongs to);
-and the declared organisations of each host, and of each merchant that has one (a row
-of its own). Loaded once, a check is a few hash lookups.
+and the declared organisations of each host. A merchant that belongs to a declared
+organisation or a ring, or carries a label, has a row of its own (its organisations,
+rings and label), so a shop checked again is weighed by its own standing. A batch run's
+index also carries the analysts' latest decisions (:func:`with_decisions`): the
+``decision*`` columns of each decided entity, and a row of type ``ring`` per decided
+ring. Loaded once, a check is a few hash lookups.
 """
 
 from __future__ import annotations

@@ -35,9 +35,12 @@ def check_cmd(merchant_id: str, devices: tuple[str, ...], accounts: tuple[str, .
 
     Answers: a risk score (0-1), the known rings and blacklisted actors it touches
     and through which device, account or host, and allow / review / block with the
-    reasons; and the declared organisations (organizations.csv) the merchant and its
-    hosts belong to. With --json, each line of input gets one line of JSON output, so an
-    onboarding service can keep one process open.
+    reasons, each naming the analysts' decisions it rests on (confirmed, dismissed,
+    more information requested: who, when, why); a shop the graph already holds is
+    also weighed by its own label and rings; and the declared organisations
+    (organizations.csv) the merchant and its hosts belong to. With --json, each line of
+    input gets one line of JSON output, so an onboarding service can keep one process
+    open.
 
     Example:
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-from graphfraud.errors import UsageError
+from graphfraud.errors import StoreError, UsageError
 from graphfraud.model import ACTOR_KINDS, IDENTIFIER_KINDS, Pattern, Risk
 from graphfraud.store import catalog
 from graphfraud.store.verdicts import CHOICES, Target, history, record_assignment
@@ -104,8 +104,20 @@ def queue(driver: Driver, f: QueueFilter, *, database: str) -> QueuePage:
     UsageError
         If a field of the filter is out of its range (an unknown risk, pattern, verdict
         or sort, a page below 1, per_page outside 1..200, a date that does not parse).
+    StoreError
+        If a search meets a graph written by an earlier version that has no full-text
+        index of names yet (the next ``graphfraud load`` or batch run creates it).
     """
-    records = _read(driver, "queue", database=database, **queue_parameters(f))
+    from neo4j.exceptions import ClientError
+
+    params = queue_parameters(f)
+    try:
+        records = _read(driver, "queue", database=database, **params)
+    except ClientError as e:
+        if "actor_names" not in str(e):
+            raise
+        raise StoreError("the graph has no full-text index of names (actor_names) yet: "
+                         "`graphfraud load` or the next batch run creates it") from e
     if not records:
         return QueuePage(None, 0, [])
     rec = records[0]

@@ -70,6 +70,9 @@ def ensure_schema(driver: Driver, *, database: str, upgrade: bool = True,
     else:
         for name in names:
             create(name)
+        if "actor_names" not in existing:  # a name search finds nothing until it is built
+            driver.execute_query(catalog.statement("writer/await_indexes"),
+                                 database_=database)
     if upgrade and "device_actors" not in existing:  # identifiers gained `actors` then
         with driver.session(database=database) as session:  # IN TRANSACTIONS: auto-commit
             session.run(catalog.statement("writer/upgrade/actors")).consume()

@@ -121,7 +121,10 @@ def test_the_write_back_rows_are_the_fields_neo4j_columns() -> None:
         "ring": {"ring_id": "R-1", "score": 0.91, "risk": "high", "pattern": "device_farm",
                  "known_fraud": 2, "known_legit": 0,
                  "evidence": ["2 blacklisted members", "found by: x"]},
-        "found": {"score": 0.91, "risk": "high", "members": 2}}]
+        "found": {"score": 0.91, "risk": "high", "members": 2},
+        # the members as keys (what changed since the previous run is worked out from
+        # them in Neo4j) and the batch's alert, if any
+        "members": ["merchant:=m1", "streamer:s1"], "alert": None}]
     assert driver.params("rings/ring_members_merchant")["rows"] == [
         {"ring_id": "R-1", "id": "=m1", "link": {"score": 0.91}}]
     assert driver.params("rings/ring_members_streamer")["rows"] == [
