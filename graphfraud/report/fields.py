@@ -33,6 +33,8 @@ graphfraud.report.fields.Invalid: rings[0]: missing field 'ring_id'
 
 from __future__ import annotations
 
+import json
+
 import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -203,6 +205,16 @@ class Column:
 def how_many(name: str) -> Column:
     """A column holding the length of a list field."""
     return Column(name, len, "int64", "how many")
+
+
+def _reasons_json(reasons: Any) -> str:
+    return json.dumps([r.as_json() for r in reasons], ensure_ascii=False,
+                      separators=(",", ":"))
+
+
+def as_json(name: str) -> Column:
+    """A column holding a list of records as JSON text (Neo4j has no nested maps)."""
+    return Column(name, _reasons_json, "string", "as JSON text")
 
 
 def _first(lines: Any) -> str:
@@ -405,7 +417,8 @@ RING = Record("ring", (
           "found the ring (`found by: …`).", csv=first_line("top_evidence"),
           parquet=Column("evidence"), neo4j=Column("evidence")),
     Field("reasons", records(REASON), "The evidence as codes and numbers, line for line "
-          "(same order as `evidence`), for tools that word it themselves.", since="2"),
+          "(same order as `evidence`), for tools that word it themselves.", since="2",
+          neo4j=as_json("reasons")),
 ), Ring, neo4j="Ring", parquet="rings")
 
 RECORDS = (RING, MEMBER, SHARED, REASON)

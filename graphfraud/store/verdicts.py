@@ -4,8 +4,9 @@ A verdict is a ``Verdict`` node (who, when, why, what) linked ``ABOUT`` its ring
 entity. Nothing updates or deletes a ``Verdict``: the history of a target is the list
 of its verdicts. Recording one also sets the target's current ``verdict`` property
 (``fraud`` for confirm, ``legit`` for dismiss), which the next scan reads as a known
-label: confirmed members count as known fraud, dismissed rings' members and cleared
-entities as legit. A ring verdict applies to every member the ring has at that moment
+label: dismissed rings' members and cleared entities as legit, confirmed members as
+known fraud for other rings (on their own ring a confirmation is a decision, not
+evidence: ``graphfraud.score``). A ring verdict applies to every member the ring has at that moment
 and keeps that member list, so later alerts can tell whether the ring changed.
 
 A third decision, ``needs-info``, records that the case is open and what is missing: a

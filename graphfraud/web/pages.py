@@ -7,6 +7,7 @@ side by side, ``t('…', '…')``, and shown in the reader's language.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -151,6 +152,11 @@ def evidence_lines(ring: Mapping[str, Any], lang: str) -> list[str]:
     from graphfraud.score.evidence import Reason, render_or_none
 
     reasons = ring.get("reasons") or []
+    if isinstance(reasons, str):  # stored as JSON text on the Ring node
+        try:
+            reasons = json.loads(reasons)
+        except ValueError:
+            reasons = []
     if reasons:
         lines = []
         for r in reasons:

@@ -217,6 +217,16 @@ def test_an_analysts_day(served: dict[str, Any], browser: Any, neo4j_settings: A
     dismissed = [r.get_attribute("data-ring") for r in
                  browser.find_elements(By.CSS_SELECTOR, "#queue tbody tr[data-ring]")]
     assert dismissed == [ring_id]
+    # the same ring in Chinese: the evidence is worded from the run's stored reasons
+    browser.get(f"{url}/lang/zh?next=/rings/{ring_id}")
+    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "ol.evidence li"))
+    lines = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "ol.evidence li")]
+    assert lines and all(any("\u4e00" <= c <= "\u9fff" for c in line) for line in lines), lines
+    # a member's page: its rings over time and its labels
+    browser.get(f"{url}/members/merchant/{served['shop']}")
+    _wait(browser, lambda d: d.find_elements(By.ID, "member-id"))
+    assert ring_id in browser.find_element(By.ID, "rings").text
+    assert browser.execute_script("return window.__xss") is None
     assert not _csp_errors(browser), _csp_errors(browser)
     # and query ring_detail reads the same decision with who and why
     detail = CliRunner().invoke(cli, ["query", "ring_detail", "-p", f"ring_id={ring_id}",

@@ -120,7 +120,9 @@ def test_the_write_back_rows_are_the_fields_neo4j_columns() -> None:
         "ring_id": "R-1",
         "ring": {"ring_id": "R-1", "score": 0.91, "risk": "high", "pattern": "device_farm",
                  "known_fraud": 2, "known_legit": 0,
-                 "evidence": ["2 blacklisted members", "found by: x"]},
+                 "evidence": ["2 blacklisted members", "found by: x"],
+                 "reasons": '[{"code":"blacklisted","values":{"k":2}},'
+                            '{"code":"found_by","values":{"source":"x"}}]'},
         "found": {"score": 0.91, "risk": "high", "members": 2},
         # the members as keys (what changed since the previous run is worked out from
         # them in Neo4j) and the batch's alert, if any
