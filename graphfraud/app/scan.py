@@ -113,13 +113,14 @@ def scan_graph(driver: Driver, settings: Neo4jSettings, out_dir: str | Path, *,
     StoreError
         If reading the graph or writing the rings back fails after the retries.
     """
+    from graphfraud.check.index import with_decisions
     from graphfraud.report import write_reports
     from graphfraud.report.run import RunInfo, decisions_of
     from graphfraud.report.writer import out_lock
     from graphfraud.store.connection import store_errors
     from graphfraud.store.reader import read_graph
     from graphfraud.store.rings import write_rings
-    from graphfraud.store.verdicts import ring_verdicts
+    from graphfraud.store.verdicts import latest_decisions, ring_verdicts
 
     out = Path(out_dir)
     prior = load_previous(previous or out / "rings.json", required=previous is not None,
@@ -139,6 +140,9 @@ def scan_graph(driver: Driver, settings: Neo4jSettings, out_dir: str | Path, *,
             report = replace(report, decisions=decisions_of(
                 ring_verdicts(driver, database=settings.database)),
                 browser=(settings.browser, settings.database))
+            if report.index is not None:  # check --index names decisions, as batch's does
+                report = replace(report, index=with_decisions(
+                    report.index, latest_decisions(driver, database=settings.database)))
         # The files name a run id: publish them only once Neo4j has committed that run.
         write_started = time.perf_counter()
         with store_errors(settings, "writing the rings back", say):
