@@ -38,8 +38,13 @@ def _loopback(host: str) -> bool:
               help="The certificate's private key (PEM, owner-only).")
 @click.option("--secure-cookies", is_flag=True,
               help="Mark cookies Secure (behind a TLS proxy); implied by --tls-cert.")
+@click.option("--trusted-proxy", multiple=True, metavar="IP",
+              help="A reverse proxy whose X-Forwarded-For names the client (repeatable): "
+              "sign-in limits then count per client, not per proxy. Never set it for an "
+              "address clients can reach directly.")
 def serve_cmd(host: str, port: int, users_file: Path | None, hub_users: int,
-              tls_cert: Path | None, tls_key: Path | None, secure_cookies: bool) -> None:
+              tls_cert: Path | None, tls_key: Path | None, secure_cookies: bool,
+              trusted_proxy: tuple[str, ...]) -> None:
     """Serve the case pages over the Neo4j graph and its latest complete run.
 
     Analysts sign in (accounts: `graphfraud users`), work the queue of rings (new,
@@ -63,6 +68,11 @@ def serve_cmd(host: str, port: int, users_file: Path | None, hub_users: int,
     from graphfraud.web.app import Config, create_app
     from graphfraud.web.backend import Neo4jBackend
 
+    for proxy in trusted_proxy:
+        try:
+            ipaddress.ip_address(proxy)
+        except ValueError:
+            raise UsageError(f"--trusted-proxy {proxy!r} is not an IP address") from None
     if (tls_cert is None) != (tls_key is None):
         raise UsageError("give both --tls-cert and --tls-key, or neither")
     if tls_key is not None and tls_key.stat().st_mode & 0o077:
@@ -94,6 +104,7 @@ def serve_cmd(host: str, port: int, users_file: Path | None, hub_users: int,
                      f"accounts {path}); Ctrl-C stops"), err=True)
     logging.getLogger("graphfraud.serve").setLevel(logging.INFO)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
-                server_header=False, proxy_headers=False,
+                server_header=False, proxy_headers=bool(trusted_proxy),
+                forwarded_allow_ips=list(trusted_proxy) or None,
                 ssl_certfile=str(tls_cert) if tls_cert else None,
                 ssl_keyfile=str(tls_key) if tls_key else None)

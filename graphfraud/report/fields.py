@@ -34,7 +34,6 @@ graphfraud.report.fields.Invalid: rings[0]: missing field 'ring_id'
 from __future__ import annotations
 
 import json
-
 import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass

@@ -131,6 +131,14 @@ class UserStore:
         entry = self._read().get(name)
         return None if entry is None else _user(name, entry)
 
+    def stamp(self, name: str) -> str | None:
+        """A short digest of the account's stored password hash (None: no such
+        account). Sessions carry it, so a changed password ends them."""
+        entry = self._read().get(name)
+        if entry is None:
+            return None
+        return hashlib.sha256(str(entry.get("hash", "")).encode()).hexdigest()[:24]
+
     def verify(self, name: str, password: str) -> User | None:
         """The account when ``password`` is its password, else None.
 
@@ -505,17 +513,32 @@ class LoginLimiter:
 
     def failed(self, key: str) -> None:
         """Record a failed login of ``key``."""
+        with self._lock:
+            now = self._clock()
+            self._expire(now)
+            self._record(_short(key), now)
+
+    def acquire(self, key: str) -> bool:
+        """Check and count one attempt of ``key`` in one step: True (counted) when it
+        may try now. Attempts running at the same moment cannot all pass the check
+        before any is counted; a success then clears the count (:meth:`succeeded`)."""
         key = _short(key)
         with self._lock:
             now = self._clock()
             self._expire(now)
-            times = self._failures.pop(key, None)
-            if times is None:
-                times = deque(maxlen=self.attempts)
-                while len(self._failures) >= self.max_keys:
-                    del self._failures[next(iter(self._failures))]
-            times.append(now)
-            self._failures[key] = times  # (re)inserted last: the newest failure
+            if self._wait(key, now):
+                return False
+            self._record(key, now)
+            return True
+
+    def _record(self, key: str, now: float) -> None:
+        times = self._failures.pop(key, None)
+        if times is None:
+            times = deque(maxlen=self.attempts)
+            while len(self._failures) >= self.max_keys:
+                del self._failures[next(iter(self._failures))]
+        times.append(now)
+        self._failures[key] = times  # (re)inserted last: the newest failure
 
     def succeeded(self, key: str) -> None:
         """Forget ``key``'s failures (a successful login)."""
@@ -527,13 +550,16 @@ class LoginLimiter:
         with self._lock:
             now = self._clock()
             self._expire(now)
-            times = self._failures.get(_short(key))
-            if times is None:
-                return 0
-            recent = [t for t in times if t > now - self.window_s]
-            if len(recent) < self.attempts:
-                return 0
-            return max(1, math.ceil(recent[0] + self.window_s - now))
+            return self._wait(_short(key), now)
+
+    def _wait(self, key: str, now: float) -> int:
+        times = self._failures.get(key)
+        if times is None:
+            return 0
+        recent = [t for t in times if t > now - self.window_s]
+        if len(recent) < self.attempts:
+            return 0
+        return max(1, math.ceil(recent[0] + self.window_s - now))
 
     def __len__(self) -> int:
         """How many keys are held."""

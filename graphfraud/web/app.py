@@ -29,9 +29,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from graphfraud import palette
 from graphfraud.errors import UsageError
+from graphfraud.store.cases import ACTOR_TYPES, NODE_TYPES
 from graphfraud.web.accounts import ROLES, LoginLimiter, User, UserStore
 from graphfraud.web.backend import Backend
 from graphfraud.web.pages import Pages, QueueQuery, palette_css, parse_queue
@@ -60,7 +62,7 @@ def rank(role: str) -> int:
     return ROLES.index(role) if role in ROLES else -1
 
 
-def create_app(config: Config) -> Starlette:
+def create_app(config: Config) -> ASGIApp:
     """The ASGI application (run it with uvicorn; ``graphfraud serve`` does)."""
     return CaseApp(config).asgi()
 
@@ -75,8 +77,8 @@ class CaseApp:
         self.pages = Pages()
         self.backend = config.backend
 
-    def asgi(self) -> Starlette:
-        from graphfraud.web.session import SecurityHeaders
+    def asgi(self) -> ASGIApp:
+        from graphfraud.web.session import BodyLimit, SecurityHeaders
 
         viewer, analyst = Role.VIEWER, Role.ANALYST
         routes = [
@@ -112,8 +114,8 @@ class CaseApp:
         app = Starlette(routes=routes, lifespan=lifespan,
                         exception_handlers={HTTPException: self.error_page,
                                             Exception: self.error_page})
-        app.add_middleware(SecurityHeaders)
-        return app
+        # outermost, so even the error middleware's 500 pages carry the headers
+        return BodyLimit(SecurityHeaders(app))
 
     # -- sign-in and the guard of every other route ------------------------------------
 
@@ -122,7 +124,9 @@ class CaseApp:
         if session is None:
             return None
         user = self.config.users.get(session.user)
-        return (user, session.csrf) if user is not None else None
+        if user is None or not same(session.stamp, self.config.users.stamp(user.name) or "-"):
+            return None  # removed, or the password changed since this session began
+        return user, session.csrf
 
     def guarded(self, handler: Handler, role: str, *, api: bool = False) -> Handler:
         """``handler`` for a signed-in user of at least ``role``; a POST also needs the
@@ -139,7 +143,7 @@ class CaseApp:
             if rank(user.role) < rank(role):
                 raise HTTPException(403, f"the {user.role} role cannot do this")
             if request.method == "POST":
-                form = await request.form()
+                form = await read_form(request)
                 given = str(form.get("csrf") or request.headers.get("x-csrf-token", ""))
                 if not given or not same(given, csrf):
                     raise HTTPException(403, "the form's CSRF token is missing or stale: "
@@ -179,7 +183,7 @@ class CaseApp:
         return self.login_page(request, safe_next(request.query_params.get("next")))
 
     async def login(self, request: Request) -> Response:
-        form = await request.form()
+        form = await read_form(request)
         name = str(form.get("username") or "")[:64]
         password = str(form.get("password") or "")[:1024]
         following = safe_next(str(form.get("next") or ""))
@@ -188,24 +192,23 @@ class CaseApp:
         limiter, ip_limiter = self.config.limiter, self.config.ip_limiter
         if not self.sessions.login_token_ok(request, str(form.get("csrf") or "")):
             return self.login_page(request, following, "stale", 403)
-        if not limiter.allowed(by_name) or not ip_limiter.allowed(by_ip):
+        # counted before the (slow) hash check, so simultaneous attempts cannot all pass
+        if not limiter.acquire(by_name) or not ip_limiter.acquire(by_ip):
             response = self.login_page(request, following, "limited", 429)
             response.headers["retry-after"] = str(max(limiter.retry_after(by_name),
                                                       ip_limiter.retry_after(by_ip), 1))
             return response
         user = await run_in_threadpool(self.config.users.verify, name, password)
         if user is None:
-            limiter.failed(by_name)
-            ip_limiter.failed(by_ip)
             log.warning("failed sign-in from %s", ip)
             return self.login_page(request, following, "wrong", 401)
         limiter.succeeded(by_name)
         response = RedirectResponse(following or "/", status_code=303)
-        self.sessions.start(response, user.name)
+        self.sessions.start(response, user.name, self.config.users.stamp(user.name) or "")
         return response
 
     async def logout(self, request: Request) -> Response:
-        form = await request.form()
+        form = await read_form(request)
         session = self.sessions.read(request)
         response = RedirectResponse("/login", status_code=303)
         if session is not None and same(str(form.get("csrf") or ""), session.csrf):
@@ -257,13 +260,13 @@ class CaseApp:
 
     async def expand_api(self, request: Request) -> Response:
         kind, sep, node_id = request.query_params.get("node", "").partition(":")
-        if not sep or not node_id or kind not in _NODE_KINDS:
+        if not sep or not node_id or kind not in NODE_TYPES:
             return JSONResponse({"error": "node must be KIND:ID"}, status_code=400)
         return json_response(await run_in_threadpool(self.backend.expand, kind, node_id))
 
     async def member_page(self, request: Request) -> Response:
         kind, actor_id = request.path_params["kind"], request.path_params["actor_id"]
-        if kind not in _NODE_KINDS:
+        if kind not in ACTOR_TYPES:
             raise HTTPException(404, "no such kind of member")
         member = await run_in_threadpool(self.backend.member, kind, actor_id)
         if member is None:
@@ -274,7 +277,7 @@ class CaseApp:
 
     async def verdict(self, request: Request) -> Response:
         ring_id = request.path_params["ring_id"]
-        form = await request.form()
+        form = await read_form(request)
         decision = str(form.get("decision") or "")
         note = str(form.get("note") or "").strip()[:NOTE_MAX]
         clear = form.get("clear_blacklisted") == "yes"
@@ -300,15 +303,19 @@ class CaseApp:
 
     async def assign(self, request: Request) -> Response:
         ring_id = request.path_params["ring_id"]
-        form = await request.form()
+        form = await read_form(request)
         assignee = str(form.get("assignee") or "").strip()
         note = str(form.get("note") or "").strip()[:NOTE_MAX]
         target = self.config.users.get(assignee) if assignee else None
         if assignee and (target is None or rank(target.role) < rank(Role.ANALYST)):
             raise HTTPException(400, "assign to an analyst or a lead")
         by = request.state.user.name
-        await run_in_threadpool(lambda: self.backend.assign(ring_id, assignee, by=by,
-                                                            note=note))
+        try:
+            await run_in_threadpool(lambda: self.backend.assign(ring_id, assignee, by=by,
+                                                                note=note))
+        except UsageError as e:
+            log.info("assignment refused: %s", e)
+            raise HTTPException(404, "no such ring") from None
         return RedirectResponse(f"/rings/{quote(ring_id, safe='')}?done=assigned", 303)
 
     async def error_page(self, request: Request, exc: Exception) -> Response:
@@ -334,7 +341,10 @@ def json_response(data: Any) -> Response:
                     media_type="application/json")
 
 
-_NODE_KINDS = ("merchant", "streamer", "device", "payment_account", "organization")
+async def read_form(request: Request) -> Any:
+    """The request's form, small: no files, a few fields, short values (a note is at
+    most :data:`NOTE_MAX` characters)."""
+    return await request.form(max_files=0, max_fields=20, max_part_size=16 * 1024)
 
 
 def language(request: Request) -> str:

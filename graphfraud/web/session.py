@@ -52,6 +52,9 @@ SECURITY_HEADERS = (
 class Session:
     user: str
     csrf: str
+    #: A digest of the account's password hash when the session began: a changed
+    #: password ends every session of the account.
+    stamp: str
 
 
 class Sessions:
@@ -72,13 +75,13 @@ class Sessions:
             return None
         if not isinstance(data, dict):
             return None
-        user, csrf = data.get("u"), data.get("c")
-        if not isinstance(user, str) or not isinstance(csrf, str):
+        user, csrf, stamp = data.get("u"), data.get("c"), data.get("s")
+        if not all(isinstance(v, str) for v in (user, csrf, stamp)):
             return None
-        return Session(user, csrf)
+        return Session(str(user), str(csrf), str(stamp))
 
-    def start(self, response: Response, user: str) -> None:
-        token = self._session.dumps({"u": user, "c": secrets.token_urlsafe(32)})
+    def start(self, response: Response, user: str, stamp: str) -> None:
+        token = self._session.dumps({"u": user, "c": secrets.token_urlsafe(32), "s": stamp})
         response.set_cookie(SESSION_COOKIE, token, max_age=SESSION_HOURS * 3600,
                             httponly=True, samesite="strict", secure=self.secure, path="/")
         response.delete_cookie(LOGIN_COOKIE, path="/")
@@ -145,3 +148,38 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+#: The largest request body taken (forms here are a decision and a note).
+MAX_BODY = 64 * 1024
+
+
+class BodyLimit:
+    """ASGI middleware: a request with a body must say its length (411 otherwise:
+    browsers always do for forms), and that length may not exceed :data:`MAX_BODY`
+    bytes (413). Nothing is read before the check."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers", []))
+        length = headers.get(b"content-length")
+        if length is None and b"transfer-encoding" in headers:
+            await _refuse(send, 411, b"say the body's length (Content-Length)\n")
+            return
+        if length is not None and (not length.isdigit() or int(length) > self.limit):
+            await _refuse(send, 413, b"request body too large\n")
+            return
+        await self.app(scope, receive, send)
+
+
+async def _refuse(send: Send, status: int, text: bytes) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                            (b"cache-control", b"no-store"), *SECURITY_HEADERS]})
+    await send({"type": "http.response.body", "body": text})

@@ -217,6 +217,20 @@ def test_an_analysts_day(served: dict[str, Any], browser: Any, neo4j_settings: A
     dismissed = [r.get_attribute("data-ring") for r in
                  browser.find_elements(By.CSS_SELECTOR, "#queue tbody tr[data-ring]")]
     assert dismissed == [ring_id]
+    assert not _csp_errors(browser), _csp_errors(browser)
+    # and query ring_detail reads the same decision with who and why
+    detail = CliRunner().invoke(cli, ["query", "ring_detail", "-p", f"ring_id={ring_id}",
+                                      "--format", "json"], env=served["env"])
+    assert detail.exit_code == 0, detail.output
+    text = detail.output
+    assert "franchise <b>checked</b> licence 2291" in text and "ana" in text and "dismiss" in text
+
+
+def test_the_ring_in_chinese_and_a_members_page(served: dict[str, Any], browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    url, ring_id = served["url"], served["ring"]["ring_id"]
+    _sign_in(browser, url, "ana")
     # the same ring in Chinese: the evidence is worded from the run's stored reasons
     browser.get(f"{url}/lang/zh?next=/rings/{ring_id}")
     _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "ol.evidence li"))
@@ -228,12 +242,6 @@ def test_an_analysts_day(served: dict[str, Any], browser: Any, neo4j_settings: A
     assert ring_id in browser.find_element(By.ID, "rings").text
     assert browser.execute_script("return window.__xss") is None
     assert not _csp_errors(browser), _csp_errors(browser)
-    # and query ring_detail reads the same decision with who and why
-    detail = CliRunner().invoke(cli, ["query", "ring_detail", "-p", f"ring_id={ring_id}",
-                                      "--format", "json"], env=served["env"])
-    assert detail.exit_code == 0, detail.output
-    text = detail.output
-    assert "franchise <b>checked</b> licence 2291" in text and "ana" in text and "dismiss" in text
 
 
 def test_a_viewer_reads_but_cannot_decide(served: dict[str, Any], browser: Any) -> None:

@@ -382,3 +382,79 @@ def test_the_vendored_graph_library_is_the_one_recorded() -> None:
     assert "MIT" in (vendor / "README.md").read_text() or "Permission is hereby granted" in (
         vendor / "cytoscape.LICENSE.txt").read_text()
     assert digest in (vendor / "README.md").read_text()
+
+
+def test_simultaneous_sign_in_attempts_are_counted_before_the_hash_check(world: Any) -> None:
+    import concurrent.futures
+
+    app, _, _ = world
+    c = client(app)
+    token = re.search(r'name="csrf" value="([^"]+)"', c.get("/login").text).group(1)  # type: ignore[union-attr]
+    cookies = dict(c.cookies)
+
+    def attempt(_: int) -> int:
+        other = client(app)
+        other.cookies.update(cookies)
+        return int(other.post("/login", data={"username": "ana", "password": "wrong one!!",
+                                               "csrf": token}).status_code)
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(attempt, range(12)))
+    assert codes.count(401) == 3  # the limiter's 3 attempts, however they interleave
+    assert codes.count(429) == 9
+
+
+def test_large_or_unsized_bodies_are_refused_before_reading(world: Any) -> None:
+    c = client(world[0])
+    r = c.post("/login", content=b"x" * (70 * 1024),
+               headers={"content-type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 413
+    assert r.headers["content-security-policy"] == CSP
+
+    def chunks() -> Any:
+        yield b"username=ana"
+
+    r = c.post("/login", content=chunks(),
+               headers={"content-type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 411
+
+
+def test_forms_take_no_files(world: Any) -> None:
+    c = client(world[0])
+    r = c.post("/login", files={"upload": ("a.bin", b"x" * 1000)})
+    assert r.status_code in (400, 403)  # refused by the form parser or the token check
+
+
+def test_a_server_error_page_still_has_the_headers(world: Any) -> None:
+    app, backend, _ = world
+
+    def broken(ring_id: str) -> dict[str, Any]:
+        raise RuntimeError("the database said something internal")
+
+    backend.ring = broken  # type: ignore[method-assign]
+    c = starlette_testclient.TestClient(app, base_url="http://127.0.0.1",
+                                        follow_redirects=False, raise_server_exceptions=False)
+    sign_in(c, "ana")
+    r = c.get("/rings/R-1")
+    assert r.status_code == 500
+    assert r.headers["content-security-policy"] == CSP
+    assert r.headers["cache-control"] == "no-store"
+    assert "said something internal" not in r.text
+
+
+def test_a_changed_password_ends_the_accounts_sessions(world: Any) -> None:
+    app, _, users = world
+    c = client(app)
+    sign_in(c, "ana")
+    assert c.get("/").status_code == 200
+    users.set_password("ana", "another long password")
+    assert c.get("/").status_code == 303
+
+
+def test_member_and_node_kinds_are_checked(world: Any) -> None:
+    c = client(world[0])
+    sign_in(c, "ana")
+    assert c.get("/members/device/d1").status_code == 404
+    assert c.get("/members/ring/R-1").status_code == 404
+    assert c.get("/api/expand?node=ring:R-1").status_code == 400
+    assert c.get("/api/expand?node=merchant:m2").status_code == 200

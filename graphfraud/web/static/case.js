@@ -39,7 +39,7 @@
   }
 
   function edge(e) {
-    return { group: "edges", data: { id: e.source + "->" + e.target, source: e.source,
+    return { group: "edges", data: { id: "e:" + e.source + "->" + e.target, source: e.source,
                                      target: e.target, kind: e.kind } };
   }
 
@@ -69,7 +69,7 @@
       if (cy.getElementById(n.id).empty()) { cy.add(element(n)); added++; }
     });
     (graph.edges || []).forEach(function (e) {
-      var id = e.source + "->" + e.target;
+      var id = "e:" + e.source + "->" + e.target;  // "e:" is no node kind: never a node's id
       if (cy.getElementById(id).empty() && !cy.getElementById(e.source).empty() &&
           !cy.getElementById(e.target).empty()) { cy.add(edge(e)); }
     });
