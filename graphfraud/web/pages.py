@@ -124,6 +124,7 @@ class Pages:
                                 evidence_lines=evidence_lines, history_of=history_of,
                                 total=total)
         self.env.filters["money"] = _money
+        self.env.filters["alert_zh"] = alert_zh
         self.env.filters["when"] = _when
 
     def render(self, name: str, *, lang: str, **context: Any) -> str:
@@ -201,3 +202,27 @@ def palette_css() -> str:
 def total(rows: list[Mapping[str, Any]], key: str) -> float:
     """The sum of a key over rows, unknown values left out."""
     return float(sum(float(r[key]) for r in rows if r.get(key) is not None))
+
+
+_RISK_ZH = {"high": "高", "medium": "中", "low": "低"}
+
+
+def alert_zh(reason: str | None) -> str:
+    """A batch alert's reason (graphfraud/batch/alerts.py words it in English) in
+    Chinese; a reason this version does not know stays as it is.
+
+    >>> alert_zh("risk rose from medium to high")
+    '风险从中升至高'
+    """
+    text = str(reason or "")
+    fixed = {"new ring": "新团伙", "ring grew": "团伙扩大",
+             "confirmed ring has new members": "已确认的团伙有新成员"}
+    if text in fixed:
+        return fixed[text]
+    rose = re.fullmatch(r"risk rose from (\w+) to (\w+)", text)
+    if rose:
+        return f"风险从{_RISK_ZH.get(rose[1], rose[1])}升至{_RISK_ZH.get(rose[2], rose[2])}"
+    joined = re.match(r"dismissed ring changed materially: (\d+) members? joined", text)
+    if joined:
+        return f"已排除的团伙发生实质变化：{joined[1]} 名成员加入"
+    return text

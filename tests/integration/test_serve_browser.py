@@ -236,6 +236,7 @@ def test_the_ring_in_chinese_and_a_members_page(served: dict[str, Any], browser:
     _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "ol.evidence li"))
     lines = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "ol.evidence li")]
     assert lines and all(any("\u4e00" <= c <= "\u9fff" for c in line) for line in lines), lines
+    _shoot(browser, "serve-ring-zh.png")
     # a member's page: its rings over time and its labels
     browser.get(f"{url}/members/merchant/{served['shop']}")
     _wait(browser, lambda d: d.find_elements(By.ID, "member-id"))

@@ -44,7 +44,7 @@ class MemoryBackend:
         self.rings = {
             "R-1": {"ring_id": "R-1", "score": 0.91, "risk": "high", "previous_risk": "low",
                     "pattern": "device_farm", "change": "risk changed", "previous_members": 2,
-                    "alert": "rose to high", "assignee": None,
+                    "alert": "risk rose from low to high", "assignee": None,
                     "evidence": ["3 shops share 2 phones"],
                     "reasons": [], "known_fraud": 1, "known_legit": 0, "joined": [], "left": [],
                     "members": [member, {**member, "id": "m2", "name": "Shop 2", "marks": [],
@@ -364,6 +364,7 @@ def test_pages_speak_chinese(world: Any) -> None:
     for english in ("Evidence", "Members", "Record decision", "History", "Expand one hop"):
         assert english not in ring
     assert "展开一跳" in ring and "记录处理" in ring
+    assert "风险从低升至高" in ring and "risk rose" not in ring
 
 
 def test_the_palette_is_the_reports(world: Any) -> None:
