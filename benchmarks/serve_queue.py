@@ -36,6 +36,7 @@ The bench server is stopped at the end unless --keep-running.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import random
@@ -470,7 +471,7 @@ def signed_in_client(driver: Any, database: str) -> Any:
     from graphfraud.web.backend import Neo4jBackend
 
     folder = Path(tempfile.mkdtemp(prefix="graphfraud-serve-queue-users-"))
-    folder.chmod(0o700)
+    atexit.register(shutil.rmtree, folder, True)
     users = UserStore(folder / "users.json",
                       hasher=PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
     users.add("bench", "analyst", "bench-password-1")
@@ -595,7 +596,9 @@ def report(results: list[Result], base: dict[str, float], same: bool, args: argp
     print(f"search terms: names {rings['names']}, members {rings['member_ids'][:3]}..., "
           f"devices {rings['device_ids'][:3]}...; changed_since {rings['since']}")
     print(f"{args.repeat} calls after {args.warmup} warm-ups; GET / page "
-          f"{facts['page_bytes']:,} bytes")
+          f"{facts['page_bytes']:,} bytes; load average (1 min) "
+          f"{facts['load'][0]:.1f} before the timings, {facts['load'][1]:.1f} after, "
+          f"{os.cpu_count()} cores")
     print()
     print(f"| case | rings matched | p50 ms | p95 ms | max ms | p95 < {target:.0f} ms |")
     print("|---|---|---|---|---|---|")
@@ -641,8 +644,10 @@ def main() -> None:
             "ORDER BY run.generated_at", database_=database)
         facts = {"merchants": count(driver, database, "MATCH (m:Merchant) RETURN count(m) AS n"),
                  "runs": [dict(r) for r in records], "rings": rings}
+        load = os.getloadavg()[0]
         results, facts["page_bytes"] = time_cases(driver, database, rings, args)
         base_s, base_ids = timed(lambda i: naive_page(driver, database), 1, args.baseline_repeat)
+        facts["load"] = (load, os.getloadavg()[0])
         base = percentiles(base_s)
         same = base_ids == [r["ring_id"] for r in queue(driver, QueueFilter(),
                                                         database=database).rows]

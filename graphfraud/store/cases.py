@@ -4,8 +4,9 @@ actor as a case, the graph around them, and assignments.
 Every read runs in READ access mode and answers in one round trip; the driver is passed
 in and never closed here. The queue covers the rings found by the latest complete run
 (:func:`latest_run`): it filters, counts and pages in Cypher (``cypher/cases/queue``),
-finding a searched member by its key or, by name, through the ``actor_names`` full-text
-index (then matched exactly, without case), never by scanning every member. What
+finding a searched member by its key or, by name, through the ``ring_member_names``
+full-text index of each ring's members' names (then matched exactly, without case),
+never by scanning every member. What
 changed since the previous complete run, the batch's alert and each ring's GMV are
 written with the run (:mod:`graphfraud.store.rings`), so the queue reads them, not
 recomputes them.
@@ -114,9 +115,9 @@ def queue(driver: Driver, f: QueueFilter, *, database: str) -> QueuePage:
     try:
         records = _read(driver, "queue", database=database, **params)
     except ClientError as e:
-        if "actor_names" not in str(e):
+        if "ring_member_names" not in str(e):
             raise
-        raise StoreError("the graph has no full-text index of names (actor_names) yet: "
+        raise StoreError("the graph has no full-text index of ring members' names yet: "
                          "`graphfraud load` or the next batch run creates it") from e
     if not records:
         return QueuePage(None, 0, [])

@@ -70,7 +70,7 @@ def ensure_schema(driver: Driver, *, database: str, upgrade: bool = True,
     else:
         for name in names:
             create(name)
-        if "actor_names" not in existing:  # a name search finds nothing until it is built
+        if "ring_member_names" not in existing:  # a name search finds nothing until built
             driver.execute_query(catalog.statement("writer/await_indexes"),
                                  database_=database)
     if upgrade and "device_actors" not in existing:  # identifiers gained `actors` then

@@ -374,12 +374,13 @@ def test_a_graph_without_the_name_index_says_how_to_get_it(graph: Any) -> None:
     from graphfraud.errors import StoreError
     from graphfraud.store import catalog
 
-    graph.execute_query("DROP INDEX actor_names", database_=DB)
+    graph.execute_query("DROP INDEX ring_member_names", database_=DB)
     try:
         with pytest.raises(StoreError, match="graphfraud load"):
             _queue(graph, search="farm")
         assert _queue(graph, search="*").total == 0  # no word: the index is not asked
     finally:
-        graph.execute_query(catalog.statement("writer/schema/actor_names"), database_=DB)
+        graph.execute_query(catalog.statement("writer/schema/ring_member_names"),
+                            database_=DB)
         graph.execute_query("CALL db.awaitIndexes(60)", database_=DB)
     assert _ids(_queue(graph, search="farm two")) == ["R-farm"]

@@ -6,8 +6,9 @@
 // or a decision; $assignee: null, '' (no one) or a name; $since: ISO 8601 text or null
 // (the latest change, decision or alert at or after it); $search: null or text (a
 // ring id prefix $ring_prefix, a member, device or account id, or a part of a member's
-// name: $name_query, the full-text query that finds the candidates, null when the text
-// has no letter or digit; a name must contain the text, case aside); $sort: priority,
+// name: $name_query, the full-text query of the rings' member names that finds the
+// candidates, null when the text has no letter or digit; a name must contain the
+// text, case aside); $sort: priority,
 // score, members, gmv or ring_id; $descending: boolean; $skip, $limit: integers.
 CALL () {
   MATCH (run:Run {complete: true})
@@ -40,9 +41,8 @@ CALL (latest, previous) {
       RETURN r
       UNION
       WITH $name_query AS words WHERE words IS NOT NULL
-      CALL db.index.fulltext.queryNodes('actor_names', words) YIELD node
-      WITH node WHERE toLower(node.name) CONTAINS toLower($search)
-      MATCH (node)<-[:HAS_MEMBER]-(r:Ring)
+      CALL db.index.fulltext.queryNodes('ring_member_names', words) YIELD node AS r
+      WITH r WHERE any(name IN r.member_names WHERE toLower(name) CONTAINS toLower($search))
       RETURN r
     }
     MATCH (latest)-[f:FOUND]->(r)
