@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from graphfraud.pipeline import ScanParams
     from graphfraud.report.run import RunInfo, RunReport
     from graphfraud.spark import SparkEngine
+    from graphfraud.spark.engine import SparkRun
     from graphfraud.spark.reader import SparkExport
     from graphfraud.store.connection import Neo4jSettings
 
@@ -168,6 +169,7 @@ def _scan(dataset: Dataset, info: RunInfo, *, params: ScanParams,
     else:
         result = engine.scan(dataset, params, previous=previous.rings if previous else None,
                              progress=lambda s: say(f"stage: {s}"))
+        info = _on_spark(info, result.run)
     # What the export says around the rings, for report.html and rings.csv only.
     report = with_context(build_run_report(result, info), dataset)
     timings = dict(result.timings)
@@ -203,13 +205,19 @@ def _scan_on_spark(engine: SparkEngine, export: SparkExport | None, info: RunInf
     result = engine.scan_export(export, params,
                                 previous=previous.rings if previous else None,
                                 progress=lambda s: say(f"stage: {s}"))
-    report = build_run_report(result, info)
+    report = build_run_report(result, _on_spark(info, result.run))
     report = with_context(report, export.context(list(report.rings),
                                                  list(report.hubs[:MAX_HUBS])))
     timings = dict(result.timings)
     if info.read_seconds is not None:
         timings["read"] = info.read_seconds
     return report, timings
+
+
+def _on_spark(info: RunInfo, run: SparkRun | None) -> RunInfo:
+    """The run info of a scan on Spark: ``summary.engine`` and ``summary.spark``."""
+    return replace(info, engine="spark",
+                   engine_figures=None if run is None else run.as_summary())
 
 
 def scan_summary(outcome: ScanOutcome) -> list[str]:

@@ -74,9 +74,15 @@ def _print_table(result: LoadResult) -> None:
     help="Merchants, devices, payment accounts, their links and a sparse blacklist only: "
          "no streamers, timestamps or behaviour signals; rings of 5 to 400 members.",
 )
+@click.option(
+    "--format", "file_format", type=click.Choice(["csv", "parquet"]), default="csv",
+    show_default=True,
+    help="File format of the tables: merchants.csv, ... or merchants.parquet, ... (the "
+         "same tables, columns and rows).",
+)
 @quiet_option
 def synth_cmd(out_dir: str, seed: int, scale: float, structure_only: bool,
-              quiet: bool) -> None:
+              file_format: str, quiet: bool) -> None:
     """Write a synthetic export with planted rings to OUT_DIR.
 
     The ground truth goes to OUT_DIR/ground_truth.json, which the loaders never read.
@@ -86,14 +92,17 @@ def synth_cmd(out_dir: str, seed: int, scale: float, structure_only: bool,
     \b
         graphfraud synth demo-data --seed 7 --scale 1
         graphfraud synth struct-data --seed 7 --structure-only
+        graphfraud synth parquet-data --seed 7 --format parquet
     """
     from graphfraud.synth import SynthConfig, generate
 
     started = time.perf_counter()
     counts = generate(out_dir, SynthConfig(scale=scale, seed=seed,
-                                           structure_only=structure_only))
+                                           structure_only=structure_only),
+                      file_format=file_format)
+    width = max([24, *(len(name) + len(file_format) + 1 for name in counts)])
     for name, n in counts.items():
-        click.echo(f"{name + '.csv':<24}{n:>10}")
+        click.echo(f"{name + '.' + file_format:<{width}}{n:>10}")
     progress_printer(quiet)(f"written to {out_dir} in {time.perf_counter() - started:.1f} s")
 
 

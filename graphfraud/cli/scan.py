@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 
 _SPARK_MASTER = field_default("graphfraud.spark.engine", "SparkEngine", "master")
 _SPARK_COMPONENTS = field_default("graphfraud.spark.engine", "SparkEngine", "components")
+#: Spark's log levels (graphfraud.spark.engine.LOG_LEVELS; not imported: --help stays
+#: quick without pyspark).
+_SPARK_LOG_LEVELS = ("ALL", "DEBUG", "ERROR", "FATAL", "INFO", "OFF", "TRACE", "WARN")
 _SECRET = re.compile(r"secret|password|passwd|token|credential|access\.key|account\.key|"
                      r"\.sas\.|sas\.token|oauth|keytab|\.key$", re.IGNORECASE)
 
@@ -77,6 +80,15 @@ _SECRET = re.compile(r"secret|password|passwd|token|credential|access\.key|accou
               help="How --engine spark finds connected components: large-star / "
               "small-star rounds in plain DataFrames, or GraphFrames (needs its package "
               "and jar; same rings).")
+@click.option("--spark-app-name", type=str,
+              help="Spark app name for --engine spark [the site's (spark-submit --name, "
+              "spark-defaults.conf), else 'graphfraud scan'].")
+@click.option("--spark-partitions", type=click.IntRange(min=1),
+              help="spark.sql.shuffle.partitions for --engine spark [the site's, else 8 "
+              "in local mode and Spark's own on a cluster].")
+@click.option("--spark-log-level", type=click.Choice(_SPARK_LOG_LEVELS, case_sensitive=False),
+              help="Spark's log level for --engine spark [the site's spark.log.level, "
+              "else WARN].")
 @click.option("--parquet", is_flag=True,
               help="Also write rings.parquet and ring_members.parquet (real ids, like "
               "rings.json) for downstream Spark or Hive jobs.")
@@ -94,7 +106,8 @@ def scan_cmd(data_dir: str | None, out_dir: str, from_neo4j: bool, seed: int,
              min_ring_size: int | None, max_ring_size: int | None, no_embedding: bool,
              engine: str, spark_master: str, spark_conf: tuple[str, ...],
              spark_buckets: int | None, spark_max_component: int | None,
-             spark_components: str, parquet: bool,
+             spark_components: str, spark_app_name: str | None,
+             spark_partitions: int | None, spark_log_level: str | None, parquet: bool,
              redact: bool, excel: bool, follow_out_link: bool,
              mapping: str | None, encoding: str | None, quiet: bool) -> None:
     """Find coordinated rings and write the ring report into OUT.
@@ -127,6 +140,12 @@ def scan_cmd(data_dir: str | None, out_dir: str, from_neo4j: bool, seed: int,
     earlier = Path(previous) if previous else None
     spark = _spark_engine(engine, spark_master, spark_conf, spark_buckets,
                           spark_max_component, spark_components)
+    if spark is not None:
+        spark = replace(spark, app_name=spark_app_name, partitions=spark_partitions,
+                        log_level=spark_log_level.upper() if spark_log_level else None)
+    elif spark_app_name or spark_partitions or spark_log_level:
+        raise UsageError("--spark-app-name, --spark-partitions and --spark-log-level need "
+                         "--engine spark")
     if from_neo4j:
         from graphfraud.server.local import connection_settings
 

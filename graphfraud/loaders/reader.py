@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     import numpy as np
     import pandas as pd
+    import pyarrow as pa
 
 #: Longest id and free-text value accepted; longer values are rejected, not truncated.
 MAX_ID_LENGTH = 256
@@ -49,6 +50,12 @@ _SUSPECT_DELIMITERS = (";", "\t", "|")
 #: past it over several lines stops the file. The parser holds at most this per field.
 FIELD_LIMIT = limits()["field"].max
 CSV_FIELD_LIMIT = FIELD_LIMIT
+#: Bytes of CSV one call of pyarrow's parser takes: a longer file is cut at line ends into
+#: pieces of about this size, parsed side by side (:func:`_parse_in_pieces`).
+PIECE_BYTES = 16 << 20
+#: The parser's block: room for two lines of :data:`FIELD_LIMIT` bytes, so no row that
+#: reaches the parser straddles two blocks.
+PARSE_BLOCK = 2 * FIELD_LIMIT + 4
 #: Days after the run's date (UTC) a timestamp may fall on (``[limits.horizon]``).
 HORIZON_DAYS = limits()["horizon"].max
 
@@ -190,16 +197,18 @@ def _resolve_columns(
 def _read_csv(path: Path, spec: TableSpec, mapping: Mapping,
               ignored_out: list[str] | None = None) -> _RawTable:
     data, too_long = _blank_long_lines(path, _csv_bytes(path), spec, mapping)
-    raw = _read_csv_text(path, data, spec, mapping, ignored_out)
+    raw = _read_csv_text(path, data, spec, mapping, ignored_out,
+                         [r.line for r in too_long])
     raw.malformed[:0] = too_long
     return raw
 
 
 def _read_csv_text(path: Path, data: bytes, spec: TableSpec, mapping: Mapping,
-                   ignored_out: list[str] | None) -> _RawTable:
+                   ignored_out: list[str] | None, blanked: list[int]) -> _RawTable:
+    """The rows of a file whose lines in ``blanked`` (too long) are emptied."""
     utf8 = mapping.encoding.lower().replace("_", "-") in ("utf-8", "utf8")
     if utf8 and data.strip():
-        fast = _read_clean_utf8(path, data, spec, mapping, ignored_out)
+        fast = _read_clean_utf8(path, data, spec, mapping, ignored_out, blanked)
         if fast is not None:
             return fast
     text = _decode(path, data, mapping.encoding)
@@ -213,7 +222,7 @@ def _read_csv_text(path: Path, data: bytes, spec: TableSpec, mapping: Mapping,
     positions = _resolve_columns(spec, header, mapping, path, ignored_out)
     width = len(header)
 
-    fast = _read_csv_fast(data, text, width, header_lines, positions)
+    fast = _read_csv_fast(data, 0, width, header_lines, positions, blanked)
     if fast is not None:
         return fast
     return _read_csv_records(path, reader, text, width, header_lines, positions)
@@ -315,20 +324,21 @@ def _longest_field(data: bytes, start: int, end: int, header: list[str]) -> str:
 
 
 def _read_clean_utf8(path: Path, data: bytes, spec: TableSpec, mapping: Mapping,
-                     ignored_out: list[str] | None) -> _RawTable | None:
+                     ignored_out: list[str] | None, blanked: list[int]) -> _RawTable | None:
     """A UTF-8 file read by pyarrow straight from its bytes, or None when it needs the
     decoded text (an undecodable or quoted header, a file pyarrow's reader refuses)."""
     # Clean UTF-8 goes straight to pyarrow (which checks the encoding itself);
-    # only the header line is decoded here.
-    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-    first = body.split(b"\n", 1)[0]
+    # only the header line is decoded here (no copy of the rest is made).
+    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    end = data.find(b"\n", start)
+    first = data[start:end if end >= 0 else len(data)]
     try:
         header = next(csv.reader([first.decode("utf-8").rstrip("\r")]), [])
     except UnicodeDecodeError:
         header = []
     if header and first.count(b'"') % 2 == 0:
         positions = _resolve_columns(spec, header, mapping, path, ignored_out)
-        return _read_csv_fast(body, None, len(header), 1, positions)
+        return _read_csv_fast(data, start, len(header), 1, positions, blanked)
     return None
 
 
@@ -459,10 +469,10 @@ def _decode(path: Path, data: bytes, encoding: str) -> str:
         ) from e
 
 
-def _read_csv_fast(
-    data: bytes, text: str | None, width: int, header_lines: int, positions: dict[str, int]
-) -> _RawTable | None:
-    """pyarrow's parser, used only when every physical line after the header is one row.
+def _read_csv_fast(data: bytes, start: int, width: int, header_lines: int,
+                   positions: dict[str, int], blanked: list[int]) -> _RawTable | None:
+    """pyarrow's parser over ``data[start:]``, used only when every physical line after
+    the header is one row, but for the lines in ``blanked`` (emptied, too long: no row).
 
     Returns None when the file needs the line-exact reader (quoted line breaks,
     blank lines, rows of the wrong width, anything pyarrow refuses).
@@ -471,38 +481,14 @@ def _read_csv_fast(
         return None
     import numpy as np
     import pandas as pd
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
 
-    if text is not None:
-        line_count = text.count("\n") + (0 if text.endswith("\n") else 1)
-    else:
-        line_count = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    invalid: list[object] = []
-
-    def on_invalid(row: object) -> str:
-        invalid.append(row)
-        return "skip"
-
+    line_count = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    # A blanked last line without a line end is no line of the count.
+    gaps = np.asarray([n for n in blanked if n <= line_count], dtype=np.int64)
     names = [f"c{i}" for i in range(width)]
-    try:
-        table = pacsv.read_csv(
-            io.BytesIO(data),
-            # One thread: when pyarrow's threaded reader fails mid-file (a field longer
-            # than its block, say), its pool can deadlock tearing the reader down
-            # (seen as a hang on a 10 MB field). Parsing is not this reader's cost
-            # (validation is): the serial parser reads as fast here.
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
-                                           use_threads=False),
-            parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
-                include_columns=[names[p] for p in positions.values() if p >= 0],
-            ),
-        )
-    except (pa.ArrowInvalid, pa.ArrowException):
-        return None
-    if invalid or table.num_rows != line_count - 1:
+    table = _parse_in_pieces(data, start, names,
+                             [names[p] for p in positions.values() if p >= 0])
+    if table is None or table.num_rows != line_count - 1 - len(gaps):
         return None
     n = table.num_rows
     frame = pd.DataFrame(
@@ -515,7 +501,126 @@ def _read_csv_fast(
             for name, pos in positions.items()
         }
     )
-    return _RawTable(frame, np.arange(2, n + 2, dtype=np.int64), [])
+    return _RawTable(frame, _row_lines(n, gaps), [])
+
+
+def _row_lines(rows: int, gaps: np.ndarray) -> np.ndarray:
+    """The physical line of each of ``rows`` rows, one a line from line 2 on, skipping
+    the lines in ``gaps`` (sorted).
+
+    >>> import numpy as np
+    >>> _row_lines(4, np.asarray([3, 4]))
+    array([2, 5, 6, 7])
+    """
+    import numpy as np
+
+    lines = np.arange(2, rows + 2, dtype=np.int64)
+    if len(gaps):  # the k-th gap falls where the naive numbering reaches gaps[k] - k
+        lines += np.searchsorted(gaps - np.arange(len(gaps)), lines, side="right")
+    return lines
+
+
+def _parse_in_pieces(data: bytes, start: int, names: list[str], include: list[str]
+                     ) -> pa.Table | None:
+    """The rows of ``data[start:]`` after its first line (the header), every field a
+    string, or None when a parse fails, a row has not ``len(names)`` fields, or a quoted
+    field runs over a cut between pieces.
+
+    A file longer than :data:`PIECE_BYTES` is cut at line ends into pieces of about that
+    size, parsed side by side, each by pyarrow's *serial* reader in a thread of ours (the
+    parser releases the GIL). pyarrow's own threaded reader is never used: failing
+    mid-file (a cell spanning lines, bytes that are not UTF-8), it can deadlock its pool
+    tearing down; a serial parse that fails just fails, and the file takes the
+    line-exact reader. No row reaches the parser longer than :data:`FIELD_LIMIT` (those
+    lines are blanked first) and a block holds two such rows, so no row straddles blocks.
+
+    Each line is one row of the whole file exactly when the pieces together have as
+    many rows as non-empty lines (which the caller counts: a cut can only lose rows) and
+    no quote is open at a cut: the line before each cut and the line after it parse as
+    two rows (cuts are made between two non-empty lines).
+    """
+    import pyarrow as pa
+
+    buffer = pa.py_buffer(data)
+    cuts = [start]
+    while cuts[-1] + PIECE_BYTES < len(data):
+        end = _cut_after(data, cuts[-1] + PIECE_BYTES)
+        if end < 0:
+            break
+        cuts.append(end + 1)
+    cuts.append(len(data))
+    pieces = [(cuts[i], cuts[i + 1], i == 0) for i in range(len(cuts) - 1)]
+
+    def parse(piece: tuple[int, int, bool]) -> pa.Table | None:
+        begin, end, header = piece
+        return _parse_serial(buffer.slice(begin, end - begin), names, include, header)
+
+    if len(pieces) == 1:
+        return parse(pieces[0])
+    with ThreadPoolExecutor(max_workers=min(len(pieces), _parse_threads()),
+                            thread_name_prefix="graphfraud-parse") as pool:
+        tables = list(pool.map(parse, pieces))
+    if any(t is None for t in tables):
+        return None
+    for cut in cuts[1:-1]:  # the line before each cut and the line after it
+        before = data.rfind(b"\n", 0, cut - 1) + 1
+        after = data.find(b"\n", cut)
+        after = len(data) if after < 0 else after + 1
+        seam = _parse_serial(buffer.slice(before, after - before), names, include, False)
+        if seam is None or seam.num_rows != 2:
+            return None
+    return pa.concat_tables(tables)
+
+
+def _cut_after(data: bytes, at: int) -> int:
+    """The first line end at or after ``at`` between two non-empty lines, -1 when none
+    comes before the last line.
+
+    >>> _cut_after(b"a\\nb\\n\\nc\\nd\\ne", 1), _cut_after(b"a\\nb\\n\\nc\\nd\\ne", 2)
+    (1, 6)
+    """
+    end = data.find(b"\n", at)
+    while 0 < end < len(data) - 1 and (data[end - 1] == 10 or data[end + 1] == 10):
+        end = data.find(b"\n", end + 1)
+    return end if 0 < end < len(data) - 1 else -1
+
+
+def _parse_serial(piece: pa.Buffer, names: list[str], include: list[str], header: bool
+                  ) -> pa.Table | None:
+    """One call of pyarrow's serial CSV reader over ``piece`` (skipping its first line
+    when it holds the ``header``); None when it fails or a row has the wrong width."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    invalid: list[object] = []
+
+    def on_invalid(row: object) -> str:
+        invalid.append(row)
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(piece),
+            # One thread per call, always (see _parse_in_pieces).
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1 if header else 0,
+                                           use_threads=False, block_size=PARSE_BLOCK),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()), include_columns=include),
+        )
+    except pa.ArrowException:
+        return None
+    return None if invalid else table
+
+
+def _parse_threads() -> int:
+    """Threads that parse the pieces of one file: the CPUs this process may use, at
+    most 8."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, 8))
 
 
 def _read_parquet(path: Path, spec: TableSpec, mapping: Mapping,

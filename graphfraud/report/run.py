@@ -68,6 +68,11 @@ class RunInfo:
     generated_at: datetime | None = None
     #: Seconds spent reading the input (listed as ``read`` in ``summary.seconds``).
     read_seconds: float | None = None
+    #: Where the graph stages ran (``summary.engine``): ``embedded`` or ``spark``.
+    engine: str = "embedded"
+    #: What that engine measured, written as ``summary.<engine>`` (for Spark:
+    #: :meth:`graphfraud.spark.engine.SparkRun.as_summary`); None writes nothing.
+    engine_figures: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -185,7 +190,10 @@ def build_run_report(result: ScanResult, info: RunInfo) -> RunReport:
     if info.read_seconds is not None:
         seconds["read"] = info.read_seconds
     summary: dict[str, Any] = dict(result.counts)
-    summary.update(rows=info.rows, rejected_rows=info.rejected_rows, seconds=seconds)
+    summary.update(rows=info.rows, rejected_rows=info.rejected_rows, seconds=seconds,
+                   engine=info.engine)
+    if info.engine_figures is not None:
+        summary[info.engine] = dict(info.engine_figures)
     params = result.params.as_dict()
     rings = tuple(result.rings)
     return RunReport(

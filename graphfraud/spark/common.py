@@ -1,8 +1,10 @@
-"""What the Spark engine and the Spark reader share: the text form of a column.
+"""What the Spark engine and the Spark reader share: the text form of a column, and
+how a stage is checkpointed.
 
 Tables travel through Spark as text columns: :func:`as_text` writes a loader column
 exactly (ISO 8601 for times, ``repr`` for floats), :func:`typed` reads it back in the
-loader's dtype, on the driver or inside a task.
+loader's dtype, on the driver or inside a task. :func:`checkpoint` materialises a
+stage: reliably into the session's checkpoint directory when it has one, else locally.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
+    from pyspark.sql import DataFrame, SparkSession
 
 
 def as_text(column: pd.Series) -> pd.Series:
@@ -36,3 +39,19 @@ def typed(text: pd.Series, dtype: str) -> pd.Series:
     if dtype in ("Int64", "float64"):
         return pd.to_numeric(text).astype(target)
     return text.astype(target)
+
+
+def checkpoint_dir(spark: SparkSession) -> str | None:
+    """The session's checkpoint directory (``spark.checkpoint.dir``, or one set with
+    ``SparkContext.setCheckpointDir``); None when it has none."""
+    return spark.sparkContext.getCheckpointDir()
+
+
+def checkpoint(frame: DataFrame) -> DataFrame:
+    """``frame`` computed once and cut from its plan: a reliable ``checkpoint()`` into
+    the session's checkpoint directory when it has one (it survives a lost executor),
+    else ``localCheckpoint()`` (the executors' own storage: a lost executor fails the
+    stage that needs its blocks)."""
+    if checkpoint_dir(frame.sparkSession) is not None:
+        return frame.checkpoint()
+    return frame.localCheckpoint()

@@ -3,9 +3,10 @@
 The alternating large-star / small-star rounds of Kiveris et al. ("Connected Components
 in MapReduce and Beyond", 2014): each round makes every vertex point closer to the
 smallest vertex of its component, and the number of rounds grows with the logarithm of
-the component's size, not with its diameter. Each round's edges are materialised with
-``localCheckpoint()``, so the plan does not grow with the rounds and no checkpoint
-directory is needed. Convergence is checked on a count and an XOR of edge hashes (XOR
+the component's size, not with its diameter. Each round's edges are checkpointed
+(:func:`graphfraud.spark.common.checkpoint`: into the session's checkpoint directory
+when it has one, else ``localCheckpoint()``), so the plan does not grow with the
+rounds. Convergence is checked on a count and an XOR of edge hashes (XOR
 cannot overflow, which Spark's ANSI mode would reject for a sum).
 """
 
@@ -29,11 +30,14 @@ def connected_components(edges: DataFrame, *, max_rounds: int = 60) -> DataFrame
     """
     from pyspark.sql import functions as F
 
-    e = (edges.select(F.least("src", "dst").alias("u"), F.greatest("src", "dst").alias("v"))
-         .where(F.col("u") != F.col("v")).distinct().localCheckpoint())
+    from graphfraud.spark.common import checkpoint
+
+    e = checkpoint(edges.select(F.least("src", "dst").alias("u"),
+                                F.greatest("src", "dst").alias("v"))
+                   .where(F.col("u") != F.col("v")).distinct())
     signature = _signature(e)
     for _ in range(max_rounds):
-        e = _small_star(_large_star(e)).localCheckpoint()
+        e = checkpoint(_small_star(_large_star(e)))
         now = _signature(e)
         if now == signature:
             # every edge is (root, vertex): the root is the component's smallest vertex
@@ -90,7 +94,8 @@ def graphframes_components(edges: DataFrame) -> DataFrame:
     """:func:`connected_components` by GraphFrames, for clusters that have its jar:
     ``(src, dst)`` -> ``(vertex, component)``, vertices of the edges only. GraphFrames
     names components its own way; the scan only groups by them, so the rings are the
-    same. Local checkpoints, as in the DataFrame rounds: no checkpoint directory.
+    same. Checkpoints as in the DataFrame rounds: reliable ones into the session's
+    checkpoint directory when it has one, else local ones.
 
     Raises
     ------
@@ -111,5 +116,8 @@ def graphframes_components(edges: DataFrame) -> DataFrame:
         graph = GraphFrame(vertices, edges.select("src", "dst"))
     except Exception:  # Py4J: the jar's class is not on the classpath
         raise UsageError(GRAPHFRAMES_NEEDS) from None
-    found = graph.connectedComponents(use_local_checkpoints=True)
+    from graphfraud.spark.common import checkpoint_dir
+
+    local = checkpoint_dir(edges.sparkSession) is None
+    found = graph.connectedComponents(use_local_checkpoints=local)
     return found.select(F.col("id").alias("vertex"), F.col("component"))

@@ -20,17 +20,19 @@ from __future__ import annotations
 
 import math
 import pickle
+import sys
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from graphfraud.errors import UsageError
-from graphfraud.spark.common import as_text, typed
+from graphfraud.pipeline import ScanResult
+from graphfraud.spark.common import as_text, checkpoint, checkpoint_dir, typed
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,7 +40,7 @@ if TYPE_CHECKING:
 
     from graphfraud.loaders.dataset import Dataset
     from graphfraud.loaders.mapping import Mapping
-    from graphfraud.pipeline import ScanParams, ScanResult
+    from graphfraud.pipeline import ScanParams
     from graphfraud.score.rings import Ring
     from graphfraud.spark.reader import SparkExport
 
@@ -62,11 +64,106 @@ def _java_home() -> str | None:
     return os.environ.get("JAVA_HOME")
 
 
+def site_app_name(site: dict[str, str]) -> str | None:
+    """The app name the site gave (``spark.app.name`` from spark-submit ``--name`` or
+    ``--conf``, spark-defaults.conf), or None where it is only the name spark-submit
+    falls back on (its launcher's, or the submitted file's).
+
+    >>> site_app_name({"spark.app.name": "nightly scan"})
+    'nightly scan'
+    >>> site_app_name({"spark.app.name": "pyspark-shell"}) is None
+    True
+    """
+    named = site.get("spark.app.name")
+    if not named or named in _UNNAMED or named == Path(sys.argv[0] if sys.argv else "").name:
+        return None
+    return named
+
+
+def _python_workers() -> None:
+    """Python workers run this interpreter (its packages) unless the user chose one,
+    without pyspark 4's warning on every pandas conversion that it prefers pandas < 3
+    (the conversions used here are tested: tests/unit/test_spark.py). Workers inherit
+    the environment."""
+    import os
+
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    quiet = "ignore:PySpark does not yet fully support pandas:FutureWarning"
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas",
+                            category=FutureWarning)
+    current = os.environ.get("PYTHONWARNINGS", "")
+    if quiet not in current:
+        os.environ["PYTHONWARNINGS"] = f"{current},{quiet}" if current else quiet
+
+
+@dataclass(frozen=True)
+class SparkRun:
+    """What a scan on Spark measured, for rings.json ``summary.spark``."""
+
+    #: ``spark.sql.shuffle.partitions`` of the session during the run: the partitions
+    #: (tasks) of every shuffle of the graph-wide stages (adaptive execution may
+    #: coalesce a small one).
+    partitions: int
+    #: Buckets of whole components, and how many held actors: one ``applyInPandas``
+    #: group each, scanned whole by one Python worker.
+    buckets: int
+    tasks: int
+    #: Actors in the largest bucket, as its task projected them (the first pass).
+    largest_task_actors: int
+    #: Actors in the largest connected component (after the giant-component guard).
+    largest_component: int
+    #: ``reliable`` (into ``spark.checkpoint.dir``) or ``local``.
+    checkpoints: str
+
+    def as_summary(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class SparkScanResult(ScanResult):
+    """A scan's result with what its Spark run measured."""
+
+    run: SparkRun | None = None
+
+
+def checkpoints_line(spark: SparkSession) -> str:
+    """The progress line that says where the scan's stages are checkpointed."""
+    where = checkpoint_dir(spark)
+    if where is not None:
+        return f"checkpoints: reliable, in {where} (spark.checkpoint.dir)"
+    return ("checkpoints: local, on the executors (set spark.checkpoint.dir for ones "
+            "that survive a lost executor)")
+
+
+#: The app name of a scan the site names no other way (spark-submit --name,
+#: spark.app.name in spark-defaults.conf) and ``--spark-app-name`` does not name.
+APP_NAME = "graphfraud scan"
+#: Shuffle partitions in local mode when neither the site nor a flag sets them: Spark's
+#: 200 are sized for clusters and make every round of the components a few hundred tiny
+#: tasks on one machine.
+LOCAL_PARTITIONS = 8
+#: Spark's log levels (``SparkContext.setLogLevel``, ``spark.log.level``).
+LOG_LEVELS = ("ALL", "DEBUG", "ERROR", "FATAL", "INFO", "OFF", "TRACE", "WARN")
+#: The level graphfraud sets unless ``--spark-log-level`` or the site's
+#: ``spark.log.level`` says otherwise: warnings and errors, no INFO flood.
+LOG_LEVEL = "WARN"
+#: What spark-submit names an app given no name: the launcher pyspark starts, or the
+#: submitted file (graphfraud/cli/spark_submit.py).
+_UNNAMED = ("pyspark-shell", "spark_submit.py")
+_PARTITIONS = "spark.sql.shuffle.partitions"
+
+
 @dataclass(frozen=True)
 class SparkEngine:
-    """Where and how to run: the master (``local[*]``, ``yarn``, ``k8s://...``), Spark
-    configuration pairs, the number of buckets (default: twice the default
-    parallelism) and the largest component one task scans."""
+    """Where and how to run: the master (``local[*]``, ``yarn``, ``k8s://...``; empty:
+    the one spark-submit was given), Spark configuration pairs, the number of buckets
+    (default: twice the default parallelism) and the largest component one task scans.
+
+    ``app_name``, ``partitions`` and ``log_level`` are what graphfraud's own flags say;
+    None leaves the site's settings (spark-defaults.conf, spark-submit ``--conf``, a
+    session already running) as they are, and only where the site sets nothing does the
+    scan choose: :data:`APP_NAME`, :data:`LOCAL_PARTITIONS` in local mode (Spark's own
+    default elsewhere), :data:`LOG_LEVEL`."""
 
     master: str = "local[*]"
     conf: tuple[tuple[str, str], ...] = ()
@@ -79,65 +176,100 @@ class SparkEngine:
     #: small-star rounds, :mod:`graphfraud.spark.components`) or ``graphframes``
     #: (GraphFrames' own, when its jar is on the cluster).
     components: str = "dataframes"
-    app_name: str = "graphfraud scan"
+    app_name: str | None = None
+    partitions: int | None = None
+    log_level: str | None = None
 
     def __post_init__(self) -> None:
         if self.components not in ("dataframes", "graphframes"):
             raise UsageError(f"unknown way to find components {self.components!r} "
                              "(dataframes or graphframes)")
+        if self.log_level is not None and self.log_level.upper() not in LOG_LEVELS:
+            raise UsageError(f"unknown Spark log level {self.log_level!r} "
+                             f"({', '.join(LOG_LEVELS)})")
+        if self.partitions is not None and self.partitions < 1:
+            raise UsageError(f"shuffle partitions must be 1 or more, not {self.partitions}")
 
     def spark_session(self) -> SparkSession:
+        """The session the scan runs on: the one already running in this process (its
+        static settings stand), else a new one. Flags override the site's settings; the
+        site's override the scan's own defaults (see the class)."""
         why = spark_available()
         if why:
             raise UsageError(why)
-        import os
-        import sys
-
+        from pyspark import SparkContext
         from pyspark.sql import SparkSession
 
-        # Python workers run this interpreter (its packages) unless the user chose one.
-        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-        # pyspark 4 warns on every pandas conversion that it prefers pandas < 3; the
-        # conversions used here are tested (tests/unit/test_spark.py). Workers inherit
-        # the environment.
-        quiet = "ignore:PySpark does not yet fully support pandas:FutureWarning"
-        warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas",
-                                category=FutureWarning)
-        current = os.environ.get("PYTHONWARNINGS", "")
-        if quiet not in current:
-            os.environ["PYTHONWARNINGS"] = f"{current},{quiet}" if current else quiet
-        builder = SparkSession.builder.appName(self.app_name)
-        if self.master:  # empty: the master spark-submit was given
-            builder = builder.master(self.master)
-        builder = builder.config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        builder = builder.config("spark.ui.showConsoleProgress", "false")
-        given = {key for key, _ in self.conf}
-        local = (self.master or "").startswith("local")
-        if local and "spark.driver.extraJavaOptions" not in given:
-            # local only: on a cluster the site's spark-defaults.conf may set these
-            logging = Path(__file__).with_name("log4j2.properties")
-            builder = builder.config("spark.driver.extraJavaOptions",
-                                     f"-Dlog4j.configurationFile={logging.as_uri()}")
-        if local and "spark.sql.shuffle.partitions" not in given:
-            # 200 shuffle partitions (Spark's default, sized for clusters) make every
-            # round of the components a few hundred tiny tasks on one machine
-            builder = builder.config("spark.sql.shuffle.partitions", "8")
+        _python_workers()
+        builder = SparkSession.builder.config("spark.sql.execution.arrow.pyspark.enabled",
+                                              "true")
+        if SparkContext._active_spark_context is None:
+            builder = self._new_session(builder)
         for key, value in self.conf:
             builder = builder.config(key, value)
         spark = builder.getOrCreate()
-        spark.sparkContext.setLogLevel("ERROR")
+        self._settle(spark)
         if self.components == "graphframes":
             _check_graphframes(spark)
         return spark
 
+    def _new_session(self, builder: SparkSession.Builder) -> SparkSession.Builder:
+        """The builder of a new session, given what the site set: the JVM is started
+        first (or spark-submit's joined), so spark-defaults.conf and spark-submit's
+        ``--conf`` are known before the app is named."""
+        from pyspark import SparkConf, SparkContext
+
+        given = {key for key, _ in self.conf}
+        launch = SparkConf(loadDefaults=False)
+        if self.master.startswith("local") and "spark.driver.extraJavaOptions" not in given:
+            # local only (on a cluster the site's spark-defaults.conf may set these): the
+            # JVM's own start-up lines, before the log level applies, errors only
+            logging = Path(__file__).with_name("log4j2.properties")
+            launch.set("spark.driver.extraJavaOptions",
+                       f"-Dlog4j.configurationFile={logging.as_uri()}")
+        SparkContext._ensure_initialized(conf=launch)
+        site = dict(SparkConf().getAll())  # spark-defaults.conf, spark-submit --conf
+        if self.master:  # empty: the master spark-submit was given
+            builder = builder.master(self.master)
+        builder = builder.appName(self.app_name or site_app_name(site) or APP_NAME)
+        if "spark.ui.showConsoleProgress" not in site:
+            builder = builder.config("spark.ui.showConsoleProgress", "false")
+        # applied as the context starts, before its INFO lines (under spark-submit too)
+        return builder.config("spark.log.level",
+                              (self.log_level or site.get("spark.log.level")
+                               or LOG_LEVEL).upper())
+
+    def _settle(self, spark: SparkSession) -> None:
+        """Partitions, log level and checkpoint directory of the session the scan uses."""
+        import logging
+
+        sc = spark.sparkContext
+        if self.partitions is not None:
+            spark.conf.set(_PARTITIONS, str(self.partitions))
+        elif spark.conf.get(_PARTITIONS, None) is None and (sc.master or "").startswith(
+                "local"):
+            spark.conf.set(_PARTITIONS, str(LOCAL_PARTITIONS))  # the site set none
+        conf = sc.getConf()
+        level = (self.log_level or conf.get("spark.log.level") or LOG_LEVEL).upper()
+        sc.setLogLevel(level)
+        quiet = level in ("WARN", "ERROR", "FATAL", "OFF")
+        # py4j's own lines (connections opened and closed) only when asked for
+        logging.getLogger("py4j").setLevel(logging.ERROR if quiet else logging.INFO
+                                           if level == "INFO" else logging.DEBUG)
+        wanted = conf.get("spark.checkpoint.dir")
+        if wanted and sc.getCheckpointDir() is None:  # a context started without it
+            sc.setCheckpointDir(wanted)
+
     def scan(self, dataset: Dataset, params: ScanParams, *,
              previous: Sequence[Ring] | None = None,
-             progress: Callable[[str], None] | None = None) -> ScanResult:
+             progress: Callable[[str], None] | None = None) -> SparkScanResult:
         """The rings of ``dataset`` (read on the driver), as
         :func:`graphfraud.pipeline.scan` finds them."""
         from graphfraud.spark.reader import SparkExport
 
         spark = self.spark_session()
+        if progress is not None:
+            progress(checkpoints_line(spark))
         dtypes = {name: {str(c): str(t) for c, t in frame.dtypes.items()}
                   for name, frame in dataset.tables.items()}
         export = SparkExport(source=dataset.source, tables=_frames(spark, dataset),
@@ -151,12 +283,16 @@ class SparkEngine:
         from graphfraud.spark.reader import check_location, read_export
 
         check_location(data)  # before a JVM starts
-        return read_export(self.spark_session(), data, mapping, progress)
+        spark = self.spark_session()
+        if progress is not None:
+            progress(checkpoints_line(spark))
+        return read_export(spark, data, mapping, progress)
 
     def scan_export(self, export: SparkExport, params: ScanParams, *,
                     previous: Sequence[Ring] | None = None,
-                    progress: Callable[[str], None] | None = None) -> ScanResult:
-        """The rings of an export whose tables are Spark DataFrames of text columns."""
+                    progress: Callable[[str], None] | None = None) -> SparkScanResult:
+        """The rings of an export whose tables are Spark DataFrames of text columns,
+        with what the run measured (:class:`SparkRun`)."""
         from graphfraud.parts import merged, scan_context
 
         say = progress or (lambda _: None)
@@ -172,7 +308,7 @@ class SparkEngine:
         buckets = self.buckets or max(2, 2 * spark.sparkContext.defaultParallelism)
         say(f"{buckets} buckets; the largest component holds {figures.largest_component} "
             "actors")
-        rows = _bucket_rows(tables, figures.actor_components, buckets).localCheckpoint()
+        rows = checkpoint(_bucket_rows(tables, figures.actor_components, buckets))
         timings["spark-graph"] = round(time.perf_counter() - started, 3)
         started = time.perf_counter()
         say("spark-pass1")
@@ -189,7 +325,14 @@ class SparkEngine:
         result = merged([part["result"] for part in second], params, previous)
         timings["spark-pass2"] = round(time.perf_counter() - started, 3)
         result.timings = {**timings, **{f"parts: {k}": v for k, v in result.timings.items()}}
-        return result
+        run = SparkRun(
+            partitions=int(spark.conf.get(_PARTITIONS) or 0), buckets=buckets,
+            tasks=len(first),
+            largest_task_actors=max((p["summary"].actors for p in first), default=0),
+            largest_component=figures.largest_component,
+            checkpoints="local" if checkpoint_dir(spark) is None else "reliable")
+        return SparkScanResult(**{f.name: getattr(result, f.name) for f in fields(ScanResult)},
+                               run=run)
 
 
 def _check_graphframes(spark: SparkSession) -> None:
@@ -306,10 +449,10 @@ def _graph_figures(spark: SparkSession, tables: dict[str, DataFrame], params: Sc
 
     from graphfraud.graph.projection import GraphContext
 
-    actors = _actors(tables).localCheckpoint()
-    links = _links(tables).localCheckpoint()
+    actors = checkpoint(_actors(tables))
+    links = checkpoint(_links(tables))
     n_actors = actors.count()
-    degree = links.groupBy("itype", "iid").agg(F.count(F.lit(1)).alias("k")).localCheckpoint()
+    degree = checkpoint(links.groupBy("itype", "iid").agg(F.count(F.lit(1)).alias("k")))
     hubs = _hubs(links, degree, n_actors, params)
     actor_components, largest = _components(spark, tables, actors, links, hubs,
                                                  method)
@@ -381,11 +524,12 @@ def _components(spark: SparkSession, tables: dict[str, DataFrame], actors: DataF
 
     dropped = spark.createDataFrame([(h[0], h[1]) for h in hubs], "itype string, iid string")
     kept_links = links.join(dropped, ["itype", "iid"], "left_anti")
-    vertices = (actors.select(F.concat_ws("|", F.lit("a"), "atype", "aid").alias("key"))
-                .unionByName(kept_links.select(F.concat_ws("|", F.lit("i"), "itype", "iid")
-                                               .alias("key")))
-                .distinct().withColumn("vid", F.monotonically_increasing_id())
-                .localCheckpoint())
+    # checkpointed at once: monotonically_increasing_id is not the same if recomputed
+    vertices = checkpoint(
+        actors.select(F.concat_ws("|", F.lit("a"), "atype", "aid").alias("key"))
+        .unionByName(kept_links.select(F.concat_ws("|", F.lit("i"), "itype", "iid")
+                                       .alias("key")))
+        .distinct().withColumn("vid", F.monotonically_increasing_id()))
     kept = kept_links.select(F.concat_ws("|", F.lit("a"), "atype", "aid").alias("a"),
                              F.concat_ws("|", F.lit("i"), "itype", "iid").alias("b"))
     if PROMOTION.table in tables:
@@ -399,11 +543,10 @@ def _components(spark: SparkSession, tables: dict[str, DataFrame], actors: DataF
              .join(vb.withColumnRenamed("vid", "dst"), "b").select("src", "dst"))
     comp = graphframes_components(edges) if method == "graphframes" \
         else connected_components(edges)
-    actor_components = (
+    actor_components = checkpoint(
         actors.withColumn("key", F.concat_ws("|", F.lit("a"), "atype", "aid"))
         .join(vertices, "key").join(comp.withColumnRenamed("vertex", "vid"), "vid", "left")
-        .select("atype", "aid", F.coalesce("component", "vid").alias("component"))
-        .localCheckpoint())
+        .select("atype", "aid", F.coalesce("component", "vid").alias("component")))
     largest = actor_components.groupBy("component").count().agg(F.max("count")).first()
     return actor_components, int(largest[0]) if largest and largest[0] is not None else 0
 

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from graphfraud.errors import InputError, UsageError
-from graphfraud.spark.common import as_text, typed
+from graphfraud.spark.common import as_text, checkpoint, typed
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -156,13 +156,13 @@ def read_export(spark: SparkSession, data: str, mapping: Mapping,
         rejects.sort(key=lambda r: (r[0], r[1].line))
         report.rejected = len(rejects)
         report.loaded = report.rows - report.rejected
-        export.tables[spec.name] = clean.localCheckpoint()
+        export.tables[spec.name] = checkpoint(clean)
         export.dtypes[spec.name] = clean_dtypes(spec)
         export.files.append(report)
         export.rejects += [r for _, r in rejects]
         if spec.kind == "node" and spec.entity in ("merchant", "streamer", *ALWAYS_CLOSED):
-            known[spec.entity] = export.tables[spec.name].select(
-                spec.key[0]).distinct().localCheckpoint()
+            known[spec.entity] = checkpoint(export.tables[spec.name].select(
+                spec.key[0]).distinct())
             file_of[spec.entity] = name
     return export
 
@@ -293,7 +293,7 @@ def _check_files(spark: SparkSession, spec: TableSpec, mapping: Mapping,
     where = f"{shown}/{parts[0][1].split('/')[0]}"
     try:
         frame = spark.read.format("binaryFile").load([p for p, _, _ in parts])
-        return frame.select("path", "content").mapInPandas(run, schema).localCheckpoint()
+        return checkpoint(frame.select("path", "content").mapInPandas(run, schema))
     except Exception as e:  # unreadable (permissions, over 2 GiB, gone since listed)
         raise InputError(f"{where}: cannot read: {_java_message(e)}", file=where) from None
 
@@ -436,8 +436,7 @@ def _references(spark: SparkSession, spec: TableSpec, rows: DataFrame,
     for name, unknown, kind in reversed(failing):  # the first failing one wins
         bad_field = F.when(unknown, F.lit(name)).otherwise(bad_field)
         bad_entity = F.when(unknown, kind).otherwise(bad_entity)
-    marked = rows.withColumn("_bad", bad_field).withColumn("_entity", bad_entity) \
-        .localCheckpoint()
+    marked = checkpoint(rows.withColumn("_bad", bad_field).withColumn("_entity", bad_entity))
     bad = marked.where(F.col("_bad").isNotNull())
     rejects = []
     for r in bad.select("_order", "_file", "_line", "_bad", "_entity",
@@ -462,7 +461,7 @@ def _settle(spec: TableSpec, rows: DataFrame, report: FileReport
     key = list(spec.key)
     repeated = rows.groupBy(*key).count().where(F.col("count") > 1).drop("count")
     once = rows.join(repeated, key, "left_anti").select(*columns)
-    many = rows.join(repeated, key, "left_semi").localCheckpoint()
+    many = checkpoint(rows.join(repeated, key, "left_semi"))
     n_many = many.count()
     if not n_many:
         return once, []
@@ -470,8 +469,8 @@ def _settle(spec: TableSpec, rows: DataFrame, report: FileReport
     bucket = F.pmod(F.xxhash64(*key), F.lit(buckets)).alias("_bucket")
     schema = _META_SCHEMA + "".join(f", `{c}` string" for c in columns)
     dtypes = clean_dtypes(spec)
-    settled = (many.withColumn("_bucket", bucket).groupBy("_bucket")
-               .applyInPandas(_settle_group(spec, dtypes), schema).localCheckpoint())
+    settled = checkpoint(many.withColumn("_bucket", bucket).groupBy("_bucket")
+                         .applyInPandas(_settle_group(spec, dtypes), schema))
     rejects = []
     for r in settled.where(F.col("_kind") != "row").collect():
         if r["_kind"] == "stat":
@@ -574,7 +573,7 @@ def _link_and_label_rows(tables: dict[str, DataFrame], member_df: DataFrame,
                                      link.start_column, member_df)
             near = near.unionByName(own[link.table].select(
                 F.lit(link.end.entity_type).alias("_t"), F.col(link.end_column).alias("_k")))
-    near = near.distinct().localCheckpoint()
+    near = checkpoint(near.distinct())
     users = []  # fraud-labelled actors using an identifier near the members or a hub
     for link in SHARING_LINKS:
         if link.table not in own:

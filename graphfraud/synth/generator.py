@@ -721,14 +721,35 @@ def _iso(values: np.ndarray, unit: Literal["D", "s"] = "s") -> np.ndarray:
     return np.datetime_as_string(values.astype("datetime64[s]"), unit=unit)
 
 
-def _write(path: Path, columns: dict[str, np.ndarray], rng: np.random.Generator) -> int:
+#: The file formats ``generate`` writes (the reader takes both).
+FORMATS = ("csv", "parquet")
+
+
+@dataclass(frozen=True)
+class _Export:
+    """Where the export goes and in which format."""
+
+    folder: Path
+    format: str
+
+
+def _write(out: _Export, stem: str, columns: dict[str, np.ndarray],
+           rng: np.random.Generator) -> int:
+    """One table, its rows shuffled, as ``stem.csv`` or ``stem.parquet``: the same rows,
+    columns and values either way (numbers stay numbers in Parquet, text and timestamps
+    are the CSV file's text)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
 
     n = len(next(iter(columns.values())))
     order = rng.permutation(n)
     table = pa.table({k: pa.array(np.asarray(v)[order]) for k, v in columns.items()})
-    pacsv.write_csv(table, path, write_options=pacsv.WriteOptions(quoting_style="needed"))
+    path = out.folder / f"{stem}.{out.format}"
+    if out.format == "parquet":
+        pq.write_table(table, path)
+    else:
+        pacsv.write_csv(table, path, write_options=pacsv.WriteOptions(quoting_style="needed"))
     return n
 
 
@@ -739,18 +760,21 @@ def _dedupe_pairs(cols: dict[str, np.ndarray], a: str, b: str) -> dict[str, np.n
     return {k: v[np.sort(first)] for k, v in cols.items()}
 
 
-def generate(out_dir: str | Path, config: SynthConfig | None = None) -> dict[str, int]:
+def generate(out_dir: str | Path, config: SynthConfig | None = None, *,
+             file_format: str = "csv") -> dict[str, int]:
     """Write a synthetic export to ``out_dir`` and its ground truth beside the files.
 
     Parameters
     ----------
     out_dir
-        Directory to create (it may exist); contract CSV files are written into it
-        and the ground truth into ``out_dir/ground_truth.json``, which the loaders
-        never read.
+        Directory to create (it may exist); contract files are written into it and the
+        ground truth into ``out_dir/ground_truth.json``, which the loaders never read.
     config
         Scale, seed and difficulty knobs; ``structure_only=True`` writes the
         structure-only world (no streamer, promotion or signal files, no timestamps).
+    file_format
+        ``"csv"`` (``merchants.csv``, ...) or ``"parquet"`` (``merchants.parquet``, ...:
+        the same tables, columns and rows).
 
     Returns
     -------
@@ -760,20 +784,17 @@ def generate(out_dir: str | Path, config: SynthConfig | None = None) -> dict[str
     Raises
     ------
     UsageError
-        In structure-only mode, when ``out_dir`` already holds a file of a kind the
-        mode does not write (it would mix two exports).
+        If ``file_format`` is not one of :data:`FORMATS`; if ``out_dir`` holds a file of
+        the other format for a table of the contract (a reader would find the table
+        twice); in structure-only mode, when ``out_dir`` already holds a file of a kind
+        the mode does not write (it would mix two exports).
     """
     cfg = config or SynthConfig()
-    out = Path(out_dir)
+    out = _Export(Path(out_dir), file_format)
+    _check_folder(out, cfg)
+    out.folder.mkdir(parents=True, exist_ok=True)
     if cfg.structure_only:
-        stale = [f"{n}.{ext}" for n in NOT_IN_STRUCTURE_ONLY for ext in ("csv", "parquet")
-                 if (out / f"{n}.{ext}").exists()]
-        if stale:
-            raise UsageError(f"{out} already holds {', '.join(stale)} from another export; "
-                             "write a structure-only export into an empty directory")
-        out.mkdir(parents=True, exist_ok=True)
         return _write_structure_only(_StructureWorld(cfg), out)
-    out.mkdir(parents=True, exist_ok=True)
     gen = _Generator(cfg)
     gen.rings()
     gen.lookalikes()
@@ -787,24 +808,47 @@ def generate(out_dir: str | Path, config: SynthConfig | None = None) -> dict[str
     counts: dict[str, int] = {}
     status = np.array(["active", "suspended", "banned"])
     names = np.char.add(rng.choice(NAME_HEADS, gen.n_m), rng.choice(NAME_TAILS, gen.n_m))
-    counts["merchants"] = _write(out / "merchants.csv", {
+    counts["merchants"] = _write(out, "merchants", {
         "merchant_id": m_ids, "name": names, "registered_at": _iso(gen.m_registered, "D"),
         "category": CATEGORIES[gen.m_category], "status": status[gen.m_status]}, rng)
-    counts["streamers"] = _write(out / "streamers.csv", {
+    counts["streamers"] = _write(out, "streamers", {
         "streamer_id": s_ids,
         "name": np.char.add("主播", rng.integers(0, 10**6, gen.n_s).astype(str)),
         "registered_at": _iso(gen.s_registered, "D"), "followers": gen.s_followers}, rng)
     counts.update(_write_identifiers(gen, out, d_ids, a_ids))
     counts.update(_write_links(gen, out, m_ids, s_ids, d_ids, a_ids))
-    counts["merchant_signals"] = _write(out / "merchant_signals.csv", {
+    counts["merchant_signals"] = _write(out, "merchant_signals", {
         "merchant_id": m_ids[signals["merchant"]], "orders": signals["orders"],
         "refunds": signals["refunds"], "complaints": signals["complaints"],
         "violations": signals["violations"]}, rng)
     id_of = {"merchant": m_ids, "streamer": s_ids, "device": d_ids, "payment_account": a_ids}
-    counts["labels"] = _write(out / "labels.csv", _label_rows(labels, id_of), rng)
+    counts["labels"] = _write(out, "labels", _label_rows(labels, id_of), rng)
     counts.update(_write_organizations(out, gen, id_of))
     _write_truth(out, gen, id_of)
     return counts
+
+
+def _check_folder(out: _Export, cfg: SynthConfig) -> None:
+    """Refuse a format not in :data:`FORMATS`, and a folder holding files that would mix
+    with this export (see :func:`generate`)."""
+    from graphfraud.loaders.spec import contract
+
+    if out.format not in FORMATS:
+        raise UsageError(f"unknown file format {out.format!r} (expected one of "
+                         f"{', '.join(FORMATS)})")
+    other = next(f for f in FORMATS if f != out.format)
+    mixed = [f"{spec.name}.{other}" for spec in contract().values()
+             if (out.folder / f"{spec.name}.{other}").exists()]
+    if mixed:
+        raise UsageError(f"{out.folder} already holds {', '.join(mixed)}, an export in "
+                         f"{other}; write the {out.format} export into another directory "
+                         "(the reader refuses a table in both formats)")
+    if cfg.structure_only:
+        stale = [f"{n}.{ext}" for n in NOT_IN_STRUCTURE_ONLY for ext in FORMATS
+                 if (out.folder / f"{n}.{ext}").exists()]
+        if stale:
+            raise UsageError(f"{out.folder} already holds {', '.join(stale)} from another "
+                             "export; write a structure-only export into an empty directory")
 
 
 def _identifier_ids(gen: _World) -> tuple[np.ndarray, np.ndarray]:
@@ -817,7 +861,7 @@ def _identifier_ids(gen: _World) -> tuple[np.ndarray, np.ndarray]:
     return d_ids, a_ids
 
 
-def _write_identifiers(gen: _World, out: Path, d_ids: np.ndarray, a_ids: np.ndarray
+def _write_identifiers(gen: _World, out: _Export, d_ids: np.ndarray, a_ids: np.ndarray
                        ) -> dict[str, int]:
     """devices.csv and payment_accounts.csv; a few of each are left out (link-only)."""
     rng = gen.rng
@@ -829,41 +873,41 @@ def _write_identifiers(gen: _World, out: Path, d_ids: np.ndarray, a_ids: np.ndar
                      rng.choice(PHONE_MODELS, len(listed)))
     os_name = np.where(d_kind[listed] == 1, "Windows",
                        np.where(np.char.startswith(model, "iPhone"), "iOS", "Android"))
-    counts["devices"] = _write(out / "devices.csv", {
+    counts["devices"] = _write(out, "devices", {
         "device_id": d_ids[listed], "model": model, "os": os_name}, rng)
     listed = np.flatnonzero(rng.random(len(a_ids)) < 0.95)
     kinds = np.array(["bank", "wallet", "aggregator"])[a_kind[listed]]
-    counts["payment_accounts"] = _write(out / "payment_accounts.csv", {
+    counts["payment_accounts"] = _write(out, "payment_accounts", {
         "account_id": a_ids[listed], "kind": kinds,
         "bank": np.where(kinds == "bank", rng.choice(BANKS, len(listed)),
                          rng.choice(WALLETS, len(listed)))}, rng)
     return counts
 
 
-def _write_links(gen: _Generator, out: Path, m_ids: np.ndarray, s_ids: np.ndarray,
+def _write_links(gen: _Generator, out: _Export, m_ids: np.ndarray, s_ids: np.ndarray,
                  d_ids: np.ndarray, a_ids: np.ndarray) -> dict[str, int]:
     """The default mode's device, account and promotion link files."""
     rng = gen.rng
     counts: dict[str, int] = {}
     for who, ids in (("merchant", m_ids), ("streamer", s_ids)):
         cols = _dedupe_pairs(gen.t.get(f"{who}_devices"), "actor", "device")
-        counts[f"{who}_devices"] = _write(out / f"{who}_devices.csv", {
+        counts[f"{who}_devices"] = _write(out, f"{who}_devices", {
             f"{who}_id": ids[cols["actor"]], "device_id": d_ids[cols["device"]],
             "first_seen": _iso(cols["first_seen"]), "last_seen": _iso(cols["last_seen"]),
             "logins": cols["logins"]}, rng)
         cols = gen.t.get(f"{who}_accounts")
-        counts[f"{who}_accounts"] = _write(out / f"{who}_accounts.csv", {
+        counts[f"{who}_accounts"] = _write(out, f"{who}_accounts", {
             f"{who}_id": ids[cols["actor"]], "account_id": a_ids[cols["account"]],
             "role": cols["role"], "first_seen": _iso(cols["first_seen"])}, rng)
     cols = _dedupe_pairs(gen.t.get("promotions"), "streamer", "merchant")
-    counts["promotions"] = _write(out / "promotions.csv", {
+    counts["promotions"] = _write(out, "promotions", {
         "streamer_id": s_ids[cols["streamer"]], "merchant_id": m_ids[cols["merchant"]],
         "sessions": cols["sessions"], "orders": cols["orders"], "gmv": cols["gmv"],
         "first_at": _iso(cols["first_at"]), "last_at": _iso(cols["last_at"])}, rng)
     return counts
 
 
-def _write_structure_only(gen: _StructureWorld, out: Path) -> dict[str, int]:
+def _write_structure_only(gen: _StructureWorld, out: _Export) -> dict[str, int]:
     """Plant and write the structure-only world: ids, names, links and labels only."""
     gen.background()
     gen.lookalikes()
@@ -875,18 +919,18 @@ def _write_structure_only(gen: _StructureWorld, out: Path) -> dict[str, int]:
     counts: dict[str, int] = {}
     names = np.char.add(rng.choice(NAME_HEADS, gen.n_m), rng.choice(NAME_TAILS, gen.n_m))
     category = CATEGORIES[rng.choice(len(CATEGORIES), gen.n_m, p=CATEGORY_WEIGHTS)]
-    counts["merchants"] = _write(out / "merchants.csv", {
+    counts["merchants"] = _write(out, "merchants", {
         "merchant_id": m_ids, "name": names, "category": category}, rng)
     counts.update(_write_identifiers(gen, out, d_ids, a_ids))
     cols = _dedupe_pairs(gen.t.get("merchant_devices"), "actor", "device")
-    counts["merchant_devices"] = _write(out / "merchant_devices.csv", {
+    counts["merchant_devices"] = _write(out, "merchant_devices", {
         "merchant_id": m_ids[cols["actor"]], "device_id": d_ids[cols["device"]]}, rng)
     cols = _dedupe_pairs(gen.t.get("merchant_accounts"), "actor", "account")
-    counts["merchant_accounts"] = _write(out / "merchant_accounts.csv", {
+    counts["merchant_accounts"] = _write(out, "merchant_accounts", {
         "merchant_id": m_ids[cols["actor"]], "account_id": a_ids[cols["account"]],
         "role": cols["role"]}, rng)
     id_of = {"merchant": m_ids, "device": d_ids, "payment_account": a_ids}
-    counts["labels"] = _write(out / "labels.csv", _label_rows(labels, id_of, dated=False), rng)
+    counts["labels"] = _write(out, "labels", _label_rows(labels, id_of, dated=False), rng)
     counts.update(_write_organizations(out, gen, id_of, dated=False))
     _write_truth(out, gen, id_of, mode="structure_only")
     return counts
@@ -898,7 +942,7 @@ DECLARED_SHARE = 0.5
 ORG_KINDS = {"agency": "mcn_agency", "franchise": "franchise"}
 
 
-def _write_organizations(out: Path, gen: _World, id_of: dict[str, np.ndarray], *,
+def _write_organizations(out: _Export, gen: _World, id_of: dict[str, np.ndarray], *,
                          dated: bool = True) -> dict[str, int]:
     """organizations.csv and organization_members.csv: about half of the look-alike
     groups declared (and verified), drawn from a stream of their own so the rest of
@@ -928,14 +972,14 @@ def _write_organizations(out: Path, gen: _World, id_of: dict[str, np.ndarray], *
         return {}
     if not dated:  # a structure-only export has no timestamps
         del members["since"]
-    return {"organizations": _write(out / "organizations.csv",
+    return {"organizations": _write(out, "organizations",
                                     {k: np.array(v) for k, v in orgs.items()}, rng),
-            "organization_members": _write(out / "organization_members.csv",
+            "organization_members": _write(out, "organization_members",
                                            {k: np.array(v) for k, v in members.items()},
                                            rng)}
 
 
-def _write_truth(out: Path, gen: _World, id_of: dict[str, np.ndarray],
+def _write_truth(out: _Export, gen: _World, id_of: dict[str, np.ndarray],
                  mode: str | None = None) -> None:
     d_ids, a_ids = id_of["device"], id_of["payment_account"]
     truth: dict[str, Any] = {
@@ -959,7 +1003,7 @@ def _write_truth(out: Path, gen: _World, id_of: dict[str, np.ndarray],
     }
     if mode is not None:
         truth["mode"] = mode
-    (out / "ground_truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1))
+    (out.folder / "ground_truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1))
 
 
 def _label_rows(labels: dict[str, list[Any]], id_of: dict[str, np.ndarray], *,

@@ -119,6 +119,9 @@ def test_spark_engine_writes_the_embedded_scans_rings(
     summary_b = json.loads((tmp_path / "b" / "rings.json").read_text("utf-8"))["summary"]
     assert summary_b.pop("seconds").keys() >= {"spark-graph", "spark-pass1", "spark-pass2"}
     summary_a.pop("seconds")
+    # the engine and what it measured (tests/unit/test_spark_conventions.py) differ
+    assert summary_a.pop("engine") == "embedded" and summary_b.pop("engine") == "spark"
+    assert summary_b.pop("spark")["buckets"] == 3 and "spark" not in summary_a
     assert summary_b == summary_a  # counts of actors, identifiers, links, hubs, rings
     # the export was read and validated on Spark: the same rejects, and the same facts
     # around the rings (names, labels, flagged via, exposure) in rings.csv
@@ -389,6 +392,8 @@ def test_spark_submit_runs_the_scan_with_its_own_master(tmp_path: Path) -> None:
          "-q"], env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "report:" in done.stdout
+    # quiet by default under spark-submit too: no INFO lines from Spark's JVM
+    assert " INFO " not in done.stderr, done.stderr[:2000]
     assert _rings(tmp_path / "b") == _rings(tmp_path / "a")
 
 

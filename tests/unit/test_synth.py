@@ -283,3 +283,51 @@ def test_about_half_the_look_alikes_are_declared_organisations(export: Path,
         members = {(m["type"], m["id"]) for m in g["members"]}
         assert (members <= declared) == g["declared"]
         assert g["declared"] or not members & declared
+
+
+# -- Parquet ---------------------------------------------------------------------------
+
+
+def test_a_parquet_export_scans_to_the_rings_of_the_csv_export(tmp_path: Path) -> None:
+    """`synth --format parquet` writes the tables of the CSV export of the same seed (the
+    same stems, columns and rows), and a scan of it finds the same rings."""
+    from click.testing import CliRunner
+
+    from graphfraud.cli import cli
+
+    runner = CliRunner()
+    for fmt in ("csv", "parquet"):
+        result = runner.invoke(cli, ["synth", str(tmp_path / fmt), "--seed", "5", "--scale",
+                                     "0.5", "--format", fmt, "-q"])
+        assert result.exit_code == 0, result.output
+        assert "merchants." + fmt in result.output
+    stems = {p.stem for p in (tmp_path / "csv").glob("*.csv")}
+    assert stems and stems == {p.stem for p in (tmp_path / "parquet").glob("*.parquet")}
+    assert not list((tmp_path / "parquet").glob("*.csv"))
+    csv_tables = read_dataset(tmp_path / "csv").dataset.tables
+    parquet = read_dataset(tmp_path / "parquet")
+    assert parquet.rejects == []
+    for name, table in csv_tables.items():
+        pd.testing.assert_frame_equal(parquet.dataset.tables[name], table)
+    rings = {}
+    for fmt in ("csv", "parquet"):
+        result = runner.invoke(cli, ["scan", str(tmp_path / fmt), "--out",
+                                     str(tmp_path / f"out-{fmt}"), "-q"])
+        assert result.exit_code == 0, result.output
+        rings[fmt] = json.loads((tmp_path / f"out-{fmt}" / "rings.json").read_text())["rings"]
+    assert rings["csv"] and rings["parquet"] == rings["csv"]
+
+
+def test_synth_refuses_a_folder_holding_the_other_format(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from graphfraud.cli import cli
+
+    generate(tmp_path, SynthConfig(scale=0.1, seed=1))
+    result = CliRunner().invoke(cli, ["synth", str(tmp_path), "--scale", "0.1",
+                                      "--format", "parquet"])
+    assert result.exit_code == 2
+    assert f"{tmp_path} already holds merchants.csv" in result.output
+    assert not list(tmp_path.glob("*.parquet"))
+    with pytest.raises(UsageError, match="unknown file format 'xlsx'"):
+        generate(tmp_path / "x", SynthConfig(scale=0.1), file_format="xlsx")
