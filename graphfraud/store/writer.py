@@ -76,6 +76,9 @@ def ensure_schema(driver: Driver, *, database: str, upgrade: bool = True,
     if upgrade and "device_actors" not in existing:  # identifiers gained `actors` then
         with driver.session(database=database) as session:  # IN TRANSACTIONS: auto-commit
             session.run(catalog.statement("writer/upgrade/actors")).consume()
+    if upgrade and "ring_member_names" not in existing:  # rings gained `member_names` then
+        with driver.session(database=database) as session:
+            session.run(catalog.statement("writer/upgrade/ring_member_names")).consume()
     return names
 
 

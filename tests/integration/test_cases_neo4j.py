@@ -384,3 +384,16 @@ def test_a_graph_without_the_name_index_says_how_to_get_it(graph: Any) -> None:
                             database_=DB)
         graph.execute_query("CALL db.awaitIndexes(60)", database_=DB)
     assert _ids(_queue(graph, search="farm two")) == ["R-farm"]
+
+
+def test_rings_written_before_member_names_are_upgraded_by_the_schema_step(graph: Any) -> None:
+    from graphfraud.store.writer import ensure_schema
+
+    graph.execute_query("MATCH (r:Ring) REMOVE r.member_names", database_=DB)
+    graph.execute_query("DROP INDEX ring_member_names", database_=DB)
+    ensure_schema(graph, database=DB)  # what the next load or batch run does first
+    missing, _, _ = graph.execute_query(
+        "MATCH (r:Ring) WHERE r.member_names IS NULL AND EXISTS { (r)-[:HAS_MEMBER]->() }"
+        " RETURN count(r) AS n", database_=DB)
+    assert missing[0]["n"] == 0
+    assert _ids(_queue(graph, search="farm two")) == ["R-farm"]
