@@ -29,6 +29,8 @@ _SPARK_COMPONENTS = field_default("graphfraud.spark.engine", "SparkEngine", "com
 _SPARK_LOG_LEVELS = ("ALL", "DEBUG", "ERROR", "FATAL", "INFO", "OFF", "TRACE", "WARN")
 _SECRET = re.compile(r"secret|password|passwd|token|credential|access\.key|account\.key|"
                      r"\.sas\.|sas\.token|oauth|keytab|\.key$", re.IGNORECASE)
+#: Keys that name where credentials come from (a class), never a credential itself.
+_PROVIDER = re.compile(r"\.credentials\.provider$", re.IGNORECASE)
 
 
 @click.command("scan")
@@ -129,6 +131,10 @@ def scan_cmd(data_dir: str | None, out_dir: str, from_neo4j: bool, seed: int,
 
     if from_neo4j == bool(data_dir):
         raise UsageError("give either DATA_DIR or --neo4j (not both)")
+    if re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", out_dir):
+        raise UsageError(f"--out {out_dir!r}: the report is written to a folder on this "
+                         "machine; a cluster path (hdfs://, s3a://) is not supported yet: "
+                         "write it here and copy it")
     from graphfraud.workers import worker_count
 
     worker_count()  # a bad GRAPHFRAUD_WORKERS stops here, before any work
@@ -193,7 +199,7 @@ def _spark_engine(engine: str, master: str, conf: tuple[str, ...], buckets: int 
             # not echoed: an argument without "=" may be a pasted secret
             raise UsageError(f"--spark-conf (number {len(pairs) + 1}): expected "
                              "spark.KEY=VALUE")
-        if _SECRET.search(key):
+        if _SECRET.search(key) and not _PROVIDER.search(key.strip()):
             # a value on the command line shows in the process list and shell history
             raise UsageError(f"--spark-conf {key!r}: credentials do not go on a command "
                              "line; put them in spark-defaults.conf or the environment")

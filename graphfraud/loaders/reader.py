@@ -1,7 +1,8 @@
 """Read an export directory and validate it against the contract.
 
-Reading is columnar: a clean CSV goes through pyarrow's parser (on one thread); a
-file with quoted line breaks, blank lines or rows of the wrong width goes through
+Reading is columnar: a clean CSV goes through pyarrow's parser (a large file in
+pieces parsed side by side, each by one serial parse); a file with quoted line
+breaks, blank lines or rows of the wrong width goes through
 Python's csv module instead, which knows the physical line of every record, so a
 rejected row always names its true line. Validation is vectorised with pandas;
 one pass per column, no per-row Python on clean data.
@@ -138,9 +139,22 @@ def _string_series(values: object) -> pd.Series:
         arr = values.cast(pa.large_string())
     else:
         arr = pa.array(values, type=pa.large_string(), from_pandas=True)
-    blank = pc.equal(pc.utf8_trim_whitespace(arr), "")
-    arr = pc.if_else(blank, pa.scalar(None, pa.large_string()), arr)
+    if pc.any(_blank(arr)).as_py():  # else no copy of the strings is made
+        # pyarrow's if_else misreads a string array that is a slice of a larger one (a
+        # Parquet column's chunks are: the output held invalid UTF-8), so the column is
+        # made one fresh array first.
+        chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+        arr = pa.concat_arrays([*chunks, pa.array([], type=pa.large_string())])
+        arr = pc.if_else(_blank(arr), pa.scalar(None, pa.large_string()), arr)
     return pd.Series(pd.array(arr, dtype="string[pyarrow]"))
+
+
+def _blank(arr: Any) -> Any:
+    """Empty or whitespace-only values (the same as trimming to "", without a copy of
+    every string)."""
+    import pyarrow.compute as pc
+
+    return pc.or_(pc.equal(pc.binary_length(arr), 0), pc.utf8_is_space(arr))
 
 
 def _isin(series: pd.Series, values: pd.Index) -> np.ndarray:
@@ -485,6 +499,10 @@ def _read_csv_fast(data: bytes, start: int, width: int, header_lines: int,
     line_count = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     # A blanked last line without a line end is no line of the count.
     gaps = np.asarray([n for n in blanked if n <= line_count], dtype=np.int64)
+    if len(gaps) and data.count(b'"', data.find(b"\n", start)) % 2:
+        # A quote the line-exact reader takes as opening (it reads the file so when a
+        # line was blanked, and rejects every line from there on).
+        return None
     names = [f"c{i}" for i in range(width)]
     table = _parse_in_pieces(data, start, names,
                              [names[p] for p in positions.values() if p >= 0])
@@ -713,9 +731,11 @@ class _Checker:
         mask = np.asarray(mask, dtype=bool) & ~self.bad
         if not mask.any():
             return
-        values = self.frame[field].to_numpy(dtype=object) if field in self.frame else None
-        for i in np.flatnonzero(mask):
-            raw = values[i] if values is not None else None
+        rows = np.flatnonzero(mask)
+        # Only the rejected rows' values become Python objects.
+        values = self.frame[field].iloc[rows].to_numpy(dtype=object) \
+            if field in self.frame else [None] * len(rows)
+        for i, raw in zip(rows, values, strict=True):
             value = "" if raw is None or raw is _na() else str(raw)
             self.rejects.append(
                 Reject(
@@ -936,6 +956,55 @@ def _has_repeats(frame: pd.DataFrame, key: list[str]) -> bool:
     return bool(pc.count_distinct(joined, mode="all").as_py() != len(frame))
 
 
+@dataclass
+class _KeyCodes:
+    """Each row's key as one dense int64 (equal exactly where the rows' keys are equal)
+    and the count of distinct keys."""
+
+    codes: np.ndarray
+    count: int
+
+
+def _key_codes(frame: pd.DataFrame, key: list[str]) -> _KeyCodes:
+    """The rows' ``key`` as dense codes, computed once for a table whose keys repeat
+    (instead of a factorisation per pandas ``duplicated`` and ``groupby``): each column
+    dictionary-encoded by Arrow (string equality, missing equal to missing, as pandas'
+    ``duplicated`` takes them; no Python object per row), combined column by column
+    and made dense again, so no product of dictionary sizes can overflow.
+
+    >>> import pandas as pd
+    >>> k = _key_codes(pd.DataFrame({"a": ["x", "y", "x", "x"], "b": ["1", "1", "1", "2"]},
+    ...                             dtype="string[pyarrow]"), ["a", "b"])
+    >>> k.codes.tolist(), k.count
+    ([0, 1, 0, 2], 3)
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    codes = np.zeros(len(frame), dtype=np.int64)
+    count = 1
+    for k in key:
+        arr = pa.array(frame[k].array, type=pa.large_string()) if len(frame) \
+            else pa.array([], type=pa.large_string())
+        column, size = _dense(pc.dictionary_encode(arr, null_encoding="encode"))
+        codes, count = _dense(pc.dictionary_encode(pa.array(codes * size + column),
+                                                   null_encoding="encode"))
+    return _KeyCodes(codes, count if len(frame) else 0)
+
+
+def _dense(encoded: Any) -> tuple[np.ndarray, int]:
+    """The indices (int64) and the dictionary size of a dictionary-encoded array."""
+    import numpy as np
+    import pyarrow as pa
+
+    chunks = encoded.chunks if isinstance(encoded, pa.ChunkedArray) else [encoded]
+    if not chunks:
+        return np.zeros(0, dtype=np.int64), 0
+    indices = np.concatenate([np.asarray(c.indices, dtype=np.int64) for c in chunks])
+    return indices, len(chunks[-1].dictionary)
+
+
 def _dedupe_entities(check: _Checker, spec: TableSpec, report: FileReport) -> pd.DataFrame:
     """Keep the first row of every key; identical repeats merge, conflicting ones are rejected."""
     import numpy as np
@@ -946,27 +1015,29 @@ def _dedupe_entities(check: _Checker, spec: TableSpec, report: FileReport) -> pd
     key = list(spec.key)
     if not _has_repeats(frame, key):
         return frame
-    repeated = frame.duplicated(subset=key, keep="first").to_numpy()
+    codes = _key_codes(frame, key)  # the exact check, and the groups
+    if codes.count == len(frame):  # two keys alike only when joined
+        return frame
+    repeated = pd.Series(codes.codes).duplicated(keep="first").to_numpy()
     row_hash = pd.util.hash_pandas_object(frame, index=False).to_numpy()
     grouped = pd.DataFrame({"h": row_hash, "line": lines}, index=frame.index)
-    for k in key:
-        grouped[k] = frame[k].to_numpy()
-    first = grouped.groupby(key, sort=False)[["h", "line"]].transform("first")
+    first = grouped.groupby(codes.codes, sort=False)[["h", "line"]].transform("first")
     identical = repeated & (row_hash == first["h"].to_numpy())
     conflicting = repeated & ~identical
     key_text = "/".join(key)
     positions = np.flatnonzero(~check.bad)
-    first_at = dict(zip(positions, first["line"].to_numpy(), strict=True))
-    first_in: dict[int, str] = {}
+    first_at = first["line"].to_numpy()  # per valid row (``positions``), no dict of rows
+    first_in = None
     if check.files is not None:  # rows of several part files
         grouped["file"] = check.files[positions]
-        first_in = dict(zip(positions, grouped.groupby(key, sort=False)["file"]
-                            .transform("first").to_numpy(), strict=True))
+        first_in = grouped.groupby(codes.codes, sort=False)["file"].transform("first") \
+            .to_numpy()
 
     def where(i: int) -> str:
-        other = first_in.get(i)
-        return f"line {first_at[i]}" if other is None or other == check.file_of(i) \
-            else f"line {first_at[i]} of {other}"
+        at = int(np.searchsorted(positions, i))
+        other = None if first_in is None else first_in[at]
+        return f"line {first_at[at]}" if other is None or other == check.file_of(i) \
+            else f"line {first_at[at]} of {other}"
 
     mask = np.zeros(len(check.frame), dtype=bool)
     mask[positions[conflicting]] = True
@@ -1012,7 +1083,10 @@ def _merge_links(spec: TableSpec, frame: pd.DataFrame, report: FileReport) -> pd
     key = list(spec.key)
     if not _has_repeats(frame, key):
         return frame
-    repeated = frame.duplicated(subset=key, keep=False).to_numpy()
+    codes = _key_codes(frame, key)  # the exact check, and the groups
+    if codes.count == len(frame):  # two keys alike only when joined
+        return frame
+    repeated = pd.Series(codes.codes).duplicated(keep=False).to_numpy()
     rows = frame.loc[repeated]
     aggregations: dict[str, str] = {}
     set_columns = []

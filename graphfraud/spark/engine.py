@@ -80,6 +80,22 @@ def site_app_name(site: dict[str, str]) -> str | None:
     return named
 
 
+def _quieter(level: str) -> None:
+    """The JVM's root log level lowered to ``level`` before a context starts (when it is
+    more verbose: spark-submit's INFO; ``setLogLevel`` needs a context)."""
+    from pyspark import SparkContext
+
+    jvm: Any = SparkContext._jvm
+    # Spark sets up its logging on first use, loading its defaults (INFO) when nothing
+    # else configured log4j: done now, so that the level set below stays
+    utils = getattr(getattr(jvm.org.apache.spark.util, "Utils$"), "MODULE$")  # Scala object
+    utils.initializeLogIfNecessary(False, True)
+    log4j = jvm.org.apache.logging.log4j
+    wanted = log4j.Level.toLevel(level.upper())
+    if log4j.LogManager.getRootLogger().getLevel().intLevel() > wanted.intLevel():
+        log4j.core.config.Configurator.setRootLevel(wanted)
+
+
 def _python_workers() -> None:
     """Python workers run this interpreter (its packages) unless the user chose one,
     without pyspark 4's warning on every pandas conversion that it prefers pandas < 3
@@ -232,12 +248,14 @@ class SparkEngine:
         if self.master:  # empty: the master spark-submit was given
             builder = builder.master(self.master)
         builder = builder.appName(self.app_name or site_app_name(site) or APP_NAME)
-        if "spark.ui.showConsoleProgress" not in site:
-            builder = builder.config("spark.ui.showConsoleProgress", "false")
-        # applied as the context starts, before its INFO lines (under spark-submit too)
-        return builder.config("spark.log.level",
-                              (self.log_level or site.get("spark.log.level")
-                               or LOG_LEVEL).upper())
+        # now, before the context's start-up lines (spark-submit's INFO)
+        _quieter(self.log_level or site.get("spark.log.level") or LOG_LEVEL)
+        if self.log_level and "spark.log.level" in site:
+            # Spark applies spark.log.level as the context starts: the flag's, not the site's
+            builder = builder.config("spark.log.level", self.log_level.upper())
+        # Spark's progress bar (on for the launcher pyspark starts) would break into the
+        # scan's own progress lines on stderr; --spark-conf may turn it back on
+        return builder.config("spark.ui.showConsoleProgress", "false")
 
     def _settle(self, spark: SparkSession) -> None:
         """Partitions, log level and checkpoint directory of the session the scan uses."""

@@ -304,3 +304,14 @@ def test_excel_puts_a_byte_order_mark_before_rings_csv_and_nothing_else_changes(
         assert next(csv.reader(fh))[0] == "ring_id"
     assert json.loads((out / "rings.json").read_text())["rings"] == json.loads(
         (scanned / "rings.json").read_text())["rings"]
+
+
+def test_a_cluster_path_as_out_is_refused_before_any_work(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from graphfraud.cli import cli
+
+    result = CliRunner().invoke(cli, ["scan", str(tmp_path), "--out", "s3a://bucket/x"])
+    assert result.exit_code == 2
+    assert "cluster path" in result.stderr
+    assert not Path("s3a:").exists()

@@ -107,32 +107,43 @@ def test_the_summary_names_the_engine_and_what_the_spark_run_measured(
     assert b["rings"] == a["rings"]
 
 
-def test_the_largest_task_is_the_largest_bucket_of_components(
-        site: Site, export_dir: Path) -> None:
-    """Measured in the tasks, it equals the actors of the biggest bucket counted on
-    Spark from the components; the partitions flag overrides the site's."""
+@pytest.fixture(scope="module")
+def local_run(site: Site, export_dir: Path) -> dict[str, Any]:
+    """A scan in 4 buckets with ``--spark-partitions 3`` on the site's session (local
+    checkpoints), and the actors of each bucket counted on Spark from the components
+    (plain values: later tests stop the session)."""
     from pyspark.sql import functions as F
 
     from graphfraud.pipeline import ScanParams
     from graphfraud.spark.engine import _graph_figures
 
     spark = site()
+    said: list[str] = []
     try:
-        result, export = _scan(_engine(buckets=4, partitions=3), export_dir)
-        run = result.run
-        assert run.partitions == 3 and spark.conf.get(PARTITIONS) == "3"
+        result, export = _scan(_engine(buckets=4, partitions=3), export_dir, said)
+        partitions = spark.conf.get(PARTITIONS)
         figures = _graph_figures(spark, export.tables, ScanParams.with_seed(7), None,
                                  lambda _: None)
         sizes = (figures.actor_components
                  .groupBy(F.pmod(F.xxhash64("component"), F.lit(4)).alias("bucket"))
                  .count().collect())
-        assert run.tasks == len(sizes) > 1
-        assert run.largest_task_actors == max(r["count"] for r in sizes)
-        assert run.largest_component == figures.largest_component
-        assert figures.largest_component <= run.largest_task_actors < sum(
-            r["count"] for r in sizes)
     finally:
         site()  # the site's partitions back
+    return {"result": result, "said": said, "partitions": partitions,
+            "sizes": [int(r["count"]) for r in sizes],
+            "largest_component": figures.largest_component}
+
+
+def test_the_largest_task_is_the_largest_bucket_of_components(
+        local_run: dict[str, Any]) -> None:
+    """Measured in the tasks, it equals the actors of the biggest bucket counted on
+    Spark from the components; the partitions flag overrides the site's."""
+    run, sizes = local_run["result"].run, local_run["sizes"]
+    assert run.partitions == 3 and local_run["partitions"] == "3"
+    assert run.buckets == 4 and run.tasks == len(sizes) > 1
+    assert run.largest_task_actors == max(sizes)
+    assert run.largest_component == local_run["largest_component"]
+    assert run.largest_component <= run.largest_task_actors < sum(sizes)
 
 
 def test_the_sites_app_name_and_partitions_stand_unless_a_flag_says_otherwise(
@@ -162,10 +173,8 @@ def test_the_sites_app_name_and_partitions_stand_unless_a_flag_says_otherwise(
 
 
 def test_stages_checkpoint_into_the_checkpoint_dir_when_the_session_has_one(
-        site: Site, export_dir: Path, tmp_path: Path) -> None:
-    site()
-    said: list[str] = []
-    local, _ = _scan(_engine(buckets=2), export_dir, said)
+        site: Site, local_run: dict[str, Any], export_dir: Path, tmp_path: Path) -> None:
+    local, said = local_run["result"], list(local_run["said"])
     assert local.run.checkpoints == "local"
     assert [s for s in said if s.startswith("checkpoints:")] == [
         "checkpoints: local, on the executors (set spark.checkpoint.dir for ones that "
@@ -174,7 +183,7 @@ def test_stages_checkpoint_into_the_checkpoint_dir_when_the_session_has_one(
     _stop_context()
     try:
         said.clear()
-        engine = _engine(buckets=2, conf=(("spark.checkpoint.dir", where.as_uri()),))
+        engine = _engine(buckets=4, conf=(("spark.checkpoint.dir", where.as_uri()),))
         reliable, _ = _scan(engine, export_dir, said)
         lines = [s for s in said if s.startswith("checkpoints:")]
         assert len(lines) == 1 and lines[0].startswith("checkpoints: reliable, in file:")
@@ -225,3 +234,19 @@ def test_the_site_app_name_is_not_spark_submits_fallback() -> None:
     for fallback in ("pyspark-shell", "spark_submit.py", ""):
         assert site_app_name({"spark.app.name": fallback}) is None
     assert site_app_name({}) is None
+
+
+def test_a_credentials_provider_class_may_go_on_the_command_line() -> None:
+    """Where the credentials come from is a class name, not a credential; the keys
+    themselves stay refused (tests/unit/test_spark.py)."""
+    from graphfraud.cli.scan import _spark_engine
+    from graphfraud.errors import UsageError
+
+    provider = ("spark.hadoop.fs.s3a.aws.credentials.provider",
+                "software.amazon.awssdk.auth.credentials.WebIdentityTokenFileCredentialsProvider")
+    engine = _spark_engine("spark", "local[2]", ("=".join(provider),), None, None,
+                           "dataframes")
+    assert engine is not None and engine.conf == (provider,)
+    with pytest.raises(UsageError, match="credentials do not go on a command line"):
+        _spark_engine("spark", "local[2]", ("spark.hadoop.fs.s3a.secret.key=x",), None,
+                      None, "dataframes")
