@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every check: lint (ruff), types (mypy), unit tests, browser tests of the HTML report and
-# the case pages (Debian's chromium and chromedriver), and integration tests against a real Neo4j 5.26 server that this
-# script installs (Maven Central) and starts.
+# the case pages (Debian's chromium and chromedriver), and integration tests against a
+# real Neo4j 5.26 server that this script installs (Maven Central) and starts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
