@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -32,6 +33,7 @@ from graphfraud.model import (
     Risk,
 )
 from graphfraud.pipeline import (
+    GivenWalks,
     PartSummary,
     ScanContext,
     ScanParams,
@@ -53,6 +55,71 @@ def actor_components(graph: ActorGraph) -> np.ndarray:
     both = sp.bmat([[graph.promotions, kept], [kept.T, None]], format="csr")
     _, labels = connected_components(both, directed=False)
     return np.asarray(labels[:n], dtype=np.int64)
+
+
+def identifier_groups(graph: ActorGraph) -> np.ndarray:
+    """The connected component of each actor over shared identifiers alone (no
+    promotions, no dropped hubs): what the structural cuts of candidate detection
+    (blocks, strong links, Leiden, popular identifiers) can never cross."""
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
+    n = graph.incidence.shape[0]
+    kept = graph.incidence @ sp.diags((~graph.identifier_dropped).astype(np.float64))
+    both = sp.bmat([[sp.csr_matrix((n, n)), kept], [kept.T, None]], format="csr")
+    _, labels = connected_components(both, directed=False)
+    return np.asarray(labels[:n], dtype=np.int64)
+
+
+def task_cells(graph: ActorGraph, max_task: int | None) -> np.ndarray:
+    """The cell of each actor, the unit a task scans whole (the Spark engine's
+    ``max_task`` rule, in-process): its component, unless that component holds more
+    than ``max_task`` actors; then its identifier group (:func:`identifier_groups`),
+    the promotions between the component's groups cut. Cell numbers: components as
+    :func:`actor_components` numbers them, groups after them."""
+    components = actor_components(graph)
+    if max_task is None or not len(components):
+        return components
+    sizes = np.bincount(components)
+    big = sizes[components] > max_task
+    if not big.any():
+        return components
+    return np.where(big, len(sizes) + identifier_groups(graph), components)
+
+
+def without_cut_promotions(dataset: Dataset, graph: ActorGraph, cells: np.ndarray
+                           ) -> tuple[Dataset, int]:
+    """The dataset without the promotions whose two actors are in different cells,
+    and how many rows that drops."""
+    from graphfraud.model import PROMOTION
+
+    frame = dataset.tables.get(PROMOTION.table)
+    if frame is None or not len(frame):
+        return dataset, 0
+    start = graph.positions(PROMOTION.start.entity_type, frame[PROMOTION.start_column])
+    end = graph.positions(PROMOTION.end.entity_type, frame[PROMOTION.end_column])
+    keep = (start < 0) | (end < 0) | (cells[np.maximum(start, 0)] == cells[np.maximum(end, 0)])
+    tables = {**dataset.tables, PROMOTION.table: frame[keep].reset_index(drop=True)}
+    return replace(dataset, tables=tables), int((~keep).sum())
+
+
+def whole_walks(graph: ActorGraph, dataset: Dataset, params: ScanParams,
+                actors: np.ndarray) -> GivenWalks:
+    """The whole graph's walk from the blacklist and embedding of ``actors`` (row
+    numbers), as cells of a component above the task bound are given them
+    (:mod:`graphfraud.spark.walks` computes the same as DataFrames)."""
+    from graphfraud.detect.embedding import fastrp, node_hashes
+    from graphfraud.detect.seeds import personalized_pagerank
+    from graphfraud.pipeline import part_seeds
+
+    hashes = node_hashes(graph.actor_types, graph.actor_ids)
+    seeds = np.flatnonzero(np.isin(hashes, part_seeds(dataset, params, graph_context(graph))))
+    walk = personalized_pagerank(graph.linked, seeds, top=1.0)
+    vectors = fastrp(graph.linked, params.embedding, keys=hashes) \
+        if params.score.use_embedding else None
+    order = actors[np.argsort(hashes[actors], kind="stable")]
+    return GivenWalks(keys=hashes[order], walk=walk[order],
+                      vectors=None if vectors is None else vectors[order])
 
 
 def graph_context(graph: ActorGraph) -> GraphContext:

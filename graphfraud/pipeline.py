@@ -137,6 +137,53 @@ class ScanContext:
 
 
 @dataclass(frozen=True)
+class GivenWalks:
+    """The walk from the blacklist (raw values, one unit of restart per seed) and the
+    embedding of actors whose component is bigger than the part holds, computed over
+    the whole component (:mod:`graphfraud.spark.walks`): a part that holds a cell of
+    such a component uses these instead of its own, which would miss the promotions
+    cut between cells. Actors not given keep the part's own values."""
+
+    #: Node hashes (:func:`node_hashes`), sorted.
+    keys: np.ndarray
+    walk: np.ndarray
+    #: float32 rows, one per key (None: the scan does not use embeddings).
+    vectors: np.ndarray | None = None
+
+    def _rows(self, graph: ActorGraph) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of the graph's actors that are given, and their rows here."""
+        hashes = node_hashes(graph.actor_types, graph.actor_ids)
+        if not len(self.keys):
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        at = np.minimum(np.searchsorted(self.keys, hashes), len(self.keys) - 1)
+        mine = np.flatnonzero(self.keys[at] == hashes)
+        return mine, at[mine]
+
+    def walk_of(self, graph: ActorGraph, own: np.ndarray) -> np.ndarray:
+        """``own`` (the part's raw walk) with the given actors' values."""
+        mine, rows = self._rows(graph)
+        out = own.copy()
+        out[mine] = self.walk[rows]
+        return out
+
+    def vectors_of(self, graph: ActorGraph, own: np.ndarray) -> np.ndarray:
+        """``own`` (the part's embedding) with the given actors' rows."""
+        if self.vectors is None:
+            return own
+        mine, rows = self._rows(graph)
+        own[mine] = self.vectors[rows]
+        return own
+
+
+def part_seeds(dataset: Dataset, params: ScanParams, graph_context: GraphContext
+               ) -> np.ndarray:
+    """The node hashes of a part's seeds (the actors the walk starts from)."""
+    graph = project(dataset, params.projection, graph_context)
+    seeds = _seeds(actor_facts(graph, dataset))
+    return np.asarray(node_hashes(graph.actor_types, graph.actor_ids)[seeds], np.uint64)
+
+
+@dataclass(frozen=True)
 class PartSummary:
     """What the first pass over one part returns for the whole graph's context: its
     walk from the blacklist (raw values, one unit of restart per seed), its seeds'
@@ -156,18 +203,23 @@ class PartSummary:
     sanctioned: tuple[int, int] = (0, 0)  # shops suspended or banned, shops with a status
 
 
-def summarise_part(dataset: Dataset, params: ScanParams, graph_context: GraphContext
-                   ) -> PartSummary:
+def summarise_part(dataset: Dataset, params: ScanParams, graph_context: GraphContext,
+                   given: GivenWalks | None = None) -> PartSummary:
     """First pass of a scan in parts (what :class:`ScanContext` gathers from every
     part)."""
     graph = project(dataset, params.projection, graph_context)
     facts = actor_facts(graph, dataset)
     seeds = _seeds(facts)
     raw = personalized_pagerank(graph.linked, seeds, top=1.0)
+    if given is not None:
+        raw = given.walk_of(graph, raw)
     hashes = node_hashes(graph.actor_types, graph.actor_ids)
     vectors = None
     if params.score.use_embedding:
-        vectors = fastrp(graph.linked, params.embedding, keys=hashes)[seeds]
+        vectors = fastrp(graph.linked, params.embedding, keys=hashes)
+        if given is not None:
+            vectors = given.vectors_of(graph, vectors)
+        vectors = vectors[seeds]
     degrees = np.diff(graph.incidence.indptr)
     dates = facts.registered_days[~np.isnan(facts.registered_days)]
     violations = facts.violations[np.isfinite(facts.violations)]
@@ -194,6 +246,7 @@ def scan(
     build_index: bool = True,
     context: ScanContext | None = None,
     workers: int | None = None,
+    given: GivenWalks | None = None,
 ) -> ScanResult:
     """Find and score rings in a dataset.
 
@@ -219,6 +272,9 @@ def scan(
         Processes that score the candidates (:mod:`graphfraud.workers`); by default
         ``GRAPHFRAUD_WORKERS`` or this machine's CPUs, and 1 for a part (Spark already
         runs parts side by side). The rings do not depend on it.
+    given
+        With ``context``: the walk and embedding of actors of a component the part holds
+        a cell of (:class:`GivenWalks`), used instead of the part's own.
     """
     params = params or ScanParams()
     say = progress or (lambda _: None)
@@ -228,7 +284,7 @@ def scan(
     graph = project(dataset, params.projection,
                     context.graph if context is not None else None)
     done()
-    found = _detect(graph, dataset, params, context, say, timed, timings)
+    found = _detect(graph, dataset, params, context, say, timed, timings, given)
     candidates = found.candidates + _propagated(graph, found.candidates, found.proximity,
                                                 found.seeds, params, context)
     scoring_started = time.perf_counter()
@@ -282,32 +338,46 @@ class _Detected:
 
 def _detect(graph: ActorGraph, dataset: Dataset, params: ScanParams,
             context: ScanContext | None, say: Progress,
-            timed: Callable[[str], Callable[[], None]], timings: dict[str, float]
-            ) -> _Detected:
+            timed: Callable[[str], Callable[[], None]], timings: dict[str, float],
+            given: GivenWalks | None = None) -> _Detected:
     """The candidates of the structural cuts, the embedding and the scoring inputs."""
-    adjacency = graph.linked
-    # Community detection (Leiden: native code that releases the GIL) runs in a second
-    # thread while this one draws the embedding and the scoring inputs. Neither reads
-    # what the other writes, so the result is that of the serial order. Stage times are
-    # each stage's own; communities overlaps embeddings and the start of scoring.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphfraud-leiden") as pool:
+    # Community detection, and the facts with the walk from the blacklist, run in two
+    # more threads while this one draws the embedding. The sparse products of the walk
+    # and of the embedding are native code that releases the GIL, and community
+    # detection is mostly Python, so the three share the cores. None reads what another
+    # writes, so the result is that of the serial order. Stage times are each stage's
+    # own; communities and the scoring inputs overlap embeddings.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="graphfraud-detect") as pool:
         say("communities")
         leiden = pool.submit(_timed_call, find_candidates, graph, params.communities)
+        walked = pool.submit(_timed_call, _walk_inputs, graph, dataset, context, given)
         embedding = None
         if params.score.use_embedding:
             done = timed("embeddings")
-            embedding = fastrp(adjacency, params.embedding,
+            embedding = fastrp(graph.linked, params.embedding,
                                keys=node_hashes(graph.actor_types, graph.actor_ids))
+            if given is not None:
+                embedding = given.vectors_of(graph, embedding)
             done()
         say("scoring")
-        scoring_started = time.perf_counter()
-        facts = actor_facts(graph, dataset, context.facts if context is not None else None)
-        seeds = _seeds(facts)
-        proximity = personalized_pagerank(
-            adjacency, seeds, top=context.proximity_top if context is not None else None)
-        scoring_seconds = time.perf_counter() - scoring_started
+        (facts, seeds, proximity), scoring_seconds = walked.result()
         candidates, timings["communities"] = leiden.result()
     return _Detected(candidates, embedding, facts, seeds, proximity, scoring_seconds)
+
+
+def _walk_inputs(graph: ActorGraph, dataset: Dataset, context: ScanContext | None,
+                 given: GivenWalks | None = None
+                 ) -> tuple[ActorFacts, np.ndarray, np.ndarray]:
+    """The actors' facts, the seeds (blacklisted actors and users of blacklisted
+    identifiers) and the walk from them (with the given actors' values)."""
+    facts = actor_facts(graph, dataset, context.facts if context is not None else None)
+    seeds = _seeds(facts)
+    top = context.proximity_top if context is not None else None
+    if given is None:
+        return facts, seeds, personalized_pagerank(graph.linked, seeds, top=top)
+    raw = given.walk_of(graph, personalized_pagerank(graph.linked, seeds, top=1.0))
+    top = top if top is not None else float(raw.max()) if len(raw) else 0.0
+    return facts, seeds, raw / top if top > 0 else raw
 
 
 def _ordered(rings: list[Ring], previous: Sequence[Ring] | None,

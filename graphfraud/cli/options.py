@@ -71,7 +71,7 @@ def scan_default(knob: str) -> Default:
 
 
 def field_default(module: str, dataclass: str, field: str) -> Default:
-    """The default of a dataclass field (``SparkEngine.max_component``)."""
+    """The default of a dataclass field (``SparkEngine.max_task``)."""
 
     def load() -> Any:
         owner = _attribute(module, dataclass)

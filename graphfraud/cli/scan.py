@@ -72,11 +72,12 @@ _PROVIDER = re.compile(r"\.credentials\.provider$", re.IGNORECASE)
               help="A Spark configuration pair for --engine spark (repeatable).")
 @click.option("--spark-buckets", type=click.IntRange(min=1),
               help="Buckets of components scanned as one task [2 x default parallelism].")
-@click.option("--spark-max-component", type=click.IntRange(min=2), cls=KnobOption,
-              knob=field_default("graphfraud.spark.engine", "SparkEngine", "max_component"),
-              help="The giant-component guard of --engine spark: a component of more "
-              "actors is split by dropping, inside it, identifiers used by more than half "
-              "(a quarter...) of --hub-degree actors [{default}].")
+@click.option("--spark-max-task", "--spark-max-component", "spark_max_task",
+              type=click.IntRange(min=2), cls=KnobOption,
+              knob=field_default("graphfraud.spark.engine", "SparkEngine", "max_task"),
+              help="The most actors one task of --engine spark scans: a larger component "
+              "is scanned in cells, its identifier groups, the promotions between them "
+              "cut (docs/scale-out.md) [{default}].")
 @click.option("--spark-components", type=click.Choice(["dataframes", "graphframes"]),
               default=_SPARK_COMPONENTS, show_default=True,
               help="How --engine spark finds connected components: large-star / "
@@ -107,7 +108,7 @@ def scan_cmd(data_dir: str | None, out_dir: str, from_neo4j: bool, seed: int,
              previous: str | None, hub_degree: int | None, strong_degree: int | None,
              min_ring_size: int | None, max_ring_size: int | None, no_embedding: bool,
              engine: str, spark_master: str, spark_conf: tuple[str, ...],
-             spark_buckets: int | None, spark_max_component: int | None,
+             spark_buckets: int | None, spark_max_task: int | None,
              spark_components: str, spark_app_name: str | None,
              spark_partitions: int | None, spark_log_level: str | None, parquet: bool,
              redact: bool, excel: bool, follow_out_link: bool,
@@ -145,7 +146,7 @@ def scan_cmd(data_dir: str | None, out_dir: str, from_neo4j: bool, seed: int,
         use_embedding=False if no_embedding else None)
     earlier = Path(previous) if previous else None
     spark = _spark_engine(engine, spark_master, spark_conf, spark_buckets,
-                          spark_max_component, spark_components)
+                          spark_max_task, spark_components)
     if spark is not None:
         spark = replace(spark, app_name=spark_app_name, partitions=spark_partitions,
                         log_level=spark_log_level.upper() if spark_log_level else None)
@@ -173,13 +174,13 @@ def scan_cmd(data_dir: str | None, out_dir: str, from_neo4j: bool, seed: int,
 
 
 def _spark_engine(engine: str, master: str, conf: tuple[str, ...], buckets: int | None,
-                  max_component: int | None, components: str) -> SparkEngine | None:
+                  max_task: int | None, components: str) -> SparkEngine | None:
     """The Spark engine the options ask for (None: embedded), checked before any work."""
     if engine != "spark":
-        if conf or buckets or max_component or master != _SPARK_MASTER() \
+        if conf or buckets or max_task or master != _SPARK_MASTER() \
                 or components != _SPARK_COMPONENTS():
             raise UsageError("--spark-master, --spark-conf, --spark-buckets, "
-                             "--spark-max-component and --spark-components need "
+                             "--spark-max-task and --spark-components need "
                              "--engine spark")
         return None
     from importlib.util import find_spec
@@ -206,4 +207,4 @@ def _spark_engine(engine: str, master: str, conf: tuple[str, ...], buckets: int 
         pairs.append((key.strip(), value))
     engine_ = SparkEngine(master=master, conf=tuple(pairs), buckets=buckets,
                           components=components)
-    return engine_ if max_component is None else replace(engine_, max_component=max_component)
+    return engine_ if max_task is None else replace(engine_, max_task=max_task)

@@ -344,6 +344,8 @@ def _cut_bridges(strong: object, members: np.ndarray, min_size: int) -> list[np.
     import networkx as nx
 
     sub = submatrix(strong, members).tocoo()
+    if not _has_cutting_bridge(sub, min_size):
+        return [members]
     g = nx.Graph()
     g.add_nodes_from(range(len(members)))
     g.add_edges_from((int(a), int(b)) for a, b in zip(sub.row, sub.col, strict=True) if a < b)
@@ -359,6 +361,52 @@ def _cut_bridges(strong: object, members: np.ndarray, min_size: int) -> list[np.
         return [members]
     return [np.sort(members[np.fromiter(c, dtype=np.int64)])
             for c in nx.connected_components(g)]
+
+
+def _has_cutting_bridge(sub: Any, min_size: int) -> bool:
+    """Whether a bridge of the graph of ``sub``'s upper-triangle links (what
+    :func:`_cut_bridges` builds) would cut off at least ``min_size`` actors on each
+    side; True too when that graph is not connected (the full search decides).
+
+    Most components have no such bridge, and nothing is cut until one is found, so
+    this one depth-first search (native code) spares them the search in Python. On a
+    depth-first tree every other link joins a node to an ancestor; a tree link is a
+    bridge when no such link joins its lower side to a node above it.
+
+    >>> import scipy.sparse as sp
+    >>> pairs = [(0, 1), (1, 2), (0, 2), (2, 3), (3, 4), (4, 5), (3, 5)]
+    >>> two = sp.coo_matrix((np.ones(7), tuple(zip(*pairs))), shape=(6, 6))
+    >>> _has_cutting_bridge(two, 3), _has_cutting_bridge(two, 4)
+    (True, False)
+    """
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import depth_first_order
+
+    n = sub.shape[0]
+    if n < 2 * min_size:
+        return False
+    upper = sub.row < sub.col
+    a, b = sub.row[upper].astype(np.int64), sub.col[upper].astype(np.int64)
+    links = sp.csr_matrix((np.ones(2 * len(a)), (np.r_[a, b], np.r_[b, a])), shape=(n, n))
+    order, parent = depth_first_order(links, 0, directed=True, return_predecessors=True)
+    if len(order) < n:
+        return True
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
+    other = (parent[b] != a) & (parent[a] != b)
+    a, b = a[other], b[other]
+    low = np.where(rank[a] > rank[b], a, b)
+    high = np.where(rank[a] > rank[b], b, a)
+    # Per node: the links from its subtree to above it (summed up the tree below).
+    crossing = (np.bincount(low, minlength=n) - np.bincount(high, minlength=n)).tolist()
+    size = [1] * n
+    up = parent.tolist()
+    for v in reversed(order[1:].tolist()):
+        if not crossing[v] and min_size <= size[v] <= n - min_size:
+            return True
+        crossing[up[v]] += crossing[v]
+        size[up[v]] += size[v]
+    return False
 
 
 def _split(graph: ActorGraph, members: np.ndarray, params: CommunityParams

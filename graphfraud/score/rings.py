@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from graphfraud.graph.projection import ACTOR_TYPES, IDENTIFIER_TYPES
-from graphfraud.graph.sparse import submatrix, take_rows
+from graphfraud.graph.sparse import take_rows, within_rows
 from graphfraud.model import DEVICE as DEVICE_KIND
 from graphfraud.model import PAYMENT_ACCOUNT, Pattern, Risk
 from graphfraud.score.evidence import Reason, ordered, render
@@ -291,8 +291,7 @@ def _supported(graph: ActorGraph, members: np.ndarray, params: ScoreParams) -> n
     """
     if len(members) <= 3:
         return members
-    within = submatrix(graph.linked, members)
-    support = np.diff(within.tocsr().indptr)
+    support, _ = within_rows(graph.linked, members)
     keep = support >= params.min_member_support
     return members[keep] if keep.sum() >= 3 else members
 

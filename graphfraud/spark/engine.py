@@ -126,10 +126,16 @@ class SparkRun:
     tasks: int
     #: Actors in the largest bucket, as its task projected them (the first pass).
     largest_task_actors: int
-    #: Actors in the largest connected component (after the giant-component guard).
+    #: Actors in the largest component a task scanned whole: a connected component,
+    #: or a cell of one above the task bound.
     largest_component: int
     #: ``reliable`` (into ``spark.checkpoint.dir``) or ``local``.
     checkpoints: str
+    #: The task bound (``SparkEngine.max_task``; None: none), the components above it
+    #: (scanned in cells) and the promotion rows cut between their cells.
+    max_task: int | None = None
+    split_components: int = 0
+    cut_promotions: int = 0
 
     def as_summary(self) -> dict[str, Any]:
         return asdict(self)
@@ -173,7 +179,8 @@ _PARTITIONS = "spark.sql.shuffle.partitions"
 class SparkEngine:
     """Where and how to run: the master (``local[*]``, ``yarn``, ``k8s://...``; empty:
     the one spark-submit was given), Spark configuration pairs, the number of buckets
-    (default: twice the default parallelism) and the largest component one task scans.
+    (default: twice the default parallelism, or more where the actors need more tasks
+    of ``max_task``) and the most actors one task scans.
 
     ``app_name``, ``partitions`` and ``log_level`` are what graphfraud's own flags say;
     None leaves the site's settings (spark-defaults.conf, spark-submit ``--conf``, a
@@ -184,10 +191,14 @@ class SparkEngine:
     master: str = "local[*]"
     conf: tuple[tuple[str, str], ...] = ()
     buckets: int | None = None
-    #: The giant-component guard: a component of more actors is split by dropping, as
-    #: hubs inside it, identifiers used by more than half, a quarter... of
-    #: ``hub_degree`` actors (None: no limit). One Python worker scans a component.
-    max_component: int | None = 2_000_000
+    #: The most actors one task scans (None: no bound). A component of more actors is
+    #: scanned in cells: its identifier groups (the components of its shared
+    #: identifiers, which every structural cut of candidate detection stays inside),
+    #: the promotions between them cut; a group still above the bound is split by the
+    #: identifier guard (identifiers used by more than half, a quarter... of
+    #: ``hub_degree`` of its actors dropped as hubs). The default suits a 4-8 GiB
+    #: executor: the embedded scan of 1.3M actors peaks at 3.3 GiB.
+    max_task: int | None = 1_000_000
     #: How the connected components are computed: ``dataframes`` (large-star /
     #: small-star rounds, :mod:`graphfraud.spark.components`) or ``graphframes``
     #: (GraphFrames' own, when its jar is on the cluster).
@@ -321,13 +332,20 @@ class SparkEngine:
         tables = export.tables
         dtypes = export.dtypes
         source = export.source
-        figures = _graph_figures(spark, tables, params, self.max_component, say,
+        figures = _graph_figures(spark, tables, params, self.max_task, say,
                                  self.components)
-        buckets = self.buckets or max(2, 2 * spark.sparkContext.defaultParallelism)
+        buckets = self.buckets or default_buckets(
+            spark.sparkContext.defaultParallelism, figures.graph.n_actors, self.max_task)
         say(f"{buckets} buckets; the largest component holds {figures.largest_component} "
             "actors")
-        rows = checkpoint(_bucket_rows(tables, figures.actor_components, buckets))
+        owner = checkpoint(_owners(figures.actor_components, buckets, self.max_task))
+        rows = checkpoint(_bucket_rows(tables, owner, figures.split_components > 0))
         timings["spark-graph"] = round(time.perf_counter() - started, 3)
+        if figures.big is not None:
+            started = time.perf_counter()
+            say("spark-walks")
+            rows = _with_walks(rows, owner, tables, figures, params, dtypes, source)
+            timings["spark-walks"] = round(time.perf_counter() - started, 3)
         started = time.perf_counter()
         say("spark-pass1")
         first = _run_parts(rows, _first_pass(dtypes, source, params,
@@ -348,9 +366,63 @@ class SparkEngine:
             tasks=len(first),
             largest_task_actors=max((p["summary"].actors for p in first), default=0),
             largest_component=figures.largest_component,
-            checkpoints="local" if checkpoint_dir(spark) is None else "reliable")
+            checkpoints="local" if checkpoint_dir(spark) is None else "reliable",
+            max_task=self.max_task, split_components=figures.split_components,
+            cut_promotions=figures.cut_promotions)
         return SparkScanResult(**{f.name: getattr(result, f.name) for f in fields(ScanResult)},
                                run=run)
+
+
+def default_buckets(parallelism: int, actors: int, max_task: int | None) -> int:
+    """Buckets when ``--spark-buckets`` does not say: twice the default parallelism, or
+    enough for the actors to average a quarter of the task bound per bucket, whichever
+    is more (the largest cells are then packed, :func:`_owners`).
+
+    >>> default_buckets(2, 10_000, 1_000_000)
+    4
+    >>> default_buckets(2, 13_000_000, 1_000_000)
+    52
+    """
+    wanted = max(2, 2 * parallelism)
+    if max_task is None:
+        return wanted
+    return max(wanted, math.ceil(4 * actors / max_task))
+
+
+#: Cells of more than this share of the task bound are packed onto buckets one by one
+#: (largest first, onto the least loaded bucket); smaller ones go by a hash of their key.
+PACKED_SHARE = 8
+
+
+def _owners(cells: DataFrame, buckets: int, max_task: int | None) -> DataFrame:
+    """(atype, aid, component, bucket): each actor's cell and the bucket (task) that
+    scans it. Cells go to buckets by a hash of their key; with a task bound, the cells
+    above an eighth of it are then packed, largest first, each onto the bucket holding
+    the fewest actors so far, so that no bucket gets two large cells by chance."""
+    from pyspark.sql import functions as F
+
+    hashed = F.pmod(F.xxhash64("component"), F.lit(buckets)).cast("int")
+    if max_task is None:
+        return cells.withColumn("bucket", hashed)
+    sizes = cells.groupBy("component").agg(F.count(F.lit(1)).alias("n"))
+    threshold = max(1, max_task // PACKED_SHARE)
+    large = sorted(((int(r["n"]), str(r["component"])) for r in
+                    sizes.where(F.col("n") > threshold).collect()),
+                   key=lambda pair: (-pair[0], pair[1]))
+    if not large:
+        return cells.withColumn("bucket", hashed)
+    load = [0] * buckets
+    for r in (sizes.where(F.col("n") <= threshold).withColumn("bucket", hashed)
+              .groupBy("bucket").agg(F.sum("n").alias("n")).collect()):
+        load[int(r["bucket"])] = int(r["n"])
+    placed = []
+    for n, key in large:
+        at = min(range(buckets), key=lambda b: (load[b], b))
+        load[at] += n
+        placed.append((key, at))
+    packed = cells.sparkSession.createDataFrame(placed, "component string, _packed int")
+    return (cells.join(F.broadcast(packed), "component", "left")
+            .withColumn("bucket", F.coalesce(F.col("_packed"), hashed)).drop("_packed"))
 
 
 def _check_graphframes(spark: SparkSession) -> None:
@@ -390,8 +462,20 @@ def stop_spark() -> None:
 @dataclass
 class _Figures:
     graph: Any  # GraphContext
-    actor_components: DataFrame  # atype, aid, component
-    largest_component: int
+    #: atype, aid, component: the cell each actor is scanned in (a text key; a whole
+    #: component, or an identifier group of a component above the task bound)
+    actor_components: DataFrame
+    largest_component: int  # actors of the largest cell
+    #: Components above the task bound, scanned in cells, and the promotion rows
+    #: between their cells (not given to any task).
+    split_components: int = 0
+    cut_promotions: int = 0
+    #: For the walks over the components above the bound: their actors (atype, aid),
+    #: the links, the identifier degrees and the dropped hubs.
+    big: DataFrame | None = None
+    links: DataFrame | None = None
+    degree: DataFrame | None = None
+    hubs: tuple[tuple[str, str, int], ...] = ()
 
 
 def _frames(spark: SparkSession, dataset: Dataset) -> dict[str, DataFrame]:
@@ -461,7 +545,7 @@ def _union(parts: list[DataFrame]) -> DataFrame:
 
 
 def _graph_figures(spark: SparkSession, tables: dict[str, DataFrame], params: ScanParams,
-                   max_component: int | None, say: Callable[[str], None],
+                   max_task: int | None, say: Callable[[str], None],
                    method: str = "dataframes") -> _Figures:
     from pyspark.sql import functions as F
 
@@ -472,35 +556,97 @@ def _graph_figures(spark: SparkSession, tables: dict[str, DataFrame], params: Sc
     n_actors = actors.count()
     degree = checkpoint(links.groupBy("itype", "iid").agg(F.count(F.lit(1)).alias("k")))
     hubs = _hubs(links, degree, n_actors, params)
-    actor_components, largest = _components(spark, tables, actors, links, hubs,
-                                                 method)
-    limit, p = max_component, params.projection
-    cut = p.hub_degree
-    while limit is not None and largest > limit and cut > p.strong_degree + 1:
-        # The giant-component guard: inside components above the limit, identifiers
-        # used by more than `cut` actors are dropped as hubs too, halving `cut` until
-        # the largest component fits (or `cut` reaches strong_degree + 1).
-        cut = max(p.strong_degree + 1, cut // 2)
-        sizes = actor_components.groupBy("component").agg(F.count(F.lit(1)).alias("n"))
-        giant = actor_components.join(sizes.where(F.col("n") > limit), "component")
-        inside = (links.join(giant.select("atype", "aid"), ["atype", "aid"])
-                  .select("itype", "iid").distinct().join(degree, ["itype", "iid"])
-                  .where(F.col("k") > cut))
-        extra = inside.join(spark.createDataFrame(hubs, "itype string, iid string, k long"),
-                            ["itype", "iid"], "left_anti").collect()
-        if not extra:
-            continue
-        before = largest
-        hubs = hubs + [(r["itype"], r["iid"], int(r["k"])) for r in extra]
-        actor_components, largest = _components(spark, tables, actors, links, hubs,
-                                                method)
-        say(f"giant component: {before} actors above the limit of {limit}; "
-            f"{len(extra)} identifiers used by more than {cut} of its actors dropped as "
-            f"hubs; the largest component now holds {largest}")
+    components, largest = _components(spark, tables, actors, links, hubs, method)
+    cells = _keyed(components, "c")
+    split = cut_promotions = 0
+    big = None
+    if max_task is not None and largest > max_task:
+        # The task bound: a component above it is scanned in cells, its identifier
+        # groups; the promotions between them are cut (parts.task_cells in-process).
+        sizes = cells.groupBy("component").agg(F.count(F.lit(1)).alias("n"))
+        over = sizes.where(F.col("n") > max_task)
+        split = over.count()
+        big = checkpoint(cells.join(over, "component").select("atype", "aid"))
+        say(f"{split} component(s) above the task bound of {max_task} actors (the "
+            f"largest holds {largest}): scanned in cells, their identifier groups, with "
+            "the promotions between the groups cut")
+        cells, largest = _split_cells(spark, tables, cells, big, links, hubs, method)
+        p, cut = params.projection, params.projection.hub_degree
+        while largest > max_task and cut > p.strong_degree + 1:
+            # The identifier guard: inside a group still above the bound, identifiers
+            # used by more than `cut` actors are dropped as hubs, halving `cut` until the
+            # largest group fits (or `cut` reaches strong_degree + 1).
+            cut = max(p.strong_degree + 1, cut // 2)
+            sizes = cells.groupBy("component").agg(F.count(F.lit(1)).alias("n"))
+            giant = cells.join(sizes.where(F.col("n") > max_task), "component")
+            inside = (links.join(giant.select("atype", "aid"), ["atype", "aid"])
+                      .select("itype", "iid").distinct().join(degree, ["itype", "iid"])
+                      .where(F.col("k") > cut))
+            extra = inside.join(spark.createDataFrame(hubs, "itype string, iid string, k long"),
+                                ["itype", "iid"], "left_anti").collect()
+            if not extra:
+                continue
+            before = largest
+            hubs = hubs + [(r["itype"], r["iid"], int(r["k"])) for r in extra]
+            cells, largest = _split_cells(spark, tables, cells, big, links, hubs, method)
+            say(f"giant component: {before} actors above the limit of {max_task}; "
+                f"{len(extra)} identifiers used by more than {cut} of its actors dropped "
+                f"as hubs; the largest component now holds {largest}")
+        cut_promotions = _cut_promotions(tables, cells)
     graph = GraphContext(n_actors=n_actors, hub_types=tuple(h[0] for h in hubs),
                          hub_ids=tuple(h[1] for h in hubs),
                          hub_degrees=tuple(h[2] for h in hubs))
-    return _Figures(graph, actor_components, largest)
+    return _Figures(graph, cells, largest, split, cut_promotions, big, links, degree,
+                    tuple(hubs))
+
+
+def _keyed(components: DataFrame, prefix: str) -> DataFrame:
+    """(atype, aid, component) with the component as a text key of its own kind."""
+    from pyspark.sql import functions as F
+
+    return components.withColumn("component", F.concat_ws(":", F.lit(prefix),
+                                                          F.col("component").cast("string")))
+
+
+def _split_cells(spark: SparkSession, tables: dict[str, DataFrame], cells: DataFrame,
+                 big: DataFrame, links: DataFrame, hubs: list[tuple[str, str, int]],
+                 method: str) -> tuple[DataFrame, int]:
+    """The cells with each actor of ``big`` (the components above the bound) in its
+    identifier group instead, and the largest cell's size."""
+    from pyspark.sql import functions as F
+
+    groups, _ = _components(spark, tables, big, links.join(big, ["atype", "aid"]), hubs,
+                            method, promotions=False)
+    out = checkpoint(cells.join(big, ["atype", "aid"], "left_anti")
+                     .unionByName(_keyed(groups, "g")))
+    largest = out.groupBy("component").count().agg(F.max("count")).first()
+    return out, int(largest[0]) if largest and largest[0] is not None else 0
+
+
+def _cut_promotions(tables: dict[str, DataFrame], cells: DataFrame) -> int:
+    """Promotion rows whose two actors are in different cells."""
+    from graphfraud.model import PROMOTION
+
+    if PROMOTION.table not in tables:
+        return 0
+    return _promotion_cells(tables[PROMOTION.table], cells).where("_start <> _end").count()
+
+
+def _promotion_cells(frame: DataFrame, cells: DataFrame) -> DataFrame:
+    """The promotion rows with the cells of their two actors (``_start``, ``_end``)."""
+    from pyspark.sql import functions as F
+
+    from graphfraud.model import PROMOTION
+
+    def end(kind: str, column: str, name: str) -> DataFrame:
+        return cells.where(F.col("atype") == kind).select(
+            F.col("aid").alias(f"{name}_id"), F.col("component").alias(name))
+
+    start = end(PROMOTION.start.entity_type, PROMOTION.start_column, "_start")
+    stop = end(PROMOTION.end.entity_type, PROMOTION.end_column, "_end")
+    return (frame.join(start, frame[PROMOTION.start_column] == start["_start_id"])
+            .join(stop, frame[PROMOTION.end_column] == stop["_end_id"])
+            .drop("_start_id", "_end_id"))
 
 
 def _hubs(links: DataFrame, degree: DataFrame, n_actors: int, params: ScanParams
@@ -532,9 +678,10 @@ def _hubs(links: DataFrame, degree: DataFrame, n_actors: int, params: ScanParams
 
 def _components(spark: SparkSession, tables: dict[str, DataFrame], actors: DataFrame,
                 links: DataFrame, hubs: list[tuple[str, str, int]],
-                method: str = "dataframes") -> tuple[DataFrame, int]:
-    """Each actor's component over the links without ``hubs`` (and promotions), by
-    vertex number; and the largest component's size."""
+                method: str = "dataframes", *, promotions: bool = True
+                ) -> tuple[DataFrame, int]:
+    """Each actor's component over the links without ``hubs`` (and, unless told
+    otherwise, promotions), by vertex number; and the largest component's size."""
     from pyspark.sql import functions as F
 
     from graphfraud.model import PROMOTION
@@ -550,7 +697,7 @@ def _components(spark: SparkSession, tables: dict[str, DataFrame], actors: DataF
         .distinct().withColumn("vid", F.monotonically_increasing_id()))
     kept = kept_links.select(F.concat_ws("|", F.lit("a"), "atype", "aid").alias("a"),
                              F.concat_ws("|", F.lit("i"), "itype", "iid").alias("b"))
-    if PROMOTION.table in tables:
+    if promotions and PROMOTION.table in tables:
         kept = kept.unionByName(tables[PROMOTION.table].select(
             F.concat_ws("|", F.lit("a"), F.lit(PROMOTION.start.entity_type),
                         PROMOTION.start_column).alias("a"),
@@ -569,12 +716,16 @@ def _components(spark: SparkSession, tables: dict[str, DataFrame], actors: DataF
     return actor_components, int(largest[0]) if largest and largest[0] is not None else 0
 
 
-def _bucket_rows(tables: dict[str, DataFrame], actor_components: DataFrame,
-                 buckets: int) -> DataFrame:
-    """(bucket, table, row as JSON) for every row of every table: an actor's rows (its
-    memberships of declared organisations included) with its component's bucket; a
-    device's or account's rows and labels with every bucket one of its users is in; an
-    organisation's row with every bucket one of its members is in."""
+def _bucket_rows(tables: dict[str, DataFrame], owners: DataFrame, cut: bool = False
+                 ) -> DataFrame:
+    """(bucket, table, the table's columns) for every row of every table, one wide
+    frame of text columns (a column another table lacks is null): an actor's rows (its
+    memberships of declared organisations included) with its cell's bucket; a device's
+    or account's rows and labels with every bucket one of its users is in; an
+    organisation's row with every bucket one of its members is in. With ``cut`` (a
+    component above the task bound), a promotion between two cells goes to no task.
+
+    ``owners``: (atype, aid, component, bucket), :func:`_owners`."""
     from pyspark.sql import functions as F
 
     from graphfraud.model import (
@@ -583,20 +734,21 @@ def _bucket_rows(tables: dict[str, DataFrame], actor_components: DataFrame,
         LINK_KINDS,
         MEMBERSHIP,
         ORGANIZATION,
+        PROMOTION,
         SHARING_LINKS,
     )
 
-    owner = actor_components.select(
-        "atype", "aid", F.pmod(F.xxhash64("component"), F.lit(buckets)).cast("int")
-        .alias("bucket"))
+    owner = owners.select("atype", "aid", "bucket")
 
     def rows(name: str, frame: DataFrame) -> DataFrame:
         return frame.select("bucket", F.lit(name).alias("table"),
-                            F.to_json(F.struct(*[c for c in frame.columns
-                                                 if c != "bucket"])).alias("row"))
+                            *[c for c in frame.columns if c != "bucket"])
 
     def by_actor(name: str, atype: str, column: str) -> DataFrame:
         frame = tables[name]
+        if cut and name == PROMOTION.table:
+            frame = _promotion_cells(frame, owners).where("_start = _end").drop(
+                "_start", "_end")
         keyed = owner.where(F.col("atype") == atype).select(
             F.col("aid").alias("_key"), "bucket")
         return rows(name, frame.join(keyed, frame[column] == keyed["_key"]).drop("_key"))
@@ -645,7 +797,15 @@ def _bucket_rows(tables: dict[str, DataFrame], actor_components: DataFrame,
                                  "bucket").distinct()
             out.append(rows(ORGANIZATION.table, orgs.join(
                 needed, orgs[ORGANIZATION.key] == needed["_o"]).drop("_o")))
-    return _union(out)
+    return _wide(out)
+
+
+def _wide(frames: list[DataFrame]) -> DataFrame:
+    """The frames one under another, by column name; a column a frame lacks is null."""
+    out = frames[0]
+    for frame in frames[1:]:
+        out = out.unionByName(frame, allowMissingColumns=True)
+    return out
 
 
 _PART_SCHEMA = "bucket int, payload binary"
@@ -660,19 +820,102 @@ def _run_parts(rows: DataFrame, function: Callable[[pd.DataFrame], pd.DataFrame]
 def _dataset_of(group: pd.DataFrame, dtypes: dict[str, dict[str, str]],
                 source: str) -> Dataset:
     """The part's Dataset, with the dtypes the loader gave the whole one."""
-    import json
-
     import pandas as pd
 
     from graphfraud.loaders.dataset import Dataset
 
     part = Dataset(source=source)
     for name, columns in dtypes.items():
-        records = [json.loads(r) for r in group.loc[group["table"] == name, "row"]]
-        frame = pd.DataFrame.from_records(records, columns=list(columns))
+        mine = group.loc[group["table"] == name]
         part.tables[name] = pd.DataFrame(
-            {c: typed(frame[c], t) for c, t in columns.items()})
+            {c: typed(_texts(mine, c), t) for c, t in columns.items()})
     return part
+
+
+def _texts(rows: pd.DataFrame, column: str) -> pd.Series:
+    """One text column of a table's rows in a bucket (None for nulls), indexed 0..n-1;
+    all nulls where no row of any table had the column."""
+    import pandas as pd
+
+    if column not in rows.columns:
+        return pd.Series([None] * len(rows), dtype=object)
+    values = rows[column].reset_index(drop=True)
+    return values.astype(object).where(values.notna(), None)
+
+
+def _with_walks(rows: DataFrame, owner: DataFrame, tables: dict[str, DataFrame],
+                figures: _Figures, params: ScanParams, dtypes: dict[str, dict[str, str]],
+                source: str) -> DataFrame:
+    """The bucket rows and, as table ``_walks``, the walk and embedding of every actor
+    of the components above the task bound (:mod:`graphfraud.spark.walks`), from the
+    seeds each bucket finds (a pass that only projects and draws the facts)."""
+    import numpy as np
+    from pyspark.sql import functions as F
+
+    from graphfraud.model import PROMOTION
+    from graphfraud.spark.walks import graph_walks
+
+    assert figures.big is not None and figures.links is not None \
+        and figures.degree is not None
+    spark = rows.sparkSession
+    found = _run_parts(rows, _seed_pass(dtypes, source, params, figures.graph))
+    seeds = np.concatenate([p["seeds"] for p in found]) if found else np.zeros(0, np.uint64)
+    seed_frame = spark.createDataFrame([(int(h),) for h in seeds.view(np.int64)], "h long")
+    promotions = None
+    if PROMOTION.table in tables:
+        promotions = tables[PROMOTION.table].select(
+            F.lit(PROMOTION.start.entity_type).alias("satype"),
+            F.col(PROMOTION.start_column).alias("said"),
+            F.lit(PROMOTION.end.entity_type).alias("eatype"),
+            F.col(PROMOTION.end_column).alias("eaid"))
+    links = figures.links.join(figures.big, ["atype", "aid"])
+    walks = graph_walks(figures.big, links, figures.degree, promotions, list(figures.hubs),
+                        seed_frame, params)
+    given = walks.join(owner.select("atype", "aid", "bucket"), ["atype", "aid"]).select(
+        # the hash as text: a long column with nulls (the other tables' rows) reaches
+        # pandas as float64, which cannot hold 64 bits
+        "bucket", F.lit(_WALKS).alias("table"), F.col("h").cast("string").alias("_h"),
+        F.col("walk").alias("_walk"), F.col("vector").alias("_vector"))
+    return checkpoint(_wide([rows, given]))
+
+
+#: The table of the bucket rows that carries given walks (no contract table's name).
+_WALKS = "_walks"
+
+
+def _given_of(group: pd.DataFrame) -> Any:
+    """The walks given to a bucket (:class:`~graphfraud.pipeline.GivenWalks`), or None
+    when its rows have none."""
+    import numpy as np
+
+    from graphfraud.pipeline import GivenWalks
+
+    if "_h" not in group.columns:
+        return None
+    mine = group.loc[group["table"] == _WALKS]
+    if not len(mine):
+        return None
+    keys = mine["_h"].astype(np.int64).to_numpy().view(np.uint64)
+    order = np.argsort(keys, kind="stable")
+    vectors = None
+    if mine["_vector"].notna().all():
+        vectors = np.stack(list(mine["_vector"]))[order].astype(np.float32)
+    return GivenWalks(keys=keys[order],
+                      walk=mine["_walk"].to_numpy(dtype=np.float64)[order], vectors=vectors)
+
+
+def _seed_pass(dtypes: dict[str, dict[str, str]], source: str, params: ScanParams,
+               graph_context: Any) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    def run(group: pd.DataFrame) -> pd.DataFrame:
+        import pandas as pd
+
+        from graphfraud.pipeline import part_seeds
+
+        seeds = part_seeds(_dataset_of(group, dtypes, source), params, graph_context)
+        return pd.DataFrame({"bucket": [int(group["bucket"].iloc[0])],
+                             "payload": [pickle.dumps({"seeds": seeds})]})
+
+    return run
 
 
 def _first_pass(dtypes: dict[str, dict[str, str]], source: str, params: ScanParams,
@@ -682,7 +925,8 @@ def _first_pass(dtypes: dict[str, dict[str, str]], source: str, params: ScanPara
 
         from graphfraud.pipeline import summarise_part
 
-        summary = summarise_part(_dataset_of(group, dtypes, source), params, graph_context)
+        summary = summarise_part(_dataset_of(group, dtypes, source), params, graph_context,
+                                 _given_of(group))
         return pd.DataFrame({"bucket": [int(group["bucket"].iloc[0])],
                              "payload": [pickle.dumps({"summary": summary})]})
 
@@ -698,7 +942,8 @@ def _second_pass(dtypes: dict[str, dict[str, str]], source: str, params: ScanPar
 
         context = pickle.loads(shared.value)  # the driver's own broadcast
         dataset = _dataset_of(group, dtypes, source)
-        result = scan(dataset, params, context=context, build_index=False)
+        result = scan(dataset, params, context=context, build_index=False,
+                      given=_given_of(group))
         payload = {"result": result}
         return pd.DataFrame({"bucket": [int(group["bucket"].iloc[0])],
                              "payload": [pickle.dumps(payload)]})

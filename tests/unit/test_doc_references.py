@@ -113,8 +113,7 @@ def test_scan_help_names_the_knob_defaults_of_the_parameter_dataclasses() -> Non
     assert options["--seed"].get_default(ctx) == knobs["seed"]
     assert options["--spark-master"].get_default(ctx) == SparkEngine.master
     assert options["--spark-components"].get_default(ctx) == SparkEngine.components
-    assert (options["--spark-max-component"].help or "").endswith(
-        f"[{SparkEngine.max_component}].")
+    assert (options["--spark-max-task"].help or "").endswith(f"[{SparkEngine.max_task}].")
 
 
 def test_other_defaults_come_from_the_library() -> None:
@@ -149,7 +148,7 @@ def _knob_names() -> set[str]:
 
 def test_no_knob_option_types_its_default_by_hand() -> None:
     """An option for a knob of a parameter dataclass (``--hub-degree``, ``--seed``,
-    ``--spark-max-component``...) with a literal number as its default, or ``[123]`` in
+    ``--spark-max-task``...) with a literal number as its default, or ``[123]`` in
     its help, repeats the dataclass's value: name it with graphfraud.cli.options'
     defaults instead."""
     knobs = _knob_names()

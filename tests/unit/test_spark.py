@@ -336,8 +336,40 @@ def test_a_missing_pyspark_is_a_clear_error(tmp_path: Path,
     assert "pip install 'graphfraud[spark]'" in result.output
 
 
-def test_the_giant_component_guard_splits_a_component_too_big_for_one_task(
+def test_a_component_above_the_task_bound_is_scanned_in_cells_as_in_process(
         spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """With a task bound below the giant component, Spark scans it in cells with the
+    walk and embedding computed over the whole component (spark-walks), and gives the
+    embedded scan's rings; rings.json's summary says what was cut."""
+    from test_parts import _bounded, _rings
+
+    from graphfraud.loaders import read_dataset
+    from graphfraud.pipeline import ScanParams, scan
+    from graphfraud.spark import SparkEngine
+
+    generate(tmp_path, SynthConfig(scale=0.5, seed=953))
+    dataset = read_dataset(tmp_path).dataset
+    params = ScanParams.with_seed(7)
+    _, cells, cut = _bounded(dataset, params, 1000, buckets=3)
+    said: list[str] = []
+    result = SparkEngine(master="local[2]", max_task=1000).scan(dataset, params,
+                                                                 progress=said.append)
+    assert any("above the task bound of 1000 actors" in s for s in said), said
+    assert "spark-walks" in said and "spark-walks" in result.timings
+    assert _rings(result) == _rings(scan(dataset, params, build_index=False))
+    run = result.run
+    assert run is not None
+    assert (run.max_task, run.split_components, run.cut_promotions) == (1000, 1, cut)
+    sizes = np.bincount(np.unique(cells, return_inverse=True)[1])
+    assert run.largest_component == sizes.max()
+    assert run.largest_task_actors <= 1000 < len(cells) // 2
+    assert any(r.risk.value == "high" for r in result.rings)
+
+
+def test_the_identifier_guard_splits_a_cell_still_above_the_bound(
+        spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from test_parts import _bounded
+
     from graphfraud.loaders import read_dataset
     from graphfraud.pipeline import ScanParams
     from graphfraud.spark import SparkEngine
@@ -345,19 +377,18 @@ def test_the_giant_component_guard_splits_a_component_too_big_for_one_task(
     generate(tmp_path, SynthConfig(scale=0.5, seed=953))
     dataset = read_dataset(tmp_path).dataset
     params = ScanParams.with_seed(7)
+    _, cells, _ = _bounded(dataset, params, 1000, buckets=3)
+    groups = int(np.bincount(np.unique(cells, return_inverse=True)[1]).max())
+    limit = groups * 2 // 3
     said: list[str] = []
-    plain = SparkEngine(master="local[2]", max_component=None).scan(dataset, params,
-                                                                    progress=said.append)
-    largest = int(next(s for s in said if "largest component holds" in s).split()[-2])
-    limit = largest // 3
-    said.clear()
-    guarded = SparkEngine(master="local[2]", max_component=limit).scan(
-        dataset, params, progress=said.append)
+    guarded = SparkEngine(master="local[2]", max_task=limit).scan(dataset, params,
+                                                                  progress=said.append)
     notes = [s for s in said if s.startswith("giant component:")]
     assert notes, said
-    after = int(notes[-1].split()[-1])
-    assert after < largest
-    extra = set(guarded.hubs) - set(plain.hubs)  # newly dropped (some were down-weighted)
+    assert int(notes[0].split()[2]) == groups
+    assert guarded.run is not None and guarded.run.largest_component < groups
+    plain_hubs = set(_bounded(dataset, params, 1000, buckets=3)[0].hubs)
+    extra = set(guarded.hubs) - plain_hubs  # newly dropped (some were down-weighted)
     assert extra and all(h.action == "dropped" and h.actors <= params.projection.hub_degree
                          for h in extra)
     assert any(r.risk.value == "high" for r in guarded.rings)
