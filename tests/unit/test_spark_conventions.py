@@ -102,7 +102,8 @@ def test_the_summary_names_the_engine_and_what_the_spark_run_measured(
     assert spark == {"partitions": int(SITE_PARTITIONS), "buckets": 1, "tasks": 1,
                      "largest_task_actors": actors,
                      "largest_component": spark["largest_component"],
-                     "checkpoints": "local"}
+                     "checkpoints": "local", "max_task": 1_000_000,
+                     "split_components": 0, "cut_promotions": 0}
     assert 1 < spark["largest_component"] < actors
     assert b["rings"] == a["rings"]
 
