@@ -2,6 +2,15 @@
 
     python benchmarks/spark.py                        # scales 1 and 5, local[1] and local[2]
     python benchmarks/spark.py --scales 1,10 --masters "local[1],local[2],local[4]"
+    python benchmarks/spark.py --data /tmp/synth-130 --max-task 200000   # an export as is
+    python benchmarks/spark.py --graph-stage --data /tmp/synth-1300 --no-embedded \
+        --masters "local[2]" --spark-conf spark.driver.memory=16g     # 10M: graph stage only
+
+With ``--graph-stage`` only the Spark graph stage runs (degrees, hubs, components, the
+cells of components above the task bound, the buckets), on the tables as Spark's own
+readers read them (every column as text, no validation): what it prints as the largest
+task is the actors the largest bucket is given, counted on Spark. For exports too big
+for a whole scan on this machine.
 
 Each run is `graphfraud scan` end to end in its own process (Spark runs start a JVM;
 that start is part of what a user waits for), on a synthetic export (about 10,000
@@ -30,37 +39,145 @@ def run(data: Path, out: Path, extra: list[str]) -> tuple[float, dict]:  # type:
     return time.perf_counter() - started, json.loads((out / "rings.json").read_text("utf-8"))
 
 
+def cores(master: str) -> int:
+    """Cores of a local master (local[N]; local[*]: this machine's); 1 otherwise."""
+    import os
+    import re
+
+    found = re.fullmatch(r"local\[(\d+|\*)\]", master)
+    if not found:
+        return 1
+    return os.cpu_count() or 1 if found.group(1) == "*" else int(found.group(1))
+
+
 def line(first: tuple, engine: str, seconds: float, report: dict) -> None:  # type: ignore[type-arg]
     scale, actors, rows, base_seconds, base = first
     stages = ", ".join(f"{k} {v:.1f}" for k, v in report["summary"]["seconds"].items()
                        if not k.startswith("parts: "))
-    same = "yes" if report["rings"] == base["rings"] else "NO"
-    print(f"| {scale:g} | {actors:,} | {rows:,} | {engine} | {seconds:.1f} s | "
-          f"{rows / seconds:,.0f} | {seconds / base_seconds:.1f}x | {stages} | {same} |",
+    same = "yes" if base is None or report["rings"] == base["rings"] else "NO"
+    spark = report["summary"].get("spark")
+    task = "" if spark is None else \
+        f"{spark['largest_task_actors']:,} ({spark['largest_task_actors'] / actors:.1%})"
+    n = cores(engine.split()[-1]) if engine.startswith("spark") else 2
+    ratio = f"{seconds / base_seconds:.1f}x" if base_seconds else "-"
+    print(f"| {scale} | {actors:,} | {rows:,} | {engine} | {seconds:.1f} s | "
+          f"{rows / seconds / n:,.0f} | {ratio} | {task} | {stages} | {same} |",
           flush=True)
+
+
+def graph_stage(data: Path, master: str, max_task: int | None, conf: list[str]
+                ) -> dict:  # type: ignore[type-arg]
+    """The Spark graph stage of ``data`` in a process of its own (a JVM per master)."""
+    child = [sys.executable, __file__, "--child-graph-stage", str(data), "--masters", master]
+    if max_task is not None:
+        child += ["--max-task", str(max_task)]
+    for pair in conf:
+        child += ["--spark-conf", pair]
+    done = subprocess.run(child, check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def child_graph_stage(data: Path, master: str, max_task: int | None, conf: list[str]
+                      ) -> None:
+    from pyspark.sql import functions as F
+
+    from graphfraud.pipeline import ScanParams
+    from graphfraud.spark.common import checkpoint
+    from graphfraud.spark.engine import (
+        SparkEngine,
+        _graph_figures,
+        _owners,
+        default_buckets,
+    )
+
+    pairs = tuple(tuple(p.split("=", 1)) for p in conf)
+    engine = SparkEngine(master=master, conf=pairs, max_task=max_task)  # type: ignore[arg-type]
+    spark = engine.spark_session()
+    tables = {}
+    for path in sorted(data.iterdir()):
+        if path.suffix == ".parquet":
+            frame = spark.read.parquet(str(path))
+        elif path.suffix == ".csv":
+            frame = spark.read.csv(str(path), header=True, inferSchema=False)
+        else:
+            continue
+        tables[path.stem] = frame.select(*[F.col(c).cast("string") for c in frame.columns])
+    rows = sum(frame.count() for frame in tables.values())
+    said: list[str] = []
+    started = time.perf_counter()
+    figures = _graph_figures(spark, tables, ScanParams.with_seed(7), max_task, said.append)
+    buckets = default_buckets(spark.sparkContext.defaultParallelism,
+                              figures.graph.n_actors, max_task)
+    owner = checkpoint(_owners(figures.actor_components, buckets, max_task))
+    loads = [int(r["count"]) for r in owner.groupBy("bucket").count().collect()]
+    seconds = time.perf_counter() - started
+    print(json.dumps({"rows": rows, "actors": figures.graph.n_actors, "seconds": seconds,
+                      "buckets": buckets, "largest_task": max(loads),
+                      "largest_component": figures.largest_component,
+                      "split_components": figures.split_components,
+                      "cut_promotions": figures.cut_promotions, "said": said}))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", default="1,5")
     parser.add_argument("--masters", default="local[1],local[2]")
+    parser.add_argument("--data", type=Path, action="append", default=[],
+                        help="an export to scan as it is (repeatable; --scales is then "
+                        "ignored)")
+    parser.add_argument("--max-task", type=int, default=None,
+                        help="--spark-max-task for the Spark runs [the scan's default]")
+    parser.add_argument("--spark-conf", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--graph-stage", action="store_true",
+                        help="only the Spark graph stage (see the module's docstring)")
+    parser.add_argument("--no-embedded", action="store_true",
+                        help="no embedded scan (an export too big for this machine)")
+    parser.add_argument("--child-graph-stage", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    print("| scale | actors | input rows | engine | wall | rows/s | vs embedded | stages | "
-          "same rings |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    with tempfile.TemporaryDirectory(prefix="graphfraud-spark-") as tmp:
-        for scale in (float(s) for s in args.scales.split(",")):
-            data = Path(tmp) / f"data-{scale:g}"
-            generate(data, SynthConfig(scale=scale, seed=17))
-            base_seconds, base = run(data, Path(tmp) / f"e-{scale:g}", [])
-            rows = base["summary"]["rows"]
-            actors = base["summary"]["merchants"] + base["summary"]["streamers"]
-
-            first = (scale, actors, rows, base_seconds, base)
-            line(first, "embedded", base_seconds, base)
+    if args.child_graph_stage:
+        child_graph_stage(args.child_graph_stage, args.masters, args.max_task,
+                          args.spark_conf)
+        return
+    extra = [] if args.max_task is None else ["--spark-max-task", str(args.max_task)]
+    for pair in args.spark_conf:
+        extra += ["--spark-conf", pair]
+    if args.graph_stage:
+        print("| export | actors | input rows | master | graph stage | rows/s per core | "
+              "buckets | largest task | largest unit | split components | cut promotions |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
+        for data in args.data:
             for master in args.masters.split(","):
-                seconds, report = run(data, Path(tmp) / f"s-{scale:g}-{master}",
-                                      ["--engine", "spark", "--spark-master", master])
+                f = graph_stage(data, master, args.max_task, args.spark_conf)
+                print(f"| {data.name} | {f['actors']:,} | {f['rows']:,} | {master} | "
+                      f"{f['seconds']:.1f} s | {f['rows'] / f['seconds'] / cores(master):,.0f} | "
+                      f"{f['buckets']} | {f['largest_task']:,} "
+                      f"({f['largest_task'] / f['actors']:.1%}) | {f['largest_component']:,} | "
+                      f"{f['split_components']} | {f['cut_promotions']:,} |", flush=True)
+        return
+    print("| scale | actors | input rows | engine | wall | rows/s per core | vs embedded | "
+          "largest task | stages | same rings |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory(prefix="graphfraud-spark-") as tmp:
+        exports = [(d.name, d) for d in args.data]
+        if not exports:
+            for scale in (float(s) for s in args.scales.split(",")):
+                data = Path(tmp) / f"data-{scale:g}"
+                generate(data, SynthConfig(scale=scale, seed=17))
+                exports.append((f"{scale:g}", data))
+        for label, data in exports:
+            base_seconds, base = 0.0, None
+            if not args.no_embedded:
+                base_seconds, base = run(data, Path(tmp) / f"e-{label}", [])
+            for master in args.masters.split(","):
+                seconds, report = run(data, Path(tmp) / f"s-{label}-{master}",
+                                      ["--engine", "spark", "--spark-master", master,
+                                       *extra])
+                summary = report["summary"]
+                rows = summary["rows"]
+                actors = summary["merchants"] + summary["streamers"]
+                first = (label, actors, rows, base_seconds, base)
+                if base is not None and master == args.masters.split(",")[0]:
+                    line(first, "embedded", base_seconds, base)
                 line(first, f"spark {master}", seconds, report)
 
 

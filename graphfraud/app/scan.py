@@ -55,10 +55,12 @@ def scan_export(data_dir: str | Path, out_dir: str | Path, *, params: ScanParams
                 mapping: Mapping, previous: Path | None = None, redact: bool = False,
                 say: Say = silent, warn: Say = silent,
                 engine: SparkEngine | None = None, parquet: bool = False,
-                follow_out_link: bool = False, excel: bool = False) -> ScanOutcome:
+                follow_out_link: bool = False, excel: bool = False,
+                cluster_out: str | None = None) -> ScanOutcome:
     """Scan the export in ``data_dir`` with the embedded graph (or on Spark with
     ``engine``); report into ``out_dir`` (rings.csv for Excel with ``excel``:
-    :func:`graphfraud.report.write_reports`).
+    :func:`graphfraud.report.write_reports`), and with ``cluster_out`` (a Spark run)
+    also into that cluster folder (:mod:`graphfraud.spark.publish`).
 
     Rejected input rows go to ``OUT/rejects.csv``, written with the run's other files
     (a run that fails keeps the last complete run's). ``data_dir`` is the report's
@@ -93,15 +95,29 @@ def scan_export(data_dir: str | Path, out_dir: str | Path, *, params: ScanParams
                                              previous=prior, say=say)
         paths = write_reports(report, out, redact=redact, parquet=parquet,
                               rejects=loaded.write_rejects, excel=excel)
+        _publish(engine, report, cluster_out, paths, say)
     return ScanOutcome(report, paths, timings, time.perf_counter() - started)
+
+
+def _publish(engine: SparkEngine | None, report: RunReport, cluster_out: str | None,
+             paths: dict[str, Path], say: Say) -> None:
+    """The run's report into the cluster folder, when there is one."""
+    if cluster_out is None:
+        return
+    from graphfraud.spark.publish import publish
+
+    assert engine is not None
+    names = publish(engine.spark_session(), report, cluster_out, paths)
+    say(f"wrote {', '.join(names)} into {cluster_out}")
 
 
 def scan_graph(driver: Driver, settings: Neo4jSettings, out_dir: str | Path, *,
                params: ScanParams, previous: Path | None = None, redact: bool = False,
                say: Say = silent, engine: SparkEngine | None = None,
                parquet: bool = False, follow_out_link: bool = False,
-               excel: bool = False) -> ScanOutcome:
-    """Scan the graph in Neo4j (built by ``graphfraud load``), report into ``out_dir``,
+               excel: bool = False, cluster_out: str | None = None) -> ScanOutcome:
+    """Scan the graph in Neo4j (built by ``graphfraud load``), report into ``out_dir``
+    (and ``cluster_out``, as :func:`scan_export` does),
     and write the rings back (one transaction, after the files). ``OUT`` must not be
     a symbolic link unless ``follow_out_link``; ``excel`` as in :func:`scan_export`.
 
@@ -151,6 +167,7 @@ def scan_graph(driver: Driver, settings: Neo4jSettings, out_dir: str | Path, *,
         say(f"wrote {len(report.rings)} rings back to Neo4j (run {report.run_id})")
         timings["write-back"] = round(time.perf_counter() - write_started, 3)
         paths = write_reports(report, out, redact=redact, parquet=parquet, excel=excel)
+        _publish(engine, report, cluster_out, paths, say)
     return ScanOutcome(report, paths, timings, time.perf_counter() - started)
 
 

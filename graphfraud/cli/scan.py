@@ -36,7 +36,13 @@ _PROVIDER = re.compile(r"\.credentials\.provider$", re.IGNORECASE)
 @click.command("scan")
 @click.argument("data_dir", required=False, type=click.Path(file_okay=False))
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
-              help="Directory for rings.json, rings.csv, report.html (and rejects.csv).")
+              help="Directory for rings.json, rings.csv, report.html (and rejects.csv); "
+              "with --engine spark also a cluster folder (hdfs://..., s3a://...), which "
+              "gets the ring tables as Parquet and a copy of the report (needs "
+              "--report-out).")
+@click.option("--report-out", type=click.Path(file_okay=False),
+              help="With a cluster --out: the folder on this machine where the report "
+              "files are written first.")
 @click.option("--follow-out-link", is_flag=True,
               help="Write into --out even when it is a symbolic link (refused otherwise: "
               "whoever can change the link would choose where the files go).")
@@ -104,7 +110,8 @@ _PROVIDER = re.compile(r"\.credentials\.provider$", re.IGNORECASE)
               "plain UTF-8, as its readers expect.")
 @mapping_option
 @quiet_option
-def scan_cmd(data_dir: str | None, out_dir: str, from_neo4j: bool, seed: int,
+def scan_cmd(data_dir: str | None, out_dir: str, report_out: str | None,
+             from_neo4j: bool, seed: int,
              previous: str | None, hub_degree: int | None, strong_degree: int | None,
              min_ring_size: int | None, max_ring_size: int | None, no_embedding: bool,
              engine: str, spark_master: str, spark_conf: tuple[str, ...],
@@ -132,10 +139,7 @@ def scan_cmd(data_dir: str | None, out_dir: str, from_neo4j: bool, seed: int,
 
     if from_neo4j == bool(data_dir):
         raise UsageError("give either DATA_DIR or --neo4j (not both)")
-    if re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", out_dir):
-        raise UsageError(f"--out {out_dir!r}: the report is written to a folder on this "
-                         "machine; a cluster path (hdfs://, s3a://) is not supported yet: "
-                         "write it here and copy it")
+    cluster_out, out_dir = _outputs(out_dir, report_out, engine)
     from graphfraud.workers import worker_count
 
     worker_count()  # a bad GRAPHFRAUD_WORKERS stops here, before any work
@@ -160,17 +164,38 @@ def scan_cmd(data_dir: str | None, out_dir: str, from_neo4j: bool, seed: int,
         with settings.driver() as driver:
             outcome = scan_graph(driver, settings, out_dir, params=params, previous=earlier,
                                  redact=redact, say=say, engine=spark, parquet=parquet,
-                                 follow_out_link=follow_out_link, excel=excel)
+                                 follow_out_link=follow_out_link, excel=excel,
+                                 cluster_out=cluster_out)
     else:
         assert data_dir is not None
         outcome = scan_export(data_dir, out_dir, params=params,
                               mapping=mapping_for(mapping, encoding), previous=earlier,
                               redact=redact, say=say, warn=print_warning, engine=spark,
                               parquet=parquet, follow_out_link=follow_out_link,
-                              excel=excel)
+                              excel=excel, cluster_out=cluster_out)
     for line in scan_summary(outcome):
         click.echo(line)
     say(outcome.timing_line())
+
+
+def _outputs(out: str, report_out: str | None, engine: str) -> tuple[str | None, str]:
+    """The cluster folder (None: none) and the local report folder of ``--out`` and
+    ``--report-out``, checked before any work."""
+    from graphfraud.spark.publish import check_cluster_out, is_cluster_path
+
+    if not is_cluster_path(out):
+        if report_out is not None:
+            raise UsageError("--report-out goes with a cluster --out (hdfs://, s3a://...); "
+                             "here --out is the report folder")
+        return None, out
+    if engine != "spark":
+        raise UsageError("--out as a cluster folder (hdfs://, s3a://...) needs --engine "
+                         "spark; without it the report goes to a folder on this machine")
+    check_cluster_out(out)
+    if report_out is None:
+        raise UsageError("--out as a cluster folder needs --report-out DIR: the report "
+                         "files are written on this machine first, then copied")
+    return out, report_out
 
 
 def _spark_engine(engine: str, master: str, conf: tuple[str, ...], buckets: int | None,

@@ -120,7 +120,7 @@ def _write_parquet(report: RunReport, out: Path) -> dict[str, Path]:
     import pyarrow.parquet as pq
 
     paths = {}
-    for name, table in _parquet_tables(report).items():
+    for name, table in ring_tables(report).items():
         paths[name] = out / f"{name}.parquet"
         with new_file(paths[name], binary=True) as fh:
             pq.write_table(table, fh)
@@ -134,7 +134,7 @@ def _no_parquet(out: Path) -> dict[str, Path]:
     return {}
 
 
-def _parquet_tables(report: RunReport) -> dict[str, Any]:
+def ring_tables(report: RunReport) -> dict[str, Any]:
     """rings (one row per ring) and ring_members (one row per member) as Arrow tables,
     with fixed column types (an empty run has the same schema): the Parquet columns of
     :data:`graphfraud.report.fields.RING` and of each listed record with a table."""

@@ -254,6 +254,11 @@ class SparkEngine:
             logging = Path(__file__).with_name("log4j2.properties")
             launch.set("spark.driver.extraJavaOptions",
                        f"-Dlog4j.configurationFile={logging.as_uri()}")
+        for key, value in self.conf:
+            if key.startswith("spark.driver."):
+                # the driver JVM starts now: its memory (local mode: the executors' too)
+                # and options must be given at launch, not to the session afterwards
+                launch.set(key, value)
         SparkContext._ensure_initialized(conf=launch)
         site = dict(SparkConf().getAll())  # spark-defaults.conf, spark-submit --conf
         if self.master:  # empty: the master spark-submit was given

@@ -37,12 +37,12 @@ def test_parquet_ring_tables_match_rings_json(tmp_path: Path) -> None:
 
 
 def test_parquet_tables_of_a_run_without_rings_keep_their_types(tmp_path: Path) -> None:
-    from graphfraud.report.writer import _parquet_tables
+    from graphfraud.report.writer import ring_tables
 
     class Empty:
         run_id, rings = "run-1", ()
 
-    tables = _parquet_tables(Empty())  # type: ignore[arg-type]
+    tables = ring_tables(Empty())  # type: ignore[arg-type]
     assert str(tables["rings"].schema.field("score").type) == "double"
     assert str(tables["rings"].schema.field("evidence").type) == "list<item: string>"
     assert str(tables["ring_members"].schema.field("member_id").type) == "string"

@@ -50,7 +50,7 @@ def test_the_outputs_keep_their_columns_in_order() -> None:
         "ring_id", "ring_score", "risk", "pattern", "member_type", "member_id",
         "member_score", "ring_known_fraud", "ring_known_legit", "shared_identifiers",
         "top_evidence", "name", "status")
-    tables = writer._parquet_tables(_report())
+    tables = writer.ring_tables(_report())
     assert tables["rings"].column_names == [
         "run_id", "ring_id", "score", "risk", "pattern", "members", "known_fraud",
         "known_legit", "evidence"]

@@ -306,12 +306,22 @@ def test_excel_puts_a_byte_order_mark_before_rings_csv_and_nothing_else_changes(
         (scanned / "rings.json").read_text())["rings"]
 
 
-def test_a_cluster_path_as_out_is_refused_before_any_work(tmp_path: Path) -> None:
+@pytest.mark.parametrize("args,message", [
+    (["--out", "s3a://bucket/x"], "needs --engine spark"),
+    (["--out", "s3a://bucket/x", "--engine", "spark"], "needs --report-out"),
+    (["--out", "s3a://KEY:SECRET@bucket/x", "--engine", "spark", "--report-out", "r"],
+     "credentials do not go in a path"),
+    (["--out", "s3a://bucket/x*", "--engine", "spark", "--report-out", "r"], "glob"),
+    (["--out", "local", "--report-out", "r"], "--report-out goes with a cluster --out"),
+], ids=["embedded", "no-report-out", "credentials", "glob", "local-out"])
+def test_a_cluster_out_is_checked_before_any_work(tmp_path: Path, args: list[str],
+                                                 message: str) -> None:
     from click.testing import CliRunner
 
     from graphfraud.cli import cli
 
-    result = CliRunner().invoke(cli, ["scan", str(tmp_path), "--out", "s3a://bucket/x"])
-    assert result.exit_code == 2
-    assert "cluster path" in result.stderr
-    assert not Path("s3a:").exists()
+    result = CliRunner().invoke(cli, ["scan", str(tmp_path), *args])
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert "SECRET" not in result.stderr
+    assert not Path("s3a:").exists() and not Path("r").exists()

@@ -140,6 +140,37 @@ def test_spark_engine_writes_the_embedded_scans_rings(
     assert pages[0] == pages[1]
 
 
+def test_a_cluster_out_gets_the_ring_tables_as_parquet_and_the_report(
+        spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """--out as a cluster folder (here file://, through the same Hadoop FileSystem API
+    as hdfs:// and s3a://): Spark writes rings.parquet/ and ring_members.parquet/ as
+    part files, the report files are copied from --report-out, manifest.json last."""
+    import pyarrow.parquet as pq
+
+    data = tmp_path / "data"
+    generate(data, SynthConfig(scale=0.3, seed=957))
+    cluster = tmp_path / "cluster" / "2026-12-05"
+    local = tmp_path / "report"
+    done = CliRunner().invoke(cli, [
+        "scan", str(data), "--out", cluster.as_uri(), "--report-out", str(local),
+        "--seed", "7", "--engine", "spark", "--spark-master", "local[2]", "--parquet"])
+    assert done.exit_code == 0, done.output
+    for name in ("rings.json", "rings.csv", "report.html", "rejects.csv", "manifest.json"):
+        assert (cluster / name).read_bytes() == (local / name).read_bytes(), name
+    assert not (local / "cluster").exists() and not Path("file:").exists()
+    for table in ("rings", "ring_members"):
+        parts = list((cluster / f"{table}.parquet").glob("part-*.parquet"))
+        assert parts, table
+        on_cluster = pq.read_table(cluster / f"{table}.parquet").to_pandas()
+        here = pq.read_table(local / f"{table}.parquet").to_pandas()  # --parquet's own
+        key = list(here.columns)
+        assert list(on_cluster.columns) == key
+        assert on_cluster.sort_values(key[:3]).reset_index(drop=True).equals(
+            here.sort_values(key[:3]).reset_index(drop=True))
+    report = json.loads((cluster / "rings.json").read_text("utf-8"))
+    assert len(pq.read_table(cluster / "rings.parquet")) == len(report["rings"]) > 0
+
+
 def test_the_spark_reader_gives_the_embedded_readers_tables_and_rejects(
         spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     import pandas as pd
