@@ -69,14 +69,7 @@ def fastrp(adjacency: sp.csr_matrix, params: EmbeddingParams | None = None,
     params = params or EmbeddingParams()
     n = adjacency.shape[0]
     hashes = np.arange(n, dtype=np.uint64) if keys is None else np.asarray(keys, np.uint64)
-    projection = np.zeros((n, params.dimensions), dtype=np.float32)
-    # Drawn in blocks of rows, without n x dim doubles.
-    for start in range(0, n, _DRAW_BLOCK):
-        draw = _draws(hashes[start:start + _DRAW_BLOCK], params.dimensions,
-                      params.random_seed)
-        block = projection[start:start + len(draw)]
-        block[draw < _SIXTH] = np.sqrt(3.0)  # probability 1/6 each sign
-        block[draw >= _FIVE_SIXTHS] = -np.sqrt(3.0)
+    projection = random_projection(hashes, params)
     degree = np.asarray(adjacency.sum(axis=1)).ravel()
     inv = np.zeros(n)
     inv[degree > 0] = 1.0 / degree[degree > 0]
@@ -115,6 +108,23 @@ def fastrp(adjacency: sp.csr_matrix, params: EmbeddingParams | None = None,
     if embedding is None:  # every weight zero
         return np.zeros((n, params.dimensions), dtype=np.float32)
     return _normalise(embedding)
+
+
+def random_projection(hashes: np.ndarray, params: EmbeddingParams) -> np.ndarray:
+    """FastRP's random vector of each node (float32 rows): +-sqrt(3) with probability
+    1/6 each, else 0, drawn from the node's hash and the seed alone, so a node's vector
+    is the same in every graph and every process (:mod:`graphfraud.spark.walks` draws
+    the same)."""
+    hashes = np.asarray(hashes, np.uint64)
+    projection = np.zeros((len(hashes), params.dimensions), dtype=np.float32)
+    # Drawn in blocks of rows, without n x dim doubles.
+    for start in range(0, len(hashes), _DRAW_BLOCK):
+        draw = _draws(hashes[start:start + _DRAW_BLOCK], params.dimensions,
+                      params.random_seed)
+        block = projection[start:start + len(draw)]
+        block[draw < _SIXTH] = np.sqrt(3.0)  # probability 1/6 each sign
+        block[draw >= _FIVE_SIXTHS] = -np.sqrt(3.0)
+    return projection
 
 
 def node_hashes(types: np.ndarray, ids: np.ndarray) -> np.ndarray:

@@ -737,8 +737,6 @@ def _bucket_rows(tables: dict[str, DataFrame], owners: DataFrame, cut: bool = Fa
         ACTOR_KINDS,
         IDENTIFIER_KINDS,
         LINK_KINDS,
-        MEMBERSHIP,
-        ORGANIZATION,
         PROMOTION,
         SHARING_LINKS,
     )
@@ -790,19 +788,33 @@ def _bucket_rows(tables: dict[str, DataFrame], owners: DataFrame, cut: bool = Fa
         out.append(rows("labels", labels.join(
             keyed, (labels["entity_type"] == keyed["_t"]) & (labels["entity_id"] == keyed["_k"]))
             .drop("_t", "_k")))
-    if MEMBERSHIP.table in tables:  # a member the graph does not hold goes nowhere
-        members = tables[MEMBERSHIP.table]
-        keyed = owner.select(F.col("atype").alias("_t"), F.col("aid").alias("_k"), "bucket")
-        mine = members.join(keyed, (members[MEMBERSHIP.type_column] == keyed["_t"])
-                            & (members[MEMBERSHIP.id_column] == keyed["_k"])).drop("_t", "_k")
-        out.append(rows(MEMBERSHIP.table, mine))
-        if ORGANIZATION.table in tables:
-            orgs = tables[ORGANIZATION.table]
-            needed = mine.select(F.col(MEMBERSHIP.organization_column).alias("_o"),
-                                 "bucket").distinct()
-            out.append(rows(ORGANIZATION.table, orgs.join(
-                needed, orgs[ORGANIZATION.key] == needed["_o"]).drop("_o")))
+    out += [rows(name, frame) for name, frame in _membership_rows(tables, owner)]
     return _wide(out)
+
+
+def _membership_rows(tables: dict[str, DataFrame], owner: DataFrame
+                     ) -> list[tuple[str, DataFrame]]:
+    """A membership with its member's bucket (a member the graph does not hold goes
+    nowhere), a declared organisation's row with every bucket one of its members is in;
+    each (table, rows with their bucket)."""
+    from pyspark.sql import functions as F
+
+    from graphfraud.model import MEMBERSHIP, ORGANIZATION
+
+    if MEMBERSHIP.table not in tables:
+        return []
+    members = tables[MEMBERSHIP.table]
+    keyed = owner.select(F.col("atype").alias("_t"), F.col("aid").alias("_k"), "bucket")
+    mine = members.join(keyed, (members[MEMBERSHIP.type_column] == keyed["_t"])
+                        & (members[MEMBERSHIP.id_column] == keyed["_k"])).drop("_t", "_k")
+    out = [(MEMBERSHIP.table, mine)]
+    if ORGANIZATION.table in tables:
+        orgs = tables[ORGANIZATION.table]
+        needed = mine.select(F.col(MEMBERSHIP.organization_column).alias("_o"),
+                             "bucket").distinct()
+        out.append((ORGANIZATION.table,
+                    orgs.join(needed, orgs[ORGANIZATION.key] == needed["_o"]).drop("_o")))
+    return out
 
 
 def _wide(frames: list[DataFrame]) -> DataFrame:

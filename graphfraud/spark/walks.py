@@ -40,20 +40,17 @@ def node_keys(actors: DataFrame, params: ScanParams) -> DataFrame:
     import numpy as np
     import pandas as pd
 
-    from graphfraud.detect.embedding import _FIVE_SIXTHS, _SIXTH, _draws, node_hashes
+    from graphfraud.detect.embedding import node_hashes, random_projection
     from graphfraud.graph.projection import ACTOR_TYPES
 
-    dims, seed = params.embedding.dimensions, params.embedding.random_seed
+    embedding = params.embedding
     code = {t: i for i, t in enumerate(ACTOR_TYPES)}
 
     def keyed(frames: Any) -> Any:
         for frame in frames:
             types = frame["atype"].map(code).to_numpy(dtype=np.int64)
             h = node_hashes(types, frame["aid"].to_numpy(dtype=object))
-            draw = _draws(h, dims, seed)
-            proj = np.zeros(draw.shape, dtype=np.float64)
-            proj[draw < _SIXTH] = np.sqrt(3.0)
-            proj[draw >= _FIVE_SIXTHS] = -np.sqrt(3.0)
+            proj = random_projection(h, embedding).astype(np.float64)
             yield pd.DataFrame({"atype": frame["atype"], "aid": frame["aid"],
                                 "h": h.view(np.int64), "proj": list(proj)})
 
