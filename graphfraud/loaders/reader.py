@@ -4,8 +4,13 @@ Reading is columnar: a clean CSV goes through pyarrow's parser (a large file in
 pieces parsed side by side, each by one serial parse); a file with quoted line
 breaks, blank lines or rows of the wrong width goes through
 Python's csv module instead, which knows the physical line of every record, so a
-rejected row always names its true line. Validation is vectorised with pandas;
-one pass per column, no per-row Python on clean data.
+rejected row always names its true line. A Parquet file's integer and float64
+columns are checked as numbers (not turned into text and parsed back); its other
+columns are read as the text a CSV would hold. Validation is vectorised with
+pandas; one pass per column, no per-row Python on clean data. The checks across rows
+(repeated keys, references to the merchants file) run on 64-bit codes of the ids
+(:mod:`graphfraud.loaders.codes`), each id hashed once; ids are compared only where
+codes are equal.
 """
 
 from __future__ import annotations
@@ -15,11 +20,12 @@ import io
 import os
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from graphfraud.errors import InputError
+from graphfraud.loaders.codes import IdLookup, arrow_strings, combine, id_codes, repeat_candidates
 from graphfraud.loaders.dataset import Dataset, FileReport, LoadResult, Reject
 from graphfraud.loaders.mapping import Mapping
 from graphfraud.loaders.spec import ColumnSpec, TableSpec, contract, limits
@@ -65,11 +71,13 @@ ProgressFn = Callable[[str], None]
 
 @dataclass
 class _RawTable:
-    """A file's rows as strings (missing or blank = NA), before validation."""
+    """A file's rows as strings (missing or blank = NA), before validation; a Parquet
+    file's numeric columns as float64 (NaN = missing), their Arrow columns in ``typed``."""
 
-    frame: pd.DataFrame  # contract column names, StringDtype
+    frame: pd.DataFrame  # contract column names, StringDtype (or float64: ``typed``)
     lines: np.ndarray  # physical line (CSV) or row number (Parquet) of each row
     malformed: list[Reject]
+    typed: dict[str, pa.ChunkedArray] = field(default_factory=dict)
 
 
 def _find_file(data_dir: Path, stem: str) -> Path | None:
@@ -139,14 +147,56 @@ def _string_series(values: object) -> pd.Series:
         arr = values.cast(pa.large_string())
     else:
         arr = pa.array(values, type=pa.large_string(), from_pandas=True)
-    if pc.any(_blank(arr)).as_py():  # else no copy of the strings is made
+    blank = _blank_rows(arr)
+    if blank is not None:  # else no copy of the strings is made
         # pyarrow's if_else misreads a string array that is a slice of a larger one (a
         # Parquet column's chunks are: the output held invalid UTF-8), so the column is
         # made one fresh array first.
         chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
         arr = pa.concat_arrays([*chunks, pa.array([], type=pa.large_string())])
-        arr = pc.if_else(_blank(arr), pa.scalar(None, pa.large_string()), arr)
+        arr = pc.if_else(pa.array(blank), pa.scalar(None, pa.large_string()), arr)
     return pd.Series(pd.array(arr, dtype="string[pyarrow]"))
+
+
+def _blank_rows(arr: Any) -> np.ndarray | None:
+    """Which values of a large_string array are blank (:func:`_blank`; a missing value
+    is not), None when none is. A value whose first byte is printable ASCII other than
+    a space (0x21-0x7E) holds a character that is no whitespace: most ids, numbers and
+    dates are ruled out from the offsets and one byte each, and only the rest (empty,
+    or opening with a space, a control or a non-ASCII character) are looked at whole."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    maybe = np.concatenate([_opens_unprintable(c) for c in chunks]) if chunks \
+        else np.zeros(0, dtype=bool)
+    rows = np.flatnonzero(maybe)
+    if not len(rows):
+        return None
+    if 2 * len(rows) > len(maybe):  # most values: one pass over the column
+        blank = np.asarray(pc.fill_null(_blank(arr), False), dtype=bool)
+    else:
+        blank = np.zeros(len(maybe), dtype=bool)
+        blank[rows] = np.asarray(pc.fill_null(_blank(arr.take(pa.array(rows))), False),
+                                 dtype=bool)
+    return blank if blank.any() else None
+
+
+def _opens_unprintable(chunk: pa.Array) -> np.ndarray:
+    """Whether each value of a large_string array is empty or its first byte is not
+    printable ASCII (0x21-0x7E)."""
+    import numpy as np
+
+    n = len(chunk)
+    _, offset_buf, data_buf = chunk.buffers()
+    offsets = np.frombuffer(offset_buf, dtype=np.int64, count=n + 1, offset=chunk.offset * 8)
+    empty = offsets[1:] == offsets[:-1]
+    if data_buf is None or not data_buf.size:
+        return empty
+    data = np.frombuffer(data_buf, dtype=np.uint8)
+    first = data[np.minimum(offsets[:-1], data.size - 1)]  # (an empty value's is no byte)
+    return empty | (first < 0x21) | (first > 0x7E)
 
 
 def _blank(arr: Any) -> Any:
@@ -155,18 +205,6 @@ def _blank(arr: Any) -> Any:
     import pyarrow.compute as pc
 
     return pc.or_(pc.equal(pc.binary_length(arr), 0), pc.utf8_is_space(arr))
-
-
-def _isin(series: pd.Series, values: pd.Index) -> np.ndarray:
-    """``series.isin(values)`` via Arrow, without converting either side to Python objects."""
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    arr = pa.array(series.array, type=pa.large_string()) if len(series) else pa.array(
-        [], type=pa.large_string())
-    value_set = pa.array(values.array, type=pa.large_string())
-    return np.asarray(pc.fill_null(pc.is_in(arr, value_set=value_set), False))
 
 
 def _resolve_columns(
@@ -221,7 +259,7 @@ def _read_csv_text(path: Path, data: bytes, spec: TableSpec, mapping: Mapping,
                    ignored_out: list[str] | None, blanked: list[int]) -> _RawTable:
     """The rows of a file whose lines in ``blanked`` (too long) are emptied."""
     utf8 = mapping.encoding.lower().replace("_", "-") in ("utf-8", "utf8")
-    if utf8 and data.strip():
+    if utf8 and data and not data.isspace():  # (strip() would copy the file)
         fast = _read_clean_utf8(path, data, spec, mapping, ignored_out, blanked)
         if fast is not None:
             return fast
@@ -496,17 +534,20 @@ def _read_csv_fast(data: bytes, start: int, width: int, header_lines: int,
     import numpy as np
     import pandas as pd
 
-    line_count = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    names = [f"c{i}" for i in range(width)]
+    parsed = _parse_in_pieces(data, start, names,
+                              [names[p] for p in positions.values() if p >= 0])
+    if parsed is None:
+        return None
+    table, newlines = parsed
+    line_count = newlines + (0 if data.endswith(b"\n") else 1)
     # A blanked last line without a line end is no line of the count.
     gaps = np.asarray([n for n in blanked if n <= line_count], dtype=np.int64)
     if len(gaps) and data.count(b'"', data.find(b"\n", start)) % 2:
         # A quote the line-exact reader takes as opening (it reads the file so when a
         # line was blanked, and rejects every line from there on).
         return None
-    names = [f"c{i}" for i in range(width)]
-    table = _parse_in_pieces(data, start, names,
-                             [names[p] for p in positions.values() if p >= 0])
-    if table is None or table.num_rows != line_count - 1 - len(gaps):
+    if table.num_rows != line_count - 1 - len(gaps):
         return None
     n = table.num_rows
     frame = pd.DataFrame(
@@ -539,10 +580,11 @@ def _row_lines(rows: int, gaps: np.ndarray) -> np.ndarray:
 
 
 def _parse_in_pieces(data: bytes, start: int, names: list[str], include: list[str]
-                     ) -> pa.Table | None:
+                     ) -> tuple[pa.Table, int] | None:
     """The rows of ``data[start:]`` after its first line (the header), every field a
-    string, or None when a parse fails, a row has not ``len(names)`` fields, or a quoted
-    field runs over a cut between pieces.
+    string, and the count of line ends in ``data[start:]`` (each piece counts its own,
+    in its thread); None when a parse fails, a row has not ``len(names)`` fields, or a
+    quoted field runs over a cut between pieces.
 
     A file longer than :data:`PIECE_BYTES` is cut at line ends into pieces of about that
     size, parsed side by side, each by pyarrow's *serial* reader in a thread of ours (the
@@ -569,16 +611,19 @@ def _parse_in_pieces(data: bytes, start: int, names: list[str], include: list[st
     cuts.append(len(data))
     pieces = [(cuts[i], cuts[i + 1], i == 0) for i in range(len(cuts) - 1)]
 
-    def parse(piece: tuple[int, int, bool]) -> pa.Table | None:
+    def parse(piece: tuple[int, int, bool]) -> tuple[pa.Table | None, int]:
         begin, end, header = piece
-        return _parse_serial(buffer.slice(begin, end - begin), names, include, header)
+        table = _parse_serial(buffer.slice(begin, end - begin), names, include, header)
+        return table, _count_newlines(data, begin, end) if table is not None else 0
 
     if len(pieces) == 1:
-        return parse(pieces[0])
+        table, newlines = parse(pieces[0])
+        return None if table is None else (table, newlines)
     with ThreadPoolExecutor(max_workers=min(len(pieces), _parse_threads()),
                             thread_name_prefix="graphfraud-parse") as pool:
-        tables = list(pool.map(parse, pieces))
-    if any(t is None for t in tables):
+        parsed = list(pool.map(parse, pieces))
+    tables = [t for t, _ in parsed if t is not None]
+    if len(tables) < len(parsed):
         return None
     for cut in cuts[1:-1]:  # the line before each cut and the line after it
         before = data.rfind(b"\n", 0, cut - 1) + 1
@@ -587,7 +632,15 @@ def _parse_in_pieces(data: bytes, start: int, names: list[str], include: list[st
         seam = _parse_serial(buffer.slice(before, after - before), names, include, False)
         if seam is None or seam.num_rows != 2:
             return None
-    return pa.concat_tables(tables)
+    return pa.concat_tables(tables), sum(n for _, n in parsed)
+
+
+def _count_newlines(data: bytes, begin: int, end: int) -> int:
+    """``data.count(b"\\n", begin, end)`` by numpy, which lets the other threads run."""
+    import numpy as np
+
+    piece = np.frombuffer(data, dtype=np.uint8, count=end - begin, offset=begin)
+    return int(np.count_nonzero(piece == 10))
 
 
 def _cut_after(data: bytes, at: int) -> int:
@@ -649,19 +702,60 @@ def _read_parquet(path: Path, spec: TableSpec, mapping: Mapping,
     import pyarrow.parquet as pq
 
     try:
-        table = pq.read_table(path)
+        # Column chunks are read as they are decoded, not all buffered first: a local
+        # file gains nothing from it, and the buffers stayed with the memory pool.
+        table = pq.read_table(path, pre_buffer=False)
     except (OSError, pa.ArrowException) as e:
         raise InputError(f"{path}: cannot read Parquet file: {e}", file=str(path)) from e
     positions = _resolve_columns(spec, list(table.column_names), mapping, path, ignored_out)
     n = table.num_rows
-    columns = {}
+    columns: dict[str, Any] = {}
+    typed = {}
     for name, pos in positions.items():
         if pos < 0:
             columns[name] = _string_series([None] * n)
             continue
-        columns[name] = _string_series(_parquet_text(path, table.column_names[pos],
-                                                     table.column(pos)))
-    return _RawTable(pd.DataFrame(columns), np.arange(1, n + 1, dtype=np.int64), [])
+        col = table.column(pos)
+        if _reads_as_number(spec.column(name), col.type, mapping, spec.name):
+            typed[name] = col
+            columns[name] = pd.Series(_float_values(col), dtype="float64")
+            continue
+        text = _parquet_text(path, table.column_names[pos], col)
+        # One fresh array: each chunk of a Parquet column is a slice of a larger one,
+        # and cast one by one they kept about three times the column's size alive
+        # until the end of the run.
+        text = text.cast(pa.large_string())
+        columns[name] = _string_series(
+            text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text)
+    del table
+    # The decoded file is freed: hand Arrow's pool pages back, which the rest of a scan
+    # (numpy, pandas: another allocator) cannot reuse (0.4 GiB at 1M merchants).
+    pa.default_memory_pool().release_unused()
+    return _RawTable(pd.DataFrame(columns), np.arange(1, n + 1, dtype=np.int64), [], typed)
+
+
+def _reads_as_number(spec: ColumnSpec, kind: pa.DataType, mapping: Mapping, table: str
+                     ) -> bool:
+    """Whether a Parquet column of ``kind`` feeding the count or amount column ``spec``
+    is checked as numbers, never turned into text and parsed back: integers and float64,
+    whose values text would give back exactly (a float32's shortest text is another
+    float64), unless the mapping renames the column's values."""
+    import pyarrow as pa
+
+    return spec.type in ("count", "amount") and (
+        pa.types.is_integer(kind) or pa.types.is_float64(kind)) \
+        and not mapping.values.get(table, {}).get(spec.name)
+
+
+def _float_values(col: pa.ChunkedArray) -> np.ndarray:
+    """A numeric Arrow column as float64, NaN where missing (as the text reader reads
+    NaN: no value). Each integer rounds to the float64 its decimal text parses to."""
+    import numpy as np
+    import pyarrow as pa
+
+    if not len(col):
+        return np.zeros(0, dtype=np.float64)
+    return np.asarray(col.cast(pa.float64(), safe=False).to_numpy(), dtype=np.float64)
 
 
 def _parquet_text(path: Path, name: str, col: Any) -> Any:
@@ -708,7 +802,8 @@ class _Checker:
     """Collects the first failing field of each row of one file."""
 
     def __init__(self, file: str, frame: pd.DataFrame, lines: np.ndarray,
-                 files: np.ndarray | None = None):
+                 files: np.ndarray | None = None,
+                 typed: dict[str, pa.ChunkedArray] | None = None):
         import numpy as np
 
         self.file = file
@@ -716,8 +811,23 @@ class _Checker:
         self.lines = lines
         #: The file of each row, when the rows come from several part files.
         self.files = files
+        #: The Parquet columns read as numbers (:class:`_RawTable`), for the text of a
+        #: rejected value.
+        self.typed = typed or {}
         self.bad = np.zeros(len(frame), dtype=bool)
         self.rejects: list[Reject] = []
+        self._codes: dict[str, np.ndarray] = {}
+
+    def codes(self, column: str) -> np.ndarray:
+        """The id code (:func:`~graphfraud.loaders.codes.id_codes`) of each row's value
+        in ``column``, computed once (after the column's checks have converted it)."""
+        if column not in self._codes:
+            self._codes[column] = id_codes(arrow_strings(self.frame[column]))
+        return self._codes[column]
+
+    def key_codes(self, key: list[str]) -> np.ndarray:
+        """One code per row for the tuple of its ``key`` columns."""
+        return combine([self.codes(k) for k in key])
 
     def file_of(self, row: int) -> str:
         return self.file if self.files is None else str(self.files[row])
@@ -733,8 +843,12 @@ class _Checker:
             return
         rows = np.flatnonzero(mask)
         # Only the rejected rows' values become Python objects.
-        values = self.frame[field].iloc[rows].to_numpy(dtype=object) \
-            if field in self.frame else [None] * len(rows)
+        values: Any
+        if field in self.typed:
+            values = _number_texts(self.typed[field], rows)
+        else:
+            values = self.frame[field].iloc[rows].to_numpy(dtype=object) \
+                if field in self.frame else [None] * len(rows)
         for i, raw in zip(rows, values, strict=True):
             value = "" if raw is None or raw is _na() else str(raw)
             self.rejects.append(
@@ -747,6 +861,18 @@ class _Checker:
                 )
             )
         self.bad |= mask
+
+
+def _number_texts(col: pa.ChunkedArray, rows: np.ndarray) -> list[str | None]:
+    """The text the reader would have made of these rows of a numeric Parquet column
+    (:func:`_parquet_text`: Arrow's cast to string; None for a missing value or NaN)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    picked = col.take(pa.array(rows, type=pa.int64()))
+    if pa.types.is_floating(picked.type):
+        picked = pc.if_else(pc.is_nan(picked), pa.scalar(None, picked.type), picked)
+    return [None if v is None else str(v) for v in pc.cast(picked, pa.string()).to_pylist()]
 
 
 def _na() -> object:
@@ -773,14 +899,14 @@ def _check_column(check: _Checker, spec: ColumnSpec, mapping: Mapping, table: st
         check.flag(blank, name, lambda v, _: f"missing required field {name}")
     if spec.type == "id":
         check.flag(
-            present & (s.str.len() > MAX_ID_LENGTH).fillna(False).to_numpy(),
+            present & _longer_than(s, MAX_ID_LENGTH),
             name,
             lambda v, _: f"field {name} is longer than {MAX_ID_LENGTH} characters",
         )
         frame[name] = s
     elif spec.type == "text":
         check.flag(
-            present & (s.str.len() > MAX_TEXT_LENGTH).fillna(False).to_numpy(),
+            present & _longer_than(s, MAX_TEXT_LENGTH),
             name,
             lambda v, _: f"field {name} is longer than {MAX_TEXT_LENGTH} characters",
         )
@@ -804,7 +930,7 @@ def _check_column(check: _Checker, spec: ColumnSpec, mapping: Mapping, table: st
     elif spec.type in ("count", "amount"):
         frame[name] = _check_numbers(check, spec, s, present)
     elif spec.type == "enum":
-        normal = s.str.strip().str.lower()
+        normal = _normal_enum(s, present, spec.values)
         allowed = ", ".join(spec.values)
         check.flag(
             present & ~normal.isin(spec.values).fillna(False).to_numpy(),
@@ -814,6 +940,38 @@ def _check_column(check: _Checker, spec: ColumnSpec, mapping: Mapping, table: st
         frame[name] = normal
 
 
+def _normal_enum(s: pd.Series, present: np.ndarray, values: tuple[str, ...]) -> pd.Series:
+    """``s`` trimmed and lower-cased. When every present value is already one of
+    ``values`` (each trimmed, lower case), that is ``s`` itself: one lookup in a set of a
+    few values finds it, instead of two passes that copy the column."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if all(v == v.strip().lower() for v in values):
+        known = pc.is_in(arrow_strings(s), value_set=pa.array(values, type=pa.large_string()))
+        if (np.asarray(pc.fill_null(known, False), dtype=bool) | ~present).all():
+            return s
+    return s.str.strip().str.lower()
+
+
+def _longer_than(s: pd.Series, limit: int) -> np.ndarray:
+    """Whether each value holds more than ``limit`` characters (a missing one does not).
+    A character takes at least one byte, so only the values longer than ``limit`` bytes
+    (read from the offsets, no pass over the text) are counted in characters."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    arr = arrow_strings(s)
+    longer = np.asarray(pc.fill_null(pc.greater(pc.binary_length(arr), limit), False),
+                        dtype=bool)
+    rows = np.flatnonzero(longer)
+    if len(rows):
+        chars = pc.utf8_length(arr.take(rows))
+        longer[rows] = np.asarray(pc.greater(chars, limit), dtype=bool)
+    return longer
+
+
 def _check_numbers(check: _Checker, spec: ColumnSpec, s: pd.Series, present: np.ndarray
                    ) -> Any:
     """A count or amount column checked (a number, whole for a count, at least 0, at
@@ -821,8 +979,28 @@ def _check_numbers(check: _Checker, spec: ColumnSpec, s: pd.Series, present: np.
     import numpy as np
     import pandas as pd
 
-    name = spec.name
     values = _parse_numbers(s)
+    largest = MAX_COUNT if spec.type == "count" else MAX_AMOUNT
+    with np.errstate(invalid="ignore"):
+        fine = np.isfinite(values) & (values >= 0) & (values <= largest)
+        if spec.type == "count":
+            fine &= values == np.floor(values)
+    if (present & ~fine).any():  # else no check below flags a row
+        _flag_numbers(check, spec, values, present)
+    cleaned = np.where(fine, values, np.nan)
+    if spec.type == "count":
+        return pd.Series(cleaned).astype("Int64").array
+    return cleaned
+
+
+def _flag_numbers(check: _Checker, spec: ColumnSpec, values: np.ndarray,
+                  present: np.ndarray) -> None:
+    """Reject the present values of a count or amount column that are not numbers, not
+    whole (a count), negative or above the contract's limit, each for its first fault."""
+    import numpy as np
+
+    name = spec.name
+    largest, what = (MAX_COUNT, "count") if spec.type == "count" else (MAX_AMOUNT, "amount")
     with np.errstate(invalid="ignore"):
         check.flag(
             present & ~np.isfinite(values),
@@ -840,20 +1018,12 @@ def _check_numbers(check: _Checker, spec: ColumnSpec, s: pd.Series, present: np.
             name,
             lambda v, _: f"negative value in field {name}: {v[:40]!r}",
         )
-        largest, what = (MAX_COUNT, "count") if spec.type == "count" \
-            else (MAX_AMOUNT, "amount")
-        too_big = present & np.isfinite(values) & (values > largest)
         check.flag(
-            too_big,
+            present & np.isfinite(values) & (values > largest),
             name,
             lambda v, _: f"field {name} is above the largest {what} ({largest:.0e}, "
             f"the contract's limit): {v[:40]!r}",
         )
-    cleaned = np.where(np.isfinite(values) & (values >= 0) & ~too_big, values, np.nan)
-    if spec.type == "count":
-        whole = np.where(cleaned % 1 == 0, cleaned, np.nan)
-        return pd.Series(whole).astype("Int64").array
-    return cleaned
 
 
 def _parse_timestamps(s: pd.Series) -> pd.Series:
@@ -866,11 +1036,9 @@ def _parse_timestamps(s: pd.Series) -> pd.Series:
     """
     import pandas as pd
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     try:
-        arr = pc.utf8_trim_whitespace(pa.array(s.array, type=pa.large_string()))
-        parsed = pc.cast(arr, pa.timestamp("us"))
+        parsed = _cast_text(arrow_strings(s), pa.timestamp("us"))
         return pd.Series(parsed.to_pandas(), index=s.index).dt.tz_localize("UTC")
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         stripped = s.str.strip()
@@ -882,6 +1050,25 @@ def _parse_timestamps(s: pd.Series) -> pd.Series:
         return parsed
 
 
+def _cast_text(arr: pa.ChunkedArray, kind: pa.DataType) -> pa.ChunkedArray:
+    """Arrow's cast of text to ``kind`` after trimming each value's whitespace. Arrow's
+    parsers accept no whitespace, so a cast of the text as it is that succeeds is that
+    cast (trimming had nothing to trim); only when it fails is the trimmed copy made.
+
+    Raises
+    ------
+    pyarrow.ArrowInvalid
+        If a trimmed value does not parse.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        return pc.cast(arr, kind)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return pc.cast(pc.utf8_trim_whitespace(arr), kind)
+
+
 def _parse_numbers(s: pd.Series) -> np.ndarray:
     """Floats of a string column (NaN where missing or not a number).
 
@@ -891,11 +1078,11 @@ def _parse_numbers(s: pd.Series) -> np.ndarray:
     import numpy as np
     import pandas as pd
     import pyarrow as pa
-    import pyarrow.compute as pc
 
+    if s.dtype == "float64":  # a Parquet column read as numbers
+        return s.to_numpy(dtype=float)
     try:
-        arr = pc.utf8_trim_whitespace(pa.array(s.array, type=pa.large_string()))
-        parsed = pc.cast(arr, pa.float64())
+        parsed = _cast_text(arrow_strings(s), pa.float64())
         return np.asarray(parsed.to_numpy(zero_copy_only=False), dtype=float)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         numbers = pd.to_numeric(s.str.strip(), errors="coerce")
@@ -903,22 +1090,25 @@ def _parse_numbers(s: pd.Series) -> np.ndarray:
 
 
 def _check_references(
-    check: _Checker, spec: TableSpec, known: dict[str, pd.Index], file_of: dict[str, str]
+    check: _Checker, spec: TableSpec, known: dict[str, IdLookup], file_of: dict[str, str]
 ) -> None:
+    """Reject the rows naming an id its kind's file (``known``) does not hold; each
+    value is looked up by its code in the table built once for the kind."""
     frame = check.frame
     for col in spec.columns:
         if col.ref is None:
             continue
+        values = arrow_strings(frame[col.name])
         if col.ref == "entity_type":  # labels, memberships: the entity kind is per row
             kinds = spec.column("entity_type").values
             for entity, ids in known.items():
                 if entity not in kinds:
                     continue
                 rows = (frame["entity_type"] == entity).fillna(False).to_numpy()
-                unknown = rows & ~_isin(frame[col.name], ids)
+                unknown = rows & ~ids.contains(values, check.codes(col.name))
                 check.flag(unknown, col.name, _unknown_reason(entity, file_of[entity]))
         elif col.ref in known:
-            unknown = ~_isin(frame[col.name], known[col.ref])
+            unknown = ~known[col.ref].contains(values, check.codes(col.name))
             check.flag(unknown, col.name, _unknown_reason(col.ref, file_of[col.ref]))
 
 
@@ -941,19 +1131,27 @@ def _unknown_reason(entity: str, file: str) -> Callable[[str, int], str]:
     return lambda v, _: f"unknown {entity} {v[:60]!r} (not in {file})"
 
 
-def _has_repeats(frame: pd.DataFrame, key: list[str]) -> bool:
-    """Whether any key occurs twice: one Arrow distinct count over the joined key (the
-    common answer, no, then costs no pandas factorisation). Ids holding the separator
-    can only make two keys look alike, which sends the table to the exact check."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+def _key_repeats(frame: pd.DataFrame, key: list[str], codes: np.ndarray
+                 ) -> _KeyCodes | None:
+    """The exact :class:`_KeyCodes` of a table whose keys repeat, None when no key
+    occurs twice. ``codes`` (one per row, :meth:`_Checker.key_codes`) settle the common
+    answer, no, on integers; only the rows whose codes repeat have their keys compared
+    (a collision among them is no repeat). A row whose code is its own keeps a code of
+    its own."""
+    import numpy as np
 
-    if len(frame) < 2:
-        return False
-    parts = [pa.array(frame[k].array, type=pa.large_string()) for k in key]
-    joined = parts[0] if len(parts) == 1 else pc.binary_join_element_wise(
-        *parts, pa.scalar("\x1f", pa.large_string()))
-    return bool(pc.count_distinct(joined, mode="all").as_py() != len(frame))
+    candidates = repeat_candidates(codes)
+    if candidates is None:
+        return None
+    rows = np.flatnonzero(candidates)
+    exact = _key_codes(frame.iloc[rows], key)
+    if exact.count == len(rows):  # codes alike, keys not
+        return None
+    dense = np.empty(len(frame), dtype=np.int64)
+    dense[rows] = exact.codes
+    alone = np.flatnonzero(~candidates)
+    dense[alone] = exact.count + np.arange(len(alone))
+    return _KeyCodes(dense, exact.count + len(alone))
 
 
 @dataclass
@@ -1010,13 +1208,11 @@ def _dedupe_entities(check: _Checker, spec: TableSpec, report: FileReport) -> pd
     import numpy as np
     import pandas as pd
 
-    frame = check.frame.loc[~check.bad]
+    frame = _valid_rows(check)
     lines = check.lines[~check.bad]
     key = list(spec.key)
-    if not _has_repeats(frame, key):
-        return frame
-    codes = _key_codes(frame, key)  # the exact check, and the groups
-    if codes.count == len(frame):  # two keys alike only when joined
+    codes = _key_repeats(frame, key, check.key_codes(key)[~check.bad])
+    if codes is None:
         return frame
     repeated = pd.Series(codes.codes).duplicated(keep="first").to_numpy()
     row_hash = pd.util.hash_pandas_object(frame, index=False).to_numpy()
@@ -1052,7 +1248,7 @@ def _dedupe_entities(check: _Checker, spec: TableSpec, report: FileReport) -> pd
 
 
 def _latest_labels(spec: TableSpec, frame: pd.DataFrame, lines: object,
-                   report: FileReport) -> pd.DataFrame:
+                   report: FileReport, key_codes: np.ndarray) -> pd.DataFrame:
     """Each entity's standing label: the row with the latest ``labeled_at``; rows
     without a date rank before dated ones, and among equals the later line stands
     (without dates at all, the last row in the file). Earlier rows are history: loaded
@@ -1061,7 +1257,7 @@ def _latest_labels(spec: TableSpec, frame: pd.DataFrame, lines: object,
     import pandas as pd
 
     key = list(spec.key)
-    if not _has_repeats(frame, key):
+    if _key_repeats(frame, key, key_codes) is None:
         return frame
     stamp = pd.to_datetime(frame["labeled_at"], errors="coerce", utc=True)
     order = pd.DataFrame({
@@ -1076,15 +1272,15 @@ def _latest_labels(spec: TableSpec, frame: pd.DataFrame, lines: object,
     return latest.drop(columns=["_d", "_a", "_l"]).sort_index()
 
 
-def _merge_links(spec: TableSpec, frame: pd.DataFrame, report: FileReport) -> pd.DataFrame:
-    """Fold several rows for the same pair into one link (only repeated pairs are grouped)."""
+def _merge_links(spec: TableSpec, frame: pd.DataFrame, report: FileReport,
+                 key_codes: np.ndarray) -> pd.DataFrame:
+    """Fold several rows for the same pair into one link (only repeated pairs are
+    grouped); ``key_codes``, each row's :meth:`_Checker.key_codes`, find them."""
     import pandas as pd
 
     key = list(spec.key)
-    if not _has_repeats(frame, key):
-        return frame
-    codes = _key_codes(frame, key)  # the exact check, and the groups
-    if codes.count == len(frame):  # two keys alike only when joined
+    codes = _key_repeats(frame, key, key_codes)
+    if codes is None:
         return frame
     repeated = pd.Series(codes.codes).duplicated(keep=False).to_numpy()
     rows = frame.loc[repeated]
@@ -1182,7 +1378,7 @@ def check_file(path: Path, spec: TableSpec, mapping: Mapping,
     ignored: list[str] = []
     raw = _read_parquet(path, spec, mapping, ignored) if path.suffix == ".parquet" \
         else _read_csv(path, spec, mapping, ignored)
-    check = _Checker(path.name, raw.frame, raw.lines)
+    check = _Checker(path.name, raw.frame, raw.lines, typed=raw.typed)
     horizon = run_horizon() if horizon is None else horizon
     for col in spec.columns:
         _check_column(check, col, mapping, spec.name, horizon)
@@ -1197,14 +1393,23 @@ def settle_rows(spec: TableSpec, check: _Checker, report: FileReport,
     memberships into one); labels keep each entity's standing label (every valid row
     goes to ``history_out``); an entity file keeps the first row of each id, and rejects
     a later one with other fields. Counts ``report.merged``."""
+    valid = ~check.bad
     if spec.kind in ("link", "membership"):
-        return _merge_links(spec, check.frame.loc[~check.bad], report)
+        return _merge_links(spec, _valid_rows(check), report,
+                            check.key_codes(list(spec.key))[valid])
     if spec.kind == "labels":
-        history = check.frame.loc[~check.bad]
+        history = _valid_rows(check)
         if history_out is not None:
             history_out.append(history.reset_index(drop=True)[list(spec.column_names)])
-        return _latest_labels(spec, history, check.lines[~check.bad], report)
+        return _latest_labels(spec, history, check.lines[valid], report,
+                              check.key_codes(list(spec.key))[valid])
     return _dedupe_entities(check, spec, report)
+
+
+def _valid_rows(check: _Checker) -> pd.DataFrame:
+    """The rows ``check`` has not rejected; the frame itself when it rejected none (a
+    copy of every column of a clean file costs a tenth of a second a million rows)."""
+    return check.frame.loc[~check.bad] if check.bad.any() else check.frame
 
 
 def settle_part(spec: TableSpec, frame: pd.DataFrame, lines: np.ndarray,
@@ -1236,14 +1441,16 @@ def unknown_reference(entity: str, file: str, value: str) -> str:
 
 
 def read_table(
-    path: Path, spec: TableSpec, *, mapping: Mapping, known: dict[str, pd.Index],
+    path: Path, spec: TableSpec, *, mapping: Mapping, known: dict[str, IdLookup],
     file_of: dict[str, str], history_out: list[pd.DataFrame] | None = None,
     checked: CheckedFile | None = None,
 ) -> tuple[pd.DataFrame, FileReport, list[Reject]]:
     """Read, validate and merge one file; returns the clean table, its report, its rejects.
 
     ``checked`` is the file already read by :func:`check_file`, when the caller read it
-    ahead.
+    ahead. ``known`` holds the ids of each entity kind whose file must declare every id
+    named (:class:`~graphfraud.loaders.codes.IdLookup`, built once from that file), and
+    ``file_of`` the name of that file.
 
     For labels.csv, a history of label events, the clean table holds each entity's
     standing label and ``history_out`` (when given) receives every valid row.
@@ -1305,7 +1512,6 @@ def read_dataset(
         If the directory or merchants file is missing, a file cannot be read or
         decoded, or a required column is absent. Bad rows never raise.
     """
-    import pandas as pd
 
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
@@ -1314,10 +1520,10 @@ def read_dataset(
     horizon = run_horizon()
     found = _locate_files(data_dir, mapping)
     result = LoadResult(dataset=Dataset(source=str(data_dir)), files=[], rejects=[])
-    known: dict[str, pd.Index] = {}
+    known: dict[str, IdLookup] = {}
     file_of: dict[str, str] = {}
     for entity, file in closed_kinds(mapping).items():
-        known[entity] = pd.Index(_string_series([]))
+        known[entity] = IdLookup.of(_string_series([]).array.__arrow_array__())
         file_of[entity] = file
     # Reading and checking a file's rows needs nothing from the other files, so the
     # next file is read in a second thread (Arrow's parser and kernels release the GIL)
@@ -1330,7 +1536,7 @@ def read_dataset(
             if at >= len(found):
                 return None
             spec, where = found[at]
-            return pool.submit(check_file, where, spec, mapping, horizon) \
+            return pool.submit(_check_ahead, where, spec, mapping, horizon) \
                 if isinstance(where, Path) else None
 
         ahead: Future[CheckedFile] | None = None
@@ -1341,7 +1547,7 @@ def read_dataset(
                 path = where
                 if progress is not None:
                     progress(path.name)
-                checked = ahead.result() if ahead is not None else check_file(
+                checked = ahead.result() if ahead is not None else _check_ahead(
                     path, spec, mapping, horizon)
                 ahead = read_ahead(at + 1)
                 _settle_file(result, path, spec, mapping, checked, known, file_of)
@@ -1350,6 +1556,18 @@ def read_dataset(
             if ahead is not None:
                 ahead.cancel()
     return result
+
+
+def _check_ahead(path: Path, spec: TableSpec, mapping: Mapping, horizon: pd.Timestamp
+                 ) -> CheckedFile:
+    """:func:`check_file`, and the id codes of the columns the settling will look at
+    (the key, the references), computed here while the main thread settles the file
+    before."""
+    checked = check_file(path, spec, mapping, horizon)
+    for col in spec.columns:
+        if col.name in spec.key or col.ref is not None:
+            checked.checker.codes(col.name)
+    return checked
 
 
 def _locate_files(data_dir: Path, mapping: Mapping
@@ -1376,12 +1594,11 @@ def _locate_files(data_dir: Path, mapping: Mapping
 
 
 def _settle_file(result: LoadResult, path: Path, spec: TableSpec, mapping: Mapping,
-                 checked: CheckedFile, known: dict[str, pd.Index], file_of: dict[str, str]
+                 checked: CheckedFile, known: dict[str, IdLookup], file_of: dict[str, str]
                  ) -> None:
     """Settle one checked file against the files before it (references, rules across
     rows) and add it to ``result``; a merchants, streamers or organizations file becomes
     ``known`` to the files after it."""
-    import pandas as pd
 
     history: list[pd.DataFrame] = []
     clean, report, bad = read_table(path, spec, mapping=mapping, known=known,
@@ -1394,6 +1611,6 @@ def _settle_file(result: LoadResult, path: Path, spec: TableSpec, mapping: Mappi
     # Merchants and organisations must be known to every later file; streamers only
     # when the export has a streamers file. Devices and accounts are created from links.
     if spec.kind == "node" and spec.entity in ("merchant", "streamer", *ALWAYS_CLOSED):
-        known[spec.entity] = pd.Index(clean[spec.key[0]])
+        known[spec.entity] = IdLookup.of(arrow_strings(clean[spec.key[0]]))
         file_of[spec.entity] = path.name
 
