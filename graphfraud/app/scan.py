@@ -139,6 +139,9 @@ def scan_graph(driver: Driver, settings: Neo4jSettings, out_dir: str | Path, *,
     from graphfraud.store.rings import write_rings
     from graphfraud.store.verdicts import latest_decisions, ring_verdicts
 
+    if engine is not None:
+        from graphfraud.spark.from_neo4j import read_graph_export
+
     out = Path(out_dir)
     prior = load_previous(previous or out / "rings.json", required=previous is not None,
                           warn=say)
@@ -147,12 +150,19 @@ def scan_graph(driver: Driver, settings: Neo4jSettings, out_dir: str | Path, *,
         say(f"reading the graph from {settings.describe()}")
         with store_errors(settings, "reading the graph", say):
             driver.verify_connectivity()
-            dataset = read_graph(driver, database=settings.database)
-        info = RunInfo(source=settings.describe(),
-                       rows=sum(len(t) for t in dataset.tables.values()), rejected_rows=0,
+            if engine is None:
+                dataset = read_graph(driver, database=settings.database)
+                rows = sum(len(t) for t in dataset.tables.values())
+            else:  # paged reads in Spark tasks: the graph never gathers on the driver
+                export = read_graph_export(engine.spark_session(), settings)
+                rows = sum(f.rows for f in export.files)
+        info = RunInfo(source=settings.describe(), rows=rows, rejected_rows=0,
                        read_seconds=round(time.perf_counter() - started, 3))
-        report, timings = _scan(dataset, info, params=params, previous=prior, say=say,
-                                engine=engine)
+        if engine is None:
+            report, timings = _scan(dataset, info, params=params, previous=prior, say=say)
+        else:
+            report, timings = _scan_on_spark(engine, export, info, params=params,
+                                             previous=prior, say=say)
         with store_errors(settings, "reading the rings' verdicts", say):
             report = replace(report, decisions=decisions_of(
                 ring_verdicts(driver, database=settings.database)),
@@ -172,21 +182,16 @@ def scan_graph(driver: Driver, settings: Neo4jSettings, out_dir: str | Path, *,
 
 
 def _scan(dataset: Dataset, info: RunInfo, *, params: ScanParams,
-          previous: RunReport | None, say: Say, engine: SparkEngine | None = None
-          ) -> tuple[RunReport, dict[str, float]]:
-    """Scan and build the run's report; the report and the stage times (reading last)."""
+          previous: RunReport | None, say: Say) -> tuple[RunReport, dict[str, float]]:
+    """Scan (embedded) and build the run's report; the report and the stage times
+    (reading last). A Spark run goes through :func:`_scan_on_spark`."""
     from graphfraud.pipeline import scan
     from graphfraud.report import build_run_report
     from graphfraud.report.context import with_context
 
-    if engine is None:
-        result = add_check_index(
-            scan(dataset, params, previous=previous.rings if previous else None,
-                 progress=lambda s: say(f"stage: {s}")), dataset, say)
-    else:
-        result = engine.scan(dataset, params, previous=previous.rings if previous else None,
-                             progress=lambda s: say(f"stage: {s}"))
-        info = _on_spark(info, result.run)
+    result = add_check_index(
+        scan(dataset, params, previous=previous.rings if previous else None,
+             progress=lambda s: say(f"stage: {s}")), dataset, say)
     # What the export says around the rings, for report.html and rings.csv only.
     report = with_context(build_run_report(result, info), dataset)
     timings = dict(result.timings)
