@@ -6,6 +6,8 @@
     python benchmarks/spark.py --graph-stage --data /tmp/synth-1300 --no-embedded \
         --masters "local[2]" --spark-conf spark.driver.memory=16g     # 10M: graph stage only
 
+    python benchmarks/spark.py --cells-in-process --data /tmp/synth-130 --max-task 100000
+
 With ``--graph-stage`` only the Spark graph stage runs (degrees, hubs, components, the
 cells of components above the task bound, the buckets), on the tables as Spark's own
 readers read them (every column as text, no validation): what it prints as the largest
@@ -118,6 +120,46 @@ def child_graph_stage(data: Path, master: str, max_task: int | None, conf: list[
                       "cut_promotions": figures.cut_promotions, "said": said}))
 
 
+def cells_in_process(data: Path, max_task: int) -> None:
+    """The cells of ``data`` under the task bound, in-process (parts.task_cells, the
+    Spark engine's rule), and the largest bucket when they are packed as
+    ``engine._owners`` packs them (the hash replaced by a seeded draw): for exports
+    whose Spark graph stage is too slow on this machine."""
+    import numpy as np
+
+    from graphfraud.graph.projection import project
+    from graphfraud.loaders import read_dataset
+    from graphfraud.parts import (
+        actor_components,
+        identifier_groups,
+        task_cells,
+        without_cut_promotions,
+    )
+    from graphfraud.pipeline import ScanParams
+    from graphfraud.spark.engine import PACKED_SHARE, default_buckets
+
+    dataset = read_dataset(data).dataset
+    graph = project(dataset, ScanParams().projection)
+    n = graph.n_actors
+    components = np.bincount(actor_components(graph))
+    groups = np.bincount(identifier_groups(graph))
+    cells = task_cells(graph, max_task)
+    sizes = np.bincount(np.unique(cells, return_inverse=True)[1])
+    buckets = default_buckets(2, n, max_task)
+    threshold = max(1, max_task // PACKED_SHARE)
+    at = np.random.default_rng(0).integers(0, buckets, len(sizes))
+    small = sizes <= threshold
+    load = np.bincount(at[small], weights=sizes[small], minlength=buckets)
+    for size in sorted(sizes[~small], reverse=True):
+        load[int(np.argmin(load))] += size
+    _, cut = without_cut_promotions(dataset, graph, cells)
+    print(f"actors {n:,}; largest component {components.max():,} "
+          f"({components.max() / n:.1%}); identifier groups {int((groups > 0).sum()):,}, "
+          f"the largest {groups.max():,} ({groups.max() / n:.2%}); bound {max_task:,}: "
+          f"{len(sizes):,} cells, the largest {sizes.max():,}; {buckets} buckets, the "
+          f"largest {int(load.max()):,} ({load.max() / n:.2%}); {cut:,} promotions cut")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", default="1,5")
@@ -132,8 +174,15 @@ def main() -> None:
                         help="only the Spark graph stage (see the module's docstring)")
     parser.add_argument("--no-embedded", action="store_true",
                         help="no embedded scan (an export too big for this machine)")
+    parser.add_argument("--cells-in-process", action="store_true",
+                        help="the cells and buckets of each --data export under "
+                        "--max-task, computed in-process (no Spark)")
     parser.add_argument("--child-graph-stage", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.cells_in_process:
+        for data in args.data:
+            cells_in_process(data, args.max_task or 1_000_000)
+        return
     if args.child_graph_stage:
         child_graph_stage(args.child_graph_stage, args.masters, args.max_task,
                           args.spark_conf)
