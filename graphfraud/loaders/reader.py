@@ -207,7 +207,7 @@ def _blank(arr: Any) -> Any:
     return pc.or_(pc.equal(pc.binary_length(arr), 0), pc.utf8_is_space(arr))
 
 
-def _resolve_columns(
+def resolve_columns(
     spec: TableSpec, header: list[str], mapping: Mapping, path: Path,
     ignored_out: list[str] | None = None,
 ) -> dict[str, int]:
@@ -271,7 +271,7 @@ def _read_csv_text(path: Path, data: bytes, spec: TableSpec, mapping: Mapping,
     reader = csv.reader(io.StringIO(text, newline=""), strict=False)
     header = next(reader)
     header_lines = reader.line_num
-    positions = _resolve_columns(spec, header, mapping, path, ignored_out)
+    positions = resolve_columns(spec, header, mapping, path, ignored_out)
     width = len(header)
 
     fast = _read_csv_fast(data, 0, width, header_lines, positions, blanked)
@@ -389,7 +389,7 @@ def _read_clean_utf8(path: Path, data: bytes, spec: TableSpec, mapping: Mapping,
     except UnicodeDecodeError:
         header = []
     if header and first.count(b'"') % 2 == 0:
-        positions = _resolve_columns(spec, header, mapping, path, ignored_out)
+        positions = resolve_columns(spec, header, mapping, path, ignored_out)
         return _read_csv_fast(data, start, len(header), 1, positions, blanked)
     return None
 
@@ -707,7 +707,7 @@ def _read_parquet(path: Path, spec: TableSpec, mapping: Mapping,
         table = pq.read_table(path, pre_buffer=False)
     except (OSError, pa.ArrowException) as e:
         raise InputError(f"{path}: cannot read Parquet file: {e}", file=str(path)) from e
-    positions = _resolve_columns(spec, list(table.column_names), mapping, path, ignored_out)
+    positions = resolve_columns(spec, list(table.column_names), mapping, path, ignored_out)
     n = table.num_rows
     columns: dict[str, Any] = {}
     typed = {}
@@ -1383,7 +1383,7 @@ def check_file(path: Path, spec: TableSpec, mapping: Mapping,
     for col in spec.columns:
         _check_column(check, col, mapping, spec.name, horizon)
     return CheckedFile(check, raw.malformed,
-                       _ignored_columns(spec, ignored, raw.frame, mapping))
+                       ignored_columns(spec, ignored, raw.frame, mapping))
 
 
 def settle_rows(spec: TableSpec, check: _Checker, report: FileReport,
@@ -1468,7 +1468,7 @@ def read_table(
     return clean.reset_index(drop=True)[list(spec.column_names)], report, rejects
 
 
-def _ignored_columns(spec: TableSpec, names: list[str], frame: pd.DataFrame,
+def ignored_columns(spec: TableSpec, names: list[str], frame: pd.DataFrame,
                      mapping: Mapping) -> tuple[str, ...]:
     """Export columns no contract column reads, each with what a mapping could make of
     it: the optional contract columns the file lacks."""

@@ -9,11 +9,18 @@ own header line or a ``.parquet``).
 
 Stages, per contract file, in the contract's order:
 
-1. **Each file's own rows**, a Spark task per file (the ``binaryFile`` source and
-   ``mapInPandas``): the embedded reader's :func:`~graphfraud.loaders.reader.check_file`
-   parses the file and checks each row's fields; a file that cannot be read or lacks a
-   required column stops the run as the embedded reader does (exit 2, one line naming
-   it).
+1. **Each file's own rows.** First by Spark's own readers (:func:`_read_native`): a
+   CSV through the text source, splittable (a large file is spread over many tasks),
+   each line parsed by ``from_csv``; a Parquet file through ``spark.read.parquet``;
+   the contract's checks of each field as SQL expressions, each line's number from its
+   split's offset. A file in which that finds any doubt (a row the embedded reader
+   would reject, a line it would parse otherwise, a header or a column type it reads
+   its own way) is read again whole by the line-exact path, a Spark task per file
+   (the ``binaryFile`` source and ``mapInPandas``): the embedded reader's
+   :func:`~graphfraud.loaders.reader.check_file` parses the file and checks each row's
+   fields, and only that result is used for the file; a file that cannot be read or
+   lacks a required column stops the run as the embedded reader does (exit 2, one line
+   naming it). :attr:`SparkExport.read_by` says which path took each file.
 2. **References** as joins: a link row naming an unknown merchant (or streamer, when
    the export has streamers) is rejected, and so is a membership of an organisation
    organizations.csv does not declare; the first failing field, in the contract's
@@ -38,8 +45,8 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any, NamedTuple
+from urllib.parse import unquote, urlsplit
 
 from graphfraud.errors import InputError, UsageError
 from graphfraud.spark.common import as_text, checkpoint, typed
@@ -51,7 +58,7 @@ if TYPE_CHECKING:
     from graphfraud.graph.projection import Hub
     from graphfraud.loaders.dataset import Dataset, FileReport, Reject
     from graphfraud.loaders.mapping import Mapping
-    from graphfraud.loaders.spec import TableSpec
+    from graphfraud.loaders.spec import ColumnSpec, TableSpec
     from graphfraud.score.rings import Ring
 
 #: Characters Hadoop reads as a glob pattern in a path; DATA and part names must not
@@ -76,6 +83,9 @@ class SparkExport:
     dtypes: dict[str, dict[str, str]]
     files: list[FileReport] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
+    #: Each file or part read (as rejects name it), by the reader that took it:
+    #: ``native`` (Spark's own readers) or ``line-exact`` (the embedded reader in a task).
+    read_by: dict[str, str] = field(default_factory=dict)
 
     def context(self, rings: list[Ring], hubs: list[Hub]) -> Dataset:
         """The rows :func:`graphfraud.report.context.with_context` reads for ``rings``
@@ -147,8 +157,8 @@ def read_export(spark: SparkSession, data: str, mapping: Mapping,
         name, parts = found
         say(name)
         report = FileReport(table=spec.name, file=name)
-        parsed = _check_files(spark, spec, mapping, parts, shown, horizon)
-        rows, rejects = _checked_rows(parsed, report)
+        rows, rejects = _read_rows(spark, fs, spec, mapping, parts, horizon, report,
+                                   export.read_by)
         rows, more = _references(spark, spec, rows, known, file_of)
         rejects += more
         clean, more = _settle(spec, rows, report)
@@ -196,6 +206,17 @@ class _FileSystem:
         except Exception as e:
             raise InputError(f"{self.shown}/{name}: cannot read: {_java_message(e)}",
                              file=f"{self.shown}/{name}") from None
+
+    def head(self, path: str, size: int) -> bytes:
+        """The first ``size`` bytes of the file at ``path`` (as the listing names it)."""
+        try:
+            stream = self._fs.open(self._jvm.org.apache.hadoop.fs.Path(path))
+            try:
+                return bytes(stream.readNBytes(size))
+            finally:
+                stream.close()
+        except Exception as e:  # a Py4J error: gone since listed, no permission
+            raise InputError(f"{path}: cannot read: {_java_message(e)}", file=path) from None
 
     def is_dir(self, name: str) -> bool:
         status = self._status(name)
@@ -270,18 +291,451 @@ def _java_message(error: Exception) -> str:
     return text.strip().splitlines()[0][:300] if text.strip() else type(error).__name__
 
 
+class _Part(NamedTuple):
+    """One file of a table: the path Spark reads, its name in rejects, its bytes, and its
+    place in the table's name order."""
+
+    path: str
+    name: str
+    size: int
+    order: int
+
+
+@dataclass(frozen=True)
+class _Native:
+    """How the fast path reads one part: a CSV by its header's ``width`` and the field
+    each contract column is in, a Parquet file by the column each is in (and whether
+    that column holds text); ``group`` gathers the parts one Spark read takes (the same
+    header line, or the same schema)."""
+
+    part: _Part
+    csv: bool
+    width: int
+    source: dict[str, Any]
+    #: The header's names no contract column reads (each becomes an ignored-column line).
+    ignored: tuple[str, ...]
+    group: tuple[Any, ...]
+
+
+def _read_rows(spark: SparkSession, fs: _FileSystem, spec: TableSpec, mapping: Mapping,
+               found: list[tuple[str, str, int]], horizon: pd.Timestamp, report: FileReport,
+               read_by: dict[str, str]) -> tuple[DataFrame, list[tuple[int, Reject]]]:
+    """The rows of one table's files checked each on its own, with their rejects; the
+    report's rows and ignored columns filled.
+
+    A file is read by Spark's own readers (:func:`_read_native`: splittable, many tasks
+    per file, no Python per row) when nothing in it could read differently there; every
+    other file, and any the fast path finds a doubt in, by the embedded reader in a task
+    (:func:`_check_files`), whose result alone is used for that file."""
+    parts = [_Part(path, name, size, order)
+             for order, (path, name, size) in enumerate(found)]
+    plans = [plan for plan in (_plan(spark, fs, spec, mapping, part) for part in parts)
+             if plan is not None]
+    native, stats = _read_native(spark, spec, mapping, plans, horizon)
+    slow = [part for part in parts if part.order not in stats]
+    rejects: list[tuple[int, Reject]] = []
+    frames = [] if native is None else [native]
+    if slow:
+        rows, rejects, more = _checked_rows(_check_files(spark, spec, mapping, slow,
+                                                         fs.shown, horizon))
+        frames.append(rows)
+        stats.update({order: (n, ignored) for order, n, ignored in more})
+    ignored: list[str] = []
+    for order in sorted(stats):  # in name order, as one file's ignored columns
+        n, lines = stats[order]
+        report.rows += n
+        ignored += [line for line in lines if line not in ignored]
+    report.ignored = tuple(ignored)
+    for part in parts:
+        read_by[part.name] = "line-exact" if part in slow else "native"
+    rows = frames[0]
+    for frame in frames[1:]:
+        rows = rows.unionByName(frame)
+    return rows, rejects
+
+
+#: Bytes of a CSV file read on the driver for its header line; a longer header line
+#: sends the file to the embedded reader.
+HEAD_BYTES = 64 << 10
+#: What pyarrow counts as white space (``utf8_is_space``): a value of these alone is
+#: missing, as the embedded reader's ``_string_series`` makes it.
+_SPACES = (0x9, 0xA, 0xB, 0xC, 0xD, 0x1C, 0x1D, 0x1E, 0x1F, 0x20, 0x85, 0xA0, 0x1680,
+           *range(0x2000, 0x200B), 0x2028, 0x2029, 0x202F, 0x205F, 0x3000)
+_BLANK = "^[" + "".join(f"\\x{{{c:x}}}" for c in _SPACES) + r"]*+\z"
+#: One RFC 4180 field on one line: bare (no quote, comma, CR or NUL), or quoted with
+#: inner quotes doubled. Every CSV parser splits a line of such fields the same way.
+_FIELD = r'(?:[^",\r\n\x00]*+|"[^"\r\n\x00]*+(?:""[^"\r\n\x00]*+)*+")'
+#: The timestamps the embedded reader parses with Arrow's cast, exactly the ones
+#: converted here; any other form sends the file to the embedded reader.
+_TIME = (r"^([0-9]{4})-([0-9]{2})-([0-9]{2})"
+         r"(?:[T ]([0-9]{2})(?::([0-9]{2})(?::([0-9]{2})(?:\.([0-9]{1,6}))?)?)?)?\z")
+_NUMBER = r"^(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\z"
+_CSV_OPTIONS = {"quote": '"', "escape": '"', "ignoreLeadingWhiteSpace": "false",
+                "ignoreTrailingWhiteSpace": "false", "mode": "PERMISSIVE"}
+
+
+def _line_pattern(width: int) -> str:
+    """A line of exactly ``width`` well-formed fields."""
+    return "^" + _FIELD + ("(?:," + _FIELD + f"){{{width - 1}}}" if width > 1 else "") + r"\z"
+
+
+def _plan(spark: SparkSession, fs: _FileSystem, spec: TableSpec, mapping: Mapping,
+          part: _Part) -> _Native | None:
+    """How the fast path reads ``part``, or None when the embedded reader must (an empty
+    file, another encoding, a header it would read differently or refuse)."""
+    if part.size == 0:
+        return None
+    if part.name.endswith(".parquet"):
+        return _plan_parquet(spark, spec, mapping, part)
+    if mapping.encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
+        return None
+    try:
+        head = fs.head(part.path, min(part.size, HEAD_BYTES))
+    except InputError:
+        return None
+    return _plan_csv(spec, mapping, part, head)
+
+
+def _plan_csv(spec: TableSpec, mapping: Mapping, part: _Part, head: bytes) -> _Native | None:
+    """A CSV file's plan from its first bytes, when its header is one line of
+    well-formed UTF-8 fields naming every required column once."""
+    import csv
+
+    from graphfraud.loaders.reader import resolve_columns
+
+    if head.startswith((b"\x1f\x8b", b"\xff\xfe", b"\xfe\xff")):  # gzip, UTF-16
+        return None
+    if b"\r" in head and b"\n" not in head:  # old Mac line ends
+        return None
+    start = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+    end = head.find(b"\n", start)
+    if end < 0 and len(head) < part.size:  # a header line longer than what was read
+        return None
+    try:
+        text = head[start:end if end >= 0 else len(head)].decode("utf-8").rstrip("\r")
+    except UnicodeDecodeError:
+        return None
+    if not text.strip() or not re.fullmatch(_FIELD + "(?:," + _FIELD + ")*", text):
+        return None
+    header = next(csv.reader([text]))
+    ignored: list[str] = []
+    try:
+        positions = resolve_columns(spec, header, mapping, Path(part.name), ignored)
+    except InputError:  # the embedded reader says it, in its words
+        return None
+    return _Native(part, True, len(header),
+                   {name: pos for name, pos in positions.items() if pos >= 0},
+                   tuple(ignored), (True, text))
+
+
+def _plan_parquet(spark: SparkSession, spec: TableSpec, mapping: Mapping,
+                  part: _Part) -> _Native | None:
+    """A Parquet file's plan from its schema, when each contract column it has is text,
+    a whole number or a boolean (which Spark and Arrow write as the same text)."""
+    from pyspark.errors import PySparkException
+    from pyspark.sql import types as T
+
+    from graphfraud.loaders.reader import resolve_columns
+
+    try:
+        schema = spark.read.parquet(part.path).schema
+    except PySparkException:
+        return None
+    names = [f.name for f in schema.fields]
+    if len({n.lower() for n in names}) != len(names):  # Spark resolves names by case
+        return None
+    ignored: list[str] = []
+    try:
+        positions = resolve_columns(spec, names, mapping, Path(part.name), ignored)
+    except InputError:
+        return None
+    source = {}
+    for name, pos in positions.items():
+        if pos < 0:
+            continue
+        kind = schema.fields[pos].dataType
+        if not isinstance(kind, T.StringType | T.ByteType | T.ShortType | T.IntegerType
+                          | T.LongType | T.BooleanType):
+            return None  # floats, times, binary, nested: the embedded reader's forms
+        source[name] = (names[pos], isinstance(kind, T.StringType))
+    return _Native(part, False, len(names), source, tuple(ignored), (False, schema.json()))
+
+
+def _read_native(spark: SparkSession, spec: TableSpec, mapping: Mapping,
+                 plans: list[_Native], horizon: pd.Timestamp
+                 ) -> tuple[DataFrame | None, dict[int, tuple[int, list[str]]]]:
+    """The rows of the planned files Spark reads exactly as the embedded reader would
+    (``_file``, ``_order``, ``_line``, the contract's columns as text), and each such
+    file's figures (rows, ignored-column lines) by its order; a file with any doubt (a
+    row the embedded reader would reject, a line it would parse otherwise) is left out.
+
+    One pass reads every file (CSV through the text source and ``from_csv``, so each
+    line keeps its bytes, Parquet with its row index), checks each row by the
+    contract, and keeps the converted columns; one small aggregate per file split then
+    gives each file's verdict and each split's first line number."""
+    from py4j.protocol import Py4JError
+    from pyspark.errors import PySparkException
+    from pyspark.sql import functions as F
+
+    if not plans:
+        return None, {}
+    columns = list(spec.column_names)
+    groups: dict[tuple[Any, ...], list[_Native]] = {}
+    for plan in plans:
+        groups.setdefault(plan.group, []).append(plan)
+    last = (horizon - _one_microsecond()).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    try:
+        scans = [_scan(spark, spec, mapping, group, last) for group in groups.values()]
+        frame = scans[0]
+        for other in scans[1:]:
+            frame = frame.unionByName(other)
+        frame = checkpoint(frame)
+        splits = _split_figures(frame, columns).collect()
+    except (PySparkException, Py4JError):  # unreadable: the embedded reader says why
+        return None, {}
+    offsets, stats = _verdicts(spec, mapping, plans, splits)
+    if not offsets:
+        return None, stats
+    where = spark.createDataFrame(offsets, "_path string, _blk long, _base long, "
+                                  "_m0 long, _file string, _order int")
+    line = "coalesce(_ln, _base + _mid - _m0 + 1)"
+    rows = (frame.join(F.broadcast(where), ["_path", "_blk"])
+            .where(f"_row AND (_ln IS NOT NULL OR {line} > 1)")
+            .selectExpr("_file", "_order", f"{line} AS _line", *map(_name, columns)))
+    # cut here: the steps after read the rows several times, each a broadcast otherwise
+    return checkpoint(rows), stats
+
+
+def _one_microsecond() -> Any:
+    import pandas as pd
+
+    return pd.Timedelta(microseconds=1)
+
+
+def _scan(spark: SparkSession, spec: TableSpec, mapping: Mapping, plans: list[_Native],
+          last: str) -> DataFrame:
+    """One Spark read of a group of files: per line (CSV) or row (Parquet) its file
+    split (``_path``, ``_blk``), its place (``_mid``; ``_ln`` the line when the reader
+    knows it), whether it is a row (``_row``: a blank CSV line is not), whether it is
+    in doubt (``_doubt``), and the contract's columns as the embedded reader writes
+    them; a timestamp after ``last`` is in doubt. The expressions go to Spark as SQL
+    text, one call each stage (not one per function)."""
+    from graphfraud.loaders.reader import FIELD_LIMIT
+
+    plan = plans[0]
+    paths = [p.part.path for p in plans]
+    meta = ["_metadata.file_path AS _path", "_metadata.file_block_start AS _blk",
+            "monotonically_increasing_id() AS _mid"]
+    keep = ["_path", "_blk", "_mid"]
+    raws = {name: f"_r{i}" for i, name in enumerate(spec.column_names)}
+    if plan.csv:
+        source = spark.read.text(paths, lineSep="\n").selectExpr("value AS _raw", *meta)
+        lines = source.selectExpr(*keep, "_raw",  # a CRLF line end (one \r: see _odd)
+                                  "trim(TRAILING '\\r' FROM _raw) AS _line")
+        options = ", ".join(f"{_sql(k)}, {_sql(v)}" for k, v in _CSV_OPTIONS.items())
+        schema = ", ".join(f"c{i} STRING" for i in range(plan.width))
+        frame = lines.selectExpr(
+            *keep, "CAST(NULL AS BIGINT) AS _ln", "_line <> '' AS _row",
+            f"CASE WHEN octet_length(_raw) > {FIELD_LIMIT} THEN true ELSE NOT "
+            "is_valid_utf8(_raw) OR endswith(_raw, '\\r\\r') OR NOT _line RLIKE "
+            f"{_sql(_line_pattern(plan.width))} END AS _odd",
+            f"from_csv(_line, {_sql(schema)}, map({options})) AS _f")
+        found = {name: f"_f.c{pos}" for name, pos in plan.source.items()}
+    else:
+        frame = spark.read.parquet(*paths).selectExpr(
+            "*", *meta, "_metadata.row_index + 1 AS _ln_")
+        found, odd = {}, ["false"]
+        for name, (source, is_text) in plan.source.items():
+            column = _name(source)
+            found[name] = column if is_text else f"CAST({column} AS STRING)"
+            if is_text:  # bytes Spark would read otherwise
+                odd.append(f"({column} IS NOT NULL AND NOT is_valid_utf8({column}))")
+        frame = frame.selectExpr(*keep, "_ln_ AS _ln", "true AS _row",
+                                 f"{' OR '.join(odd)} AS _odd",
+                                 *[f"{found[n]} AS {raws[n]}" for n in found])
+        found = {name: raws[name] for name in found}
+    values = mapping.values.get(spec.name, {})
+    frame = frame.selectExpr(*keep, "_ln", "_row", "_odd", *[
+        f"{_value_sql(found.get(col.name, 'CAST(NULL AS STRING)'), values.get(col.name))} "
+        f"AS {raws[col.name]}" for col in spec.columns])
+    parts = []  # each timestamp in one form, each number's digits before and after "."
+    for col in spec.columns:
+        v = raws[col.name]
+        if col.type == "timestamp":
+            parts.append(f"{_canonical_time_sql(v)} AS {v}_t")
+        elif col.type in ("count", "amount"):
+            plain = f"{v} RLIKE {_sql(_NUMBER)}"
+            parts += [f"CASE WHEN {plain} THEN trim(LEADING '0' FROM substring_index({v}, "
+                      f"'.', 1)) END AS {v}_w",
+                      f"CASE WHEN {plain} AND {v} LIKE '%.%' THEN trim(TRAILING '0' FROM "
+                      f"substring_index({v}, '.', -1)) WHEN {plain} THEN '' END AS {v}_f"]
+    frame = frame.selectExpr(*keep, "_ln", "_row", "_odd", *raws.values(), *parts)
+    out, doubts = [], ["_odd"]
+    for col in spec.columns:
+        v = raws[col.name]
+        written, bad = _time_sql(v, last) if col.type == "timestamp" else _field_sql(col, v)
+        out.append(f"{written} AS {_name(col.name)}")
+        doubts.append(f"({v} IS NOT NULL AND ({bad}))")
+        if col.required:
+            doubts.append(f"{v} IS NULL")
+    return frame.selectExpr(*keep, "_ln", "_row",
+                            f"_row AND coalesce({' OR '.join(doubts)}, true) AS _doubt",
+                            *out)
+
+
+def _sql(text: str) -> str:
+    """``text`` as a Spark SQL string literal."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _name(name: str) -> str:
+    """``name`` as a Spark SQL column name."""
+    return "`" + name.replace("`", "``") + "`"
+
+
+def _value_sql(raw: str, value_map: dict[str, str] | None) -> str:
+    """A field as the embedded reader holds it before its checks: blank (empty or white
+    space only) is missing, then the mapping's values replaced (all at once, as
+    pandas' ``replace``)."""
+    value = f"CASE WHEN {raw} IS NULL OR {raw} RLIKE {_sql(_BLANK)} THEN NULL ELSE {raw} END"
+    if not value_map:
+        return value
+    cases = " ".join(f"WHEN {_sql(k)} THEN {_sql(v)}" for k, v in value_map.items())
+    return f"CASE {value} {cases} ELSE {value} END"
+
+
+def _field_sql(col: ColumnSpec, v: str) -> tuple[str, str]:
+    """One contract column ``v`` (present; not a timestamp) as the embedded reader's
+    ``_check_column`` leaves it (text in :func:`graphfraud.spark.common.as_text` form),
+    and when the row is in doubt for it: a value that reader rejects, or a form it
+    reads another way."""
+    from graphfraud.loaders.reader import MAX_ID_LENGTH, MAX_TEXT_LENGTH
+
+    if col.type in ("id", "text"):
+        limit = MAX_ID_LENGTH if col.type == "id" else MAX_TEXT_LENGTH
+        return v, f"char_length({v}) > {limit}"
+    if col.type == "enum":
+        allowed = ", ".join(_sql(value) for value in col.values)
+        return f"lower({v})", f"NOT ({v} RLIKE '^[A-Za-z_]+\\\\z' AND lower({v}) IN ({allowed}))"
+    return _number_sql(v, col.type == "count")
+
+
+def _canonical_time_sql(v: str) -> str:
+    """A timestamp of the forms Arrow's cast reads as ``YYYY-MM-DDTHH:MM:SS.ffffff``
+    (the parts it leaves out zero), NULL for any other form."""
+    def part(at: int) -> str:
+        return f"coalesce(nullif(substr({v}, {at}, 2), ''), '00')"
+
+    return (f"CASE WHEN {v} RLIKE {_sql(_TIME)} THEN concat(substr({v}, 1, 10), 'T', "
+            f"{part(12)}, ':', {part(15)}, ':', {part(18)}, '.', rpad(substr({v}, 21), 6, "
+            "'0')) END")
+
+
+def _time_sql(v: str, last: str) -> tuple[str, str]:
+    """A timestamp (``v``, and its canonical form ``v_t``) as ISO 8601 in UTC, as the
+    embedded reader writes it; in doubt when not a form Arrow's cast reads, not a real
+    time (Spark's cast checks the calendar and the clock), before 1900, or after
+    ``last``."""
+    t = f"{v}_t"
+    good = (f"{t} >= '1900' AND {t} <= {_sql(last)} AND "
+            f"try_cast({t} AS TIMESTAMP_NTZ) IS NOT NULL")
+    out = (f"concat(substr({t}, 1, 19), CASE WHEN endswith({t}, '000000') THEN '' ELSE "
+           f"substr({t}, 20) END, '+00:00')")
+    return out, f"{t} IS NULL OR NOT ({good})"
+
+
+def _number_sql(v: str, count: bool) -> tuple[str, str]:
+    """A count or amount written as plain decimal digits (``v_w`` its whole digits but
+    leading zeros, ``v_f`` its fraction's but trailing zeros; NULL for any other form)
+    as the embedded reader writes it back (a count's whole number, an amount's
+    ``repr``); in doubt when not such a form (a sign, an exponent, white space),
+    not whole (a count), past the contract's limit, or an amount whose ``repr`` this
+    cannot spell (over 15 significant digits, or below 1e-4)."""
+    from graphfraud.loaders.reader import MAX_AMOUNT, MAX_COUNT
+
+    whole, fraction = f"{v}_w", f"{v}_f"
+    units = f"CASE WHEN {whole} = '' THEN '0' ELSE {whole} END"
+    if count:
+        return units, (f"{whole} IS NULL OR {fraction} <> '' OR length({whole}) > 13 OR "
+                       f"({whole} <> '' AND try_cast({whole} AS BIGINT) > {MAX_COUNT})")
+    largest = str(MAX_AMOUNT)
+    bad = (f"{whole} IS NULL OR length(trim(BOTH '0' FROM concat({whole}, {fraction}))) > 15 "
+           f"OR ({whole} = '' AND {fraction} LIKE '0000%') OR length({whole}) > "
+           f"{len(largest)} OR (length({whole}) = {len(largest)} AND ({whole} <> '{largest}' "
+           f"OR {fraction} <> ''))")
+    out = f"concat({units}, '.', CASE WHEN {fraction} = '' THEN '0' ELSE {fraction} END)"
+    return out, bad
+
+
+def _split_figures(frame: DataFrame, columns: list[str]) -> DataFrame:
+    """Per file split: its lines, its first place, its rows, rows in doubt, rows with
+    each column, and the same for its first line (a CSV file's header, when the split
+    starts the file)."""
+    from pyspark.sql import functions as F
+
+    has = [f"CAST(_row AND {_name(c)} IS NOT NULL AS BIGINT)" for c in columns]
+    first = ", ".join(["'d', CAST(_doubt AS BIGINT)",
+                       *[f"'p{i}', {h}" for i, h in enumerate(has)]])
+    return frame.groupBy("_path", "_blk").agg(*[F.expr(e) for e in (
+        "count(1) AS n", "min(_mid) AS m0", "sum(CAST(_row AS BIGINT)) AS rows",
+        "sum(CAST(_doubt AS BIGINT)) AS doubt",
+        *[f"sum({h}) AS p{i}" for i, h in enumerate(has)],
+        f"min_by(named_struct({first}), _mid) AS first")])
+
+
+def _verdicts(spec: TableSpec, mapping: Mapping, plans: list[_Native], splits: list[Any]
+              ) -> tuple[list[tuple[Any, ...]], dict[int, tuple[int, list[str]]]]:
+    """Each clean file's split offsets (path, split start, lines before it, its first
+    place, name, order) and figures (rows, ignored-column lines) by order."""
+    import pandas as pd
+
+    from graphfraud.loaders.reader import ignored_columns
+
+    by_path = {plan.part.path: plan for plan in plans}
+    mine: dict[str, list[Any]] = {}
+    for split in splits:
+        try:
+            path = _same_path(unquote(split["_path"]), by_path)
+        except KeyError:  # a path the listing does not name: trust no file of it
+            return [], {}
+        mine.setdefault(path, []).append(split)
+    offsets: list[tuple[Any, ...]] = []
+    stats: dict[int, tuple[int, list[str]]] = {}
+    columns = list(spec.column_names)
+    for path, plan in by_path.items():
+        found = sorted(mine.get(path, []), key=lambda s: s["_blk"])
+        if not found or (plan.csv and found[0]["_blk"] != 0):
+            continue
+        header = found[0]["first"] if plan.csv else None
+        doubt = sum(s["doubt"] for s in found) - (header["d"] if header else 0)
+        if doubt:
+            continue
+        has = [sum(s[f"p{i}"] for s in found) - (header[f"p{i}"] if header else 0)
+               for i in range(len(columns))]
+        rows = sum(s["rows"] for s in found) - (1 if header else 0)
+        frame = pd.DataFrame({c: ["x" if n else None] for c, n in zip(columns, has,
+                                                                      strict=True)})
+        stats[plan.part.order] = (rows, list(ignored_columns(spec, list(plan.ignored),
+                                                              frame, mapping)))
+        base = 0
+        for s in found:
+            offsets.append((s["_path"], s["_blk"], base, s["m0"], plan.part.name,
+                            plan.part.order))
+            base += s["n"]
+    return offsets, stats
+
+
 def _check_files(spark: SparkSession, spec: TableSpec, mapping: Mapping,
-                 parts: list[tuple[str, str, int]], shown: str,
-                 horizon: pd.Timestamp) -> DataFrame:
-    """A task per file: its valid rows, rejects, figures, or the error that stops the
-    run (``_kind`` row / reject / stat / error)."""
+                 parts: list[_Part], shown: str, horizon: pd.Timestamp) -> DataFrame:
+    """A task per file, by the embedded reader: its valid rows, rejects, figures, or the
+    error that stops the run (``_kind`` row / reject / stat / error)."""
     columns = list(spec.column_names)
     schema = _META_SCHEMA + "".join(f", `{c}` string" for c in columns)
-    for order, (_, name, size) in enumerate(parts):
-        if size == 0:  # Spark's file sources skip empty files: judge them here
-            _raise_error(_check_one(spec, mapping, b"", name, order, f"{shown}/{name}",
-                                    columns, horizon))
-    names = {path: (name, order) for order, (path, name, _) in enumerate(parts)}
+    for part in parts:
+        if part.size == 0:  # Spark's file sources skip empty files: judge them here
+            _raise_error(_check_one(spec, mapping, b"", part.name, part.order,
+                                    f"{shown}/{part.name}", columns, horizon))
+    names = {part.path: (part.name, part.order) for part in parts}
 
     def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         for batch in batches:
@@ -290,9 +744,9 @@ def _check_files(spark: SparkSession, spec: TableSpec, mapping: Mapping,
                 yield _check_one(spec, mapping, bytes(content), name, order,
                                  f"{shown}/{name}", columns, horizon)
 
-    where = f"{shown}/{parts[0][1].split('/')[0]}"
+    where = f"{shown}/{parts[0].name.split('/')[0]}"
     try:
-        frame = spark.read.format("binaryFile").load([p for p, _, _ in parts])
+        frame = spark.read.format("binaryFile").load([part.path for part in parts])
         return checkpoint(frame.select("path", "content").mapInPandas(run, schema))
     except Exception as e:  # unreadable (permissions, over 2 GiB, gone since listed)
         raise InputError(f"{where}: cannot read: {_java_message(e)}", file=where) from None
@@ -366,9 +820,10 @@ def _typed_meta(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype({c: figures.get(c, object) for c in frame.columns})
 
 
-def _checked_rows(parsed: DataFrame, report: FileReport
-                  ) -> tuple[DataFrame, list[tuple[int, Reject]]]:
-    """The valid rows; raises the first file's error; fills the report's figures."""
+def _checked_rows(parsed: DataFrame) -> tuple[DataFrame, list[tuple[int, Reject]],
+                                              list[tuple[int, int, list[str]]]]:
+    """The valid rows, the rejects and each file's figures (order, rows, ignored
+    columns) of :func:`_check_files`; raises the first file's error."""
     from pyspark.sql import functions as F
 
     from graphfraud.loaders.dataset import Reject
@@ -379,18 +834,14 @@ def _checked_rows(parsed: DataFrame, report: FileReport
         if r["_kind"] == "error":
             info = json.loads(r["_info"])
             raise InputError(r["_reason"], file=info["file"], column=info["column"])
-    ignored: list[str] = []
-    for r in small:
-        if r["_kind"] == "stat":
-            report.rows += int(r["_n"])
-            ignored += [line for line in json.loads(r["_info"]) if line not in ignored]
-    report.ignored = tuple(ignored)
+    stats = [(int(r["_order"]), int(r["_n"]), list(json.loads(r["_info"])))
+             for r in small if r["_kind"] == "stat"]
     rejects = [(int(r["_order"]), Reject(r["_file"], int(r["_line"]), r["_field"] or "",
                                          r["_reason"], r["_value"] or ""))
                for r in small if r["_kind"] == "reject"]
     rows = parsed.where(F.col("_kind") == "row").drop(
         "_kind", "_field", "_reason", "_value", "_n", "_info")
-    return rows, rejects
+    return rows, rejects, stats
 
 
 def _references(spark: SparkSession, spec: TableSpec, rows: DataFrame,
