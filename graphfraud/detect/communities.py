@@ -8,7 +8,14 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from graphfraud.graph.projection import ActorGraph
-from graphfraud.graph.sparse import submatrix, take_rows
+from graphfraud.graph.sparse import dense_components, dense_submatrix, submatrix, take_rows
+
+#: Components of at most this many members (using at most ``_DENSE_COLS`` identifiers)
+#: are cut with dense arrays: a million-merchant graph has thousands of small
+#: components, and building a scipy sparse matrix costs ~50 us of checks, several per
+#: component, more than the work itself. Both ways give the same groups.
+_DENSE_MEMBERS = 128
+_DENSE_COLS = 256
 
 
 @dataclass(frozen=True)
@@ -252,9 +259,6 @@ def _separate_blocks(graph: ActorGraph, members: np.ndarray, params: CommunityPa
     is not a high-risk ring and a group is: a farm whose members each use one or two
     of its phones splits into blocks too, and is one ring.
     """
-    import scipy.sparse as sp
-    from scipy.sparse.csgraph import connected_components
-
     # Only the identifiers the members use (a dense pass over every identifier of a
     # million-actor graph, once per component, would dominate the scan).
     _, indices, _ = take_rows(graph.incidence, members)
@@ -263,18 +267,8 @@ def _separate_blocks(graph: ActorGraph, members: np.ndarray, params: CommunityPa
     cols, used = cols[keep], used[keep]
     if len(cols) < 4:
         return [members]
-    sub = submatrix(graph.incidence, members, cols).tocsc()
-    k = used.astype(np.float64)
-    co = (sub.T @ sub).tocoo()
-    tie = ((co.row != co.col) & (co.data >= 2)
-           & (co.data >= params.block_tie * np.minimum(k[co.row], k[co.col])))
-    pairs = sp.csr_matrix((np.ones(int(tie.sum())), (co.row[tie], co.col[tie])),
-                          shape=(len(cols), len(cols)))
-    n_blocks, block_of = connected_components(pairs, directed=False)
+    n_blocks, block_of, uses = _blocks(graph, members, cols, used.astype(np.float64), params)
     sizes = np.bincount(block_of, minlength=n_blocks)
-    to_block = sp.csr_matrix((np.ones(len(cols)), (np.arange(len(cols)), block_of)),
-                             shape=(len(cols), n_blocks))
-    uses = np.asarray((sub.tocsr() @ to_block).todense())  # members x blocks
     need = np.maximum(2, np.ceil(sizes / 2))
     deep = (uses >= need) & (sizes >= 2)
     groups = [b for b in range(n_blocks) if deep[:, b].sum() >= params.min_ring_size]
@@ -297,6 +291,33 @@ def _separate_blocks(graph: ActorGraph, members: np.ndarray, params: CommunityPa
     return out if len(out) >= 2 else [members]
 
 
+def _blocks(graph: ActorGraph, members: np.ndarray, cols: np.ndarray, k: np.ndarray,
+            params: CommunityParams) -> tuple[int, np.ndarray, np.ndarray]:
+    """The blocks of identifiers ``cols`` (used ``k`` times by ``members``), tied as
+    :func:`_separate_blocks` says: their count, each identifier's block, and each
+    member's uses of each block (members x blocks)."""
+    if len(members) <= _DENSE_MEMBERS and len(cols) <= _DENSE_COLS:
+        sub = dense_submatrix(graph.incidence, members, cols)
+        co = sub.T @ sub  # sums of ones: the same counts as the sparse product's
+        tie = (co >= 2) & (co >= params.block_tie * np.minimum(k[:, None], k[None, :]))
+        np.fill_diagonal(tie, False)
+        n_blocks, block_of = dense_components(tie)
+        return n_blocks, block_of, sub @ np.eye(n_blocks)[block_of]
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
+    sparse = submatrix(graph.incidence, members, cols).tocsc()
+    co = (sparse.T @ sparse).tocoo()
+    ties = ((co.row != co.col) & (co.data >= 2)
+            & (co.data >= params.block_tie * np.minimum(k[co.row], k[co.col])))
+    tied = sp.csr_matrix((np.ones(int(ties.sum())), (co.row[ties], co.col[ties])),
+                         shape=(len(cols), len(cols)))
+    n_blocks, block_of = connected_components(tied, directed=False)
+    to_block = sp.csr_matrix((np.ones(len(cols)), (np.arange(len(cols)), block_of)),
+                             shape=(len(cols), n_blocks))
+    return n_blocks, block_of, np.asarray((sparse.tocsr() @ to_block).todense())
+
+
 def _separate_by_sharing(graph: ActorGraph, members: np.ndarray, params: CommunityParams
                          ) -> list[np.ndarray]:
     """The groups of a component whose members share several identifiers.
@@ -308,20 +329,12 @@ def _separate_by_sharing(graph: ActorGraph, members: np.ndarray, params: Communi
     more, and the remaining actors when they are enough, are returned when they cut the
     component (no group holds ``part_share_max`` of it); otherwise the component alone.
     """
-    import scipy.sparse as sp
-    from scipy.sparse.csgraph import connected_components
-
     _, indices, _ = take_rows(graph.incidence, members)
     cols, used = np.unique(indices, return_counts=True)
     cols = cols[(used >= 2) & ~graph.identifier_dropped[cols]]
     if len(cols) < 2:
         return [members]
-    sub = submatrix(graph.incidence, members, cols)
-    shared = (sub @ sub.T).tocoo()
-    keep = (shared.row != shared.col) & (shared.data >= params.part_shared)
-    pairs = sp.csr_matrix((np.ones(int(keep.sum())), (shared.row[keep], shared.col[keep])),
-                          shape=(len(members), len(members)))
-    _, group_of = connected_components(pairs, directed=False)
+    group_of = _sharing_groups(graph, members, cols, params.part_shared)
     sizes = np.bincount(group_of)
     big = np.flatnonzero(sizes >= params.min_ring_size)
     if not len(big) or sizes[big].max() >= params.part_share_max * len(members):
@@ -331,6 +344,26 @@ def _separate_by_sharing(graph: ActorGraph, members: np.ndarray, params: Communi
     if len(rest) >= params.min_ring_size:
         out.append(np.sort(rest))
     return out if len(out) >= 2 else [members]
+
+
+def _sharing_groups(graph: ActorGraph, members: np.ndarray, cols: np.ndarray,
+                    shared: int) -> np.ndarray:
+    """Each member's group: the components of "shares at least ``shared`` of the
+    identifiers ``cols``" (numbered as ``connected_components`` numbers them)."""
+    if len(members) <= _DENSE_MEMBERS and len(cols) <= _DENSE_COLS:
+        sub = dense_submatrix(graph.incidence, members, cols)
+        pairs = (sub @ sub.T) >= shared  # sums of ones, as the sparse product's
+        np.fill_diagonal(pairs, False)
+        return dense_components(pairs)[1]
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
+    sparse = submatrix(graph.incidence, members, cols)
+    co = (sparse @ sparse.T).tocoo()
+    keep = (co.row != co.col) & (co.data >= shared)
+    linked = sp.csr_matrix((np.ones(int(keep.sum())), (co.row[keep], co.col[keep])),
+                           shape=(len(members), len(members)))
+    return connected_components(linked, directed=False)[1]
 
 
 def _cut_bridges(strong: object, members: np.ndarray, min_size: int) -> list[np.ndarray]:
@@ -343,6 +376,9 @@ def _cut_bridges(strong: object, members: np.ndarray, min_size: int) -> list[np.
     """
     import networkx as nx
 
+    if len(members) <= _DENSE_MEMBERS and not _small_has_cutting_bridge(
+            dense_submatrix(strong, members, pattern=True), min_size):
+        return [members]
     sub = submatrix(strong, members).tocoo()
     if not _has_cutting_bridge(sub, min_size):
         return [members]
@@ -361,6 +397,49 @@ def _cut_bridges(strong: object, members: np.ndarray, min_size: int) -> list[np.
         return [members]
     return [np.sort(members[np.fromiter(c, dtype=np.int64)])
             for c in nx.connected_components(g)]
+
+
+def _small_has_cutting_bridge(linked: np.ndarray, min_size: int) -> bool:
+    """:func:`_has_cutting_bridge` of a small component given as a dense pattern of
+    its stored links: one depth-first search in Python (discovery times, low links and
+    subtree sizes), no sparse matrix built.
+
+    >>> pairs = [(0, 1), (1, 2), (0, 2), (2, 3), (3, 4), (4, 5), (3, 5)]
+    >>> two = np.zeros((6, 6), dtype=bool); two[tuple(zip(*pairs))] = True
+    >>> _small_has_cutting_bridge(two, 3), _small_has_cutting_bridge(two, 4)
+    (True, False)
+    """
+    n = len(linked)
+    if n < 2 * min_size:
+        return False
+    upper = np.triu(linked, 1)
+    rows, cols = np.nonzero(upper | upper.T)  # row-major: each node's neighbours in turn
+    ends = np.searchsorted(rows, np.arange(n + 1)).tolist()
+    flat = cols.tolist()
+    neighbours = [flat[ends[v]:ends[v + 1]] for v in range(n)]
+    found = [-1] * n  # discovery time
+    low, size, parent = [0] * n, [1] * n, [-1] * n
+    found[0], clock = 0, 1
+    stack = [(0, iter(neighbours[0]))]
+    while stack:
+        v, rest = stack[-1]
+        for w in rest:
+            if found[w] < 0:
+                parent[w], found[w], low[w] = v, clock, clock
+                clock += 1
+                stack.append((w, iter(neighbours[w])))
+                break
+            if w != parent[v]:
+                low[v] = min(low[v], found[w])
+        else:
+            stack.pop()
+            if stack:
+                up = stack[-1][0]
+                low[up] = min(low[up], low[v])
+                size[up] += size[v]
+                if low[v] > found[up] and min_size <= size[v] <= n - min_size:
+                    return True
+    return clock < n  # not connected: the full search decides
 
 
 def _has_cutting_bridge(sub: Any, min_size: int) -> bool:

@@ -11,7 +11,7 @@ import scipy.sparse as sp
 
 from conftest import write_csv
 from graphfraud.detect.communities import CommunityParams, candidate_rings
-from graphfraud.detect.embedding import EmbeddingParams, fastrp
+from graphfraud.detect.embedding import EmbeddingParams, fastrp, random_projection
 from graphfraud.detect.seeds import personalized_pagerank
 from graphfraud.graph.projection import ProjectionParams, project
 from graphfraud.loaders import read_dataset
@@ -183,6 +183,37 @@ def test_fastrp_is_seeded_and_puts_neighbours_together() -> None:
     e2 = fastrp(adjacency, EmbeddingParams(dimensions=32, random_seed=1))
     assert np.array_equal(e1, e2)
     assert e1[0] @ e1[1] > 0.9 and abs(e1[0] @ e1[3]) < 0.5
+
+
+def test_random_projection_is_the_plain_draw_of_each_hash() -> None:
+    """The vectors as FastRP defines them, drawn the plain way (splitmix64 of hash,
+    seed and pair of dimensions; below 1/6 of the range +sqrt 3, from 5/6 -sqrt 3):
+    the blocked, in-place draw must give exactly these, across block edges and for an
+    odd number of dimensions."""
+    mask = (1 << 64) - 1
+    sixth = (1 << 32) // 6
+
+    def plain(h: int, dims: int, seed: int) -> list[float]:
+        out = []
+        for pair in range((dims + 1) // 2):
+            z = ((h ^ (seed * 0xBF58476D1CE4E5B9 & mask))
+                 + (pair + 1) * 0x9E3779B97F4A7C15) & mask
+            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+            z ^= z >> 31
+            for half in (z & 0xFFFFFFFF, z >> 32):
+                out.append(np.sqrt(3.0) if half < sixth else
+                           -np.sqrt(3.0) if half >= 5 * sixth else 0.0)
+        return out[:dims]
+
+    hashes = np.random.default_rng(5).integers(0, 2**63, 9000).astype(np.uint64)
+    hashes[:3] = [0, 2**64 - 1, 12345]
+    for dims, seed in ((64, 42), (7, 3)):
+        got = random_projection(hashes, EmbeddingParams(dimensions=dims, random_seed=seed))
+        for i in (0, 1, 2, 8191, 8192, 8999):
+            want = np.asarray(plain(int(hashes[i]), dims, seed), dtype=np.float32)
+            assert np.array_equal(got[i], want), (dims, i)
+        assert 0.63 < float((got == 0).mean()) < 0.70  # two thirds zero, about
 
 
 def test_pagerank_without_seeds_is_zero_and_decays_with_distance() -> None:
