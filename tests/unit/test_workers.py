@@ -149,6 +149,20 @@ def test_few_items_or_one_worker_run_in_this_process() -> None:
     assert workers.run_forked(_square, 0, 4) == []
 
 
+def test_items_run_in_this_process_have_blas_on_one_thread() -> None:
+    """As in the workers: BLAS's own threads only wait on one another for the many
+    small products of scoring. The limit is lifted afterwards."""
+    from threadpoolctl import threadpool_info
+
+    def blas_threads(_: int) -> list[int]:
+        return sorted({p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"})
+
+    before = blas_threads(0)
+    assert before  # numpy's BLAS is seen
+    assert workers.run_forked(blas_threads, 3, 1) == [[1]] * 3
+    assert blas_threads(0) == before
+
+
 @pytest.mark.parametrize("text", ["0", "-1", "two", "1.5", "257", " 3x", "²", "٣"])
 def test_a_bad_worker_count_is_refused(text: str) -> None:
     with pytest.raises(UsageError, match="GRAPHFRAUD_WORKERS must be a whole number"):
