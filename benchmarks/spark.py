@@ -6,7 +6,9 @@
     python benchmarks/spark.py --graph-stage --data /tmp/synth-1300 --no-embedded \
         --masters "local[2]" --spark-conf spark.driver.memory=16g     # 10M: graph stage only
 
-    python benchmarks/spark.py --cells-in-process --data /tmp/synth-130 --max-task 100000
+    python benchmarks/spark.py --cells-in-process --data /tmp/synth-130 --max-task 100000 \
+        --check-whole                    # the lean cells against the whole projection's
+    python benchmarks/spark.py --cells-in-process --data /tmp/synth-1300   # 10M: ~11 GiB
 
 With ``--graph-stage`` only the Spark graph stage runs (degrees, hubs, components, the
 cells of components above the task bound, the buckets), on the tables as Spark's own
@@ -30,6 +32,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from graphfraud.synth import SynthConfig, generate
 
@@ -120,13 +123,19 @@ def child_graph_stage(data: Path, master: str, max_task: int | None, conf: list[
                       "cut_promotions": figures.cut_promotions, "said": said}))
 
 
-def cells_in_process(data: Path, max_task: int) -> None:
-    """The cells of ``data`` under the task bound, in-process (parts.task_cells, the
-    Spark engine's rule), and the largest bucket when they are packed as
-    ``engine._owners`` packs them (the hash replaced by a seeded draw): for exports
-    whose Spark graph stage is too slow on this machine."""
-    import numpy as np
+class CellFigures(NamedTuple):
+    """What the task-bound rule makes of an export: per actor, its component, its
+    identifier group and its cell; and the promotions whose two actors the cells part."""
 
+    components: Any  # np.ndarray
+    groups: Any
+    cells: Any
+    cut: int
+
+
+def cells_whole(data: Path, max_task: int) -> CellFigures:
+    """The rule on the whole export as a scan reads it: ``read_dataset`` (every table,
+    validated), ``project`` (the whole actor graph), then ``parts``' functions."""
     from graphfraud.graph.projection import project
     from graphfraud.loaders import read_dataset
     from graphfraud.parts import (
@@ -136,15 +145,164 @@ def cells_in_process(data: Path, max_task: int) -> None:
         without_cut_promotions,
     )
     from graphfraud.pipeline import ScanParams
-    from graphfraud.spark.engine import PACKED_SHARE, default_buckets
 
     dataset = read_dataset(data).dataset
     graph = project(dataset, ScanParams().projection)
-    n = graph.n_actors
-    components = np.bincount(actor_components(graph))
-    groups = np.bincount(identifier_groups(graph))
     cells = task_cells(graph, max_task)
-    sizes = np.bincount(np.unique(cells, return_inverse=True)[1])
+    _, cut = without_cut_promotions(dataset, graph, cells)
+    return CellFigures(actor_components(graph), identifier_groups(graph), cells, cut)
+
+
+class CellGraph(NamedTuple):
+    """What ``parts.actor_components``, ``identifier_groups`` and ``task_cells`` read of
+    an ``ActorGraph``: the actor x identifier incidence, the identifiers dropped as hubs
+    and the promotion matrix (whose weights a component does not look at)."""
+
+    incidence: Any  # sp.csr_matrix
+    identifier_dropped: Any  # np.ndarray
+    promotions: Any  # sp.csr_matrix
+
+
+def _id_column(data: Path, table: str, column: str) -> Any:
+    """One column of ids of an export's table as Arrow text (Parquet or CSV), or None
+    when the export has no such table."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    if (data / f"{table}.parquet").exists():
+        values = pq.read_table(data / f"{table}.parquet", columns=[column]).column(0)
+    elif (data / f"{table}.csv").exists():
+        values = pacsv.read_csv(data / f"{table}.csv", convert_options=pacsv.ConvertOptions(
+            include_columns=[column], column_types={column: pa.string()})).column(0)
+    else:
+        return None
+    return values.cast(pa.large_string())
+
+
+def _encoded(columns: list[Any]) -> tuple[int, list[Any]]:
+    """The distinct ids of ``columns`` and each column's codes in them, the ids sorted
+    as the projection sorts a kind's universe (UTF-8 byte order), so that actors come
+    in the projection's order and components get the projection's numbers."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not columns:
+        return 0, []
+    encoded = pc.dictionary_encode(pa.chunked_array(
+        [c for col in columns for c in col.chunks], type=pa.large_string()))
+    if not encoded.num_chunks:  # no ids at all (a kind the export does not have)
+        return 0, [np.zeros(0, np.int32) for _ in columns]
+    dictionary = encoded.chunk(encoded.num_chunks - 1).dictionary
+    order = np.asarray(pc.sort_indices(dictionary).to_numpy())
+    rank = np.empty(len(order), dtype=np.int32)
+    rank[order] = np.arange(len(order), dtype=np.int32)
+    codes = [rank[c.indices.to_numpy()] for c in encoded.chunks]
+    out, at = [], 0
+    for col in columns:
+        out.append(np.concatenate(codes[at:at + col.num_chunks]) if col.num_chunks
+                   else np.zeros(0, np.int32))
+        at += col.num_chunks
+    return len(dictionary), out
+
+
+def _kind_codes(data: Path, kind: Any) -> tuple[int, dict[tuple[str, str], Any]]:
+    """One entity kind's universe size and the codes of every id column naming it,
+    from the columns the projection takes its universe from (its own table for an
+    actor, the sharing links, the promotions; labels for an actor whose file is
+    optional)."""
+    from graphfraud.loaders.spec import contract
+    from graphfraud.model import PROMOTION, SHARING_LINKS, Role
+
+    named = [(kind.table, kind.key)] if kind.role is Role.ACTOR else []
+    for link in (*SHARING_LINKS, PROMOTION):
+        named += [(link.table, c) for end, c in ((link.start, link.start_column),
+                                                  (link.end, link.end_column)) if end is kind]
+    columns = {key: _id_column(data, *key) for key in named}
+    columns = {key: c for key, c in columns.items() if c is not None}
+    if kind.role is Role.ACTOR and not contract()[kind.table].required:
+        labels = _id_column(data, "labels", "entity_id")
+        if labels is not None:
+            import pyarrow.compute as pc
+
+            types = _id_column(data, "labels", "entity_type")
+            columns[("labels", "entity_id")] = labels.filter(pc.equal(types, kind.entity_type))
+    n, codes = _encoded(list(columns.values()))
+    return n, dict(zip(columns, codes, strict=True))
+
+
+def cells_lean(data: Path, max_task: int) -> CellFigures:
+    """The same rule on only what it reads: the id columns of the link tables, actors
+    and promotions as int32 codes, the incidence and promotion matrices, the hubs
+    dropped as ``project`` drops them; then the same ``parts`` functions. For exports
+    whose whole projection does not fit in memory (a 10M-merchant world);
+    ``--check-whole`` holds it to :func:`cells_whole` on a smaller one."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    from graphfraud.graph.projection import identifier_cohesion
+    from graphfraud.model import ACTOR_KINDS, IDENTIFIER_KINDS, PROMOTION, SHARING_LINKS
+    from graphfraud.parts import actor_components, identifier_groups, task_cells
+    from graphfraud.pipeline import ScanParams
+
+    codes, totals = {}, []
+    for kinds in (ACTOR_KINDS, IDENTIFIER_KINDS):  # each kind's rows after the one before
+        at = 0
+        for kind in kinds:
+            n, named = _kind_codes(data, kind)
+            codes.update({key: c + np.int32(at) for key, c in named.items()})
+            at += n
+        totals.append(at)
+    n_actors, size = totals
+    links = [link for link in SHARING_LINKS if (link.table, link.start_column) in codes]
+    rows = np.concatenate([codes.pop((k.table, k.start_column)) for k in links])
+    cols = np.concatenate([codes.pop((k.table, k.end_column)) for k in links])
+    incidence = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_actors, size))
+    incidence.data[:] = 1.0  # duplicates summed by the constructor count once
+    del rows, cols
+    params = ScanParams().projection
+    degree = np.asarray(incidence.sum(axis=0)).ravel().astype(np.int64)
+    cohesion = identifier_cohesion(incidence, degree, params.strong_degree,
+                                   params.cohesion_lift)
+    dropped = (degree > params.hub_degree) & ~(cohesion >= params.cohesion)
+    start = codes.get((PROMOTION.table, PROMOTION.start_column), np.zeros(0, np.int32))
+    end = codes.get((PROMOTION.table, PROMOTION.end_column), np.zeros(0, np.int32))
+    promoted = sp.csr_matrix((np.ones(len(start)), (start, end)), shape=(n_actors, n_actors))
+    graph = CellGraph(incidence, dropped, (promoted + promoted.T).tocsr())
+    cells = task_cells(graph, max_task)  # type: ignore[arg-type]
+    cut = int((cells[start] != cells[end]).sum())
+    return CellFigures(actor_components(graph), identifier_groups(graph),  # type: ignore[arg-type]
+                       cells, cut)
+
+
+def cells_in_process(data: Path, max_task: int, *, check_whole: bool = False) -> None:
+    """The cells of ``data`` under the task bound, in-process (parts.task_cells, the
+    Spark engine's rule), and the largest bucket when they are packed as
+    ``engine._owners`` packs them (the hash replaced by a seeded draw): for exports
+    whose Spark graph stage is too slow on this machine. Computed by
+    :func:`cells_lean`; with ``check_whole`` also by :func:`cells_whole`, which must
+    give the same arrays."""
+    import resource
+
+    import numpy as np
+
+    from graphfraud.spark.engine import PACKED_SHARE, default_buckets
+
+    started = time.perf_counter()
+    figures = cells_lean(data, max_task)
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    if check_whole:
+        whole = cells_whole(data, max_task)
+        same = all(np.array_equal(a, b) for a, b in zip(figures[:3], whole[:3], strict=True))
+        if not same or figures.cut != whole.cut:
+            raise SystemExit(f"{data}: the lean cells differ from the whole scan's")
+        print(f"{data}: the lean cells equal the whole projection's")
+    n = len(figures.cells)
+    components = np.bincount(figures.components)
+    groups = np.bincount(figures.groups)
+    sizes = np.bincount(np.unique(figures.cells, return_inverse=True)[1])
     buckets = default_buckets(2, n, max_task)
     threshold = max(1, max_task // PACKED_SHARE)
     at = np.random.default_rng(0).integers(0, buckets, len(sizes))
@@ -152,12 +310,12 @@ def cells_in_process(data: Path, max_task: int) -> None:
     load = np.bincount(at[small], weights=sizes[small], minlength=buckets)
     for size in sorted(sizes[~small], reverse=True):
         load[int(np.argmin(load))] += size
-    _, cut = without_cut_promotions(dataset, graph, cells)
     print(f"actors {n:,}; largest component {components.max():,} "
           f"({components.max() / n:.1%}); identifier groups {int((groups > 0).sum()):,}, "
           f"the largest {groups.max():,} ({groups.max() / n:.2%}); bound {max_task:,}: "
           f"{len(sizes):,} cells, the largest {sizes.max():,}; {buckets} buckets, the "
-          f"largest {int(load.max()):,} ({load.max() / n:.2%}); {cut:,} promotions cut")
+          f"largest {int(load.max()):,} ({load.max() / n:.2%}); {figures.cut:,} "
+          f"promotions cut; {seconds:.1f} s, peak RSS {peak:.2f} GiB", flush=True)
 
 
 def main() -> None:
@@ -177,11 +335,15 @@ def main() -> None:
     parser.add_argument("--cells-in-process", action="store_true",
                         help="the cells and buckets of each --data export under "
                         "--max-task, computed in-process (no Spark)")
+    parser.add_argument("--check-whole", action="store_true",
+                        help="with --cells-in-process: also read and project the whole "
+                        "export, and check that it gives the same cells")
     parser.add_argument("--child-graph-stage", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.cells_in_process:
         for data in args.data:
-            cells_in_process(data, args.max_task or 1_000_000)
+            cells_in_process(data, args.max_task or 1_000_000,
+                             check_whole=args.check_whole)
         return
     if args.child_graph_stage:
         child_graph_stage(args.child_graph_stage, args.masters, args.max_task,

@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 import numpy as np
 
@@ -66,6 +67,10 @@ PHONE_MODELS = np.array(
 PC_MODELS = np.array(["Lenovo M720", "Dell OptiPlex", "HP ProDesk", "Assembled PC"])
 BANKS = np.array(["ICBC", "CCB", "ABC", "BOC", "CMB", "BOCOM", "PSBC"])
 WALLETS = np.array(["Alipay", "WeChat Pay"])
+STATUSES = np.array(["active", "suspended", "banned"])
+ACCOUNT_KINDS = np.array(["bank", "wallet", "aggregator"])
+#: Roles of an account link, sorted: links keep a one-byte code until they are written.
+ROLES = np.array(["refund", "settlement", "withdrawal"])
 
 #: Structure-only mode: ring sizes are drawn log-uniformly within a band; every world
 #: gets one ring per band first (largest first), then bands drawn by these weights.
@@ -140,25 +145,73 @@ class _Tables:
                 arr = np.full(n, arr)
             self.parts[table][name].append(arr)
 
-    def get(self, table: str) -> dict[str, np.ndarray]:
-        return {k: np.concatenate(v) for k, v in self.parts[table].items()}
+    def pop(self, table: str) -> dict[str, np.ndarray]:
+        """The table's columns, each concatenated once; the pieces are let go as it goes,
+        so a table is held once, not twice, while it is written."""
+        parts = self.parts.pop(table, {})
+        return {name: np.concatenate(parts.pop(name)) for name in list(parts)}
+
+
+def _role_codes(role: str | np.ndarray) -> np.ndarray:
+    """Codes into :data:`ROLES` (a link's role takes one byte, not forty, until written)."""
+    codes = np.searchsorted(ROLES, role).astype(np.int8)
+    if not np.all(ROLES[np.minimum(codes, len(ROLES) - 1)] == role):
+        raise ValueError(f"unknown account role in {role!r}")
+    return codes
+
+
+def _choice_cdf(p: np.ndarray) -> np.ndarray:
+    """The table ``Generator.choice(len(p), size, p=p)`` searches, built once:
+    ``choice`` rebuilds it on every call, which made a loop of weighted draws over all
+    merchants quadratic in the scale."""
+    cdf = p.cumsum()
+    cdf /= cdf[-1]
+    return cdf
+
+
+def _choice(rng: np.random.Generator, cdf: np.ndarray, size: int) -> np.ndarray:
+    """``rng.choice(len(p), size, p=p)`` for ``cdf = _choice_cdf(p)``: the same draws
+    from ``rng`` and the same indices (a unit test holds the two together)."""
+    return np.asarray(cdf.searchsorted(rng.random(size), side="right"), dtype=np.int64)
+
+
+#: ASCII digits of bases 10 and 16, as ``"%x"`` writes them.
+_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+
+
+def _fixed_text(values: np.ndarray, prefix: str, base: int, width: int) -> np.ndarray:
+    """``prefix`` and each value zero-padded to ``width`` digits of ``base`` (what
+    ``"%0{width}d"`` or ``"%0{width}x"`` write), as ASCII bytes: one byte a character
+    where NumPy text takes four, and no Python string per id."""
+    head = np.frombuffer(prefix.encode("ascii"), dtype=np.uint8)
+    out = np.empty((len(values), len(head) + width), dtype=np.uint8)
+    out[:, :len(head)] = head
+    rest = values.astype(np.int64)
+    for at in range(out.shape[1] - 1, len(head) - 1, -1):
+        out[:, at] = _DIGITS[rest % base]
+        rest //= base
+    if np.any(rest != 0) or np.any(values < 0):
+        raise ValueError(f"a value does not fit {width} digits of base {base}")
+    return out.view(f"S{out.shape[1]}").reshape(len(values))
 
 
 def _opaque_ids(rng: np.random.Generator, n: int, prefix: str, digits: int) -> np.ndarray:
-    """n distinct random ids like ``prefix`` + zero-padded digits, in random order."""
+    """n distinct random ids like ``prefix`` + zero-padded digits, in random order, as
+    ASCII bytes (see :func:`_fixed_text`)."""
     space = 10**digits
     drawn = np.unique(rng.integers(0, space, size=int(n * 1.2) + 16))
     while len(drawn) < n:
         drawn = np.unique(np.concatenate([drawn, rng.integers(0, space, size=n)]))
     picked = rng.permutation(drawn)[:n]
-    return np.char.add(prefix, np.char.zfill(picked.astype(str), digits))
+    return _fixed_text(picked, prefix, 10, digits)
 
 
 def _hex_ids(rng: np.random.Generator, n: int, prefix: str) -> np.ndarray:
+    """n random ids like ``prefix`` + 16 hex digits, as ASCII bytes."""
     high = rng.integers(0, 2**62, size=n, dtype=np.int64)
-    ids = np.char.add(prefix, np.char.mod("%016x", high))
-    if len(np.unique(ids)) != n:  # astronomically rare; keep ids distinct anyway
-        ids = np.char.add(ids, np.char.mod("%d", np.arange(n)))
+    ids = _fixed_text(high, prefix, 16, 16)
+    if len(np.unique(high)) != n:  # astronomically rare; keep ids distinct anyway
+        ids = np.char.add(ids, np.arange(n).astype("S"))
     return ids
 
 
@@ -253,8 +306,8 @@ class _Generator(_World):
         registered = self.m_registered if who == "merchant" else self.s_registered
         start = registered[actors] if since is None else since
         first = _dates(start, self.rng.exponential(10, n))
-        self.t.add(f"{who}_accounts", actor=actors, account=accounts, role=role,
-                   first_seen=first)
+        self.t.add(f"{who}_accounts", actor=actors, account=accounts,
+                   role=_role_codes(role), first_seen=first)
 
     def _promote(self, streamers: np.ndarray, merchants: np.ndarray, intensity: float = 1.0
                  ) -> None:
@@ -323,6 +376,7 @@ class _Generator(_World):
         """Legit dense clusters that a naive detector flags."""
         rng = self.rng
         n_groups = max(2, round(6 * self.cfg.scale))
+        popular = _choice_cdf(self.m_popularity / self.m_popularity.sum())
         for _ in range(n_groups):  # MCN agencies
             hosts = self._take_s(int(rng.integers(5, 16)))
             if len(hosts) < 3:
@@ -335,8 +389,7 @@ class _Generator(_World):
                 self._login("streamer", np.full(len(use_arr), h), use_arr, heavy=3)
             payout = self._new_accounts(1, 0)
             self._pay("streamer", hosts, np.repeat(payout, len(hosts)))
-            popularity = self.m_popularity / self.m_popularity.sum()
-            shops = rng.choice(self.n_m, len(hosts) * 6, p=popularity)
+            shops = _choice(rng, popular, len(hosts) * 6)
             self._promote(np.repeat(hosts, 6), shops, intensity=2)
             self.truth_lookalikes.append({"kind": "agency", "members": [
                 ("streamer", int(h)) for h in hosts]})
@@ -553,7 +606,8 @@ class _StructureWorld(_World):
 
     def _pay(self, shops: np.ndarray, accounts: np.ndarray,
              role: str | np.ndarray = "settlement") -> None:
-        self.t.add("merchant_accounts", actor=shops, account=accounts, role=role)
+        self.t.add("merchant_accounts", actor=shops, account=accounts,
+                   role=_role_codes(role))
 
     def _share(self, shops: np.ndarray, pool: np.ndarray, most_extra: int
                ) -> tuple[np.ndarray, np.ndarray]:
@@ -733,31 +787,73 @@ class _Export:
     format: str
 
 
-def _write(out: _Export, stem: str, columns: dict[str, np.ndarray],
+#: A column to write: its values, or a function that makes the values of the rows it
+#: is given, so text (ids, names, timestamps) exists for one slice of rows at a time.
+Column: TypeAlias = "np.ndarray | Callable[[np.ndarray], np.ndarray]"
+#: Rows made and written at a time: pyarrow's default Parquet row group, so a table
+#: written in slices has the row groups it had when written whole.
+ROWS_PER_WRITE = 1024 * 1024
+
+
+def _pick(values: np.ndarray, index: np.ndarray) -> Column:
+    """The column ``values[index]``, made for the rows being written only."""
+    return lambda rows: values[index[rows]]
+
+
+def _iso_of(dates: np.ndarray, unit: Literal["D", "s"] = "s") -> Column:
+    """The column ``_iso(dates, unit)``, made for the rows being written only."""
+    return lambda rows: _iso(dates[rows], unit)
+
+
+def _arrow(values: np.ndarray) -> Any:
+    """An Arrow array of ``values``; ASCII bytes (the ids) become text."""
+    import pyarrow as pa
+
+    array = pa.array(values)
+    return array.cast(pa.string()) if values.dtype.kind == "S" else array
+
+
+def _write(out: _Export, stem: str, rows: int, columns: Mapping[str, Column],
            rng: np.random.Generator) -> int:
-    """One table, its rows shuffled, as ``stem.csv`` or ``stem.parquet``: the same rows,
-    columns and values either way (numbers stay numbers in Parquet, text and timestamps
-    are the CSV file's text)."""
+    """One table of ``rows`` rows, shuffled, as ``stem.csv`` or ``stem.parquet``: the same
+    rows, columns and values either way (numbers stay numbers in Parquet, text and
+    timestamps are the CSV file's text). It is made and written
+    :data:`ROWS_PER_WRITE` shuffled rows at a time, so only one slice of its text is
+    ever held (a 10M-merchant world's would not fit in memory whole). The CSV bytes
+    are those of writing it whole, and so are the Parquet rows, values and row groups
+    (the pages inside a row group may be cut elsewhere)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
-    n = len(next(iter(columns.values())))
-    order = rng.permutation(n)
-    table = pa.table({k: pa.array(np.asarray(v)[order]) for k, v in columns.items()})
+    order = rng.permutation(rows)
     path = out.folder / f"{stem}.{out.format}"
-    if out.format == "parquet":
-        pq.write_table(table, path)
-    else:
-        pacsv.write_csv(table, path, write_options=pacsv.WriteOptions(quoting_style="needed"))
-    return n
+    writer: Any = None
+    try:
+        for start in range(0, max(rows, 1), ROWS_PER_WRITE):
+            at = order[start:start + ROWS_PER_WRITE]
+            table = pa.table({k: _arrow(v[at] if isinstance(v, np.ndarray) else v(at))
+                              for k, v in columns.items()})
+            if writer is None and out.format == "parquet":
+                writer = pq.ParquetWriter(path, table.schema)
+            elif writer is None:
+                writer = pacsv.CSVWriter(path, table.schema, write_options=pacsv.WriteOptions(
+                    quoting_style="needed"))
+            writer.write_table(table)
+    finally:
+        if writer is not None:
+            writer.close()
+    return rows
 
 
 def _dedupe_pairs(cols: dict[str, np.ndarray], a: str, b: str) -> dict[str, np.ndarray]:
-    """One row per pair, as an export that aggregates per pair has."""
+    """One row per pair, as an export that aggregates per pair has. It takes ``cols``
+    over: each column is let go as soon as its kept rows are copied."""
     keys = cols[a].astype(np.int64) * (int(cols[b].max()) + 1) + cols[b].astype(np.int64)
     _, first = np.unique(keys, return_index=True)
-    return {k: v[np.sort(first)] for k, v in cols.items()}
+    del keys
+    keep = np.sort(first)
+    return {k: cols.pop(k)[keep] for k in list(cols)}
 
 
 def generate(out_dir: str | Path, config: SynthConfig | None = None, *,
@@ -805,24 +901,16 @@ def generate(out_dir: str | Path, config: SynthConfig | None = None, *,
     m_ids = _opaque_ids(rng, gen.n_m, "", 9)
     s_ids = _opaque_ids(rng, gen.n_s, "h", 8)
     d_ids, a_ids = _identifier_ids(gen)
-    counts: dict[str, int] = {}
-    status = np.array(["active", "suspended", "banned"])
-    names = np.char.add(rng.choice(NAME_HEADS, gen.n_m), rng.choice(NAME_TAILS, gen.n_m))
-    counts["merchants"] = _write(out, "merchants", {
-        "merchant_id": m_ids, "name": names, "registered_at": _iso(gen.m_registered, "D"),
-        "category": CATEGORIES[gen.m_category], "status": status[gen.m_status]}, rng)
-    counts["streamers"] = _write(out, "streamers", {
-        "streamer_id": s_ids,
-        "name": np.char.add("主播", rng.integers(0, 10**6, gen.n_s).astype(str)),
-        "registered_at": _iso(gen.s_registered, "D"), "followers": gen.s_followers}, rng)
+    counts = _write_actors(gen, out, m_ids, s_ids)
     counts.update(_write_identifiers(gen, out, d_ids, a_ids))
     counts.update(_write_links(gen, out, m_ids, s_ids, d_ids, a_ids))
-    counts["merchant_signals"] = _write(out, "merchant_signals", {
-        "merchant_id": m_ids[signals["merchant"]], "orders": signals["orders"],
+    counts["merchant_signals"] = _write(out, "merchant_signals", len(signals["merchant"]), {
+        "merchant_id": _pick(m_ids, signals["merchant"]), "orders": signals["orders"],
         "refunds": signals["refunds"], "complaints": signals["complaints"],
         "violations": signals["violations"]}, rng)
     id_of = {"merchant": m_ids, "streamer": s_ids, "device": d_ids, "payment_account": a_ids}
-    counts["labels"] = _write(out, "labels", _label_rows(labels, id_of), rng)
+    label_rows = _label_rows(labels, id_of)
+    counts["labels"] = _write(out, "labels", len(label_rows["entity_id"]), label_rows, rng)
     counts.update(_write_organizations(out, gen, id_of))
     _write_truth(out, gen, id_of)
     return counts
@@ -851,6 +939,26 @@ def _check_folder(out: _Export, cfg: SynthConfig) -> None:
                              "export; write a structure-only export into an empty directory")
 
 
+def _write_actors(gen: _Generator, out: _Export, m_ids: np.ndarray, s_ids: np.ndarray
+                  ) -> dict[str, int]:
+    """merchants.csv and streamers.csv; names are drawn as codes (the same draws as
+    drawing the names) and spelt out one slice of rows at a time."""
+    rng = gen.rng
+    heads = rng.choice(len(NAME_HEADS), gen.n_m).astype(np.int8)
+    tails = rng.choice(len(NAME_TAILS), gen.n_m).astype(np.int8)
+    counts = {"merchants": _write(out, "merchants", gen.n_m, {
+        "merchant_id": m_ids,
+        "name": lambda rows: np.char.add(NAME_HEADS[heads[rows]], NAME_TAILS[tails[rows]]),
+        "registered_at": _iso_of(gen.m_registered, "D"),
+        "category": _pick(CATEGORIES, gen.m_category),
+        "status": _pick(STATUSES, gen.m_status)}, rng)}
+    number = rng.integers(0, 10**6, gen.n_s)
+    counts["streamers"] = _write(out, "streamers", gen.n_s, {
+        "streamer_id": s_ids, "name": lambda rows: np.char.add("主播", number[rows].astype(str)),
+        "registered_at": _iso_of(gen.s_registered, "D"), "followers": gen.s_followers}, rng)
+    return counts
+
+
 def _identifier_ids(gen: _World) -> tuple[np.ndarray, np.ndarray]:
     """Opaque ids of every device and payment account (bank cards numeric, others hex)."""
     rng = gen.rng
@@ -869,18 +977,24 @@ def _write_identifiers(gen: _World, out: _Export, d_ids: np.ndarray, a_ids: np.n
     d_kind = np.concatenate(gen.device_kind)
     a_kind = np.concatenate(gen.account_kind)
     listed = np.flatnonzero(rng.random(len(d_ids)) < 0.92)
-    model = np.where(d_kind[listed] == 1, rng.choice(PC_MODELS, len(listed)),
-                     rng.choice(PHONE_MODELS, len(listed)))
-    os_name = np.where(d_kind[listed] == 1, "Windows",
-                       np.where(np.char.startswith(model, "iPhone"), "iOS", "Android"))
-    counts["devices"] = _write(out, "devices", {
-        "device_id": d_ids[listed], "model": model, "os": os_name}, rng)
+    # Models as codes into phones then PCs (the same draws as drawing the names).
+    models = np.concatenate([PHONE_MODELS, PC_MODELS])
+    os_of = np.where(np.arange(len(models)) >= len(PHONE_MODELS), "Windows",
+                     np.where(np.char.startswith(models, "iPhone"), "iOS", "Android"))
+    pc = rng.choice(len(PC_MODELS), len(listed)) + len(PHONE_MODELS)
+    model = np.where(d_kind[listed] == 1, pc, rng.choice(len(PHONE_MODELS), len(listed)))
+    model = model.astype(np.int8)
+    counts["devices"] = _write(out, "devices", len(listed), {
+        "device_id": _pick(d_ids, listed), "model": _pick(models, model),
+        "os": _pick(os_of, model)}, rng)
     listed = np.flatnonzero(rng.random(len(a_ids)) < 0.95)
-    kinds = np.array(["bank", "wallet", "aggregator"])[a_kind[listed]]
-    counts["payment_accounts"] = _write(out, "payment_accounts", {
-        "account_id": a_ids[listed], "kind": kinds,
-        "bank": np.where(kinds == "bank", rng.choice(BANKS, len(listed)),
-                         rng.choice(WALLETS, len(listed)))}, rng)
+    kind = a_kind[listed]
+    providers = np.concatenate([BANKS, WALLETS])
+    bank = rng.choice(len(BANKS), len(listed))
+    provider = np.where(kind == 0, bank, rng.choice(len(WALLETS), len(listed)) + len(BANKS))
+    counts["payment_accounts"] = _write(out, "payment_accounts", len(listed), {
+        "account_id": _pick(a_ids, listed), "kind": _pick(ACCOUNT_KINDS, kind),
+        "bank": _pick(providers, provider.astype(np.int8))}, rng)
     return counts
 
 
@@ -890,20 +1004,21 @@ def _write_links(gen: _Generator, out: _Export, m_ids: np.ndarray, s_ids: np.nda
     rng = gen.rng
     counts: dict[str, int] = {}
     for who, ids in (("merchant", m_ids), ("streamer", s_ids)):
-        cols = _dedupe_pairs(gen.t.get(f"{who}_devices"), "actor", "device")
-        counts[f"{who}_devices"] = _write(out, f"{who}_devices", {
-            f"{who}_id": ids[cols["actor"]], "device_id": d_ids[cols["device"]],
-            "first_seen": _iso(cols["first_seen"]), "last_seen": _iso(cols["last_seen"]),
+        cols = _dedupe_pairs(gen.t.pop(f"{who}_devices"), "actor", "device")
+        counts[f"{who}_devices"] = _write(out, f"{who}_devices", len(cols["actor"]), {
+            f"{who}_id": _pick(ids, cols["actor"]), "device_id": _pick(d_ids, cols["device"]),
+            "first_seen": _iso_of(cols["first_seen"]), "last_seen": _iso_of(cols["last_seen"]),
             "logins": cols["logins"]}, rng)
-        cols = gen.t.get(f"{who}_accounts")
-        counts[f"{who}_accounts"] = _write(out, f"{who}_accounts", {
-            f"{who}_id": ids[cols["actor"]], "account_id": a_ids[cols["account"]],
-            "role": cols["role"], "first_seen": _iso(cols["first_seen"])}, rng)
-    cols = _dedupe_pairs(gen.t.get("promotions"), "streamer", "merchant")
-    counts["promotions"] = _write(out, "promotions", {
-        "streamer_id": s_ids[cols["streamer"]], "merchant_id": m_ids[cols["merchant"]],
+        cols = gen.t.pop(f"{who}_accounts")
+        counts[f"{who}_accounts"] = _write(out, f"{who}_accounts", len(cols["actor"]), {
+            f"{who}_id": _pick(ids, cols["actor"]), "account_id": _pick(a_ids, cols["account"]),
+            "role": _pick(ROLES, cols["role"]), "first_seen": _iso_of(cols["first_seen"])}, rng)
+    cols = _dedupe_pairs(gen.t.pop("promotions"), "streamer", "merchant")
+    counts["promotions"] = _write(out, "promotions", len(cols["streamer"]), {
+        "streamer_id": _pick(s_ids, cols["streamer"]),
+        "merchant_id": _pick(m_ids, cols["merchant"]),
         "sessions": cols["sessions"], "orders": cols["orders"], "gmv": cols["gmv"],
-        "first_at": _iso(cols["first_at"]), "last_at": _iso(cols["last_at"])}, rng)
+        "first_at": _iso_of(cols["first_at"]), "last_at": _iso_of(cols["last_at"])}, rng)
     return counts
 
 
@@ -916,21 +1031,25 @@ def _write_structure_only(gen: _StructureWorld, out: _Export) -> dict[str, int]:
     rng = gen.rng
     m_ids = _opaque_ids(rng, gen.n_m, "", 9)
     d_ids, a_ids = _identifier_ids(gen)
-    counts: dict[str, int] = {}
-    names = np.char.add(rng.choice(NAME_HEADS, gen.n_m), rng.choice(NAME_TAILS, gen.n_m))
-    category = CATEGORIES[rng.choice(len(CATEGORIES), gen.n_m, p=CATEGORY_WEIGHTS)]
-    counts["merchants"] = _write(out, "merchants", {
-        "merchant_id": m_ids, "name": names, "category": category}, rng)
+    heads = rng.choice(len(NAME_HEADS), gen.n_m).astype(np.int8)
+    tails = rng.choice(len(NAME_TAILS), gen.n_m).astype(np.int8)
+    category = rng.choice(len(CATEGORIES), gen.n_m, p=CATEGORY_WEIGHTS).astype(np.int8)
+    counts = {"merchants": _write(out, "merchants", gen.n_m, {
+        "merchant_id": m_ids,
+        "name": lambda rows: np.char.add(NAME_HEADS[heads[rows]], NAME_TAILS[tails[rows]]),
+        "category": _pick(CATEGORIES, category)}, rng)}
     counts.update(_write_identifiers(gen, out, d_ids, a_ids))
-    cols = _dedupe_pairs(gen.t.get("merchant_devices"), "actor", "device")
-    counts["merchant_devices"] = _write(out, "merchant_devices", {
-        "merchant_id": m_ids[cols["actor"]], "device_id": d_ids[cols["device"]]}, rng)
-    cols = _dedupe_pairs(gen.t.get("merchant_accounts"), "actor", "account")
-    counts["merchant_accounts"] = _write(out, "merchant_accounts", {
-        "merchant_id": m_ids[cols["actor"]], "account_id": a_ids[cols["account"]],
-        "role": cols["role"]}, rng)
+    cols = _dedupe_pairs(gen.t.pop("merchant_devices"), "actor", "device")
+    counts["merchant_devices"] = _write(out, "merchant_devices", len(cols["actor"]), {
+        "merchant_id": _pick(m_ids, cols["actor"]),
+        "device_id": _pick(d_ids, cols["device"])}, rng)
+    cols = _dedupe_pairs(gen.t.pop("merchant_accounts"), "actor", "account")
+    counts["merchant_accounts"] = _write(out, "merchant_accounts", len(cols["actor"]), {
+        "merchant_id": _pick(m_ids, cols["actor"]),
+        "account_id": _pick(a_ids, cols["account"]), "role": _pick(ROLES, cols["role"])}, rng)
     id_of = {"merchant": m_ids, "device": d_ids, "payment_account": a_ids}
-    counts["labels"] = _write(out, "labels", _label_rows(labels, id_of, dated=False), rng)
+    label_rows = _label_rows(labels, id_of, dated=False)
+    counts["labels"] = _write(out, "labels", len(label_rows["entity_id"]), label_rows, rng)
     counts.update(_write_organizations(out, gen, id_of, dated=False))
     _write_truth(out, gen, id_of, mode="structure_only")
     return counts
@@ -966,15 +1085,16 @@ def _write_organizations(out: _Export, gen: _World, id_of: dict[str, np.ndarray]
         for kind, idx in group["members"]:
             members["organization_id"].append(org)
             members["entity_type"].append(kind)
-            members["entity_id"].append(str(id_of[kind][idx]))
+            members["entity_id"].append(id_of[kind][idx].decode())
             members["since"].append("2023-01-01")
     if not orgs["organization_id"]:
         return {}
     if not dated:  # a structure-only export has no timestamps
         del members["since"]
-    return {"organizations": _write(out, "organizations",
+    return {"organizations": _write(out, "organizations", len(orgs["organization_id"]),
                                     {k: np.array(v) for k, v in orgs.items()}, rng),
             "organization_members": _write(out, "organization_members",
+                                           len(members["organization_id"]),
                                            {k: np.array(v) for k, v in members.items()},
                                            rng)}
 
@@ -989,15 +1109,15 @@ def _write_truth(out: _Export, gen: _World, id_of: dict[str, np.ndarray],
             {
                 "ring": f"T{i:05d}",
                 "typology": r["typology"],
-                "members": [{"type": t, "id": str(id_of[t][i])} for t, i in r["members"]],
-                "devices": [str(d_ids[d]) for d in r["devices"]],
-                "accounts": [str(a_ids[a]) for a in r["accounts"]],
+                "members": [{"type": t, "id": id_of[t][i].decode()} for t, i in r["members"]],
+                "devices": [d_ids[d].decode() for d in r["devices"]],
+                "accounts": [a_ids[a].decode() for a in r["accounts"]],
             }
             for i, r in enumerate(gen.truth_rings)
         ],
         "lookalikes": [
             {"kind": g["kind"], "declared": g.get("declared", False),
-             "members": [{"type": t, "id": str(id_of[t][i])} for t, i in g["members"]]}
+             "members": [{"type": t, "id": id_of[t][i].decode()} for t, i in g["members"]]}
             for g in gen.truth_lookalikes
         ],
     }
@@ -1016,7 +1136,8 @@ def _label_rows(labels: dict[str, list[Any]], id_of: dict[str, np.ndarray], *,
             keep.append(i)
     kinds = np.array(labels["entity_type"], dtype=object)[keep]
     entity = np.array(labels["entity"], dtype=np.int64)[keep]
-    ids = np.array([id_of[k][e] for k, e in zip(kinds, entity, strict=True)], dtype=object)
+    ids = np.array([id_of[k][e].decode() for k, e in zip(kinds, entity, strict=True)],
+                   dtype=object)
     rows = {
         "entity_type": kinds.astype(str),
         "entity_id": ids.astype(str),
