@@ -287,7 +287,7 @@ def cells_in_process(data: Path, max_task: int, *, check_whole: bool = False) ->
 
     import numpy as np
 
-    from graphfraud.spark.engine import PACKED_SHARE, default_buckets
+    from graphfraud.spark.engine import PACKED_SHARE, default_buckets, pack, reserved_buckets
 
     started = time.perf_counter()
     figures = cells_lean(data, max_task)
@@ -305,11 +305,12 @@ def cells_in_process(data: Path, max_task: int, *, check_whole: bool = False) ->
     sizes = np.bincount(np.unique(figures.cells, return_inverse=True)[1])
     buckets = default_buckets(2, n, max_task)
     threshold = max(1, max_task // PACKED_SHARE)
-    at = np.random.default_rng(0).integers(0, buckets, len(sizes))
     small = sizes <= threshold
-    load = np.bincount(at[small], weights=sizes[small], minlength=buckets)
-    for size in sorted(sizes[~small], reverse=True):
-        load[int(np.argmin(load))] += size
+    kept = reserved_buckets(int((~small).sum()), buckets)
+    at = kept + np.random.default_rng(0).integers(0, buckets - kept, len(sizes))
+    load = np.bincount(at[small], weights=sizes[small], minlength=buckets).astype(int).tolist()
+    pack(sorted(sizes[~small].tolist(), reverse=True), load)
+    load = np.asarray(load)
     print(f"actors {n:,}; largest component {components.max():,} "
           f"({components.max() / n:.1%}); identifier groups {int((groups > 0).sum()):,}, "
           f"the largest {groups.max():,} ({groups.max() / n:.2%}); bound {max_task:,}: "
