@@ -24,12 +24,15 @@ labels.csv is that id, never ``-2+3``).
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 
 #: First characters that make a spreadsheet read a cell as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: What :func:`cell` prefixes with a quote: those, and a quote.
+_UNSAFE_STARTS = (*FORMULA_STARTS, "'")
 
 
 #: The header of the last column of a CSV that graphfraud writes to read back (``verdict
@@ -41,7 +44,7 @@ GRAPHFRAUD = "graphfraud"
 def cell(value: Any) -> Any:
     """``value`` with a leading quote when it is text a spreadsheet would evaluate, or
     text that starts with a quote (which a spreadsheet would hide)."""
-    if isinstance(value, str) and value.startswith((*FORMULA_STARTS, "'")):
+    if isinstance(value, str) and value.startswith(_UNSAFE_STARTS):
         return "'" + value
     return value
 
@@ -65,6 +68,28 @@ def written_by_graphfraud(path: Path) -> bool:
     except (OSError, UnicodeDecodeError, csv.Error):
         return False
     return bool(header) and header[-1].strip() == WRITTEN_BY
+
+
+#: Characters that make the csv module (its default dialect) quote a cell.
+_QUOTED = re.compile('[,"\r\n]')
+
+
+def csv_text(value: Any) -> str:
+    """One cell made safe (:func:`cell`) as a row of :func:`writer` holds it: its text
+    (nothing for None), and in double quotes, with its own doubled, where it holds a
+    comma, a quote or a line break (the csv module's default dialect). A writer that
+    repeats a cell on many rows makes its text once.
+
+    >>> csv_text("=1+2"), csv_text('say "hi", then'), csv_text(0.5), csv_text(None)
+    ("'=1+2", '"say ""hi"", then"', '0.5', '')
+    """
+    if isinstance(value, str):
+        text = "'" + value if value.startswith(_UNSAFE_STARTS) else value
+    else:
+        text = "" if value is None else str(value)
+    if _QUOTED.search(text):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 class _SafeWriter:

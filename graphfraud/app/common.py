@@ -123,10 +123,12 @@ def add_check_index(result: ScanResult, dataset: Dataset, say: Say = silent) -> 
     if result.graph is None or result.facts is None:
         return result
     from graphfraud.check.index import build_index
+    from graphfraud.report.writer import collector_paused
 
     say("stage: index")
     started = time.perf_counter()
-    result.index = build_index(result.graph, result.facts, result.rings, dataset)
+    with collector_paused():  # millions of objects left by the scan: not walked again
+        result.index = build_index(result.graph, result.facts, result.rings, dataset)
     result.timings["index"] = round(time.perf_counter() - started, 3)
     result.graph = result.facts = None
     return result

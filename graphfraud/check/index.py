@@ -52,21 +52,48 @@ if TYPE_CHECKING:
 
 def _lists(cols: np.ndarray, values: np.ndarray, size: int) -> pa.Array:
     """A list<string> column of ``size`` rows: the distinct ``values`` of each position in
-    ``cols``, sorted; null where a position has none."""
+    ``cols``, sorted; null where a position has none.
+
+    The (position, value) pairs are made distinct and sorted as integers: each value
+    stands for its rank among the distinct values (a sort of a million texts, or of
+    pairs of them, is many times slower)."""
     import pandas as pd
     import pyarrow as pa
 
+    cols = np.asarray(cols, dtype=np.int64)
+    labels, ranks = pa.array([], type=pa.string()), np.zeros(0, dtype=np.int64)
     if len(cols):
-        pairs = pd.DataFrame({"c": np.asarray(cols, dtype=np.int64),
-                              "v": np.asarray(values, dtype=object)})
-        pairs = pairs.drop_duplicates().sort_values(["c", "v"], kind="stable")
-        cols, values = pairs["c"].to_numpy(), pairs["v"].to_numpy(dtype=object)
-    counts = np.bincount(cols.astype(np.int64), minlength=size) if len(cols) else \
-        np.zeros(size, np.int64)
+        codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+        uniques = np.asarray(uniques, dtype=object)
+        order = np.argsort(uniques)  # Python's str order, as a sort of the texts
+        rank = np.empty(len(uniques), dtype=np.int64)
+        rank[order] = np.arange(len(uniques))
+        pairs = np.unique(cols * len(uniques) + rank[codes])
+        cols, ranks = pairs // len(uniques), pairs % len(uniques)
+        labels = pa.array(uniques[order], type=pa.string())
+    counts = np.bincount(cols, minlength=size) if len(cols) else np.zeros(size, np.int64)
     offsets = np.zeros(size + 1, dtype=np.int32)
     np.cumsum(counts, out=offsets[1:])
-    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values, type=pa.string()),
+    return pa.ListArray.from_arrays(pa.array(offsets), labels.take(pa.array(ranks)),
                                     mask=pa.array(counts == 0))
+
+
+def _positions(graph: ActorGraph, kind: str, ids: np.ndarray) -> np.ndarray:
+    """``graph.positions(kind, ids)`` for many ids (the rings' members): the ids are
+    hashed and the kind's id universe probed once, rather than the universe, a million
+    merchants, hashed for them."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    universe, offset = graph.universes[kind]
+    codes, uniques = pd.factorize(np.asarray(ids, dtype=object))
+    found = pc.index_in(universe, value_set=pa.array(np.asarray(uniques, dtype=object),
+                                                     type=universe.type))
+    hit = found.is_valid().to_numpy(zero_copy_only=False)
+    at = np.full(len(uniques), -1, dtype=np.int64)
+    at[found.fill_null(0).to_numpy(zero_copy_only=False)[hit]] = np.flatnonzero(hit) + offset
+    return at[codes]
 
 
 def _org_type() -> pa.DataType:
@@ -98,7 +125,7 @@ def _memberships(graph: ActorGraph, dataset: Dataset) -> pd.DataFrame:
     for kind in ACTOR_TYPES:
         part = (frame["type"] == kind).to_numpy()
         if part.any():
-            frame.loc[part, "pos"] = graph.positions(kind, frame.loc[part, "id"].tolist())
+            frame.loc[part, "pos"] = _positions(graph, kind, frame.loc[part, "id"].to_numpy())
     declared = pd.DataFrame({
         "organization_id": orgs[ORGANIZATION.key].astype(str).to_numpy(dtype=object),
         **{c: orgs[c].astype(object).where(orgs[c].notna(), None).to_numpy(dtype=object)
@@ -159,7 +186,7 @@ def build_index(graph: ActorGraph, facts: ActorFacts, rings: list[Ring],
     for kind in ACTOR_TYPES:
         part = kinds == kind
         if part.any():
-            rows[part] = graph.positions(kind, ids[part].tolist())
+            rows[part] = _positions(graph, kind, ids[part])
     ok = rows >= 0
     membership = sp.csr_matrix((np.ones(int(ok.sum())), (ring_of[ok], rows[ok])),
                                shape=(len(rings), graph.n_actors))
@@ -182,8 +209,8 @@ def build_index(graph: ActorGraph, facts: ActorFacts, rings: list[Ring],
         return graph.universes[kind][0].cast(pa.string())
 
     identifiers = pa.table({
-        "type": pa.array(np.asarray(IDENTIFIER_TYPES, dtype=object)[graph.identifier_types],
-                         type=pa.string()),
+        "type": pa.array(IDENTIFIER_TYPES, type=pa.string()).take(
+            pa.array(graph.identifier_types)),
         "id": pa.concat_arrays([universe(k.entity_type) for k in IDENTIFIER_KINDS]),
         "actors": pa.array(graph.identifier_degree.astype(np.int64)),
         "verdict": _verdicts(verdict),
@@ -230,9 +257,10 @@ def _merchant_rows(graph: ActorGraph, facts: ActorFacts, dataset: Dataset,
     shop_row = np.searchsorted(shop_pos, shops["pos"].to_numpy(dtype=np.int64))
     n_shops = len(shop_pos)
     ring_coo = membership[:, shop_pos].tocoo()
+    shop_ids, offset = graph.universes[MERCHANT.entity_type]
     merchants = pa.table({
         "type": pa.array([MERCHANT.entity_type] * n_shops, type=pa.string()),
-        "id": pa.array(graph.actor_ids[shop_pos].astype(str).tolist(), type=pa.string()),
+        "id": shop_ids.take(pa.array(shop_pos - offset)).cast(pa.string()),
         "actors": pa.array(np.zeros(n_shops, np.int64)),
         "verdict": _verdicts(facts.verdict[shop_pos]),
         "fraud_actors": _lists(np.zeros(0, np.int64), np.zeros(0, object), n_shops),

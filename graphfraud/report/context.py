@@ -42,10 +42,14 @@ VIA_MEMBERS = 60
 
 def with_context(report: RunReport, dataset: Dataset) -> RunReport:
     """``report`` with its members' facts, its rings' exposure and its hubs' context
-    read from ``dataset`` (the export the run scanned)."""
-    return replace(report, actors=ring_actors(dataset, report.rings, hubs=report.hubs),
-                   exposure=ring_exposure(dataset, report.rings),
-                   hub_info=hub_context(dataset, report.hubs[:MAX_HUBS]))
+    read from ``dataset`` (the export the run scanned); the garbage collector paused
+    meanwhile (:func:`graphfraud.report.writer.collector_paused`)."""
+    from graphfraud.report.writer import collector_paused
+
+    with collector_paused():
+        return replace(report, actors=ring_actors(dataset, report.rings, hubs=report.hubs),
+                       exposure=ring_exposure(dataset, report.rings),
+                       hub_info=hub_context(dataset, report.hubs[:MAX_HUBS]))
 
 
 def ring_actors(dataset: Dataset, rings: Iterable[Ring], *, hubs: Iterable[Hub] = ()
@@ -66,22 +70,20 @@ def ring_actors(dataset: Dataset, rings: Iterable[Ring], *, hubs: Iterable[Hub] 
     """
     rings = list(rings)
     wanted = {f"{m.type}:{m.id}" for ring in rings for m in ring.members}
-    actors = {key: dict.fromkeys(ACTOR_FIELDS, "") for key in wanted}
+    found: dict[str, tuple[str, ...]] = {}  # name, status, registered of each found actor
+    by_kind = _by_kind(wanted)
     for kind in ACTOR_KINDS:
         frame = dataset.tables.get(kind.table)
-        if frame is None or kind.key not in frame:
+        if frame is None or kind.key not in frame or kind.entity_type not in by_kind:
             continue
-        ids = {k.partition(":")[2] for k in wanted if k.startswith(f"{kind.entity_type}:")}
-        rows = frame.loc[_isin(frame[kind.key], ids)]
-        for column, field in (("name", "name"), ("status", "status"),
-                              ("registered_at", "registered")):
-            if column not in rows:
-                continue
-            column_values = rows[column]
-            values = _dates(column_values) if field == "registered" and hasattr(
-                column_values, "dt") else column_values.tolist()
-            for ident, value in zip(rows[kind.key].tolist(), values, strict=True):
-                actors[f"{kind.entity_type}:{ident}"][field] = cell_text(value)
+        rows = frame.loc[_isin(frame[kind.key], by_kind[kind.entity_type])]
+        keys = [f"{kind.entity_type}:{ident}" for ident in rows[kind.key].tolist()]
+        columns = [_column_texts(rows, column) for column in ("name", "status", "registered_at")]
+        # rows in order: the last one of an id stands
+        found.update(zip(keys, zip(*columns, strict=True), strict=True))
+    blank, unknown = dict.fromkeys(ACTOR_FIELDS, ""), ("", "", "")
+    actors = {key: dict(blank, name=name, status=status, registered=registered)
+              for key in wanted for name, status, registered in (found.get(key, unknown),)}
     fraud = set()
     labels = dataset.tables.get("labels")
     if labels is not None and len(labels):
@@ -135,6 +137,27 @@ def _dates(stamps: pd.Series) -> list[str | None]:
                                                           strict=True)]
 
 
+def _column_texts(rows: pd.DataFrame, column: str) -> list[str]:
+    """The :func:`cell_text` of a column's values (a date for a time), "" for each row
+    when the table lacks the column."""
+    if column not in rows:
+        return [""] * len(rows)
+    values = rows[column]
+    if column == "registered_at" and hasattr(values, "dt"):
+        return [day or "" for day in _dates(values)]
+    return _texts(values)
+
+
+def _texts(values: pd.Series) -> list[str]:
+    """:func:`cell_text` of every value: a text column's missing values as "" in one
+    pass, any other column value by value."""
+    import pandas as pd
+
+    if isinstance(values.dtype, pd.StringDtype):
+        return list(values.fillna("").tolist())
+    return [cell_text(v) for v in values.tolist()]
+
+
 def _links(dataset: Dataset) -> list[tuple[str, str, str, str, pd.DataFrame]]:
     """(actor kind, actor column, identifier kind, identifier column, table) of every
     actor-identifier link table the export has."""
@@ -184,18 +207,24 @@ def _flagged_via(dataset: Dataset, wanted: set[str], fraud: set[str],
 
     if not fraud:
         return {}
-    links = _links(dataset)
-    by_kind = _by_kind(fraud)
+    by_kind, members = _by_kind(fraud), _by_kind(wanted)
+    # Each link table is read once, for the links of blacklisted actors and of the
+    # wanted members alike; both are then picked from these few rows.
+    links = [(actor, actor_col, ident, ident_col, table.loc[
+        _isin(table[actor_col], by_kind.get(actor, []) + members.get(actor, [])),
+        [actor_col, ident_col]])
+        for actor, actor_col, ident, ident_col, table in _links(dataset)
+        if by_kind.get(actor) or members.get(actor)]
     # The identifiers that can say why: blacklisted ones, and those blacklisted actors
     # use, with their two smallest such users (a member that is one of them takes the
     # other); the members' links are then read for these identifiers only.
     relevant = {kind: set(ids) for kind, ids in by_kind.items()}
     users_of: list[pd.DataFrame] = []
-    for actor, actor_col, ident, ident_col, table in links:
+    for actor, actor_col, ident, ident_col, near in links:
         bad = by_kind.get(actor, [])
         if not bad:
             continue
-        rows = table.loc[_isin(table[actor_col], bad)]
+        rows = near.loc[_isin(near[actor_col], bad)]
         relevant.setdefault(ident, set()).update(rows[ident_col].astype("string").tolist())
         users = pd.DataFrame({"ident": _keys(ident, rows[ident_col]),
                               "user": _keys(actor, rows[actor_col])})
@@ -203,11 +232,12 @@ def _flagged_via(dataset: Dataset, wanted: set[str], fraud: set[str],
     for kind, ids in _by_kind(hubs).items():  # a hub says nothing about its users
         relevant.get(kind, set()).difference_update(ids)
     used: list[pd.DataFrame] = []  # (member, ident) of the members' relevant links
-    for actor, actor_col, ident, ident_col, table in links:
-        ids = [k.partition(":")[2] for k in wanted if k.startswith(f"{actor}:")]
-        if not ids or not relevant.get(ident):
+    for actor, actor_col, ident, ident_col, near in links:
+        own = members.get(actor)
+        if not own or not relevant.get(ident):
             continue
-        rows = table.loc[_isin(table[actor_col], ids) & _isin(table[ident_col], relevant[ident])]
+        rows = near.loc[_isin(near[actor_col], own)]
+        rows = rows.loc[_isin(rows[ident_col], relevant[ident])]
         used.append(pd.DataFrame({"member": _keys(actor, rows[actor_col]),
                                   "ident": _keys(ident, rows[ident_col])}))
     mine = pd.concat(used, ignore_index=True) if used else pd.DataFrame(
@@ -234,6 +264,7 @@ def ring_exposure(dataset: Dataset, rings: Iterable[Ring]) -> dict[str, dict[str
     window, merchant_signals.csv) and ``gmv`` (the GMV hosts sold of its merchants'
     goods, promotions.csv); a measure is left out when the export lacks it, and the
     result is empty when it lacks both."""
+    import numpy as np
     import pandas as pd
 
     signals = dataset.tables.get("merchant_signals")
@@ -249,14 +280,18 @@ def ring_exposure(dataset: Dataset, rings: Iterable[Ring]) -> dict[str, dict[str
     members = pd.DataFrame([(r.ring_id, m.id) for r in rings for m in r.members
                             if m.type == "merchant"], columns=["ring", "merchant_id"])
     totals = pd.DataFrame(index=pd.Index([r.ring_id for r in rings], name="ring"))
+    merchants = set(members["merchant_id"].tolist())
     for name, table in measures.items():
-        rows = table.loc[_isin(table["merchant_id"], members["merchant_id"].unique())]
+        rows = table.loc[_isin(table["merchant_id"], merchants)]
         values = rows[name].astype("float64")
         known = values.notna().to_numpy()
         per_merchant = _sums(rows["merchant_id"].to_numpy()[known],
                              values.to_numpy()[known])
-        mapped = members["merchant_id"].map(per_merchant).fillna(0.0)
-        totals[name] = _sums(members["ring"].to_numpy(), mapped.to_numpy()).reindex(
+        # Each member's total (0 for a merchant without rows), by one hash lookup each.
+        at = per_merchant.index.get_indexer(pd.Index(members["merchant_id"]))
+        mapped = np.zeros(len(at))
+        mapped[at >= 0] = per_merchant.to_numpy()[at[at >= 0]]
+        totals[name] = _sums(members["ring"].to_numpy(), mapped).reindex(
             totals.index, fill_value=0.0)
     return {str(ring): {str(name): float(value) for name, value in row.items()}
             for ring, row in totals.to_dict("index").items()}
@@ -313,7 +348,8 @@ def hub_context(dataset: Dataset, hubs: Iterable[Hub]) -> dict[str, dict[str, An
         fraud_ids = set(bad.loc[bad["entity_type"] == actor, "entity_id"])
         if not ids or not fraud_ids:
             continue
-        rows = table.loc[table[ident_col].isin(ids) & table[actor_col].isin(fraud_ids)]
+        rows = table.loc[table[actor_col].isin(fraud_ids)]  # few: then their hubs
+        rows = rows.loc[rows[ident_col].isin(ids)]
         for ident_id, count in rows[ident_col].value_counts().items():
             info[f"{ident}:{ident_id}"]["blacklisted"] += int(count)
     return info

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, Template, select_autoescape
 from markupsafe import Markup
 
 from graphfraud import palette
 from graphfraud.model import Pattern, Risk
-from graphfraud.report.context import ACTOR_FIELDS, MAX_HUBS
+from graphfraud.report.context import MAX_HUBS
 from graphfraud.score.evidence import DECISIONS, render_or_none
 from graphfraud.score.rings import USAGE_IDENTIFIERS, USAGE_MEMBERS
 from graphfraud.score.signals import REGISTRY
@@ -245,19 +246,6 @@ def ring_changes(changes: Changes | None) -> dict[str, str]:
     return kinds
 
 
-def _members(ring: Ring, actors: dict[str, dict[str, str]], joined: set[str]
-             ) -> list[dict[str, Any]]:
-    """The listed members of a ring with the export's facts about them (name, status,
-    registration, standing label and its source, flagged via) and whether they are new."""
-    listed = []
-    for m in ring.members[:MAX_LISTED_MEMBERS]:
-        key = f"{m.type}:{m.id}"
-        info = actors.get(key, {})
-        listed.append({"type": m.type, "id": m.id, "score": m.score, "new": key in joined,
-                       **{name: info.get(name, "") for name in ACTOR_FIELDS}})
-    return listed
-
-
 #: A ring id as the scan makes them (``R-`` and hex digits, ``-2`` … when two rings
 #: would share one): the only text put into a Browser query (a rings.json read back
 #: might hold anything).
@@ -380,10 +368,7 @@ def render_html(report: RunReport) -> str:
     as it is: pseudonyms in the tables and the pictures alike. Names come from
     ``report.actors`` and are escaped like every other value.
     """
-    env = Environment(loader=PackageLoader("graphfraud.report", "templates"),
-                      autoescape=select_autoescape(["html", "j2"]))
     actors = report.actors or {}
-    exposure = report.exposure or {}
     kinds = ring_changes(report.changes)
     alerted = set(report.alerts or {})
     shown = [r for r in report.rings if r.ring_id in alerted]
@@ -394,30 +379,346 @@ def render_html(report: RunReport) -> str:
     in_section = {r.ring_id for r in shown}
     hub_actions = {f"{h.type}:{h.id}": h.action for h in report.hubs}
     rest = [r for r in report.rings if r.ring_id not in in_section]
-    compact = [{"ring": ring, "members": _members(ring, actors, _joined(report, ring)),
-                "change": kinds.get(ring.ring_id, "")} for ring in rest[:MAX_COMPACT]]
     in_compact = {ring.ring_id for ring in rest[:MAX_COMPACT]}
-    template = env.get_template("report.html.j2")
-    return template.render(
+    page = Page(report)
+    triage = _triage(report, kinds, in_section, in_compact)
+    return _template().render(
         report=report, sections=[_section(report, ring, kinds, hub_actions)
                                  for ring in shown],
-        compact=compact, compact_left=len(rest) - len(compact), actors=actors,
-        triage=_triage(report, kinds, in_section, in_compact),
-        patterns=sorted({str(r.pattern) for r in report.rings}),
+        compact=page.compact(rest[:MAX_COMPACT], kinds),
+        compact_left=max(0, len(rest) - MAX_COMPACT), actors=actors,
+        triage_rows=page.triage_rows(triage), patterns=sorted({str(r.pattern)
+                                                               for r in report.rings}),
         changed_rings=_changed_rings(report), anchored=in_section | in_compact,
         low=sum(r.risk == Risk.LOW for r in report.rings), RISKS=tuple(Risk),
         HIGH=Risk.HIGH, MEDIUM=Risk.MEDIUM, RISK_ZH=RISK_ZH, PATTERN_ZH=PATTERN_ZH,
-        RISK_ORDER=RISK_ORDER, KIND_WORDS=KIND_WORDS, MARK_WORDS=MARK_WORDS,
+        KIND_WORDS=KIND_WORDS, MARK_WORDS=MARK_WORDS, TYPE_ZH=TYPE_ZH,
         MARK_CLASS=MARK_CLASS, SUBSCORE_WORDS=SUBSCORE_WORDS, palette_css=palette_css(),
-        picture_size=SIZE,
-        hubs=report.hubs[:MAX_HUBS], hub_total=len(report.hubs), evidence_zh=evidence_zh,
-        split_evidence=split_evidence, risk_moves=(report.changes.risk
-                                                    if report.changes else {}),
-        alerts=report.alerts, alert_words=lambda ring_id: alert_words(report, ring_id),
+        picture_size=SIZE, hubs=report.hubs[:MAX_HUBS], hub_total=len(report.hubs),
+        risk_moves=page.risk_moves, alerts=report.alerts,
         browser_link=lambda ring_id: browser_link(report, ring_id),
-        hub_info=report.hub_info or {}, exposure=exposure,
-        has_orders=any("orders" in e for e in exposure.values()),
-        has_gmv=any("gmv" in e for e in exposure.values()))
+        hub_info=report.hub_info or {}, has_orders=page.has_orders, has_gmv=page.has_gmv,
+        t=t, risk=risk_badge, pattern=pattern_words, change=change_badge, moved=page.moved,
+        decided=page.decided, alerted=page.alerted, evidence_list=evidence_list,
+        member_table=member_table, node=picture_node)
+
+
+@functools.cache
+def _template() -> Template:
+    """report.html's template, compiled once per process (a batch writes many pages)."""
+    env = Environment(loader=PackageLoader("graphfraud.report", "templates"),
+                      autoescape=select_autoescape(["html", "j2"]))
+    return env.get_template("report.html.j2")
+
+
+#: Entity kinds in Chinese (the table cells' words; :data:`KIND_WORDS` for sentences).
+TYPE_ZH = {"merchant": "商家", "streamer": "主播", "device": "设备",
+           "payment_account": "支付账户"}
+#: What a ring did since the previous run, as its badge says it in Chinese.
+CHANGE_ZH = {"new": "新增", "changed": "成员变动", "grown": "扩大", "shrunk": "缩小",
+             "merged": "合并", "unchanged": "未变", "gone": "已消失", "risk": "风险变化"}
+#: How the triage table sorts the "since last run" column (most telling highest).
+CHANGE_ORDER = {"new": 7, "changed": 6, "grown": 5, "risk": 4, "shrunk": 3, "merged": 2,
+                "unchanged": 1}
+
+
+# -- the page's repeated pieces -----------------------------------------------------------
+#
+# Written here rather than as template macros: the triage table has a row per ring and
+# the member tables a row per listed member (tens of thousands at a million merchants),
+# and a macro call costs several times a function call. Each piece escapes every value
+# it writes (markupsafe's escape, as the template's autoescape does); the helpers return
+# that HTML as text, and what the template is handed is Markup.
+
+def _esc(value: Any) -> str:
+    """markupsafe's ``escape`` as text: the same five characters replaced (as its
+    pure-Python form does), without making a Markup of every value; a value that is
+    HTML already (``__html__``) is kept as it is."""
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
+    return (str(value).replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+            .replace("'", "&#39;").replace('"', "&#34;"))
+
+
+def _t(en: Any, zh: Any) -> str:
+    return (f'<span class="l-en">{_esc(en)}</span>'
+            f'<span class="l-zh" lang="zh">{_esc(zh)}</span>')
+
+
+def t(en: Any, zh: Any) -> Markup:
+    """A string in both languages; the page's CSS shows one (the template's ``t``)."""
+    return Markup(_t(en, zh))
+
+
+@functools.cache
+def _risk(risk: Any) -> str:
+    return f'<span class="risk-{_esc(risk)}">{_t(risk, RISK_ZH.get(risk, risk))}</span>'
+
+
+def risk_badge(risk: Any) -> Markup:
+    return Markup(_risk(risk))
+
+
+@functools.cache
+def _pattern(pattern: Any) -> str:
+    return _t(str(pattern).replace("_", " "), PATTERN_ZH.get(pattern, pattern))
+
+
+def pattern_words(pattern: Any) -> Markup:
+    return Markup(_pattern(pattern))
+
+
+@functools.cache
+def _change(change: str) -> str:
+    if not change or change == "risk":  # a risk change has its own badge (Page.moved)
+        return ""
+    words = _t(change, CHANGE_ZH.get(change, change))
+    return f'<span class="chg chg-{_esc(change)}">{words}</span>'
+
+
+def change_badge(change: str) -> Markup:
+    """What a ring did since the previous run, as a badge."""
+    return Markup(_change(change))
+
+
+@functools.cache
+def _kind(kind: str) -> str:
+    return _t(KIND_WORDS.get(kind, (kind, kind))[0], TYPE_ZH.get(kind, kind))
+
+
+@functools.cache
+def _type_cell(kind: str) -> str:
+    return _t(kind, TYPE_ZH.get(kind, kind))
+
+
+def _evidence_line(ring: Ring, i: int) -> str:
+    """A ring's ``i``-th evidence line, in Chinese too where this version has the words."""
+    zh = evidence_zh(ring, i)
+    return _t(ring.evidence[i], zh) if zh else _esc(ring.evidence[i])
+
+
+_DECISIONS = _t("Analysts' decisions", "分析员处置")
+
+
+def _evidence_list(ring: Ring) -> str:
+    lines, decided = split_evidence(ring)
+    html = '<ul class="evidence">' + "".join(
+        f"<li>{_evidence_line(ring, i)}</li>" for i in lines) + "</ul>"
+    if decided:
+        html += (f'<p class="decisions"><b>{_DECISIONS}</b></p><ul class="evidence decisions">'
+                 + "".join(f"<li>{_evidence_line(ring, i)}</li>" for i in decided) + "</ul>")
+    return html
+
+
+def evidence_list(ring: Ring) -> Markup:
+    """A ring's evidence lines, and apart its analysts' decisions."""
+    return Markup(_evidence_list(ring))
+
+
+#: A member's standing label and status as the member table marks them.
+_VERDICT_MARKS = {"fraud": ("fraud", _t("blacklisted", "黑名单")),
+                  "legit": ("legit", _t("cleared", "已排除"))}
+_STATUS_MARKS = {"banned": _t("banned", "已封禁"), "suspended": _t("suspended", "已暂停")}
+_NEW_MARK = f'<span class="mark mark-new">{_t("new", "新成员")}</span>'
+
+
+def _marks(info: dict[str, str], new: bool) -> str:
+    """A listed member's marks: its standing label (and who gave it), its status, new."""
+    html = ""
+    verdict = _VERDICT_MARKS.get(info.get("verdict", ""))
+    if verdict is not None:
+        source = _esc(info["source"]) if info.get("source") else ""
+        title = f' title="{source}"' if source else ""
+        html += f'<span class="mark mark-{verdict[0]}"{title}>{verdict[1]}</span>'
+        html += f' <span class="small">{source}</span> ' if source else " "
+    status = _STATUS_MARKS.get(info.get("status", ""))
+    if status is not None:
+        html += f'<span class="mark mark-{info["status"]}">{status}</span> '
+    return html + _NEW_MARK if new else html
+
+
+_BLACKLISTED = _t("is blacklisted", "在黑名单中")
+_SHARED_WITH = _t("shared with blacklisted", "与黑名单共用：")
+
+
+def _via(info: dict[str, str]) -> str:
+    """What ties a listed member to the blacklist ("" when nothing does)."""
+    if not info.get("via"):
+        return ""
+    kind, _, ident = info["via"].partition(":")
+    html = f"{_kind(kind)} <code>{_esc(ident)}</code>"
+    if not info.get("via_actor"):
+        return f"{html} {_BLACKLISTED}"
+    who, _, other = info["via_actor"].partition(":")
+    name = f' <span class="name">{_esc(info["via_name"])}</span>' \
+        if info.get("via_name") else ""
+    return f"{html} {_SHARED_WITH} {_kind(who)}{name} <code>{_esc(other)}</code>"
+
+
+_MEMBER_HEAD = (
+    f'<table class="members"><tr><th>{_t("type", "类型")}</th><th>id</th>'
+    f'<th>{_t("name", "名称")}</th><th>{_t("registered", "注册日期")}</th>'
+    f'<th>{_t("marks", "标记")}</th><th>{_t("flagged via", "关联黑名单的途径")}</th>'
+    f'<th>{_t("score", "分数")}</th></tr>\n')
+
+
+def _member_table(ring: Ring, actors: dict[str, dict[str, str]],
+                  joined: set[str] | frozenset[str]) -> str:
+    html = [_MEMBER_HEAD]
+    listed = ring.members[:MAX_LISTED_MEMBERS]
+    for m in listed:
+        key = f"{m.type}:{m.id}"
+        info = actors.get(key, {})
+        fraud = " is-fraud" if info.get("verdict") == "fraud" else ""
+        html.append(
+            f'<tr class="member{fraud}"><td>{_type_cell(m.type)}</td><td><code>'
+            f'{_esc(m.id)}</code></td><td class="name">{_esc(info.get("name", ""))}</td>'
+            f'<td>{_esc(info.get("registered", ""))}</td><td>{_marks(info, key in joined)}'
+            f'</td><td class="via">{_via(info)}</td><td>{m.score:.2f}</td></tr>\n')
+    html.append("</table>\n")
+    more = len(ring.members) - len(listed)
+    if more > 0:
+        words = _t(f"… and {more} more in rings.csv", f"… 另有 {more} 个成员，见 rings.csv")
+        html.append(f'<p class="small">{words}</p>')
+    return "".join(html)
+
+
+def member_table(ring: Ring, actors: dict[str, dict[str, str]],
+                 joined: set[str] | frozenset[str]) -> Markup:
+    """The table of a ring's first :data:`MAX_LISTED_MEMBERS` members with the export's
+    facts about them (``actors``: name, registration, standing label and its source,
+    status, flagged via) and whether they are new (``joined``), and how many more
+    rings.csv lists."""
+    return Markup(_member_table(ring, actors, joined))
+
+
+def picture_node(n: dict[str, Any]) -> Markup:
+    """One node of a ring's picture (:func:`_layout`) as SVG: a square device, a
+    diamond account, a round member with its marks' borders and caption."""
+    cls = f' class="{_esc(n["cls"])}"' if n.get("cls") else ""
+    html = f'<g{cls}><title>{_esc(n["tip"])}</title>'
+    x, y, paint = n["x"], n["y"], f'fill="{_esc(n["fill"])}" stroke="{_esc(n["stroke"])}"'
+    if n["kind"] == "device":
+        html += f'<rect x="{x - 6}" y="{y - 6}" width="12" height="12" {paint}/>'
+    elif n["kind"] == "payment_account":
+        html += (f'<polygon points="{x},{y - 8} {x + 8},{y} {x},{y + 8} {x - 8},{y}" '
+                 f"{paint}/>")
+    else:
+        html += _circle(x, y, n["r"], paint, n["width"], n.get("dash"))
+        outer = n.get("outer")
+        if outer:
+            html += _circle(x, y, outer["r"], f'fill="none" stroke="{_esc(outer["stroke"])}"',
+                            outer["width"], outer.get("dash"))
+        if n.get("caption"):
+            html += (f'<text x="{n["tx"]}" y="{n["ty"]}" text-anchor="{_esc(n["anchor"])}">'
+                     f'{_esc(n["caption"])}</text>')
+    return Markup(html + "</g>")
+
+
+def _circle(x: float, y: float, r: float, paint: str, width: Any, dash: str | None) -> str:
+    dashed = f' stroke-dasharray="{_esc(dash)}"' if dash else ""
+    return (f'<circle cx="{x}" cy="{y}" r="{r}" {paint} stroke-width="{_esc(width)}"'
+            f"{dashed}/>")
+
+
+class Page:
+    """The pieces of one run's page that depend on the run: its rings' risk moves,
+    analysts' decisions, alerts and exposure; the triage table's rows and the folded
+    details of the rings without a section, each written as one piece."""
+
+    def __init__(self, report: RunReport):
+        self.report = report
+        self.actors = report.actors or {}
+        self.decisions = report.decisions or {}
+        self.risk_moves = report.changes.risk if report.changes else {}
+        self.exposure = report.exposure or {}
+        self.has_orders = any("orders" in e for e in self.exposure.values())
+        self.has_gmv = any("gmv" in e for e in self.exposure.values())
+
+    def moved(self, ring_id: str) -> Markup:
+        """A risk that changed since the previous run, as a change ("high → low")."""
+        return Markup(self._moved(ring_id))
+
+    def _moved(self, ring_id: str) -> str:
+        m = self.risk_moves.get(ring_id)
+        if not m:
+            return ""
+        words = _t(f"{m[0]} → {m[1]}",
+                   f"{RISK_WORDS_ZH.get(m[0], m[0])} → {RISK_WORDS_ZH.get(m[1], m[1])}")
+        return f'<span class="chg chg-risk">{words}</span>'
+
+    def decided(self, ring_id: str) -> Markup:
+        """An analyst's decision about the ring, as a badge."""
+        return Markup(self._decided(ring_id))
+
+    def _decided(self, ring_id: str) -> str:
+        d = self.decisions.get(ring_id)
+        if not d:
+            return ""
+        decision = d.get("decision", "")
+        words = _t("dismissed by an analyst", "分析员已排除") if decision == "dismiss" else \
+            _t("confirmed by an analyst", "分析员已确认")
+        return (f'<span class="verdict-{_esc(decision)}" title="{_esc(d.get("at", ""))}">'
+                f"{words}</span>")
+
+    def alerted(self, ring_id: str) -> Markup:
+        """Why a batch run alerted on the ring (alerts.json's reason), as a badge."""
+        return Markup(self._alerted(ring_id))
+
+    def _alerted(self, ring_id: str) -> str:
+        if not self.report.alerts:
+            return ""
+        words = alert_words(self.report, ring_id)
+        if not words:
+            return ""
+        return f'<span class="chg chg-alert">{_t("alert: " + words[0], "告警：" + words[1])}</span>'
+
+    def triage_rows(self, rows: list[dict[str, Any]]) -> Markup:
+        """The triage table's rows, one per ring (``rows``: :func:`_triage`)."""
+        return Markup("".join([self._triage_row(row) for row in rows]))
+
+    def _triage_row(self, row: dict[str, Any]) -> str:
+        r, change, alerts = row["ring"], row["change"], self.report.alerts
+        ring_id = _esc(r.ring_id)
+        dec = (self.decisions.get(r.ring_id) or {}).get("decision", "")
+        code = f"<code>{ring_id}</code>"
+        if row["anchor"]:
+            code = f'<a href="#{ring_id}">{code}</a>'
+        html = (f'<tr data-risk="{_esc(r.risk)}" data-pattern="{_esc(r.pattern)}" '
+                f'data-change="{_esc(change)}" data-verdict="{_esc(dec or "none")}" '
+                f'data-alert="{"yes" if alerts and r.ring_id in alerts else "no"}">'
+                f'<td data-v="{ring_id}">{code} {self._alerted(r.ring_id)}</td>'
+                f'<td data-v="{RISK_ORDER.get(r.risk, 0)}">{_risk(r.risk)}</td>'
+                f'<td data-v="{r.score}">{r.score:.2f}</td>'
+                f'<td data-v="{_esc(r.pattern)}">{_pattern(r.pattern)}</td>'
+                f'<td data-v="{len(r.members)}">{len(r.members)}</td>'
+                f'<td data-v="{r.known_fraud}">{r.known_fraud}</td>'
+                f'<td data-v="{CHANGE_ORDER.get(change, 0)}">{_change(change)} '
+                f'{self._moved(r.ring_id)}</td><td data-v="{_esc(dec)}">'
+                f"{self._decided(r.ring_id)}</td>")
+        ex = self.exposure.get(r.ring_id, {})
+        for measure, shown in (("orders", self.has_orders), ("gmv", self.has_gmv)):
+            if shown:
+                value = ex.get(measure, 0)
+                html += f'<td data-v="{value}">{value:,.0f}</td>'
+        reason = row["reason"]
+        first = ("", "") if reason is None else (r.evidence[reason], _evidence_line(r, reason))
+        return html + f'<td data-v="{_esc(first[0])}">{first[1]}</td></tr>\n'
+
+    def compact(self, rings: list[Ring], kinds: dict[str, str]) -> Markup:
+        """The folded details of ``rings`` (those without a section): each one's
+        summary line, evidence and listed members."""
+        return Markup("".join([self._compact(r, kinds.get(r.ring_id, "")) for r in rings]))
+
+    def _compact(self, r: Ring, change: str) -> str:
+        ring_id = _esc(r.ring_id)
+        fraud = f" · {r.known_fraud} {_t('blacklisted', '黑名单')}" if r.known_fraud else ""
+        return (f'\n<details class="compact" id="{ring_id}" data-risk="{_esc(r.risk)}">\n'
+                f" <summary><code>{ring_id}</code> {_risk(r.risk)} {r.score:.2f} · "
+                f"{_pattern(r.pattern)} · {len(r.members)} {_t('members', '名成员')}{fraud} "
+                f"{_change(change)} {self._moved(r.ring_id)} {self._decided(r.ring_id)}"
+                f"</summary>\n {_evidence_list(r)}\n "
+                f"{_member_table(r, self.actors, _joined(self.report, r))}\n</details>\n")
 
 
 def _joined(report: RunReport, ring: Ring) -> set[str]:
@@ -436,6 +737,6 @@ def _section(report: RunReport, ring: Ring, kinds: dict[str, str],
         changes.shrunk.get(ring.ring_id, [])
         + changes.changed.get(ring.ring_id, {}).get("removed", []))
     return {"ring": ring, "picture": _layout(ring, actors, joined, hubs),
-            "features": ring.features, "members": _members(ring, actors, joined),
+            "features": ring.features,
             "joined": joined, "joined_list": sorted(joined), "left": left,
             "change": kinds.get(ring.ring_id, ""), "hubs": hubs}

@@ -136,7 +136,8 @@ class RunReport:
 
         Readable and diffable like an indented document, but every line is encoded by
         the C JSON encoder (``indent`` forces the pure-Python one, seconds at a million
-        merchants).
+        merchants), and each ring's object is made as its line is written (a hundred
+        thousand members' objects are never all held at once).
         """
         document: dict[str, Any] = {
             "schema_version": self.schema_version,
@@ -145,23 +146,20 @@ class RunReport:
             "source": self.source,
             "params": self.params,
             "summary": self.summary,
-            "rings": [RING.write(r) for r in self.rings],
+            "rings": map(RING.write, self.rings),
             "hubs": [{"type": h.type, "id": h.id, "actors": h.actors, "action": h.action}
                      for h in self.hubs],
         }
         if self.changes is not None:
             document["changes"] = self.changes.as_dict()
-
-        def dump(value: object) -> str:
-            return json.dumps(value, ensure_ascii=False)
-
         parts = []
         for key, value in document.items():
-            if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-                body = ",\n  ".join(dump(v) for v in value)
-                parts.append(f"{dump(key)}: [\n  {body}\n ]")
+            if isinstance(value, map) or (isinstance(value, list) and value
+                                          and all(isinstance(v, dict) for v in value)):
+                body = ",\n  ".join(map(_dump, value))
+                parts.append(f"{_dump(key)}: [\n  {body}\n ]" if body else f"{_dump(key)}: []")
             else:
-                parts.append(f"{dump(key)}: {dump(value)}")
+                parts.append(f"{_dump(key)}: {_dump(value)}")
         return "{\n " + ",\n ".join(parts) + "\n}\n"
 
     @classmethod
@@ -180,6 +178,10 @@ class RunReport:
             return _parse(text)
         except Invalid as e:
             raise InputError(f"{name}: not a valid rings.json: {e}", file=name) from None
+
+
+#: ``json.dumps(value, ensure_ascii=False)``, with one encoder for every line.
+_dump = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def build_run_report(result: ScanResult, info: RunInfo) -> RunReport:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from operator import attrgetter
 from pathlib import Path
@@ -38,6 +39,26 @@ INDEX_FILE = "check-index.parquet"
 CSV_HEADER = csv_header()
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused for the block (as it was after it).
+
+    A run's files and context are made of hundreds of thousands of small objects that
+    live on (rows, records, pieces of HTML), and every few thousand of them the
+    collector walks every object the process holds: after a scan at a million
+    merchants, that walk is most of the work of writing its files. Reference counting
+    frees what is not kept as before; cycles wait for the next collection."""
+    import gc
+
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
 def write_reports(report: RunReport, out_dir: str | Path, *,
                   redact: bool = False, parquet: bool = False,
                   rejects: Callable[[Path], object] | None = None,
@@ -64,14 +85,44 @@ def write_reports(report: RunReport, out_dir: str | Path, *,
     ids (see :mod:`graphfraud.report.redact`) and ``redaction-key.csv`` maps them
     back; rings.json, the team's own record, keeps the real ids.
     """
-    from graphfraud.report.html import render_html
+    with collector_paused():
+        return _write_reports(report, Path(out_dir), redact=redact, parquet=parquet,
+                              rejects=rejects, excel=excel)
 
-    out = Path(out_dir)
+
+def _write_reports(report: RunReport, out: Path, *, redact: bool, parquet: bool,
+                   rejects: Callable[[Path], object] | None, excel: bool) -> dict[str, Path]:
+    """:func:`write_reports`, the collector paused."""
     out.mkdir(parents=True, exist_ok=True)
     # Until the manifest is written last, the directory says it holds a run in progress:
     # a crash, Ctrl-C or a full disk half-way leaves that mark, which readers refuse.
     (out / MANIFEST).unlink(missing_ok=True)
     write_new(out / INCOMPLETE, f"{report.run_id}\n")
+    # The check index (Arrow's C++, without the interpreter's lock) is written beside
+    # the files made in Python; it is waited for, and its error raised, before the
+    # manifest. An error here waits for it too (leaving the mark above).
+    with ThreadPoolExecutor(max_workers=1) as beside:
+        index = None if report.index is None else beside.submit(
+            _write_index, report.index, out / INDEX_FILE)
+        paths = _write_files(report, out, redact=redact, parquet=parquet, rejects=rejects,
+                             excel=excel)
+        if index is None:  # a run without one (the Spark engine): no stale index
+            (out / INDEX_FILE).unlink(missing_ok=True)
+        else:
+            paths["index"] = index.result()
+    write_new(out / MANIFEST, json.dumps({
+        "run_id": report.run_id,
+        "files": {p.name: _sha256(p) for p in sorted(paths.values())},
+    }, indent=1) + "\n")
+    (out / INCOMPLETE).unlink(missing_ok=True)
+    return paths
+
+
+def _write_files(report: RunReport, out: Path, *, redact: bool, parquet: bool,
+                 rejects: Callable[[Path], object] | None, excel: bool) -> dict[str, Path]:
+    """The run's files but the check index and the manifest (:func:`write_reports`)."""
+    from graphfraud.report.html import render_html
+
     paths = {"json": out / "rings.json", "csv": out / "rings.csv", "html": out / "report.html"}
     if rejects is None:
         (out / REJECTS).unlink(missing_ok=True)  # not this run's: would mislead
@@ -99,20 +150,16 @@ def write_reports(report: RunReport, out_dir: str | Path, *,
     else:
         (out / "redaction-key.csv").unlink(missing_ok=True)  # a stale key would mislead
     paths.update(_write_parquet(report, out) if parquet else _no_parquet(out))
-    if report.index is None:  # a run without one (the Spark engine): no stale index
-        (out / INDEX_FILE).unlink(missing_ok=True)
-    else:
-        import pyarrow.parquet as pq
-
-        paths["index"] = out / INDEX_FILE
-        with new_file(paths["index"], binary=True) as fh:
-            pq.write_table(report.index, fh)
-    write_new(out / MANIFEST, json.dumps({
-        "run_id": report.run_id,
-        "files": {p.name: _sha256(p) for p in sorted(paths.values())},
-    }, indent=1) + "\n")
-    (out / INCOMPLETE).unlink(missing_ok=True)
     return paths
+
+
+def _write_index(index: pa.Table, path: Path) -> Path:
+    """The run's check index as ``path`` (check-index.parquet)."""
+    import pyarrow.parquet as pq
+
+    with new_file(path, binary=True) as fh:
+        pq.write_table(index, fh)
+    return path
 
 
 def _write_parquet(report: RunReport, out: Path) -> dict[str, Path]:
@@ -302,21 +349,26 @@ def _redacted(redactor: Redactor, report: RunReport) -> RunReport:
 
 
 def _write_csv(report: RunReport, fh: IO[str]) -> None:
-    """rings.csv: one row per ring member (``name`` and ``status`` "" when unknown)."""
+    """rings.csv: one row per ring member (``name`` and ``status`` "" when unknown).
+
+    Written as the csv module writes it (:func:`graphfraud.spreadsheet.writer`), but a
+    ring's own cells are made into text once for all its members' rows (a million-merchant
+    run has a hundred thousand rows and more, most of their text the ring's)."""
+    text = spreadsheet.csv_text
+    fh.write(",".join(map(text, csv_header())) + "\r\n")
     actors = report.actors or {}
     blank: dict[str, str] = {}
     before, rows, after = csv_layout()
     ring_before, ring_after = _cells(before), _cells(after)
     assert rows.type.record is not None
     item = _cells([f for f in rows.type.record if f.csv])
-    writer = spreadsheet.writer(fh)
-    writer.writerow(csv_header())
     for ring in report.rings:
-        head, tail = ring_before(ring), ring_after(ring)
+        head = [text(v) for v in ring_before(ring)]
+        tail = [text(v) for v in ring_after(ring)]
         for m in getattr(ring, rows.name):
             info = actors.get(f"{m.type}:{m.id}", blank)
-            writer.writerow([*head, *item(m), *tail,
-                             *(info.get(name, "") for name in CSV_CONTEXT)])
+            fh.write(",".join([*head, *map(text, item(m)), *tail,
+                               *[text(info.get(name, "")) for name in CSV_CONTEXT]]) + "\r\n")
 
 
 def _cells(fields: list[Field]) -> Callable[[Any], list[Any]]:
@@ -325,11 +377,14 @@ def _cells(fields: list[Field]) -> Callable[[Any], list[Any]]:
         return lambda _: []
     getter = attrgetter(*(f.name for f in fields))
     makers = [f.csv.of if f.csv is not None else None for f in fields]
+    if len(fields) == 1:
+        one = makers[0]
+        return lambda record: [getter(record) if one is None else one(getter(record))]
+    if not any(makers):
+        return lambda record: list(getter(record))
 
     def cells(record: Any) -> list[Any]:
-        values = getter(record)
-        if len(fields) == 1:
-            values = (values,)
-        return [v if of is None else of(v) for of, v in zip(makers, values, strict=True)]
+        return [v if of is None else of(v) for of, v in zip(makers, getter(record),
+                                                              strict=True)]
 
     return cells
