@@ -376,11 +376,12 @@ def _cut_bridges(strong: object, members: np.ndarray, min_size: int) -> list[np.
     """
     import networkx as nx
 
-    if len(members) <= _DENSE_MEMBERS and not _small_has_cutting_bridge(
-            dense_submatrix(strong, members, pattern=True), min_size):
+    small = len(members) <= _DENSE_MEMBERS
+    if small and not _small_has_cutting_bridge(dense_submatrix(strong, members, pattern=True),
+                                               min_size):
         return [members]
     sub = submatrix(strong, members).tocoo()
-    if not _has_cutting_bridge(sub, min_size):
+    if not small and not _has_cutting_bridge(sub, min_size):
         return [members]
     g = nx.Graph()
     g.add_nodes_from(range(len(members)))
