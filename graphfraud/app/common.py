@@ -123,7 +123,7 @@ def add_check_index(result: ScanResult, dataset: Dataset, say: Say = silent) -> 
     if result.graph is None or result.facts is None:
         return result
     from graphfraud.check.index import build_index
-    from graphfraud.report.writer import collector_paused
+    from graphfraud.collector import collector_paused
 
     say("stage: index")
     started = time.perf_counter()

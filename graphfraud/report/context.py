@@ -43,8 +43,8 @@ VIA_MEMBERS = 60
 def with_context(report: RunReport, dataset: Dataset) -> RunReport:
     """``report`` with its members' facts, its rings' exposure and its hubs' context
     read from ``dataset`` (the export the run scanned); the garbage collector paused
-    meanwhile (:func:`graphfraud.report.writer.collector_paused`)."""
-    from graphfraud.report.writer import collector_paused
+    meanwhile (:func:`graphfraud.collector.collector_paused`)."""
+    from graphfraud.collector import collector_paused
 
     with collector_paused():
         return replace(report, actors=ring_actors(dataset, report.rings, hubs=report.hubs),

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from graphfraud import spreadsheet
+from graphfraud.collector import collector_paused
 from graphfraud.outputs import new_file, new_path, refuse_linked_folder, write_new
 from graphfraud.report.fields import (
     CSV_CONTEXT,
@@ -37,26 +38,6 @@ INDEX_FILE = "check-index.parquet"
 #: member_type, member_id, member_score, ring_known_fraud, ring_known_legit,
 #: shared_identifiers, top_evidence, name, status
 CSV_HEADER = csv_header()
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused for the block (as it was after it).
-
-    A run's files and context are made of hundreds of thousands of small objects that
-    live on (rows, records, pieces of HTML), and every few thousand of them the
-    collector walks every object the process holds: after a scan at a million
-    merchants, that walk is most of the work of writing its files. Reference counting
-    frees what is not kept as before; cycles wait for the next collection."""
-    import gc
-
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
 
 
 def write_reports(report: RunReport, out_dir: str | Path, *,
