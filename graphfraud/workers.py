@@ -19,6 +19,7 @@ import gc
 import multiprocessing
 import multiprocessing.connection
 import os
+import pickle
 import signal
 import sys
 import threading
@@ -26,7 +27,8 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from types import TracebackType
 from typing import Any, TypeVar
 
 from graphfraud.errors import UsageError, WorkerError
@@ -151,6 +153,141 @@ def one_blas_thread() -> Iterator[None]:
         return
     with threadpool_limits(1, user_api="blas"):
         yield
+
+
+class Beside:
+    """A task run beside the caller (:func:`beside`): in a forked child process when
+    ``forked``, else in this process when :meth:`wait` is called. Used as a context
+    manager: leaving the block with an error (or Ctrl-C) stops the child and waits for
+    it, so no child outlives the call that started it."""
+
+    def __init__(self, task: Callable[[], object], forked: bool):
+        self._task: Callable[[], object] | None = task
+        self._process: Any = None
+        self._receive: multiprocessing.connection.Connection | None = None
+        self._frozen = False
+        if forked:
+            self._start(task)
+
+    def _start(self, task: Callable[[], object]) -> None:
+        context = multiprocessing.get_context("fork")
+        for stream in (sys.stdout, sys.stderr):  # nothing buffered is written twice
+            with suppress(AttributeError, OSError, ValueError):
+                stream.flush()
+        receive, send = context.Pipe(duplex=False)
+        # as in run_forked: the parent's objects out of the child's collections
+        gc.freeze()
+        self._frozen = True
+        try:
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", category=DeprecationWarning,
+                                        message=".*use of fork\\(\\) may lead to")
+                process = context.Process(target=_beside_main, args=(task, send),
+                                          name="graphfraud-beside", daemon=True)
+                process.start()
+        except OSError:  # fork() refused (memory, process limits): wait() runs it here
+            receive.close()
+            self._thaw()
+            return
+        finally:
+            send.close()
+        self._process, self._receive, self._task = process, receive, None
+
+    def wait(self) -> None:
+        """Wait for the task; raise its error here.
+
+        Raises
+        ------
+        WorkerError
+            If the child process died (killed, out of memory) or its error cannot be
+            sent back.
+        """
+        if self._task is not None:  # in this process
+            task, self._task = self._task, None
+            task()
+            return
+        if self._receive is None:
+            return
+        try:
+            try:
+                outcome, value = self._receive.recv()
+            except EOFError:
+                outcome, value = "died", None
+            self._process.join()
+        finally:
+            self._close()
+        if outcome == "error":
+            raise value
+        if outcome == "died" or self._process.exitcode != 0:
+            raise WorkerError(f"the process writing beside the scan died (exit code "
+                              f"{self._process.exitcode}); it may have run out of memory")
+
+    def _close(self) -> None:
+        if self._receive is not None:
+            self._receive.close()
+            self._receive = None
+        self._thaw()
+
+    def _thaw(self) -> None:
+        if self._frozen:
+            gc.unfreeze()
+            self._frozen = False
+
+    def __enter__(self) -> Beside:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        if self._receive is not None:  # left early (an error, Ctrl-C): stop the child
+            self._process.terminate()
+            self._process.join()
+            self._close()
+        self._task = None
+
+
+def beside(task: Callable[[], object], *, forked: bool = True) -> Beside:
+    """Run ``task`` (its result is dropped: it writes files) beside the caller.
+
+    In a forked child process when ``forked``, ``fork`` is available and no other call
+    is forking (:func:`run_forked`): the child sees the parent's data as it was at the
+    fork, and :meth:`Beside.wait` raises its error (it must pickle; else a
+    :class:`~graphfraud.errors.WorkerError` names it). Otherwise the task runs in this
+    process, when :meth:`Beside.wait` is called.
+    """
+    return Beside(task, forked and can_fork() and not _one_at_a_time.locked())
+
+
+def _beside_main(task: Callable[[], object],
+                 send: multiprocessing.connection.Connection) -> None:
+    """The child of :func:`beside`: runs the task and sends back how it went. Stopped
+    by the parent (SIGTERM), it unwinds as from an error: a file half-written is
+    removed, none is renamed into place."""
+    _worker_setup()
+    signal.signal(signal.SIGTERM, _stopped)
+    try:
+        task()
+        message: tuple[str, BaseException | None] = ("done", None)
+    except BaseException as e:  # sent to the parent, raised there
+        message = ("error", e)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # nothing left to unwind
+    try:
+        try:
+            send.send(message)
+        except (pickle.PicklingError, TypeError, AttributeError) as e:  # its text does
+            error = message[1]
+            send.send(("error", WorkerError(f"{type(error).__name__}: {error}")
+                       if error is not None else e))
+    except OSError:  # the parent stopped listening (it stopped this child)
+        pass
+    send.close()
+
+
+class _Stop(BaseException):
+    """The parent of a :func:`beside` child stopped it."""
+
+
+def _stopped(signum: int, frame: object) -> None:
+    raise _Stop()
 
 
 def _run_chunk(items: Sequence[int]) -> list[Any]:

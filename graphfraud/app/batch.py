@@ -25,7 +25,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from graphfraud.app.common import Say, add_check_index, changes_line, load_previous, silent
+from graphfraud.app.common import (
+    Say,
+    add_check_index,
+    changes_line,
+    context_of,
+    load_previous,
+    silent,
+)
 from graphfraud.outputs import write_new
 
 if TYPE_CHECKING:
@@ -195,7 +202,6 @@ def _stage(runs_dir: Path, export: Path, loaded: LoadResult, result: ScanResult,
 
     from graphfraud.batch.alerts import decide_alerts
     from graphfraud.report import RunInfo, build_run_report, write_reports
-    from graphfraud.report.context import with_context
     from graphfraud.report.run import alerts_of, decisions_of
     from graphfraud.store.verdicts import ring_verdicts
 
@@ -209,12 +215,12 @@ def _stage(runs_dir: Path, export: Path, loaded: LoadResult, result: ScanResult,
         source=str(export), rows=loaded.rows, rejected_rows=loaded.rejected,
         generated_at=started))
     verdicts = ring_verdicts(driver, database=database)
-    report = replace(with_context(report, scanned or loaded.dataset),
-                     decisions=decisions_of(verdicts),
+    report = replace(report, decisions=decisions_of(verdicts),
                      browser=(browser, database) if browser else None)
     alerts = decide_alerts(report, previous=previous, verdicts=verdicts)
     report = replace(report, alerts=alerts_of(alerts.alerts))  # on the page too
-    write_reports(report, staging, rejects=loaded.write_rejects, excel=excel)
+    write_reports(report, staging, rejects=loaded.write_rejects, excel=excel,
+                  context=context_of(scanned or loaded.dataset))
     write_new(staging / "alerts.json", json.dumps(
         {"run_id": report.run_id, **alerts.as_dict()}, ensure_ascii=False, indent=1) + "\n")
     return _Staged(report, alerts, staging,

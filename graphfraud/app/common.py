@@ -1,10 +1,11 @@
 """What the workflows share: how an export is read, the previous run, the check index,
-the change line."""
+the change line, the report's context."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -150,3 +151,11 @@ def changes_line(changes: Changes, since: str) -> str:
     if changes.merged or changes.split:
         line += f", {len(changes.merged)} merged, {len(changes.split)} split"
     return line
+
+
+def context_of(dataset: Dataset) -> Callable[[RunReport], RunReport]:
+    """What adds to a report what ``dataset`` (the export scanned) says around its
+    rings, for report.html and rings.csv only (``write_reports(context=...)``)."""
+    from graphfraud.report.context import with_context
+
+    return partial(with_context, dataset=dataset)

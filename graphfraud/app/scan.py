@@ -17,6 +17,7 @@ from graphfraud.app.common import (
     Say,
     add_check_index,
     changes_line,
+    context_of,
     load_previous,
     read_export,
     silent,
@@ -86,15 +87,17 @@ def scan_export(data_dir: str | Path, out_dir: str | Path, *, params: ScanParams
                              say=say, warn=warn, reader=read, deferred=True)
         info = RunInfo(source=str(data_dir), rows=loaded.rows, rejected_rows=loaded.rejected,
                        read_seconds=round(time.perf_counter() - started, 3))
+        context = None  # a Spark run's report holds its context already
         if read is None:
             report, timings = _scan(loaded.dataset, info, params=params, previous=prior,
                                     say=say)
+            context = context_of(loaded.dataset)
         else:
             assert engine is not None
             report, timings = _scan_on_spark(engine, read.export, info, params=params,
                                              previous=prior, say=say)
         paths = write_reports(report, out, redact=redact, parquet=parquet,
-                              rejects=loaded.write_rejects, excel=excel)
+                              rejects=loaded.write_rejects, excel=excel, context=context)
         _publish(engine, report, cluster_out, paths, say)
     return ScanOutcome(report, paths, timings, time.perf_counter() - started)
 
@@ -176,7 +179,8 @@ def scan_graph(driver: Driver, settings: Neo4jSettings, out_dir: str | Path, *,
             write_rings(driver, report, database=settings.database)
         say(f"wrote {len(report.rings)} rings back to Neo4j (run {report.run_id})")
         timings["write-back"] = round(time.perf_counter() - write_started, 3)
-        paths = write_reports(report, out, redact=redact, parquet=parquet, excel=excel)
+        paths = write_reports(report, out, redact=redact, parquet=parquet, excel=excel,
+                              context=context_of(dataset) if engine is None else None)
         _publish(engine, report, cluster_out, paths, say)
     return ScanOutcome(report, paths, timings, time.perf_counter() - started)
 
@@ -184,16 +188,16 @@ def scan_graph(driver: Driver, settings: Neo4jSettings, out_dir: str | Path, *,
 def _scan(dataset: Dataset, info: RunInfo, *, params: ScanParams,
           previous: RunReport | None, say: Say) -> tuple[RunReport, dict[str, float]]:
     """Scan (embedded) and build the run's report; the report and the stage times
-    (reading last). A Spark run goes through :func:`_scan_on_spark`."""
+    (reading last). What the export says around the rings is added where rings.csv
+    and report.html are made (:func:`context_of`). A Spark run goes through
+    :func:`_scan_on_spark`."""
     from graphfraud.pipeline import scan
     from graphfraud.report import build_run_report
-    from graphfraud.report.context import with_context
 
     result = add_check_index(
         scan(dataset, params, previous=previous.rings if previous else None,
              progress=lambda s: say(f"stage: {s}")), dataset, say)
-    # What the export says around the rings, for report.html and rings.csv only.
-    report = with_context(build_run_report(result, info), dataset)
+    report = build_run_report(result, info)
     timings = dict(result.timings)
     if info.read_seconds is not None:
         timings["read"] = info.read_seconds

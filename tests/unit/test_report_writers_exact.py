@@ -7,16 +7,18 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from markupsafe import Markup, escape
 
-from graphfraud import spreadsheet
+from graphfraud import spreadsheet, workers
 from graphfraud.graph.projection import Hub
 from graphfraud.model import Risk
-from graphfraud.report import RunReport, write_reports
+from graphfraud.report import RunReport, write_reports, writer
 from graphfraud.report.fields import CSV_CONTEXT, RING
 from graphfraud.report.html import member_table, render_html, t
 from graphfraud.score.diff import Changes
@@ -120,3 +122,67 @@ def test_member_rows_escape_every_fact_and_the_page_keeps_no_raw_markup() -> Non
     for raw in ("<b>&amp;</b>", "<hub>", "<grew>", 'say "hi"', 'title=""x""'):
         assert raw not in html
     assert 'title="&#34;x&#34;"' in html and "&lt;grew&gt;" in html
+
+
+def _with_actors(bare: RunReport) -> RunReport:
+    """The context the tests' report carries, added as a scan's context function adds
+    it."""
+    return replace(bare, actors=_report().actors, exposure=_report().exposure)
+
+
+@pytest.mark.skipif(not workers.can_fork(), reason="fork start method (Linux)")
+def test_rings_csv_and_the_page_made_beside_are_those_made_in_this_process(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bare = replace(_report(), actors=None, exposure=None)
+    monkeypatch.setattr(writer, "BESIDE_RINGS", 10**9)
+    here = write_reports(_with_actors(bare), tmp_path / "here", excel=True)
+    monkeypatch.setattr(writer, "BESIDE_RINGS", 1)
+    made: list[int] = []
+    real = writer._Shown.write
+
+    def spy(self: writer._Shown) -> None:
+        (tmp_path / "pid").write_text(str(os.getpid()))
+        real(self)
+
+    monkeypatch.setattr(writer._Shown, "write", spy)
+    beside = write_reports(bare, tmp_path / "beside", excel=True, context=_with_actors)
+    made.append(int((tmp_path / "pid").read_text()))
+    assert made != [os.getpid()]  # the page was made in a child process
+    assert sorted(here) == sorted(beside)
+    for name, path in here.items():
+        assert beside[name].read_bytes() == path.read_bytes(), name
+    # the context is in rings.csv (not in a run's own files without it), not rings.json
+    bare_files = write_reports(bare, tmp_path / "bare", excel=True)
+    assert bare_files["csv"].read_bytes() != beside["csv"].read_bytes()
+    assert bare_files["json"].read_bytes() == beside["json"].read_bytes()
+
+
+@pytest.mark.skipif(not workers.can_fork(), reason="fork start method (Linux)")
+def test_redacted_files_made_beside_carry_the_key_that_maps_them_back(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(writer, "BESIDE_RINGS", 1)
+    report = replace(_report(), actors=None, exposure=None)
+    paths = write_reports(report, tmp_path, redact=True, context=_with_actors)
+    key = {row["pseudonym"]: row["id"] for row in csv.DictReader(
+        io.StringIO(paths["key"].read_bytes().decode("utf-8"), newline=""))}
+    shown = {row["member_id"] for row in csv.DictReader(
+        io.StringIO(paths["csv"].read_bytes().decode("utf-8"), newline=""))}
+    real = {m.id for ring in report.rings for m in ring.members}
+    assert shown and not shown & real
+    assert {spreadsheet.unquote(key[p]) for p in shown} == real
+    assert "redaction-key.csv" in (tmp_path / writer.MANIFEST).read_text("utf-8")
+
+
+@pytest.mark.skipif(not workers.can_fork(), reason="fork start method (Linux)")
+def test_a_failure_beside_fails_the_run_and_leaves_it_marked(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(writer, "BESIDE_RINGS", 1)
+
+    def broken(report: RunReport) -> RunReport:
+        raise OSError("no space left for the page")
+
+    with pytest.raises(OSError, match="no space left for the page"):
+        write_reports(_report(), tmp_path, context=broken)
+    assert (tmp_path / writer.INCOMPLETE).exists()
+    assert not (tmp_path / writer.MANIFEST).exists()
+    assert not list(tmp_path.glob(".*.partial"))

@@ -173,3 +173,78 @@ def test_the_worker_count_comes_from_the_environment_or_the_cpus() -> None:
     assert workers.worker_count({workers.ENV: "3"}) == 3
     assert workers.worker_count({workers.ENV: " 1 "}) == 1
     assert 1 <= workers.worker_count({}) <= workers.MAX_WORKERS
+
+
+@needs_fork
+def test_beside_runs_in_a_child_process_and_raises_its_error_here(tmp_path: Path) -> None:
+    from graphfraud.errors import InputError
+
+    mark = tmp_path / "pid"
+    with workers.beside(lambda: mark.write_text(str(os.getpid()))) as child:
+        child.wait()
+    assert int(mark.read_text()) != os.getpid()
+
+    def fails() -> None:
+        raise InputError("x.csv: line 3: bad cell", file="x.csv")
+
+    with pytest.raises(InputError, match="line 3: bad cell") as raised, \
+            workers.beside(fails) as child:
+        child.wait()
+    assert raised.value.file == "x.csv"  # the error itself, not its text
+
+
+class _Unpicklable(Exception):
+    def __init__(self) -> None:
+        super().__init__("cannot travel")
+        self.handle = lambda: None
+
+
+@needs_fork
+def test_a_beside_child_that_dies_or_whose_error_cannot_travel_is_a_worker_error() -> None:
+    from graphfraud.errors import WorkerError
+
+    with pytest.raises(WorkerError, match="exit code 9"), \
+            workers.beside(lambda: os._exit(9)) as child:
+        child.wait()
+
+    def fails() -> None:
+        raise _Unpicklable()
+
+    with pytest.raises(WorkerError, match="_Unpicklable: cannot travel"), \
+            workers.beside(fails) as child:
+        child.wait()
+
+
+def test_beside_not_forked_runs_the_task_here_when_waited_for() -> None:
+    ran: list[int] = []
+    with workers.beside(lambda: ran.append(os.getpid()), forked=False) as child:
+        assert ran == []
+        child.wait()
+    assert ran == [os.getpid()]
+    with workers.beside(lambda: ran.append(0), forked=False):
+        pass  # left without waiting (an error before it): the task never runs
+    assert ran == [os.getpid()]
+
+
+@needs_fork
+def test_leaving_early_stops_the_child_which_leaves_no_partial_file(tmp_path: Path) -> None:
+    from graphfraud.outputs import new_file
+
+    started = tmp_path / "started"
+
+    def slow() -> None:
+        with new_file(tmp_path / "report.html") as fh:
+            fh.write("half")
+            fh.flush()
+            started.touch()
+            time.sleep(120)
+
+    before = time.monotonic()
+    with pytest.raises(RuntimeError, match="the parent failed"), workers.beside(slow):
+        deadline = time.monotonic() + 30
+        while not started.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(list(tmp_path.iterdir())) == 2  # the partial file and the mark
+        raise RuntimeError("the parent failed")
+    assert time.monotonic() - before < 60  # stopped, not waited out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["started"]
