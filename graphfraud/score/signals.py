@@ -247,7 +247,7 @@ def _coordination(v: View, facts: ActorFacts, params: Params, out: Found) -> Non
         # outsiders use) are the real customers of what the ring uses. The caller
         # scores the ring without them.
         is_deep = (per_member >= need).astype(np.float64)
-        by_deep = np.asarray(v.inc.T @ is_deep)  # per identifier: deep members using it
+        by_deep = v.inc.per_identifier(is_deep)  # per identifier: deep members using it
         own = v.over(core, by_deep[core])
         of_all = v.over(core, v.degree[core])
         attached = own >= params.core_share * np.maximum(of_all, 1)
@@ -299,8 +299,7 @@ def _ban_evasion(v: View, facts: ActorFacts, params: Params, out: Found) -> None
     banned = facts.banned[v.members]
     banned_local = np.flatnonzero(banned)
     if len(banned_local) and len(v.rare):
-        indptr, indices = v.inc.indptr, v.inc.indices
-        rows = np.repeat(np.arange(v.n), np.diff(indptr))
+        indptr, indices, rows = v.inc.indptr, v.inc.indices, v.inc.rows
         is_rare = np.zeros(v.inc.shape[1], dtype=bool)
         is_rare[v.rare] = True
         for b in banned_local:
@@ -442,7 +441,7 @@ def _host_collusion(v: View, facts: ActorFacts, out: Found) -> None:
     colluding = 0
     if len(streamers) and v.is_merchant.any():
         # rare identifiers a shop of the ring uses, and the hosts that use one of them
-        by_shops = np.asarray(v.inc.T @ v.is_merchant.astype(np.float64))
+        by_shops = v.inc.per_identifier(v.is_merchant.astype(np.float64))
         shops_rare = v.rare[by_shops[v.rare] > 0]
         shares = v.over(shops_rare)[~v.is_merchant] > 0
         promoted = submatrix(facts.promoted, streamers, v.members[v.is_merchant])

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from graphfraud.graph.sparse import take_rows
 from graphfraud.model import MERCHANT as MERCHANT_KIND
@@ -18,12 +17,44 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class Uses:
+    """Which member uses which local identifier (a 0/1 matrix, members x identifiers,
+    as CSR arrays) and the two products scoring takes of it.
+
+    Each sum adds its terms in the order scipy's CSR and CSC products add them (the
+    entries in row order, from zero), so the results are those products' to the bit;
+    a scipy matrix per candidate cost more to build (its checks) than all its products.
+    """
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    #: The member (row) of each entry.
+    rows: np.ndarray
+    shape: tuple[int, int]
+
+    @property
+    def data(self) -> np.ndarray:
+        """Each entry's value: 1 (for :func:`graphfraud.graph.sparse.take_rows`)."""
+        return np.ones(len(self.indices))
+
+    def per_member(self, w: np.ndarray) -> np.ndarray:
+        """``inc @ w``: per member, the sum of ``w`` over the identifiers it uses."""
+        return np.bincount(self.rows, weights=np.asarray(w, np.float64)[self.indices],
+                           minlength=self.shape[0])
+
+    def per_identifier(self, x: np.ndarray) -> np.ndarray:
+        """``inc.T @ x``: per identifier, the sum of ``x`` over the members using it."""
+        return np.bincount(self.indices, weights=np.asarray(x, np.float64)[self.rows],
+                           minlength=self.shape[1])
+
+
+@dataclass(frozen=True)
 class View:
     """One candidate as the phenomena see it: members and the identifiers they use."""
 
     members: np.ndarray  # actor indices
     is_merchant: np.ndarray
-    inc: sp.csr_matrix  # members x local identifiers
+    inc: Uses  # members x local identifiers
     ident: np.ndarray  # global identifier index of each local column
     inside: np.ndarray  # members using each local identifier
     degree: np.ndarray  # all actors using it
@@ -43,16 +74,16 @@ class View:
         as one product (scipy's column indexing costs more than the sum)."""
         w = np.zeros(self.inc.shape[1])
         w[cols] = weights
-        return np.asarray(self.inc @ w)
+        return self.inc.per_member(w)
 
 
 def make_view(graph: ActorGraph, facts: ActorFacts, members: np.ndarray) -> View:
     """The members' incidence over only the identifiers they use (local columns): cost
     grows with the ring, not with the graph."""
     n = len(members)
-    indptr, indices, data = take_rows(graph.incidence, members)
+    indptr, indices, _ = take_rows(graph.incidence, members)  # its values are all 1
     ident, local = np.unique(indices, return_inverse=True)
-    inc = sp.csr_matrix((data, local, indptr), shape=(n, len(ident)))
+    inc = Uses(indptr, local, np.repeat(np.arange(n), np.diff(indptr)), (n, len(ident)))
     inside = np.bincount(local, minlength=len(ident))
     degree = graph.identifier_degree[ident]
     shared = np.flatnonzero(inside >= 2)
