@@ -40,10 +40,11 @@ from graphfraud.score.rings import (
     ActorFacts,
     FactsContext,
     Ring,
+    Scored,
     ScoreParams,
     actor_facts,
     reaches_high,
-    score_candidate,
+    score_group,
     time_core,
 )
 from graphfraud.workers import run_forked, worker_count
@@ -445,44 +446,45 @@ def _score_candidates(graph: ActorGraph, facts: ActorFacts, candidates: list[Can
     seed_vectors = embedding[seeds] if embedding is not None else None
     min_size = params.communities.min_ring_size
 
-    def scored(members: np.ndarray, source: Reason) -> tuple[Ring, np.ndarray | None]:
-        return score_candidate(graph, facts, members, embedding=embedding,
-                               proximity=proximity, seeds=seeds, params=params.score,
-                               seed_vectors=seed_vectors, provenance=source,
-                               foreign_seed_vectors=foreign)
+    def scored(members: np.ndarray, source: Reason) -> Scored:
+        return score_group(graph, facts, members, embedding=embedding,
+                           proximity=proximity, seeds=seeds, params=params.score,
+                           seed_vectors=seed_vectors, provenance=source,
+                           foreign_seed_vectors=foreign)
 
     def rings_of(i: int) -> list[Ring]:
+        # (each ring is made only once it stands: a whole its parts replace never is)
         members, candidate = groups[i], candidates[i]
         found_by = Reason.of("found_by", source=candidate.source)
-        ring, block = scored(members, found_by)
-        if ring.risk == Risk.HIGH:
-            return [ring]
+        whole = scored(members, found_by)
+        if whole.risk == Risk.HIGH:
+            return [whole.ring()]
         # A whole that reaches high with no sign of fraud is cut only where a cut
         # finds one; otherwise a cut is taken as before, when a part reaches high.
-        held = reaches_high(ring)
+        held = reaches_high(whole)
 
-        def better(cut: Ring) -> bool:
+        def better(cut: Scored) -> bool:
             return cut.risk == Risk.HIGH or (not held and reaches_high(cut))
 
         if candidate.parts:
-            parts = [scored(part, found_by)[0] for part in candidate.parts]
+            parts = [scored(part, found_by) for part in candidate.parts]
             if any(better(p) for p in parts):
-                return parts
+                return [p.ring() for p in parts]
         days = params.score.time_core_days
         cores = ((time_core(facts, members, params.score, min_size), CORE_TIME),
-                 (block, CORE_BLOCK))
+                 (whole.block_core, CORE_BLOCK))
         for core, why in ((c, w) for c, w in cores if c is not None and len(c) >= min_size):
             # (the count in the text is the core as cut; scoring may drop a member tied
             # to it through one other member only)
             inner = scored(core, core_source(candidate.source, why, len(core), len(members),
-                                             days=days))[0]
+                                             days=days))
             if better(inner):
                 rest = np.setdiff1d(members, core)
                 if len(rest) >= min_size:
-                    return [inner, scored(rest, core_source(candidate.source, why, len(core),
-                                                            days=days))[0]]
-                return [inner]
-        return [ring]
+                    return [inner.ring(), scored(rest, core_source(
+                        candidate.source, why, len(core), days=days)).ring()]
+                return [inner.ring()]
+        return [whole.ring()]
 
     if len(groups) != len(candidates):
         raise ValueError("one group of members per candidate")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -40,8 +40,8 @@ if TYPE_CHECKING:
     from graphfraud.graph.projection import ActorGraph
 
 __all__ = ["ACTIVE_MIN_ORDERS", "ActorFacts", "Display", "FactsContext", "Member", "Ring",
-           "ScoreParams", "Shared", "actor_facts", "reaches_high", "ring_identity",
-           "score_candidate",
+           "ScoreParams", "Scored", "Shared", "actor_facts", "reaches_high",
+           "ring_identity", "score_candidate", "score_group",
            "time_core"]
 
 
@@ -157,6 +157,37 @@ def score_candidate(
     graph: ActorGraph,
     facts: ActorFacts,
     members: np.ndarray,
+    **options: Any,
+) -> tuple[Ring, np.ndarray | None]:
+    """:func:`score_group`'s ring and block core: one candidate scored and explained
+    (the options are :func:`score_group`'s)."""
+    scored = score_group(graph, facts, members, **options)
+    return scored.ring(), scored.block_core
+
+
+@dataclass(eq=False)
+class Scored:
+    """A scored candidate before its ring is made: the score, risk and reasons that
+    decide whether it stands (the pipeline cuts a whole that is not high into the parts
+    and cores that are), its block core, and its ring, made when asked for (a whole
+    that its parts replace is never made)."""
+
+    score: float
+    risk: Risk
+    reasons: list[Reason]
+    block_core: np.ndarray | None
+    inputs: Inputs
+    signals: tuple[Signal, ...]
+
+    def ring(self) -> Ring:
+        """The ring as the report shows it (:class:`Ring`)."""
+        return _ring(self.inputs, self.score, self.risk, self.reasons, self.signals)
+
+
+def score_group(
+    graph: ActorGraph,
+    facts: ActorFacts,
+    members: np.ndarray,
     *,
     embedding: np.ndarray | None,
     proximity: np.ndarray,
@@ -166,10 +197,10 @@ def score_candidate(
     provenance: Reason | None = None,
     foreign_seed_vectors: np.ndarray | None = None,
     signals: tuple[Signal, ...] = REGISTRY,
-) -> tuple[Ring, np.ndarray | None]:
-    """Score one candidate (actor indices) and explain the score; also its block core
-    (the members that co-use its block beyond chance at the depth that counts, when
-    some members do not; else None).
+) -> Scored:
+    """Score one candidate (actor indices) and explain the score (:class:`Scored`,
+    with its block core: the members that co-use its block beyond chance at the depth
+    that counts, when some members do not; else None).
 
     Each unit of ``signals`` measures its phenomenon (sub-scores, ``None`` when the
     export has no data for it, and the facts its reasons name) and adds its terms to
@@ -216,8 +247,7 @@ def score_candidate(
                        if k else Reason.of("no_fraud_sign"))
     if provenance is not None:
         reasons.append(provenance)
-    return (_ring(c, score, risk, ordered(reasons), signals),
-            c.found.facts.get("block_core"))
+    return Scored(score, risk, ordered(reasons), c.found.facts.get("block_core"), c, signals)
 
 
 def _ring(c: Inputs, score: float, risk: Risk, reasons: list[Reason],
@@ -275,7 +305,7 @@ def _usage(v: View, listed: list[Member], shared: list[Shared], order: list[int]
     ))
 
 
-def reaches_high(ring: Ring) -> bool:
+def reaches_high(ring: Ring | Scored) -> bool:
     """Whether the ring's score reached ``high``, a sign of fraud or not: the pipeline
     cuts candidates into the parts and cores that do (which members form a ring does
     not depend on whether the export holds a sign of fraud about it)."""
