@@ -32,7 +32,7 @@ from graphfraud.score.facts import (
 )
 from graphfraud.score.params import ScoreParams
 from graphfraud.score.signals import REGISTRY, Inputs, Signal
-from graphfraud.score.view import Found, View, make_view
+from graphfraud.score.view import Found, View, Within, make_view
 
 DEVICE, ACCOUNT = DEVICE_KIND.code, PAYMENT_ACCOUNT.code
 
@@ -212,15 +212,15 @@ def score_group(
     found the candidate (listed after the evidence). ``params`` must hold the knobs
     of ``signals`` (:func:`graphfraud.score.params.params_type`).
     """
-    members = _supported(graph, np.asarray(members), params)
+    members, within = _supported(graph, np.asarray(members), params)
 
-    def inputs(of: np.ndarray) -> Inputs:
-        return Inputs(graph=graph, facts=facts, view=make_view(graph, facts, of),
+    def inputs(of: np.ndarray, within: Within | None = None) -> Inputs:
+        return Inputs(graph=graph, facts=facts, view=make_view(graph, facts, of, within),
                       params=params, found=Found(), proximity=proximity,
                       embedding=embedding, seeds=seeds, seed_vectors=seed_vectors,
                       foreign=foreign_seed_vectors, signals=signals)
 
-    c = inputs(members)
+    c = inputs(members, within)
     for i, unit in enumerate(signals):
         unit.measure(c)
         narrowed = unit.narrowed(c)
@@ -299,8 +299,10 @@ def _usage(v: View, listed: list[Member], shared: list[Shared], order: list[int]
     indptr, indices, _ = take_rows(v.inc, rows)
     at = drawn[indices]
     by_row = np.repeat(np.arange(len(rows)), np.diff(indptr))
+    member_keys = [m.type + ":" + m.id for m in listed[:len(rows)]]
+    shared_keys = [x.type + ":" + x.id for x in shared[:len(cols)]]
     return tuple(sorted(
-        (listed[r].type + ":" + listed[r].id, shared[c].type + ":" + shared[c].id)
+        (member_keys[r], shared_keys[c])
         for r, c in zip(by_row[at >= 0].tolist(), at[at >= 0].tolist(), strict=True)
     ))
 
@@ -313,17 +315,21 @@ def reaches_high(ring: Ring | Scored) -> bool:
                                          for r in ring.reasons)
 
 
-def _supported(graph: ActorGraph, members: np.ndarray, params: ScoreParams) -> np.ndarray:
-    """The candidate without actors tied to it through a single member.
+def _supported(graph: ActorGraph, members: np.ndarray, params: ScoreParams
+               ) -> tuple[np.ndarray, Within | None]:
+    """The candidate without actors tied to it through a single member; and, when
+    none was left out, each member's links within it (:data:`Within`).
 
     The ring is scored as it is reported: an innocent family shop that shares a
     phone with one ring shop neither appears as a member nor colours the score.
     """
     if len(members) <= 3:
-        return members
-    support, _ = within_rows(graph.linked, members)
-    keep = support >= params.min_member_support
-    return members[keep] if keep.sum() >= 3 else members
+        return members, None
+    within = within_rows(graph.linked, members)
+    keep = within[0] >= params.min_member_support
+    if keep.all() or keep.sum() < 3:
+        return members, within
+    return members[keep], None
 
 
 def _pattern(coverage: dict[int, tuple[int, int]], n: int, ban_evasion: float,

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 import numpy as np
 
-from graphfraud.graph.sparse import submatrix, take_rows, within_rows
+from graphfraud.graph.sparse import submatrix, take_rows
 from graphfraud.model import DEVICE as DEVICE_KIND
 from graphfraud.model import PAYMENT_ACCOUNT
 from graphfraud.score.evidence import Reason, Sentence
@@ -455,7 +455,7 @@ def _attachment(graph: ActorGraph, v: View, embedding: np.ndarray | None,
                 out: Found, foreign: np.ndarray | None = None) -> np.ndarray:
     """Per member: in-ring link strength and (with embeddings) closeness to the ring's
     centroid; and the ring centroid's similarity to known-fraud actors outside it."""
-    _, strength = within_rows(graph.linked, v.members)
+    _, strength = v.links_within(graph)
     typical = float(np.median(strength)) or 1.0
     attach = np.minimum(1.0, strength / typical)
     out.scores["embedding"] = 0.0

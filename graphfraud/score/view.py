@@ -8,12 +8,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from graphfraud.graph.sparse import take_rows
+from graphfraud.graph.sparse import take_rows, within_rows
 from graphfraud.model import MERCHANT as MERCHANT_KIND
 
 if TYPE_CHECKING:
     from graphfraud.graph.projection import ActorGraph
     from graphfraud.score.facts import ActorFacts
+
+
+#: Each member's links within the ring and their summed weight
+#: (:func:`graphfraud.graph.sparse.within_rows` over the linked graph).
+Within = tuple[np.ndarray, np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,13 @@ class View:
     rare: np.ndarray  # kept and rare enough to make a strong link alone
     reg: np.ndarray  # registration day per member (NaN unknown)
     verdict: np.ndarray  # +1 blacklisted, -1 cleared, 0 none, per member
+    #: The members' links within the ring, when the caller had them (else None).
+    within: Within | None = None
+
+    def links_within(self, graph: ActorGraph) -> Within:
+        """Each member's links within the ring and their summed weight."""
+        return self.within if self.within is not None else within_rows(graph.linked,
+                                                                        self.members)
 
     @property
     def n(self) -> int:
@@ -77,7 +89,8 @@ class View:
         return self.inc.per_member(w)
 
 
-def make_view(graph: ActorGraph, facts: ActorFacts, members: np.ndarray) -> View:
+def make_view(graph: ActorGraph, facts: ActorFacts, members: np.ndarray,
+              within: Within | None = None) -> View:
     """The members' incidence over only the identifiers they use (local columns): cost
     grows with the ring, not with the graph."""
     n = len(members)
@@ -93,7 +106,8 @@ def make_view(graph: ActorGraph, facts: ActorFacts, members: np.ndarray) -> View
                 ident=ident, inside=inside, degree=degree,
                 ident_types=graph.identifier_types[ident], shared=shared, kept=kept,
                 rare=kept[degree[kept] <= graph.strong_degree],
-                reg=facts.registered_days[members], verdict=facts.verdict[members])
+                reg=facts.registered_days[members], verdict=facts.verdict[members],
+                within=within)
 
 
 @dataclass
