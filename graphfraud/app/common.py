@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +15,7 @@ if TYPE_CHECKING:
     from graphfraud.loaders.dataset import Dataset
     from graphfraud.loaders.mapping import Mapping
     from graphfraud.pipeline import ScanResult
+    from graphfraud.report.context import Around
     from graphfraud.report.run import RunReport
     from graphfraud.score.diff import Changes
 
@@ -153,9 +153,9 @@ def changes_line(changes: Changes, since: str) -> str:
     return line
 
 
-def context_of(dataset: Dataset) -> Callable[[RunReport], RunReport]:
-    """What adds to a report what ``dataset`` (the export scanned) says around its
-    rings, for report.html and rings.csv only (``write_reports(context=...)``)."""
-    from graphfraud.report.context import with_context
+def context_of(dataset: Dataset) -> Around:
+    """What ``dataset`` (the export scanned) says around a report's rings, for
+    report.html and rings.csv only (``write_reports(context=...)``)."""
+    from graphfraud.report.context import Around
 
-    return partial(with_context, dataset=dataset)
+    return Around(dataset)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from graphfraud.model import ACTOR_KINDS, IDENTIFIER_KINDS, SHARING_LINKS
@@ -52,6 +52,52 @@ def with_context(report: RunReport, dataset: Dataset) -> RunReport:
                        hub_info=hub_context(dataset, report.hubs[:MAX_HUBS]))
 
 
+@dataclass(frozen=True)
+class Around:
+    """What ``dataset`` (the export a run scanned) says around the run's rings, read
+    where the files that show it are made (``write_reports(context=...)``)."""
+
+    dataset: Dataset
+
+    def page(self, report: RunReport) -> RunReport:
+        """Everything report.html shows (:func:`with_context`)."""
+        return with_context(report, self.dataset)
+
+    def rows(self, report: RunReport) -> RunReport:
+        """What rings.csv shows of it: each member's name and status (the other
+        facts left blank), a fraction of the page's work."""
+        from graphfraud.collector import collector_paused
+
+        with collector_paused():
+            wanted = _wanted(report.rings)
+            found = _found(self.dataset, wanted)
+            blank, unknown = dict.fromkeys(ACTOR_FIELDS, ""), ("", "", "")
+            return replace(report, actors={
+                key: dict(blank, name=name, status=status)
+                for key in wanted for name, status, _ in (found.get(key, unknown),)})
+
+
+def _wanted(rings: Iterable[Ring]) -> set[str]:
+    """Every ring member's ``type:id``."""
+    return {f"{m.type}:{m.id}" for ring in rings for m in ring.members}
+
+
+def _found(dataset: Dataset, wanted: set[str]) -> dict[str, tuple[str, str, str]]:
+    """The name, status and registration date of each wanted actor the export holds
+    (rows in order: the last one of an id stands)."""
+    found: dict[str, tuple[str, str, str]] = {}
+    by_kind = _by_kind(wanted)
+    for kind in ACTOR_KINDS:
+        frame = dataset.tables.get(kind.table)
+        if frame is None or kind.key not in frame or kind.entity_type not in by_kind:
+            continue
+        rows = frame.loc[_isin(frame[kind.key], by_kind[kind.entity_type])]
+        keys = [f"{kind.entity_type}:{ident}" for ident in rows[kind.key].tolist()]
+        columns = [_column_texts(rows, column) for column in ("name", "status", "registered_at")]
+        found.update(zip(keys, zip(*columns, strict=True), strict=True))
+    return found
+
+
 def ring_actors(dataset: Dataset, rings: Iterable[Ring], *, hubs: Iterable[Hub] = ()
                 ) -> dict[str, dict[str, str]]:
     """The facts of every ring member (:attr:`RunReport.actors`), by ``type:id``.
@@ -69,18 +115,8 @@ def ring_actors(dataset: Dataset, rings: Iterable[Ring], *, hubs: Iterable[Hub] 
     unknown.
     """
     rings = list(rings)
-    wanted = {f"{m.type}:{m.id}" for ring in rings for m in ring.members}
-    found: dict[str, tuple[str, ...]] = {}  # name, status, registered of each found actor
-    by_kind = _by_kind(wanted)
-    for kind in ACTOR_KINDS:
-        frame = dataset.tables.get(kind.table)
-        if frame is None or kind.key not in frame or kind.entity_type not in by_kind:
-            continue
-        rows = frame.loc[_isin(frame[kind.key], by_kind[kind.entity_type])]
-        keys = [f"{kind.entity_type}:{ident}" for ident in rows[kind.key].tolist()]
-        columns = [_column_texts(rows, column) for column in ("name", "status", "registered_at")]
-        # rows in order: the last one of an id stands
-        found.update(zip(keys, zip(*columns, strict=True), strict=True))
+    wanted = _wanted(rings)
+    found = _found(dataset, wanted)
     blank, unknown = dict.fromkeys(ACTOR_FIELDS, ""), ("", "", "")
     actors = {key: dict(blank, name=name, status=status, registered=registered)
               for key in wanted for name, status, registered in (found.get(key, unknown),)}

@@ -26,6 +26,7 @@ from graphfraud.report.fields import (
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from graphfraud.report.context import Around
     from graphfraud.report.redact import Redactor
     from graphfraud.report.run import RunReport
 
@@ -44,8 +45,7 @@ def write_reports(report: RunReport, out_dir: str | Path, *,
                   redact: bool = False, parquet: bool = False,
                   rejects: Callable[[Path], object] | None = None,
                   excel: bool = False,
-                  context: Callable[[RunReport], RunReport] | None = None
-                  ) -> dict[str, Path]:
+                  context: Around | None = None) -> dict[str, Path]:
     """Write rings.json, rings.csv and report.html into ``out_dir``; return their paths.
 
     ``rejects`` writes the run's rejected input rows, given the (temporary) path to
@@ -68,12 +68,12 @@ def write_reports(report: RunReport, out_dir: str | Path, *,
     ids (see :mod:`graphfraud.report.redact`) and ``redaction-key.csv`` maps them
     back; rings.json, the team's own record, keeps the real ids.
 
-    ``context`` adds what the export says around the rings
-    (:func:`graphfraud.report.context.with_context`) for rings.csv and report.html
-    (rings.json never holds it). Those two files, the context with them, are made in a
-    forked process beside the one that writes rings.json and the check index, when
-    the run has at least :data:`BESIDE_RINGS` rings (:func:`graphfraud.workers.beside`):
-    the same files, in about half the time at a million merchants.
+    ``context`` reads what the export says around the rings
+    (:class:`graphfraud.report.context.Around`) for rings.csv and report.html (rings.json
+    never holds it). report.html, with its context, is made in a forked process beside
+    the one that writes the other files, when the run has at least
+    :data:`BESIDE_RINGS` rings (:func:`graphfraud.workers.beside`): the same files, in
+    less time.
     """
     with collector_paused():
         return _write_reports(report, Path(out_dir), redact=redact, parquet=parquet,
@@ -82,7 +82,7 @@ def write_reports(report: RunReport, out_dir: str | Path, *,
 
 def _write_reports(report: RunReport, out: Path, *, redact: bool, parquet: bool,
                    rejects: Callable[[Path], object] | None, excel: bool,
-                   context: Callable[[RunReport], RunReport] | None) -> dict[str, Path]:
+                   context: Around | None) -> dict[str, Path]:
     """:func:`write_reports`, the collector paused."""
     from graphfraud.workers import beside
 
@@ -92,16 +92,17 @@ def _write_reports(report: RunReport, out: Path, *, redact: bool, parquet: bool,
     (out / MANIFEST).unlink(missing_ok=True)
     write_new(out / INCOMPLETE, f"{report.run_id}\n")
     shown = _Shown(report, out, redact=redact, excel=excel, context=context)
-    # rings.csv and report.html (what the context and pseudonyms shape) in a forked
-    # process, started before any thread here; the check index (Arrow's C++, without
-    # the interpreter's lock) in a thread; rings.json and the rest in this one. All are
-    # waited for, and the first error raised, before the manifest; an error here stops
-    # the others first (leaving the mark above).
-    with beside(shown.write, forked=len(report.rings) >= BESIDE_RINGS) as pages, \
+    # report.html (with the context and pseudonyms it shows) in a forked process,
+    # started before any thread here; the check index (Arrow's C++, without the
+    # interpreter's lock) in a thread; rings.json, rings.csv and the rest in this one.
+    # All are waited for, and the first error raised, before the manifest; an error
+    # here stops the others first (leaving the mark above).
+    with beside(shown.page, forked=len(report.rings) >= BESIDE_RINGS) as pages, \
             ThreadPoolExecutor(max_workers=1) as side:
         index = None if report.index is None else side.submit(
             _write_index, report.index, out / INDEX_FILE)
         paths = _write_files(report, out, parquet=parquet, rejects=rejects)
+        shown.rows()
         if index is None:  # a run without one (the Spark engine): no stale index
             (out / INDEX_FILE).unlink(missing_ok=True)
         else:
@@ -123,10 +124,13 @@ BESIDE_RINGS = 400
 
 class _Shown:
     """rings.csv, report.html and (``redact``) redaction-key.csv: the files that show
-    the rings with their context and, redacted, pseudonyms."""
+    the rings with their context and, redacted, pseudonyms. The page (:meth:`page`) is
+    made beside the rest; rings.csv, which shows only the members' names and statuses,
+    is made here (:meth:`rows`) unless it is redacted (then with the page, under one
+    set of pseudonyms, which the key lists)."""
 
     def __init__(self, report: RunReport, out: Path, *, redact: bool, excel: bool,
-                 context: Callable[[RunReport], RunReport] | None):
+                 context: Around | None):
         self.report, self.out, self.redact, self.excel = report, out, redact, excel
         self.context = context
 
@@ -136,27 +140,35 @@ class _Shown:
             paths["key"] = self.out / "redaction-key.csv"
         return paths
 
-    def write(self) -> None:
+    def rows(self) -> None:
+        """rings.csv, unless redacted (then :meth:`page` makes it)."""
+        if not self.redact:
+            self._csv(self.report if self.context is None else self.context.rows(self.report))
+
+    def page(self) -> None:
+        """report.html, and when redacted rings.csv and the key too."""
         from graphfraud.report.html import render_html
 
-        paths = self.paths()
-        shown = self.report if self.context is None else self.context(self.report)
+        shown = self.report if self.context is None else self.context.page(self.report)
         redactor = None
         if self.redact:
             from graphfraud.report.redact import Redactor
 
             redactor = Redactor()
             shown = _redacted(redactor, shown)
-        with new_file(paths["csv"]) as fh:
-            if self.excel:
-                fh.write(EXCEL_BOM)
-            _write_csv(shown, fh)
-        write_new(paths["html"], render_html(shown))
+            self._csv(shown)
+        write_new(self.out / "report.html", render_html(shown))
         if redactor is not None:
-            with new_file(paths["key"]) as fh:
+            with new_file(self.out / "redaction-key.csv") as fh:
                 redactor.write_key(fh)
         else:
             (self.out / "redaction-key.csv").unlink(missing_ok=True)  # a stale key misleads
+
+    def _csv(self, shown: RunReport) -> None:
+        with new_file(self.out / "rings.csv") as fh:
+            if self.excel:
+                fh.write(EXCEL_BOM)
+            _write_csv(shown, fh)
 
 
 def _write_files(report: RunReport, out: Path, *, parquet: bool,

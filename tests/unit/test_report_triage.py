@@ -306,3 +306,25 @@ def test_flagged_via_is_looked_up_for_every_member_the_page_shows() -> None:
     from graphfraud.report.html import MAX_DRAWN_MEMBERS, MAX_LISTED_MEMBERS
 
     assert max(MAX_DRAWN_MEMBERS, MAX_LISTED_MEMBERS) <= VIA_MEMBERS
+
+
+def test_rings_csv_needs_only_the_names_and_statuses_the_page_reads_too(
+        tmp_path: Path) -> None:
+    """rings.csv is made from the context's rows (names and statuses only), report.html
+    from the whole context: the csv is the one the whole context makes."""
+    import io
+
+    from graphfraud.report.context import Around
+    from graphfraud.report.writer import _write_csv
+
+    around = Around(read_dataset(_context_export(tmp_path)).dataset)
+    rows, page = around.rows(_report()), around.page(_report())
+    assert rows.actors and set(rows.actors) == set(page.actors or {})
+    assert rows.actors["merchant:m1"]["name"] == "Shop One"
+    assert rows.actors["merchant:m1"]["verdict"] == ""  # not read for the rows
+    made = []
+    for report in (rows, page):
+        fh = io.StringIO(newline="")
+        _write_csv(report, fh)
+        made.append(fh.getvalue())
+    assert made[0] == made[1] and "Shop One" in made[0] and "banned" in made[0]

@@ -125,9 +125,21 @@ def test_member_rows_escape_every_fact_and_the_page_keeps_no_raw_markup() -> Non
 
 
 def _with_actors(bare: RunReport) -> RunReport:
-    """The context the tests' report carries, added as a scan's context function adds
-    it."""
+    """The context the tests' report carries, added as a scan's context adds it."""
     return replace(bare, actors=_report().actors, exposure=_report().exposure)
+
+
+class _Context:
+    """As :class:`graphfraud.report.context.Around` reads it: everything for the
+    page, only the names and statuses for rings.csv."""
+
+    def page(self, report: RunReport) -> RunReport:
+        return _with_actors(report)
+
+    def rows(self, report: RunReport) -> RunReport:
+        actors = _report().actors or {}
+        return replace(report, actors={key: {"name": info["name"], "status": info["status"]}
+                                       for key, info in actors.items()})
 
 
 @pytest.mark.skipif(not workers.can_fork(), reason="fork start method (Linux)")
@@ -138,14 +150,15 @@ def test_rings_csv_and_the_page_made_beside_are_those_made_in_this_process(
     here = write_reports(_with_actors(bare), tmp_path / "here", excel=True)
     monkeypatch.setattr(writer, "BESIDE_RINGS", 1)
     made: list[int] = []
-    real = writer._Shown.write
+    real = writer._Shown.page
 
     def spy(self: writer._Shown) -> None:
         (tmp_path / "pid").write_text(str(os.getpid()))
         real(self)
 
-    monkeypatch.setattr(writer._Shown, "write", spy)
-    beside = write_reports(bare, tmp_path / "beside", excel=True, context=_with_actors)
+    monkeypatch.setattr(writer._Shown, "page", spy)
+    beside = write_reports(bare, tmp_path / "beside", excel=True,
+                           context=_Context())  # type: ignore[arg-type]
     made.append(int((tmp_path / "pid").read_text()))
     assert made != [os.getpid()]  # the page was made in a child process
     assert sorted(here) == sorted(beside)
@@ -162,7 +175,8 @@ def test_redacted_files_made_beside_carry_the_key_that_maps_them_back(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(writer, "BESIDE_RINGS", 1)
     report = replace(_report(), actors=None, exposure=None)
-    paths = write_reports(report, tmp_path, redact=True, context=_with_actors)
+    paths = write_reports(report, tmp_path, redact=True,
+                          context=_Context())  # type: ignore[arg-type]
     key = {row["pseudonym"]: row["id"] for row in csv.DictReader(
         io.StringIO(paths["key"].read_bytes().decode("utf-8"), newline=""))}
     shown = {row["member_id"] for row in csv.DictReader(
@@ -178,11 +192,12 @@ def test_a_failure_beside_fails_the_run_and_leaves_it_marked(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(writer, "BESIDE_RINGS", 1)
 
-    def broken(report: RunReport) -> RunReport:
-        raise OSError("no space left for the page")
+    class Broken(_Context):
+        def page(self, report: RunReport) -> RunReport:
+            raise OSError("no space left for the page")
 
     with pytest.raises(OSError, match="no space left for the page"):
-        write_reports(_report(), tmp_path, context=broken)
+        write_reports(_report(), tmp_path, context=Broken())  # type: ignore[arg-type]
     assert (tmp_path / writer.INCOMPLETE).exists()
     assert not (tmp_path / writer.MANIFEST).exists()
     assert not list(tmp_path.glob(".*.partial"))
