@@ -1498,8 +1498,8 @@ def read_dataset(
     mapping
         Column and file-name mapping for exports that use other names.
     progress
-        Called with each file name as its turn comes (for progress display; the next
-        file is read ahead in a second thread).
+        Called with each file name as its turn comes (for progress display; files are
+        read two at a time, in two threads).
 
     Returns
     -------
@@ -1520,42 +1520,88 @@ def read_dataset(
     horizon = run_horizon()
     found = _locate_files(data_dir, mapping)
     result = LoadResult(dataset=Dataset(source=str(data_dir)), files=[], rejects=[])
-    known: dict[str, IdLookup] = {}
-    file_of: dict[str, str] = {}
-    for entity, file in closed_kinds(mapping).items():
-        known[entity] = IdLookup.of(_string_series([]).array.__arrow_array__())
-        file_of[entity] = file
-    # Reading and checking a file's rows needs nothing from the other files, so the
-    # next file is read in a second thread (Arrow's parser and kernels release the GIL)
-    # while this one checks the current file's references and rules across rows, which
-    # need the files before it. Files are settled, and errors raised, in contract order.
-    # (An error or Ctrl-C waits for the file being read ahead to finish.)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphfraud-read") as pool:
-
-        def read_ahead(at: int) -> Future[CheckedFile] | None:
-            if at >= len(found):
-                return None
-            spec, where = found[at]
-            return pool.submit(_check_ahead, where, spec, mapping, horizon) \
-                if isinstance(where, Path) else None
-
-        ahead: Future[CheckedFile] | None = None
+    # Each file is read, checked and settled in one of two threads (Arrow's parser and
+    # kernels, numpy's sorts and pandas' hash lookups release the GIL). A file's
+    # references are checked against the ids of the files before it that declare their
+    # kind (merchants, streamers, organisations): it waits for those, so it sees what
+    # the same read in one thread would. Results are taken, and errors raised, in
+    # contract order; an error or Ctrl-C cancels the files not started and waits for
+    # the ones being read.
+    declared: list[tuple[str, Future[_Settled] | None, str]] = [
+        (entity, None, file) for entity, file in closed_kinds(mapping).items()]
+    pending: list[tuple[Path | InputError, Future[_Settled] | None]] = []
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="graphfraud-read") as pool:
         try:
-            for at, (spec, where) in enumerate(found):
+            for spec, where in found:
+                if isinstance(where, InputError):
+                    pending.append((where, None))
+                    continue
+                task = pool.submit(_read_one, where, spec, mapping, horizon, list(declared))
+                pending.append((where, task))
+                if spec.kind == "node" and spec.entity in ("merchant", "streamer",
+                                                           *ALWAYS_CLOSED):
+                    declared.append((spec.entity, task, where.name))
+            for where, running in pending:
                 if isinstance(where, InputError):
                     raise where
-                path = where
                 if progress is not None:
-                    progress(path.name)
-                checked = ahead.result() if ahead is not None else _check_ahead(
-                    path, spec, mapping, horizon)
-                ahead = read_ahead(at + 1)
-                _settle_file(result, path, spec, mapping, checked, known, file_of)
-                del checked
-        finally:
-            if ahead is not None:
-                ahead.cancel()
+                    progress(where.name)
+                assert running is not None
+                _add(result, running.result())
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
     return result
+
+
+@dataclass
+class _Settled:
+    """One file read, checked and settled against the files before it."""
+
+    spec: TableSpec
+    clean: pd.DataFrame
+    report: FileReport
+    rejects: list[Reject]
+    history: pd.DataFrame | None
+    #: The ids it declares, when later files check references against them.
+    ids: IdLookup | None
+
+
+def _add(result: LoadResult, settled: _Settled) -> None:
+    """A settled file into ``result`` (files in contract order)."""
+    result.dataset.tables[settled.spec.name] = settled.clean
+    if settled.history is not None:
+        result.dataset.label_history = settled.history
+    result.files.append(settled.report)
+    result.rejects.extend(settled.rejects)
+
+
+def _read_one(path: Path, spec: TableSpec, mapping: Mapping, horizon: pd.Timestamp,
+              declared: list[tuple[str, Future[_Settled] | None, str]]) -> _Settled:
+    """Read and check ``path``, then settle it against the ids ``declared`` by the files
+    before it (entity kind, the task of the file declaring it, or None before one does,
+    and that file's name): the last file declaring a kind stands."""
+    checked = _check_ahead(path, spec, mapping, horizon)
+    known: dict[str, IdLookup] = {}
+    file_of: dict[str, str] = {}
+    for entity, task, file in declared:
+        file_of[entity] = file
+        if task is None:
+            known[entity] = IdLookup.of(_string_series([]).array.__arrow_array__())
+        else:
+            ids = task.result().ids  # the file before, settled (or its error, raised)
+            assert ids is not None
+            known[entity] = ids
+    history: list[pd.DataFrame] = []
+    clean, report, bad = read_table(path, spec, mapping=mapping, known=known,
+                                    file_of=file_of, history_out=history, checked=checked)
+    del checked
+    # Merchants and organisations must be known to every later file; streamers only
+    # when the export has a streamers file. Devices and accounts are created from links.
+    ids = None
+    if spec.kind == "node" and spec.entity in ("merchant", "streamer", *ALWAYS_CLOSED):
+        ids = IdLookup.of(arrow_strings(clean[spec.key[0]]))
+    return _Settled(spec, clean, report, bad, history[0] if history else None, ids)
 
 
 def _check_ahead(path: Path, spec: TableSpec, mapping: Mapping, horizon: pd.Timestamp
@@ -1591,26 +1637,3 @@ def _locate_files(data_dir: Path, mapping: Mapping
             continue
         found.append((spec, located))
     return found
-
-
-def _settle_file(result: LoadResult, path: Path, spec: TableSpec, mapping: Mapping,
-                 checked: CheckedFile, known: dict[str, IdLookup], file_of: dict[str, str]
-                 ) -> None:
-    """Settle one checked file against the files before it (references, rules across
-    rows) and add it to ``result``; a merchants, streamers or organizations file becomes
-    ``known`` to the files after it."""
-
-    history: list[pd.DataFrame] = []
-    clean, report, bad = read_table(path, spec, mapping=mapping, known=known,
-                                    file_of=file_of, history_out=history, checked=checked)
-    result.dataset.tables[spec.name] = clean
-    if history:
-        result.dataset.label_history = history[0]
-    result.files.append(report)
-    result.rejects.extend(bad)
-    # Merchants and organisations must be known to every later file; streamers only
-    # when the export has a streamers file. Devices and accounts are created from links.
-    if spec.kind == "node" and spec.entity in ("merchant", "streamer", *ALWAYS_CLOSED):
-        known[spec.entity] = IdLookup.of(arrow_strings(clean[spec.key[0]]))
-        file_of[spec.entity] = path.name
-

@@ -468,3 +468,40 @@ def test_an_organisation_file_without_a_required_column_stops(
         read_dataset(tmp_path)
     assert str(info.value) == (
         f"{tmp_path / name}: line 1: missing required column {column!r}")
+
+
+def _slow_for(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The file ``name`` read slowly: the files after it are read first."""
+    import time
+
+    from graphfraud.loaders import reader
+
+    real = reader._check_ahead
+
+    def slow(path, *args):  # type: ignore[no-untyped-def]
+        if path.name == name:
+            time.sleep(0.5)
+        return real(path, *args)
+
+    monkeypatch.setattr(reader, "_check_ahead", slow)
+
+
+def test_references_wait_for_the_file_that_declares_the_ids(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_csv(tmp_path, "merchants.csv", MERCHANTS)
+    write_csv(tmp_path, "merchant_devices.csv", "merchant_id,device_id\nm2,d1\nm9,d1\n")
+    _slow_for("merchants.csv", monkeypatch)  # the links are read before the merchants
+    result = read_dataset(tmp_path)
+    assert result.dataset.tables["merchant_devices"]["merchant_id"].tolist() == ["m2"]
+    assert [(r.file, r.line) for r in result.rejects] == [("merchant_devices.csv", 3)]
+    assert [f.table for f in result.files] == ["merchants", "merchant_devices"]
+
+
+def test_the_first_error_in_contract_order_is_raised_whichever_file_fails_first(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_csv(tmp_path, "merchants.csv", MERCHANTS)
+    write_csv(tmp_path, "merchant_devices.csv", "merchant_id\nm1\n")  # no device_id
+    write_csv(tmp_path, "promotions.csv", "merchant_id\nm1\n")  # no streamer_id
+    _slow_for("merchant_devices.csv", monkeypatch)
+    with pytest.raises(InputError, match=r"merchant_devices\.csv.*device_id"):
+        read_dataset(tmp_path)
