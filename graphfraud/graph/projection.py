@@ -216,6 +216,13 @@ def _encode(parts: list[pd.Series]) -> tuple[pa.Array, list[np.ndarray[Any, Any]
             [positions[a:b] for a, b in itertools.pairwise(bounds)])
 
 
+def _encode_ids(parts: list[pd.Series]
+                ) -> tuple[pa.Array, list[np.ndarray[Any, Any]], np.ndarray]:
+    """:func:`_encode`, and the sorted distinct ids as an array of Python strings."""
+    index, positions = _encode(parts)
+    return index, positions, index.to_numpy(zero_copy_only=False).astype(object)
+
+
 @dataclass(frozen=True)
 class _Entities:
     """Every entity id universe and the actor x identifier incidence."""
@@ -277,11 +284,12 @@ def _entities(dataset: Dataset) -> _Entities:
     ids: dict[Role, list[np.ndarray]] = {role: [] for role in Role}
     types: dict[Role, list[np.ndarray]] = {role: [] for role in Role}
     kinds = ACTOR_KINDS + IDENTIFIER_KINDS
-    # The kinds are encoded side by side (Arrow's hashing and sorting release the GIL).
+    # The kinds are encoded side by side (Arrow's hashing and sorting release the GIL),
+    # each with its ids as Python strings (the graph's id arrays).
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="graphfraud-encode") as pool:
-        encoded = list(pool.map(lambda k: _encode([s for _, s in columns[k.entity_type]]),
+        encoded = list(pool.map(lambda k: _encode_ids([s for _, s in columns[k.entity_type]]),
                                 kinds))
-    for kind, (index, pos) in zip(kinds, encoded, strict=True):
+    for kind, (index, pos, values) in zip(kinds, encoded, strict=True):
         parts = columns[kind.entity_type]
         offset = sum(len(x) for x in ids[kind.role])
         if kind is MERCHANT and parts and len(np.unique(pos[0])) != len(index):
@@ -289,7 +297,6 @@ def _entities(dataset: Dataset) -> _Entities:
         for (table, _), p in zip(parts, pos, strict=True):
             positions[(kind.entity_type, table)] = p + offset
         universes[kind.entity_type] = (index, offset)
-        values = index.to_numpy(zero_copy_only=False).astype(object)
         ids[kind.role].append(values)
         types[kind.role].append(np.full(len(values), kind.code, np.int8))
     actor_ids = np.concatenate(ids[Role.ACTOR])
@@ -405,11 +412,17 @@ def project(dataset: Dataset, params: ProjectionParams | None = None,
     dropped = ((degree > params.hub_degree) & ~cohesive) | forced
     usable = (degree >= 2) & ~dropped
     weight[usable] = 1.0 / (degree[usable] - 1)
-    b = incidence @ sp.diags(np.sqrt(weight))
-    b.eliminate_zeros()
-    shared = (b @ b.T).tocsr()
-    shared.setdiag(0)
-    shared.eliminate_zeros()
+    # The promotions' matrix is made in a second thread meanwhile (scipy's sparse
+    # kernels release the GIL).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphfraud-promo") as pool:
+        promoted = pool.submit(_promotion_matrix, len(e.actor_ids), e.promotion_pairs,
+                               params)
+        b = incidence @ sp.diags(np.sqrt(weight))
+        b.eliminate_zeros()
+        shared = (b @ b.T).tocsr()
+        shared.setdiag(0)
+        shared.eliminate_zeros()
+        promotions = promoted.result()
 
     hubs = [
         Hub(IDENTIFIER_TYPES[e.identifier_types[i]], str(e.identifier_ids[i]), int(degree[i]),
@@ -417,7 +430,6 @@ def project(dataset: Dataset, params: ProjectionParams | None = None,
         for i in np.flatnonzero((degree > params.strong_degree) & ~cohesive)
     ]
     hubs.sort(key=lambda h: (-h.actors, h.type, h.id))
-    promotions = _promotion_matrix(len(e.actor_ids), e.promotion_pairs, params)
     return ActorGraph(
         actor_ids=e.actor_ids,
         actor_types=e.actor_types,
