@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from graphfraud.errors import UsageError
 
@@ -133,25 +133,6 @@ def add_check_index(result: ScanResult, dataset: Dataset, say: Say = silent) -> 
     result.timings["index"] = round(time.perf_counter() - started, 3)
     result.graph = result.facts = None
     return result
-
-
-def check_index_builder(result: ScanResult, dataset: Dataset, say: Say,
-                        *seconds: dict[str, float]) -> Callable[[], Any] | None:
-    """What builds the run's check index (:func:`add_check_index`) when called, for
-    ``write_reports(index=...)``: the report files then start beside it. Its time is
-    recorded as the ``index`` stage in each of ``seconds`` (the outcome's stage times,
-    the report's ``summary.seconds``, which rings.json writes after it). None for a
-    result without its graph and facts (a Spark scan)."""
-    if result.graph is None or result.facts is None:
-        return None
-
-    def build() -> Any:
-        built = add_check_index(result, dataset, say)
-        for stages in seconds:
-            stages["index"] = built.timings["index"]
-        return built.index
-
-    return build
 
 
 def changes_line(changes: Changes, since: str) -> str:

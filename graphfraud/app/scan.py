@@ -11,12 +11,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from graphfraud.app.common import (
     Say,
+    add_check_index,
     changes_line,
-    check_index_builder,
     context_of,
     load_previous,
     read_export,
@@ -87,18 +87,17 @@ def scan_export(data_dir: str | Path, out_dir: str | Path, *, params: ScanParams
                              say=say, warn=warn, reader=read, deferred=True)
         info = RunInfo(source=str(data_dir), rows=loaded.rows, rejected_rows=loaded.rejected,
                        read_seconds=round(time.perf_counter() - started, 3))
-        context = index = None  # a Spark run's report holds its context already
+        context = None  # a Spark run's report holds its context already
         if read is None:
-            report, timings, index = _scan(loaded.dataset, info, params=params,
-                                           previous=prior, say=say)
+            report, timings = _scan(loaded.dataset, info, params=params, previous=prior,
+                                    say=say)
             context = context_of(loaded.dataset)
         else:
             assert engine is not None
             report, timings = _scan_on_spark(engine, read.export, info, params=params,
                                              previous=prior, say=say)
         paths = write_reports(report, out, redact=redact, parquet=parquet,
-                              rejects=loaded.write_rejects, excel=excel, context=context,
-                              index=index)
+                              rejects=loaded.write_rejects, excel=excel, context=context)
         _publish(engine, report, cluster_out, paths, say)
     return ScanOutcome(report, paths, timings, time.perf_counter() - started)
 
@@ -163,9 +162,7 @@ def scan_graph(driver: Driver, settings: Neo4jSettings, out_dir: str | Path, *,
         info = RunInfo(source=settings.describe(), rows=rows, rejected_rows=0,
                        read_seconds=round(time.perf_counter() - started, 3))
         if engine is None:
-            report, timings, index = _scan(dataset, info, params=params, previous=prior,
-                                           say=say)
-            report = replace(report, index=index() if index is not None else None)
+            report, timings = _scan(dataset, info, params=params, previous=prior, say=say)
         else:
             report, timings = _scan_on_spark(engine, export, info, params=params,
                                              previous=prior, say=say)
@@ -189,24 +186,22 @@ def scan_graph(driver: Driver, settings: Neo4jSettings, out_dir: str | Path, *,
 
 
 def _scan(dataset: Dataset, info: RunInfo, *, params: ScanParams,
-          previous: RunReport | None, say: Say
-          ) -> tuple[RunReport, dict[str, float], Callable[[], Any] | None]:
-    """Scan (embedded) and build the run's report; the report, the stage times
-    (reading, then the index) and what builds its check index
-    (:func:`check_index_builder`). What the export says around the rings is added where
-    rings.csv and report.html are made (:func:`context_of`). A Spark run goes through
+          previous: RunReport | None, say: Say) -> tuple[RunReport, dict[str, float]]:
+    """Scan (embedded) and build the run's report; the report and the stage times
+    (reading last). What the export says around the rings is added where rings.csv
+    and report.html are made (:func:`context_of`). A Spark run goes through
     :func:`_scan_on_spark`."""
     from graphfraud.pipeline import scan
     from graphfraud.report import build_run_report
 
-    result = scan(dataset, params, previous=previous.rings if previous else None,
-                  progress=lambda s: say(f"stage: {s}"))
+    result = add_check_index(
+        scan(dataset, params, previous=previous.rings if previous else None,
+             progress=lambda s: say(f"stage: {s}")), dataset, say)
     report = build_run_report(result, info)
     timings = dict(result.timings)
     if info.read_seconds is not None:
         timings["read"] = info.read_seconds
-    return report, timings, check_index_builder(result, dataset, say, timings,
-                                                report.summary["seconds"])
+    return report, timings
 
 
 class _SparkRead:

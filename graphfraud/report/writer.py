@@ -45,8 +45,7 @@ def write_reports(report: RunReport, out_dir: str | Path, *,
                   redact: bool = False, parquet: bool = False,
                   rejects: Callable[[Path], object] | None = None,
                   excel: bool = False,
-                  context: Around | None = None,
-                  index: Callable[[], Any] | None = None) -> dict[str, Path]:
+                  context: Around | None = None) -> dict[str, Path]:
     """Write rings.json, rings.csv and report.html into ``out_dir``; return their paths.
 
     ``rejects`` writes the run's rejected input rows, given the (temporary) path to
@@ -74,19 +73,16 @@ def write_reports(report: RunReport, out_dir: str | Path, *,
     never holds it). report.html, with its context, is made in a forked process beside
     the one that writes the other files, when the run has at least
     :data:`BESIDE_RINGS` rings (:func:`graphfraud.workers.beside`): the same files, in
-    less time. ``index``, when given, builds the check index in place of
-    ``report.index``, in this process while the page is made beside, before rings.json
-    (whose ``summary.seconds`` may record its time).
+    less time.
     """
     with collector_paused():
         return _write_reports(report, Path(out_dir), redact=redact, parquet=parquet,
-                              rejects=rejects, excel=excel, context=context, index=index)
+                              rejects=rejects, excel=excel, context=context)
 
 
 def _write_reports(report: RunReport, out: Path, *, redact: bool, parquet: bool,
                    rejects: Callable[[Path], object] | None, excel: bool,
-                   context: Around | None, index: Callable[[], Any] | None
-                   ) -> dict[str, Path]:
+                   context: Around | None) -> dict[str, Path]:
     """:func:`write_reports`, the collector paused."""
     from graphfraud.workers import beside
 
@@ -103,15 +99,14 @@ def _write_reports(report: RunReport, out: Path, *, redact: bool, parquet: bool,
     # here stops the others first (leaving the mark above).
     with beside(shown.page, forked=len(report.rings) >= BESIDE_RINGS) as pages, \
             ThreadPoolExecutor(max_workers=1) as side:
-        table = report.index if index is None else index()
-        written = None if table is None else side.submit(_write_index, table,
-                                                         out / INDEX_FILE)
+        index = None if report.index is None else side.submit(
+            _write_index, report.index, out / INDEX_FILE)
         paths = _write_files(report, out, parquet=parquet, rejects=rejects)
         shown.rows()
-        if written is None:  # a run without one (the Spark engine): no stale index
+        if index is None:  # a run without one (the Spark engine): no stale index
             (out / INDEX_FILE).unlink(missing_ok=True)
         else:
-            paths["index"] = written.result()
+            paths["index"] = index.result()
         pages.wait()
     paths.update(shown.paths())
     write_new(out / MANIFEST, json.dumps({

@@ -81,31 +81,3 @@ def test_a_failure_beside_the_index_waits_for_it_and_is_raised(tmp_path: Path) -
         write_reports(report, tmp_path, rejects=broken)
     assert (tmp_path / INCOMPLETE).exists() and not (tmp_path / MANIFEST).exists()
     assert not list(tmp_path.glob(".*.partial"))
-
-
-def test_an_index_built_while_the_files_are_written_is_the_one_written(
-        tmp_path: Path) -> None:
-    table = pa.table({"type": ["device"], "id": ["d1"]})
-    built: list[int] = []
-
-    def build() -> pa.Table:
-        built.append(1)
-        return table
-
-    paths = write_reports(_report(None), tmp_path, index=build)
-    assert built == [1]
-    import pyarrow.parquet as pq
-
-    assert pq.read_table(paths["index"]).equals(table)
-    assert INDEX_FILE in (tmp_path / MANIFEST).read_text("utf-8")
-
-
-def test_an_index_that_fails_to_build_fails_the_run_and_leaves_it_marked(
-        tmp_path: Path) -> None:
-    def build() -> pa.Table:
-        raise MemoryError("no room for the index")
-
-    with pytest.raises(MemoryError, match="no room for the index"):
-        write_reports(_report(None), tmp_path, index=build)
-    assert (tmp_path / INCOMPLETE).exists() and not (tmp_path / MANIFEST).exists()
-    assert not list(tmp_path.glob(".*.partial"))
