@@ -60,6 +60,9 @@ def test_scan_writes_the_three_reports(scanned: Path) -> None:
     report = json.loads((scanned / "rings.json").read_text())
     assert report["schema_version"] == "2"
     assert report["summary"]["rejected_rows"] == 0 and report["summary"]["rings"] > 0
+    assert {"read", "project", "communities", "embeddings", "scoring", "index"} <= set(
+        report["summary"]["seconds"])  # every stage's time
+    assert (scanned / "check-index.parquet").exists()
     scores = [r["score"] for r in report["rings"]]
     assert scores == sorted(scores, reverse=True)
     with (scanned / "rings.csv").open(newline="") as fh:
