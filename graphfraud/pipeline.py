@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, TypeVar
 
@@ -23,13 +23,19 @@ from graphfraud.detect.communities import (
     expand_by_similarity,
     find_candidates,
 )
-from graphfraud.detect.embedding import EmbeddingParams, fastrp, node_hashes
+from graphfraud.detect.embedding import (
+    EmbeddingParams,
+    fastrp,
+    node_hashes,
+    random_projection,
+)
 from graphfraud.detect.seeds import personalized_pagerank, propagation_groups
 from graphfraud.graph.projection import (
     ActorGraph,
     GraphContext,
     Hub,
     ProjectionParams,
+    encode_entities,
     project,
 )
 from graphfraud.loaders.dataset import Dataset
@@ -282,10 +288,19 @@ def scan(
     timings: dict[str, float] = {}
     timed = _stage_timer(say, timings)
     done = timed("project")
-    graph = project(dataset, params.projection,
-                    context.graph if context is not None else None)
-    done()
-    found = _detect(graph, dataset, params, context, say, timed, timings, given)
+    # The embedding's random vectors need only the actors' ids: they are drawn in a
+    # second thread while the graph's matrices are made.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphfraud-draw") as pool:
+        entities = encode_entities(dataset)
+        drawn = pool.submit(random_projection, node_hashes(
+            entities.actor_types, entities.actor_ids), params.embedding) \
+            if params.score.use_embedding else None
+        graph = project(dataset, params.projection,
+                        context.graph if context is not None else None, entities)
+        del entities
+        done()
+        found = _detect(graph, dataset, params, context, say, timed, timings, given,
+                        drawn)
     candidates = found.candidates + _propagated(graph, found.candidates, found.proximity,
                                                 found.seeds, params, context)
     scoring_started = time.perf_counter()
@@ -340,8 +355,10 @@ class _Detected:
 def _detect(graph: ActorGraph, dataset: Dataset, params: ScanParams,
             context: ScanContext | None, say: Progress,
             timed: Callable[[str], Callable[[], None]], timings: dict[str, float],
-            given: GivenWalks | None = None) -> _Detected:
-    """The candidates of the structural cuts, the embedding and the scoring inputs."""
+            given: GivenWalks | None = None, drawn: Future[np.ndarray] | None = None
+            ) -> _Detected:
+    """The candidates of the structural cuts, the embedding (``drawn``: its random
+    vectors, being drawn) and the scoring inputs."""
     # Community detection, and the facts with the walk from the blacklist, run in two
     # more threads while this one draws the embedding. The sparse products of the walk
     # and of the embedding are native code that releases the GIL, and community
@@ -355,8 +372,10 @@ def _detect(graph: ActorGraph, dataset: Dataset, params: ScanParams,
         embedding = None
         if params.score.use_embedding:
             done = timed("embeddings")
-            embedding = fastrp(graph.linked, params.embedding,
-                               keys=node_hashes(graph.actor_types, graph.actor_ids))
+            vectors = drawn.result() if drawn is not None else None
+            embedding = fastrp(graph.linked, params.embedding, drawn=vectors,
+                               keys=None if vectors is not None else
+                               node_hashes(graph.actor_types, graph.actor_ids))
             if given is not None:
                 embedding = given.vectors_of(graph, embedding)
             done()

@@ -41,7 +41,7 @@ class EmbeddingParams:
 
 
 def fastrp(adjacency: sp.csr_matrix, params: EmbeddingParams | None = None,
-           keys: np.ndarray | None = None) -> np.ndarray:
+           keys: np.ndarray | None = None, drawn: np.ndarray | None = None) -> np.ndarray:
     """L2-normalised embeddings, one row per node (zero rows for isolated nodes).
 
     Parameters
@@ -52,6 +52,9 @@ def fastrp(adjacency: sp.csr_matrix, params: EmbeddingParams | None = None,
         Dimensions, propagation weights, seed.
     keys
         A stable 64-bit hash per node (:func:`node_hashes`); by default the row index.
+    drawn
+        ``random_projection(keys, params)``, when the caller drew it already (it is
+        scaled in place).
 
     Returns
     -------
@@ -71,7 +74,7 @@ def fastrp(adjacency: sp.csr_matrix, params: EmbeddingParams | None = None,
     params = params or EmbeddingParams()
     n = adjacency.shape[0]
     hashes = np.arange(n, dtype=np.uint64) if keys is None else np.asarray(keys, np.uint64)
-    projection = random_projection(hashes, params)
+    projection = random_projection(hashes, params) if drawn is None else drawn
     degree = np.asarray(adjacency.sum(axis=1)).ravel()
     inv = np.zeros(n)
     inv[degree > 0] = 1.0 / degree[degree > 0]

@@ -224,7 +224,7 @@ def _encode_ids(parts: list[pd.Series]
 
 
 @dataclass(frozen=True)
-class _Entities:
+class Entities:
     """Every entity id universe and the actor x identifier incidence."""
 
     actor_ids: np.ndarray
@@ -274,8 +274,10 @@ def _id_columns(dataset: Dataset) -> dict[str, list[tuple[str, pd.Series]]]:
     return out
 
 
-def _entities(dataset: Dataset) -> _Entities:
-    """One hash pass per kind: the sorted universes, then the incidence matrix."""
+def encode_entities(dataset: Dataset) -> Entities:
+    """One hash pass per kind: the sorted universes, then the incidence matrix (the first
+    half of :func:`project`, which a caller may run first, to start on the actors' ids
+    while the rest is made)."""
     import scipy.sparse as sp
 
     columns = _id_columns(dataset)
@@ -314,7 +316,7 @@ def _entities(dataset: Dataset) -> _Entities:
     pairs = None
     if promo_key in positions:
         pairs = (positions[promo_key], positions[(PROMOTION.end.entity_type, PROMOTION.table)])
-    return _Entities(actor_ids, np.concatenate(types[Role.ACTOR]), identifier_ids,
+    return Entities(actor_ids, np.concatenate(types[Role.ACTOR]), identifier_ids,
                      np.concatenate(types[Role.IDENTIFIER]), incidence, universes, pairs)
 
 
@@ -367,7 +369,8 @@ def identifier_cohesion(incidence: sp.csr_matrix, degree: np.ndarray, above: int
 
 
 def project(dataset: Dataset, params: ProjectionParams | None = None,
-            context: GraphContext | None = None) -> ActorGraph:
+            context: GraphContext | None = None, entities: Entities | None = None
+            ) -> ActorGraph:
     """Build the actor graph of a validated dataset.
 
     Parameters
@@ -379,6 +382,8 @@ def project(dataset: Dataset, params: ProjectionParams | None = None,
     context
         When the dataset is a part of a bigger graph (whole components of it): the
         whole graph's actor count and dropped hubs (:class:`GraphContext`).
+    entities
+        :func:`encode_entities` of ``dataset``, when the caller made it already.
 
     Returns
     -------
@@ -387,7 +392,7 @@ def project(dataset: Dataset, params: ProjectionParams | None = None,
     import scipy.sparse as sp
 
     params = params or ProjectionParams()
-    e = _entities(dataset)
+    e = encode_entities(dataset) if entities is None else entities
     incidence = e.incidence
     m = len(e.identifier_ids)
     degree = np.asarray(incidence.sum(axis=0)).ravel().astype(np.int64)
