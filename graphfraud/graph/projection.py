@@ -320,6 +320,24 @@ def encode_entities(dataset: Dataset) -> Entities:
                      np.concatenate(types[Role.IDENTIFIER]), incidence, universes, pairs)
 
 
+def _links(e: Entities, weight: np.ndarray, params: ProjectionParams
+           ) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """The actors' shared-identifier weights (each identifier's ``weight`` per pair of
+    its users) and their promotion weights, the latter made in a second thread
+    meanwhile (scipy's sparse kernels release the GIL)."""
+    import scipy.sparse as sp
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphfraud-promo") as pool:
+        promoted = pool.submit(_promotion_matrix, len(e.actor_ids), e.promotion_pairs,
+                               params)
+        b = e.incidence @ sp.diags(np.sqrt(weight))
+        b.eliminate_zeros()
+        shared = (b @ b.T).tocsr()
+        shared.setdiag(0)
+        shared.eliminate_zeros()
+        return shared, promoted.result()
+
+
 def _promotion_matrix(n: int, pairs: tuple[np.ndarray, np.ndarray] | None,
                       params: ProjectionParams) -> sp.csr_matrix:
     """Symmetric promotion weights; a host who promotes many shops says little of each."""
@@ -389,7 +407,6 @@ def project(dataset: Dataset, params: ProjectionParams | None = None,
     -------
     ActorGraph
     """
-    import scipy.sparse as sp
 
     params = params or ProjectionParams()
     e = encode_entities(dataset) if entities is None else entities
@@ -417,17 +434,7 @@ def project(dataset: Dataset, params: ProjectionParams | None = None,
     dropped = ((degree > params.hub_degree) & ~cohesive) | forced
     usable = (degree >= 2) & ~dropped
     weight[usable] = 1.0 / (degree[usable] - 1)
-    # The promotions' matrix is made in a second thread meanwhile (scipy's sparse
-    # kernels release the GIL).
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphfraud-promo") as pool:
-        promoted = pool.submit(_promotion_matrix, len(e.actor_ids), e.promotion_pairs,
-                               params)
-        b = incidence @ sp.diags(np.sqrt(weight))
-        b.eliminate_zeros()
-        shared = (b @ b.T).tocsr()
-        shared.setdiag(0)
-        shared.eliminate_zeros()
-        promotions = promoted.result()
+    shared, promotions = _links(e, weight, params)
 
     hubs = [
         Hub(IDENTIFIER_TYPES[e.identifier_types[i]], str(e.identifier_ids[i]), int(degree[i]),
