@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, TypeVar
 
@@ -23,12 +23,7 @@ from graphfraud.detect.communities import (
     expand_by_similarity,
     find_candidates,
 )
-from graphfraud.detect.embedding import (
-    EmbeddingParams,
-    fastrp,
-    node_hashes,
-    random_projection,
-)
+from graphfraud.detect.embedding import Drawn, EmbeddingParams, fastrp, node_hashes
 from graphfraud.detect.seeds import personalized_pagerank, propagation_groups
 from graphfraud.graph.projection import (
     ActorGraph,
@@ -292,9 +287,8 @@ def scan(
     # second thread while the graph's matrices are made.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphfraud-draw") as pool:
         entities = encode_entities(dataset)
-        drawn = pool.submit(random_projection, node_hashes(
-            entities.actor_types, entities.actor_ids), params.embedding) \
-            if params.score.use_embedding else None
+        drawn = Drawn(pool, node_hashes(entities.actor_types, entities.actor_ids),
+                      params.embedding) if params.score.use_embedding else None
         graph = project(dataset, params.projection,
                         context.graph if context is not None else None, entities)
         del entities
@@ -355,8 +349,7 @@ class _Detected:
 def _detect(graph: ActorGraph, dataset: Dataset, params: ScanParams,
             context: ScanContext | None, say: Progress,
             timed: Callable[[str], Callable[[], None]], timings: dict[str, float],
-            given: GivenWalks | None = None, drawn: Future[np.ndarray] | None = None
-            ) -> _Detected:
+            given: GivenWalks | None = None, drawn: Drawn | None = None) -> _Detected:
     """The candidates of the structural cuts, the embedding (``drawn``: its random
     vectors, being drawn) and the scoring inputs."""
     # Community detection, and the facts with the walk from the blacklist, run in two
@@ -372,9 +365,8 @@ def _detect(graph: ActorGraph, dataset: Dataset, params: ScanParams,
         embedding = None
         if params.score.use_embedding:
             done = timed("embeddings")
-            vectors = drawn.result() if drawn is not None else None
-            embedding = fastrp(graph.linked, params.embedding, drawn=vectors,
-                               keys=None if vectors is not None else
+            embedding = fastrp(graph.linked, params.embedding, drawn=drawn,
+                               keys=None if drawn is not None else
                                node_hashes(graph.actor_types, graph.actor_ids))
             if given is not None:
                 embedding = given.vectors_of(graph, embedding)

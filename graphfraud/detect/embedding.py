@@ -11,6 +11,7 @@ links, so it scales to millions of actors where walk-based embeddings (node2vec)
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -40,8 +41,29 @@ class EmbeddingParams:
     expand_similarity: float = 0.8
 
 
+class Drawn:
+    """The nodes' random vectors (:func:`random_projection`) drawn in a thread of
+    ``pool`` while the caller goes on, and handed to :func:`fastrp` once: no reference
+    is kept here, so fastrp frees them after its first step, as it frees its own."""
+
+    def __init__(self, pool: ThreadPoolExecutor, keys: np.ndarray, params: EmbeddingParams):
+        self._vectors: np.ndarray | None = None
+        self._done = pool.submit(self._draw, keys, params)
+
+    def _draw(self, keys: np.ndarray, params: EmbeddingParams) -> None:
+        self._vectors = random_projection(keys, params)
+
+    def take(self) -> np.ndarray:
+        """The vectors (waiting for them); a second call is an error."""
+        self._done.result()
+        vectors, self._vectors = self._vectors, None
+        if vectors is None:
+            raise RuntimeError("the drawn vectors were taken already")
+        return vectors
+
+
 def fastrp(adjacency: sp.csr_matrix, params: EmbeddingParams | None = None,
-           keys: np.ndarray | None = None, drawn: np.ndarray | None = None) -> np.ndarray:
+           keys: np.ndarray | None = None, drawn: Drawn | None = None) -> np.ndarray:
     """L2-normalised embeddings, one row per node (zero rows for isolated nodes).
 
     Parameters
@@ -53,8 +75,8 @@ def fastrp(adjacency: sp.csr_matrix, params: EmbeddingParams | None = None,
     keys
         A stable 64-bit hash per node (:func:`node_hashes`); by default the row index.
     drawn
-        ``random_projection(keys, params)``, when the caller drew it already (it is
-        scaled in place).
+        The random vectors, when the caller draws them ahead (:class:`Drawn`, of the
+        same keys and params).
 
     Returns
     -------
@@ -74,7 +96,7 @@ def fastrp(adjacency: sp.csr_matrix, params: EmbeddingParams | None = None,
     params = params or EmbeddingParams()
     n = adjacency.shape[0]
     hashes = np.arange(n, dtype=np.uint64) if keys is None else np.asarray(keys, np.uint64)
-    projection = random_projection(hashes, params) if drawn is None else drawn
+    projection = random_projection(hashes, params) if drawn is None else drawn.take()
     degree = np.asarray(adjacency.sum(axis=1)).ravel()
     inv = np.zeros(n)
     inv[degree > 0] = 1.0 / degree[degree > 0]
