@@ -302,3 +302,22 @@ def test_positions_search_and_hash_agree(tmp_path: Path) -> None:
         found = searched[searched >= 0]
         names = graph.actor_ids if kind == "merchant" else graph.identifier_ids
         assert sorted(names[found].tolist()) == sorted(picked)
+
+
+def test_vectors_drawn_ahead_give_the_same_embedding_and_are_handed_over_once() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from graphfraud.detect.embedding import Drawn, node_hashes
+
+    rng = np.random.default_rng(5)
+    dense = (rng.random((300, 300)) < 0.02).astype(float)
+    adjacency = sp.csr_matrix(dense + dense.T)
+    keys = node_hashes(np.zeros(300, np.int8), np.asarray([f"m{i}" for i in range(300)],
+                                                          dtype=object))
+    params = EmbeddingParams(dimensions=16, random_seed=3)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        drawn = Drawn(pool, keys, params)
+        ahead = fastrp(adjacency, params, drawn=drawn)
+        with pytest.raises(RuntimeError, match="taken already"):
+            drawn.take()
+    assert ahead.tobytes() == fastrp(adjacency, params, keys=keys).tobytes()
