@@ -40,6 +40,7 @@ import numpy as np
 from graphfraud.graph.sparse import submatrix, take_rows
 from graphfraud.model import DEVICE as DEVICE_KIND
 from graphfraud.model import PAYMENT_ACCOUNT
+from graphfraud.score import exact
 from graphfraud.score.evidence import Reason, Sentence
 from graphfraud.score.view import Found, View
 
@@ -273,7 +274,7 @@ def _coordination(v: View, facts: ActorFacts, params: Params, out: Found) -> Non
     # How much of the members' activity is the block: a farm's shops live in it, an
     # agency's hosts or a franchise's shops have phones and accounts of their own.
     uses = np.diff(v.inc.indptr)
-    inside = float(np.median(per_member / np.maximum(uses, 1)))
+    inside = exact.median(per_member / np.maximum(uses, 1))
     out.scores["inside"] = inside
     out.facts.update(exclusivity=raw_exclusivity, block=len(core), per_member=depth,
                      deep=co_use.members, chance=co_use.chance, surprise=surprise,
@@ -284,12 +285,12 @@ def _timing(v: View, facts: ActorFacts, params: Params, out: Found) -> None:
     """Burst (registrations within days of each other) and youth (new shops); no
     score at all when registration dates are unknown."""
     known = v.reg[~np.isnan(v.reg)]
-    span = float(np.ptp(np.percentile(known, [10, 90]))) if len(known) >= 3 else math.inf
+    span = exact.percentile_spread(known, 10, 90) if len(known) >= 3 else math.inf
     ages = facts.as_of_days - known
     out.facts.update(span=span, ages=ages)
     out.scores["burst"] = 0.5 ** (span / params.burst_half_life_days) \
         if math.isfinite(span) else None
-    out.scores["youth"] = float(0.5 ** (np.median(ages) / params.youth_half_life_days)) \
+    out.scores["youth"] = float(0.5 ** (exact.median(ages) / params.youth_half_life_days)) \
         if len(ages) >= max(3, v.n / 2) else None
 
 
@@ -353,7 +354,7 @@ def _behaviour(v: View, facts: ActorFacts, out: Found) -> None:
     for key, values, platform in (
             ("refund", facts.refunds, facts.platform_refund_rate),
             ("complaint", facts.complaints, facts.platform_complaint_rate)):
-        ratios[key] = float(np.nanmedian(values[v.members][enough] / o) / platform) \
+        ratios[key] = float(exact.nanmedian(values[v.members][enough] / o) / platform) \
             if platform else math.nan
     ratios["violation"] = float(np.nanmean(facts.violations[v.members][enough])
                                 / facts.platform_violations) \
@@ -456,7 +457,7 @@ def _attachment(graph: ActorGraph, v: View, embedding: np.ndarray | None,
     """Per member: in-ring link strength and (with embeddings) closeness to the ring's
     centroid; and the ring centroid's similarity to known-fraud actors outside it."""
     _, strength = v.links_within(graph)
-    typical = float(np.median(strength)) or 1.0
+    typical = exact.median(strength) or 1.0
     attach = np.minimum(1.0, strength / typical)
     out.scores["embedding"] = 0.0
     if not params.use_embedding or embedding is None:
