@@ -178,6 +178,7 @@ class Beside:
         # as in run_forked: the parent's objects out of the child's collections
         gc.freeze()
         self._frozen = True
+        process = None
         try:
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", category=DeprecationWarning,
@@ -189,6 +190,10 @@ class Beside:
             receive.close()
             self._thaw()
             return
+        except BaseException:  # Ctrl-C while starting: no child left behind
+            self._process, self._receive = process, receive
+            self._stop()
+            raise
         finally:
             send.close()
         self._process, self._receive, self._task = process, receive, None
@@ -200,7 +205,7 @@ class Beside:
         ------
         WorkerError
             If the child process died (killed, out of memory) or its error cannot be
-            sent back.
+            sent back or read back.
         """
         if self._task is not None:  # in this process
             task, self._task = self._task, None
@@ -213,14 +218,29 @@ class Beside:
                 outcome, value = self._receive.recv()
             except EOFError:
                 outcome, value = "died", None
+            except (pickle.UnpicklingError, TypeError, AttributeError, ValueError) as e:
+                outcome, value = "error", WorkerError(
+                    f"the error of the process writing beside the scan could not be read "
+                    f"back ({type(e).__name__}: {e})")
             self._process.join()
-        finally:
-            self._close()
+        except BaseException:  # Ctrl-C while waiting: the child is stopped too
+            self._stop()
+            raise
+        self._close()
         if outcome == "error":
             raise value
         if outcome == "died" or self._process.exitcode != 0:
             raise WorkerError(f"the process writing beside the scan died (exit code "
                               f"{self._process.exitcode}); it may have run out of memory")
+
+    def _stop(self) -> None:
+        """Stop the child (it unwinds: its half-written file is removed) and wait for
+        it."""
+        if self._process is not None and self._process.pid is not None:
+            if self._process.exitcode is None:
+                self._process.terminate()
+            self._process.join()
+        self._close()
 
     def _close(self) -> None:
         if self._receive is not None:
@@ -239,9 +259,7 @@ class Beside:
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
         if self._receive is not None:  # left early (an error, Ctrl-C): stop the child
-            self._process.terminate()
-            self._process.join()
-            self._close()
+            self._stop()
         self._task = None
 
 

@@ -248,3 +248,39 @@ def test_leaving_early_stops_the_child_which_leaves_no_partial_file(tmp_path: Pa
         raise RuntimeError("the parent failed")
     assert time.monotonic() - before < 60  # stopped, not waited out
     assert sorted(p.name for p in tmp_path.iterdir()) == ["started"]
+
+
+@needs_fork
+def test_ctrl_c_while_waiting_stops_the_child_before_it_renames_its_file(
+        tmp_path: Path) -> None:
+    from graphfraud.outputs import new_file
+
+    started = tmp_path / "started"
+
+    def slow() -> None:
+        with new_file(tmp_path / "report.html") as fh:
+            fh.write("half")
+            fh.flush()
+            started.touch()
+            time.sleep(120)
+
+    class Interrupted:  # the pipe, as Ctrl-C finds the parent waiting on it
+        def __init__(self, real: object) -> None:
+            self.real = real
+
+        def recv(self) -> object:
+            raise KeyboardInterrupt
+
+        def close(self) -> None:
+            self.real.close()  # type: ignore[attr-defined]
+
+    before = time.monotonic()
+    with pytest.raises(KeyboardInterrupt), workers.beside(slow) as child:
+        deadline = time.monotonic() + 30
+        while not started.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        child._receive = Interrupted(child._receive)  # type: ignore[assignment]
+        child.wait()
+    assert time.monotonic() - before < 60
+    assert not child._process.is_alive()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["started"]
