@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -226,24 +227,36 @@ def test_beside_not_forked_runs_the_task_here_when_waited_for() -> None:
     assert ran == [os.getpid()]
 
 
-@needs_fork
-def test_leaving_early_stops_the_child_which_leaves_no_partial_file(tmp_path: Path) -> None:
+def _half_written(folder: Path) -> tuple[Callable[[], None], Path]:
+    """A task that starts report.html in ``folder`` and hangs half-way, and the mark it
+    leaves once the half-written file exists, for waiting on it."""
     from graphfraud.outputs import new_file
 
-    started = tmp_path / "started"
+    started = folder / "started"
 
     def slow() -> None:
-        with new_file(tmp_path / "report.html") as fh:
+        with new_file(folder / "report.html") as fh:
             fh.write("half")
             fh.flush()
             started.touch()
             time.sleep(120)
 
+    return slow, started
+
+
+def _wait_for(mark: Path) -> None:
+    deadline = time.monotonic() + 30
+    while not mark.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+@needs_fork
+def test_leaving_early_stops_the_child_which_leaves_no_partial_file(tmp_path: Path) -> None:
+    slow, started = _half_written(tmp_path)
+
     before = time.monotonic()
     with pytest.raises(RuntimeError, match="the parent failed"), workers.beside(slow):
-        deadline = time.monotonic() + 30
-        while not started.exists() and time.monotonic() < deadline:
-            time.sleep(0.02)
+        _wait_for(started)
         assert len(list(tmp_path.iterdir())) == 2  # the partial file and the mark
         raise RuntimeError("the parent failed")
     assert time.monotonic() - before < 60  # stopped, not waited out
@@ -253,16 +266,7 @@ def test_leaving_early_stops_the_child_which_leaves_no_partial_file(tmp_path: Pa
 @needs_fork
 def test_ctrl_c_while_waiting_stops_the_child_before_it_renames_its_file(
         tmp_path: Path) -> None:
-    from graphfraud.outputs import new_file
-
-    started = tmp_path / "started"
-
-    def slow() -> None:
-        with new_file(tmp_path / "report.html") as fh:
-            fh.write("half")
-            fh.flush()
-            started.touch()
-            time.sleep(120)
+    slow, started = _half_written(tmp_path)
 
     class Interrupted:  # the pipe, as Ctrl-C finds the parent waiting on it
         def __init__(self, real: object) -> None:
@@ -276,9 +280,7 @@ def test_ctrl_c_while_waiting_stops_the_child_before_it_renames_its_file(
 
     before = time.monotonic()
     with pytest.raises(KeyboardInterrupt), workers.beside(slow) as child:
-        deadline = time.monotonic() + 30
-        while not started.exists() and time.monotonic() < deadline:
-            time.sleep(0.02)
+        _wait_for(started)
         child._receive = Interrupted(child._receive)  # type: ignore[assignment]
         child.wait()
     assert time.monotonic() - before < 60
