@@ -1607,8 +1607,8 @@ def _read_one(path: Path, spec: TableSpec, mapping: Mapping, horizon: pd.Timesta
 def _check_ahead(path: Path, spec: TableSpec, mapping: Mapping, horizon: pd.Timestamp
                  ) -> CheckedFile:
     """:func:`check_file`, and the id codes of the columns the settling will look at
-    (the key, the references), computed here while the main thread settles the file
-    before."""
+    (the key, the references), computed before :func:`_read_one` waits for the files
+    that declare the ids they reference."""
     checked = check_file(path, spec, mapping, horizon)
     for col in spec.columns:
         if col.name in spec.key or col.ref is not None:
