@@ -374,8 +374,6 @@ def _cut_bridges(strong: object, members: np.ndarray, min_size: int) -> list[np.
     link is a bridge of the strong-link graph. Bridges that would cut off fewer
     than ``min_size`` actors are kept.
     """
-    import networkx as nx
-
     small = len(members) <= _DENSE_MEMBERS
     if small and not _small_has_cutting_bridge(dense_submatrix(strong, members, pattern=True),
                                                min_size):
@@ -383,6 +381,8 @@ def _cut_bridges(strong: object, members: np.ndarray, min_size: int) -> list[np.
     sub = submatrix(strong, members).tocoo()
     if not small and not _has_cutting_bridge(sub, min_size):
         return [members]
+    import networkx as nx  # (imported only for a component that has such a bridge)
+
     g = nx.Graph()
     g.add_nodes_from(range(len(members)))
     g.add_edges_from((int(a), int(b)) for a, b in zip(sub.row, sub.col, strict=True) if a < b)

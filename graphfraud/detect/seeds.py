@@ -21,16 +21,11 @@ def personalized_pagerank(adjacency: sp.csr_matrix, seeds: np.ndarray, *,
     the raw values, one unit of restart per seed). The walk never leaves a connected
     component, so a part made of whole components gets the whole graph's values.
     """
-    import scipy.sparse as sp
-
     n = adjacency.shape[0]
     seeds = np.asarray(seeds, dtype=np.int64)
     if len(seeds) == 0 or n == 0:
         return np.zeros(n)
-    degree = np.asarray(adjacency.sum(axis=1)).ravel()
-    inv = np.zeros(n)
-    inv[degree > 0] = 1.0 / degree[degree > 0]
-    walk = (adjacency.T @ sp.diags(inv)).tocsr()  # column-stochastic
+    walk = _walk_matrix(adjacency)
     start = np.zeros(n)
     start[seeds] = 1.0  # per seed, not 1 / seeds: a part's values do not depend on others
     p = start.copy()
@@ -38,6 +33,24 @@ def personalized_pagerank(adjacency: sp.csr_matrix, seeds: np.ndarray, *,
         p = (1 - restart) * (walk @ p) + restart * start
     top = p.max() if top is None else top
     return p / top if top > 0 else p
+
+
+def _walk_matrix(adjacency: sp.csr_matrix) -> sp.csr_matrix:
+    """The column-stochastic walk ``adjacency.T @ diag(1 / degree)`` of a symmetric
+    adjacency: ``adjacency`` itself with each entry divided by its column's degree (its
+    structure shared, no transpose made). Each entry is the one product the transpose's
+    would be, and the rows keep their order, so the walk's products are those of the
+    transposed matrix, bit for bit."""
+    import scipy.sparse as sp
+
+    degree = np.asarray(adjacency.sum(axis=1)).ravel()
+    a = adjacency.tocsr()
+    if not a.has_sorted_indices:  # the transpose's rows are in column order
+        a = a.sorted_indices()
+    inv = np.zeros(a.shape[0])
+    inv[degree > 0] = 1.0 / degree[degree > 0]
+    return sp.csr_matrix((np.asarray(a.data, dtype=np.float64) * inv[a.indices], a.indices,
+                          a.indptr), shape=a.shape, copy=False)
 
 
 def propagation_groups(adjacency: sp.csr_matrix, proximity: np.ndarray, seeds: np.ndarray,

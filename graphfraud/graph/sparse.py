@@ -108,6 +108,6 @@ def take_rows(matrix: sp.csr_matrix, rows: np.ndarray
     starts = matrix.indptr[rows]
     lengths = matrix.indptr[np.asarray(rows) + 1] - starts
     indptr = np.zeros(len(lengths) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=indptr[1:])
-    gather = np.repeat(starts - indptr[:-1], lengths) + np.arange(indptr[-1])
+    lengths.cumsum(out=indptr[1:])  # (the methods: np.cumsum and np.repeat wrap them)
+    gather = (starts - indptr[:-1]).repeat(lengths) + np.arange(indptr[-1])
     return indptr, matrix.indices[gather], matrix.data[gather]

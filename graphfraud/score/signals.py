@@ -219,7 +219,7 @@ def _coordination(v: View, facts: ActorFacts, params: Params, out: Found) -> Non
     coverage_by_kind = {}
     for kind in (DEVICE, ACCOUNT):
         top = cols[v.ident_types[cols] == kind]
-        top = top[np.argsort(-v.inside[top], kind="stable")][:3]
+        top = top[(-v.inside[top]).argsort(kind="stable")][:3]
         users = v.over(top) > 0
         coverage_by_kind[kind] = (int(users.sum()), len(top))
     out.facts["coverage"] = coverage_by_kind
@@ -262,8 +262,9 @@ def _coordination(v: View, facts: ActorFacts, params: Params, out: Found) -> Non
     raw_exclusivity = exclusivity
     # Counted for the share of members that co-use the block beyond chance.
     exclusivity = max(exclusivity, surprise * co_use.members / v.n)
-    coverage = float((per_member >= 1).mean())
-    depth = float(per_member[per_member >= 1].mean())
+    on_block = per_member >= 1
+    coverage = int(np.count_nonzero(on_block)) / v.n  # (a mean of bools: their count)
+    depth = exact.mean(per_member[on_block])
     multiplicity = 1.0 - 0.5 ** (depth - 1.0) if depth > 1 else 0.0
     size = min(1.0, math.log(v.n - 1) / math.log(params.size_full - 1)) if v.n > 2 else 0.0
     coordination = coverage * (params.c_exclusivity * exclusivity
@@ -356,10 +357,9 @@ def _behaviour(v: View, facts: ActorFacts, out: Found) -> None:
             ("complaint", facts.complaints, facts.platform_complaint_rate)):
         ratios[key] = float(exact.nanmedian(values[v.members][enough] / o) / platform) \
             if platform else math.nan
-    ratios["violation"] = float(np.nanmean(facts.violations[v.members][enough])
-                                / facts.platform_violations) \
-        if facts.platform_violations else math.nan
-    out.scores["behaviour"] = float(np.mean([_ratio_score(r) for r in ratios.values()]))
+    ratios["violation"] = exact.nanmean(facts.violations[v.members][enough]) \
+        / facts.platform_violations if facts.platform_violations else math.nan
+    out.scores["behaviour"] = exact.mean(np.array([_ratio_score(r) for r in ratios.values()]))
 
 
 def _evidence(v: View, facts: ActorFacts) -> np.ndarray:
@@ -400,7 +400,10 @@ def _co_users(v: View, facts: ActorFacts, block: np.ndarray, params: Params
         return None
     _, users, _ = take_rows(facts.users_of, np.sort(block))
     ids, uses = np.unique(users, return_counts=True)
-    return ids[(uses >= params.block_user_uses) & ~np.isin(ids, v.members)]
+    members = np.sort(v.members)  # (ids are sorted and distinct: a search, not np.isin)
+    at = np.asarray(members.searchsorted(ids))
+    at[at == len(members)] = 0
+    return ids[(uses >= params.block_user_uses) & (members[at] != ids)]
 
 
 def _block_users(v: View, facts: ActorFacts, params: Params, out: Found) -> None:
@@ -871,7 +874,7 @@ class Proximity(Signal):
         # into the ring would count the same label twice. The walk from members an
         # analyst confirmed is taken out: a decision about the ring is not evidence.
         outside = _walk_from_outside(c)[_evidence(v, c.facts) <= 0]
-        c.found.scores["proximity"] = float(min(1.0, np.mean(outside) / 0.1)) \
+        c.found.scores["proximity"] = min(1.0, exact.mean(outside) / 0.1) \
             if len(outside) and not (f["known_fraud"] or f["touching"]) else 0.0
 
     def terms(self, scores: dict[str, float | None], p: Params) -> Iterable[float]:

@@ -224,6 +224,44 @@ def test_pagerank_without_seeds_is_zero_and_decays_with_distance() -> None:
     assert p[0] == 1.0 and p[1] > p[2] > p[3] > p[4] > 0
 
 
+def test_the_walk_is_the_transposed_adjacency_scaled_bit_for_bit() -> None:
+    """The walk matrix is made from the symmetric adjacency without a transpose; its
+    entries and the walk's values are those of the transposed product, to the bit (rows
+    stored out of order, explicit zeros and isolated nodes included)."""
+    from graphfraud.detect.seeds import _walk_matrix
+
+    rng = np.random.default_rng(7)
+    rows, cols = rng.integers(0, 250, 2000), rng.integers(0, 250, 2000)  # 250..299 isolated
+    keep = rows < cols
+    rows, cols = rows[keep], cols[keep]
+    weights = rng.random(len(rows)) ** 3 * 10.0
+    weights[:3] = 0.0  # explicit zeros, each way
+    adjacency = sp.csr_matrix((np.concatenate([weights, weights]),
+                               (np.concatenate([rows, cols]), np.concatenate([cols, rows]))),
+                              shape=(300, 300))
+    assert (adjacency != adjacency.T).nnz == 0 and (adjacency.data == 0).any()
+    shuffled = adjacency.copy()
+    for row in range(0, 300, 3):  # some rows stored out of column order
+        lo, hi = shuffled.indptr[row], shuffled.indptr[row + 1]
+        shuffled.indices[lo:hi] = shuffled.indices[lo:hi][::-1]
+        shuffled.data[lo:hi] = shuffled.data[lo:hi][::-1]
+    shuffled.has_sorted_indices = False
+    seeds = np.array([0, 17, 42])
+    for matrix in (adjacency, shuffled):
+        degree = np.asarray(matrix.sum(axis=1)).ravel()  # (the degrees as summed before)
+        inv = np.zeros(300)
+        inv[degree > 0] = 1.0 / degree[degree > 0]
+        want = (matrix.T @ sp.diags(inv)).tocsr()
+        got = _walk_matrix(matrix)
+        assert (got != want).nnz == 0
+        p, start = np.zeros(300), np.zeros(300)
+        start[seeds] = p[seeds] = 1.0
+        for _ in range(30):
+            p = 0.75 * (want @ p) + 0.25 * start
+        walked = personalized_pagerank(matrix, seeds, top=1.0)
+        assert np.array_equal(walked.view(np.uint64), p.view(np.uint64))
+
+
 def test_one_phone_behind_thirty_new_shops_is_a_ring_an_office_pc_is_not(
     tmp_path: Path,
 ) -> None:
@@ -288,6 +326,8 @@ def test_positions_search_and_hash_agree(tmp_path: Path) -> None:
 
     generate(tmp_path / "world", SynthConfig(seed=3, scale=0.2))
     graph = project(read_dataset(tmp_path / "world").dataset)
+    # (the walk takes the graph's links as exactly symmetric: shared and promoted)
+    assert graph.promotions.nnz and (graph.linked != graph.linked.T).nnz == 0
     rng = np.random.default_rng(0)
     for kind, ids in (("merchant", graph.actor_ids[graph.actor_types == 0]),
                       ("device", graph.identifier_ids[graph.identifier_types == 0])):

@@ -1,4 +1,4 @@
-"""Scoring's median and percentiles are numpy's, to the bit."""
+"""Scoring's median, percentiles and means are numpy's, to the bit."""
 
 from __future__ import annotations
 
@@ -51,8 +51,25 @@ def test_the_percentile_spread_is_numpys(seed: int) -> None:
                 assert _same(exact.percentile_spread(values, low, high), want), values
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_mean_and_nanmean_are_numpys(seed: int) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        arrays = _arrays(seed)
+        # long ones too: numpy sums in blocks of eight from nine values on
+        rng = np.random.default_rng(seed)
+        arrays += [rng.standard_normal(n) * 1e8 + rng.standard_normal(n) for n in (64, 200)]
+        for values in arrays:
+            assert _same(exact.mean(values), float(np.mean(values))), values
+            assert _same(exact.nanmean(values), float(np.nanmean(values))), values
+    assert math.isnan(exact.nanmean(np.zeros(0)))
+    assert math.isnan(exact.nanmean(np.array([np.nan, np.nan])))
+
+
 def test_other_types_go_to_numpy() -> None:
     values = np.array([1.5, 2.25, 7.0], dtype=np.float32)
     assert exact.median(values) == float(np.median(values))
     assert exact.nanmedian(values) == float(np.nanmedian(values))
+    assert exact.mean(values) == float(np.mean(values))
+    assert exact.nanmean(values) == float(np.nanmean(values))
     assert math.isnan(exact.nanmedian(np.array([np.nan, np.nan])))
