@@ -19,6 +19,19 @@ def submatrix(matrix: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray | None =
     return sp.csr_matrix((data[hit], pos[hit], indptr), shape=(len(rows), len(cols)))
 
 
+def row_counts(matrix: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Per row of ``submatrix(matrix, rows, cols)``: its stored entries, without building
+    it (a scipy matrix costs ~50 us of checks).
+
+    >>> m = sp.csr_matrix(np.array([[0, 2.0, 1.0], [2.0, 0, 0], [1.0, 0, 0]]))
+    >>> row_counts(m, np.array([0, 1]), np.array([1, 2])).tolist()
+    [2, 0]
+    """
+    taken_indptr, _, _, hit = _taken(matrix, rows, cols)
+    running = np.concatenate([[0], np.cumsum(hit)])
+    return np.diff(running[taken_indptr])
+
+
 def dense_submatrix(matrix: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray | None = None,
                     *, pattern: bool = False) -> np.ndarray:
     """``submatrix(matrix, rows, cols)`` as a dense array (its stored values, or with

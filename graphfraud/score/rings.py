@@ -115,10 +115,10 @@ def ring_identity(graph: ActorGraph, members: np.ndarray) -> str:
     It stays the same while that member stays; the scan also carries ids over
     from a previous report by membership overlap (see :mod:`graphfraud.score.diff`).
     """
-    digests = sorted(
-        hashlib.sha1(graph.actor_key(int(i)).encode()).hexdigest() for i in members
-    )
-    return "R-" + digests[0][:12]
+    members = np.asarray(members)
+    types, ids = graph.actor_types[members].tolist(), graph.actor_ids[members].tolist()
+    return "R-" + min(hashlib.sha1(f"{ACTOR_TYPES[t]}:{i}".encode()).hexdigest()
+                      for t, i in zip(types, ids, strict=True))[:12]
 
 
 
@@ -261,10 +261,13 @@ def _ring(c: Inputs, score: float, risk: Risk, reasons: list[Reason],
     member_scores = np.where(v.verdict > 0, np.maximum(member_scores, score), member_scores)
     member_scores = np.where(v.verdict < 0, member_scores * 0.5, member_scores)
     # (entry, its row or column in the view), in the order the report lists them
+    # (plain ints, strings and floats: the same values as the arrays' scalars, made once)
+    types = [ACTOR_TYPES[t] for t in graph.actor_types[v.members].tolist()]
     by_member = sorted(
-        ((Member(ACTOR_TYPES[graph.actor_types[i]], str(graph.actor_ids[i]),
-                 round(float(score_i), 4)), r)
-         for r, (i, score_i) in enumerate(zip(v.members, member_scores, strict=True))),
+        ((Member(kind, str(actor), round(score_i, 4)), r)
+         for r, (kind, actor, score_i) in enumerate(zip(
+             types, graph.actor_ids[v.members].tolist(), member_scores.tolist(),
+             strict=True))),
         key=lambda x: (-x[0].score, x[0].type, x[0].id))
     by_shared = sorted(
         ((Shared(IDENTIFIER_TYPES[v.ident_types[col]],

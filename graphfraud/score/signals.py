@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 import numpy as np
 
-from graphfraud.graph.sparse import submatrix, take_rows
+from graphfraud.graph.sparse import row_counts, submatrix, take_rows
 from graphfraud.model import DEVICE as DEVICE_KIND
 from graphfraud.model import PAYMENT_ACCOUNT
 from graphfraud.score import exact
@@ -448,8 +448,8 @@ def _host_collusion(v: View, facts: ActorFacts, out: Found) -> None:
         by_shops = v.inc.per_identifier(v.is_merchant.astype(np.float64))
         shops_rare = v.rare[by_shops[v.rare] > 0]
         shares = v.over(shops_rare)[~v.is_merchant] > 0
-        promoted = submatrix(facts.promoted, streamers, v.members[v.is_merchant])
-        colluding = int((shares & (np.diff(promoted.indptr) > 0)).sum())
+        promoted = row_counts(facts.promoted, streamers, v.members[v.is_merchant])
+        colluding = int((shares & (promoted > 0)).sum())
     out.facts["colluding_hosts"] = colluding
     out.scores["host_collusion"] = min(1.0, float(colluding))
 
