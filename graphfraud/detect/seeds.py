@@ -49,8 +49,15 @@ def _walk_matrix(adjacency: sp.csr_matrix) -> sp.csr_matrix:
         a = a.sorted_indices()
     inv = np.zeros(a.shape[0])
     inv[degree > 0] = 1.0 / degree[degree > 0]
-    return sp.csr_matrix((np.asarray(a.data, dtype=np.float64) * inv[a.indices], a.indices,
-                          a.indptr), shape=a.shape, copy=False)
+    data = np.empty(len(a.data), dtype=np.float64)
+    for start in range(0, len(data), _BLOCK):  # no nnz-sized temporary beside the walk
+        entries = slice(start, start + _BLOCK)
+        np.multiply(a.data[entries], inv[a.indices[entries]], out=data[entries])
+    return sp.csr_matrix((data, a.indices, a.indptr), shape=a.shape, copy=False)
+
+
+#: Entries of the walk matrix scaled at a time.
+_BLOCK = 1 << 20
 
 
 def propagation_groups(adjacency: sp.csr_matrix, proximity: np.ndarray, seeds: np.ndarray,
