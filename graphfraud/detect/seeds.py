@@ -36,19 +36,24 @@ def personalized_pagerank(adjacency: sp.csr_matrix, seeds: np.ndarray, *,
 
 
 def _walk_matrix(adjacency: sp.csr_matrix) -> sp.csr_matrix:
-    """The column-stochastic walk ``adjacency.T @ diag(1 / degree)`` of a symmetric
-    adjacency: ``adjacency`` itself with each entry divided by its column's degree (its
-    structure shared, no transpose made). Each entry is the one product the transpose's
-    would be, and the rows keep their order, so the walk's products are those of the
-    transposed matrix, bit for bit."""
+    """The column-stochastic walk ``adjacency.T @ diag(1 / degree)`` of an exactly
+    symmetric adjacency (the graph's links, or the links among some of its actors).
+
+    With no entry stored twice it is ``adjacency`` itself (its rows' columns sorted, in
+    a copy where they are not) with each entry divided by its column's degree, no
+    transpose made: each entry is the one product the transpose's would be, in the
+    transpose's order, so the walk's products are those of the transposed matrix, bit
+    for bit. A matrix with repeated entries takes the transpose."""
     import scipy.sparse as sp
 
     degree = np.asarray(adjacency.sum(axis=1)).ravel()
-    a = adjacency.tocsr()
-    if not a.has_sorted_indices:  # the transpose's rows are in column order
-        a = a.sorted_indices()
-    inv = np.zeros(a.shape[0])
+    inv = np.zeros(adjacency.shape[0])
     inv[degree > 0] = 1.0 / degree[degree > 0]
+    a = adjacency.tocsr()
+    if not _canonical(a):
+        a = a.sorted_indices()  # a copy: the transpose's rows are in column order
+        if not _canonical(a):  # an entry stored twice: summed before it is scaled
+            return (adjacency.T @ sp.diags(inv)).tocsr()
     data = np.empty(len(a.data), dtype=np.float64)
     for start in range(0, len(data), _BLOCK):  # no nnz-sized temporary beside the walk
         entries = slice(start, start + _BLOCK)
@@ -56,7 +61,28 @@ def _walk_matrix(adjacency: sp.csr_matrix) -> sp.csr_matrix:
     return sp.csr_matrix((data, a.indices, a.indptr), shape=a.shape, copy=False)
 
 
-#: Entries of the walk matrix scaled at a time.
+def _canonical(matrix: sp.csr_matrix) -> bool:
+    """Whether each row's columns rise strictly (sorted, none stored twice), checked in
+    blocks of entries (scipy's own flag is often unset after the products that made
+    the matrix, and its check is not public).
+
+    >>> import scipy.sparse as sp
+    >>> m = sp.csr_matrix((np.ones(4), np.array([1, 2, 0, 0]), np.array([0, 2, 2, 4])),
+    ...                   shape=(3, 3))
+    >>> _canonical(m), _canonical(m[:2])
+    (False, True)
+    """
+    indices, indptr = matrix.indices, matrix.indptr
+    first = np.zeros(len(indices), dtype=bool)  # each row's first entry
+    first[indptr[:-1][np.diff(indptr) > 0]] = True
+    for start in range(1, len(indices), _BLOCK):
+        stop = min(len(indices), start + _BLOCK)
+        if not ((indices[start:stop] > indices[start - 1:stop - 1]) | first[start:stop]).all():
+            return False
+    return True
+
+
+#: Entries checked or scaled at a time.
 _BLOCK = 1 << 20
 
 

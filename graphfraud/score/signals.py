@@ -401,6 +401,8 @@ def _co_users(v: View, facts: ActorFacts, block: np.ndarray, params: Params
     _, users, _ = take_rows(facts.users_of, np.sort(block))
     ids, uses = np.unique(users, return_counts=True)
     members = np.sort(v.members)  # (ids are sorted and distinct: a search, not np.isin)
+    if not len(members):
+        return ids[uses >= params.block_user_uses]
     at = np.asarray(members.searchsorted(ids))
     at[at == len(members)] = 0
     return ids[(uses >= params.block_user_uses) & (members[at] != ids)]

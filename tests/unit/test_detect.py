@@ -226,8 +226,9 @@ def test_pagerank_without_seeds_is_zero_and_decays_with_distance() -> None:
 
 def test_the_walk_is_the_transposed_adjacency_scaled_bit_for_bit() -> None:
     """The walk matrix is made from the symmetric adjacency without a transpose; its
-    entries and the walk's values are those of the transposed product, to the bit (rows
-    stored out of order, explicit zeros and isolated nodes included)."""
+    entries and the walk's values are those of the transposed product, to the bit
+    (explicit zeros, isolated nodes and rows stored out of order included; an entry
+    stored twice takes the transpose)."""
     from graphfraud.detect.seeds import _walk_matrix
 
     rng = np.random.default_rng(7)
@@ -246,8 +247,11 @@ def test_the_walk_is_the_transposed_adjacency_scaled_bit_for_bit() -> None:
         shuffled.indices[lo:hi] = shuffled.indices[lo:hi][::-1]
         shuffled.data[lo:hi] = shuffled.data[lo:hi][::-1]
     shuffled.has_sorted_indices = False
+    doubled = sp.csr_matrix((adjacency.data.repeat(2) / 2, adjacency.indices.repeat(2),
+                             adjacency.indptr * 2), shape=(300, 300))  # each entry twice
+    assert not doubled.has_canonical_format
     seeds = np.array([0, 17, 42])
-    for matrix in (adjacency, shuffled):
+    for matrix in (adjacency, shuffled, doubled):
         degree = np.asarray(matrix.sum(axis=1)).ravel()  # (the degrees as summed before)
         inv = np.zeros(300)
         inv[degree > 0] = 1.0 / degree[degree > 0]
