@@ -43,13 +43,21 @@ VIA_MEMBERS = 60
 def with_context(report: RunReport, dataset: Dataset) -> RunReport:
     """``report`` with its members' facts, its rings' exposure and its hubs' context
     read from ``dataset`` (the export the run scanned); the garbage collector paused
-    meanwhile (:func:`graphfraud.collector.collector_paused`)."""
+    meanwhile (:func:`graphfraud.collector.collector_paused`).
+
+    The exposure reads only the signals and promotions tables, which nothing else here
+    reads, so it is summed in a second thread meanwhile (Arrow's lookups and the sort
+    release the GIL)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from graphfraud.collector import collector_paused
 
-    with collector_paused():
-        return replace(report, actors=ring_actors(dataset, report.rings, hubs=report.hubs),
-                       exposure=ring_exposure(dataset, report.rings),
-                       hub_info=hub_context(dataset, report.hubs[:MAX_HUBS]))
+    with collector_paused(), ThreadPoolExecutor(max_workers=1,
+                                                thread_name_prefix="graphfraud-exposure") as side:
+        exposure = side.submit(ring_exposure, dataset, report.rings)
+        actors = ring_actors(dataset, report.rings, hubs=report.hubs)
+        hub_info = hub_context(dataset, report.hubs[:MAX_HUBS])
+        return replace(report, actors=actors, exposure=exposure.result(), hub_info=hub_info)
 
 
 @dataclass(frozen=True)

@@ -436,8 +436,15 @@ def _esc(value: Any) -> str:
     HTML already (``__html__``) is kept as it is."""
     if hasattr(value, "__html__"):
         return str(value.__html__())
-    return (str(value).replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+    text = str(value)
+    if not _SPECIAL.search(text):  # most values (ids, numbers): nothing to replace
+        return text
+    return (text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
             .replace("'", "&#39;").replace('"', "&#34;"))
+
+
+#: The characters :func:`_esc` replaces.
+_SPECIAL = re.compile("[&<>'\"]")
 
 
 def _t(en: Any, zh: Any) -> str:
