@@ -720,18 +720,35 @@ def _read_parquet(path: Path, spec: TableSpec, mapping: Mapping,
             typed[name] = col
             columns[name] = pd.Series(_float_values(col), dtype="float64")
             continue
-        text = _parquet_text(path, table.column_names[pos], col)
-        # One fresh array: each chunk of a Parquet column is a slice of a larger one,
-        # and cast one by one they kept about three times the column's size alive
-        # until the end of the run.
-        text = text.cast(pa.large_string())
         columns[name] = _string_series(
-            text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text)
+            _one_large_string(_parquet_text(path, table.column_names[pos], col)))
     del table
     # The decoded file is freed: hand Arrow's pool pages back, which the rest of a scan
     # (numpy, pandas: another allocator) cannot reuse (0.4 GiB at 1M merchants).
     pa.default_memory_pool().release_unused()
     return _RawTable(pd.DataFrame(columns), np.arange(1, n + 1, dtype=np.int64), [], typed)
+
+
+#: Text bytes of a Parquet column up to which its chunks are joined as ``string`` (32-bit
+#: offsets) before the one cast to ``large_string``; beyond, cast first, then joined.
+_JOIN_AS_STRING = 1 << 30
+
+
+def _one_large_string(text: Any) -> Any:
+    """A Parquet column's text as one fresh large_string array.
+
+    Each chunk of a Parquet column is a slice of a larger buffer, and cast one by one
+    they kept about three times the column's size alive until the end of the run: the
+    column is made one new array. Joined while its offsets are still 32-bit (a column
+    under :data:`_JOIN_AS_STRING` bytes), then cast, it costs a quarter of casting the
+    chunks and joining the casts; the cast widens the offsets and shares the text."""
+    import pyarrow as pa
+
+    if not isinstance(text, pa.ChunkedArray):
+        return text.cast(pa.large_string())
+    if pa.types.is_string(text.type) and text.nbytes <= _JOIN_AS_STRING:
+        return text.combine_chunks().cast(pa.large_string())
+    return text.cast(pa.large_string()).combine_chunks()
 
 
 def _reads_as_number(spec: ColumnSpec, kind: pa.DataType, mapping: Mapping, table: str

@@ -163,3 +163,21 @@ def test_enum_values_already_normal_are_kept_and_others_normalised(tmp_path: Pat
     write_csv(tmp_path, "merchants.csv", "merchant_id,status\nm1,active\nm2, Banned\n")
     assert read_dataset(tmp_path).dataset.tables["merchants"]["status"].tolist() == [
         "active", "banned"]
+
+
+@pytest.mark.parametrize("join_as_string", [1 << 30, 0])
+def test_a_parquet_column_is_one_fresh_large_string_array_either_way(
+        monkeypatch: pytest.MonkeyPatch, join_as_string: int) -> None:
+    """Joined as 32-bit text then cast (a column under the bound) or cast then joined
+    (above it): the same values, one large_string array that holds none of the
+    chunks' buffers."""
+    monkeypatch.setattr(reader, "_JOIN_AS_STRING", join_as_string)
+    whole = pa.array([f"id-{i}" if i % 7 else None for i in range(1000)] + ["", "中文"])
+    chunks = [whole.slice(0, 300), whole.slice(300, 500), whole.slice(800)]
+    out = reader._one_large_string(pa.chunked_array(chunks))
+    assert isinstance(out, pa.LargeStringArray)
+    assert out.to_pylist() == whole.to_pylist()
+    theirs = {b.address for c in chunks for b in c.buffers() if b is not None}
+    assert not theirs & {b.address for b in out.buffers() if b is not None}
+    single = reader._one_large_string(whole.slice(10, 5))
+    assert single.type == pa.large_string() and single.to_pylist() == whole[10:15].to_pylist()
