@@ -347,15 +347,16 @@ def _time(value: Any, where: Where) -> datetime:
 
 
 def _too_deep(document: Any) -> bool:
-    """Whether lists and objects nest more than :data:`MAX_DEPTH` levels (no recursion)."""
-    stack = [(document, 1)]
-    while stack:
-        value, depth = stack.pop()
-        children = value.values() if isinstance(value, dict) else \
-            value if isinstance(value, list) else None
-        if children is None:
-            continue
+    """Whether lists and objects nest more than :data:`MAX_DEPTH` levels (no recursion:
+    a level at a time, only the lists and objects of each)."""
+    level = [document] if isinstance(document, dict | list) else []
+    depth = 1
+    while level:
         if depth > MAX_DEPTH:
             return True
-        stack.extend((child, depth + 1) for child in children)
+        below: list[Any] = []
+        for value in level:
+            below += [v for v in (value.values() if isinstance(value, dict) else value)
+                      if isinstance(v, dict | list)]
+        level, depth = below, depth + 1
     return False

@@ -13,6 +13,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
+from graphfraud.errors import InputError
 from graphfraud.report import fields, reference, run, writer
 from graphfraud.report.fields import RING, Column, Field
 from graphfraud.report.run import RunReport
@@ -196,3 +197,90 @@ def test_reasons_are_checked_strictly(reason: dict[str, Any], problem: str | Non
     else:
         with pytest.raises(Exception, match=problem.replace("[", r"\[").replace("]", r"\]")):
             RunReport.from_json(json.dumps(document))
+
+
+# -- the quick reading --------------------------------------------------------------------
+
+#: Values of every JSON kind, near each field type's edges.
+EDGE_VALUES: list[Any] = [
+    None, True, False, 0, 1, -1, 2, 0.0, 0.5, 1.0, 1.5, -0.0, float("nan"), float("inf"),
+    10**400, "", " ", "x", "high", "merchant", "device", "中文", [], ["a"], ["a", 1],
+    ["a", None], [["a"]], {}, {"k": 1}, {"k": 0.5, "s": "x"}, {"k": True}, {"k": None},
+    {"k": [1]}, {"k": {}}, {1: "x"},
+]
+
+FIELD_TYPES = [fields.TEXT, fields.SCORE, fields.COUNT, fields.STRINGS, fields.VALUES,
+               *(f.type for f in fields.MEMBER if f.type.record is None)]
+
+
+def _outcome(read: Any) -> tuple[str, Any]:
+    try:
+        value = read()
+    except Exception as e:  # which error is what is compared
+        return "refused", type(e).__name__
+    return type(value).__name__, value
+
+
+@pytest.mark.parametrize("ftype", FIELD_TYPES, ids=lambda t: t.name)
+@pytest.mark.parametrize("value", EDGE_VALUES, ids=repr)
+def test_a_field_read_the_quick_way_gives_what_the_checked_way_gives_or_is_refused(
+        ftype: fields.FieldType, value: Any) -> None:
+    """The quick reading takes no value the checked reading refuses, and makes of a
+    value it takes the very same (type included): a refused value is read again the
+    checked way, which names where it is wrong."""
+    assert ftype.quick is not None
+    checked = _outcome(lambda: ftype.read(value, ("rings", 0, "x")))
+    quick = _outcome(lambda: ftype.quick(value))  # type: ignore[misc]
+    if checked[0] == "refused":
+        assert quick[0] == "refused"
+    else:
+        assert quick == checked
+
+
+def test_a_record_read_the_quick_way_is_the_record_read_field_by_field(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A report read with the quick reading equals it read field by field only; a
+    record with a field missing, one too many or a value refused is refused quickly and
+    then named by the checked reading."""
+    document = json.loads(_report(_ring(), _ring(ring_id="R-2", score=0.4,
+                                                 risk="medium")).to_json())
+    text = json.dumps(document)
+    quick = RunReport.from_json(text)
+    assert fields.RING.quick("2")(document["rings"][0]) == quick.rings[0]
+
+    def refuse(self: fields.Record, version: str | None = None) -> Any:
+        def read(value: Any) -> Any:
+            raise fields._Refused
+        return read
+    saved = [(record, dict(record._quick_readers)) for record in fields.RECORDS]
+    for record, _ in saved:
+        record._quick_readers.clear()
+    monkeypatch.setattr(fields.Record, "quick", refuse)
+    try:
+        assert RunReport.from_json(text) == quick
+    finally:
+        monkeypatch.undo()
+        for record, readers in saved:
+            record._quick_readers.clear()
+            record._quick_readers.update(readers)
+
+    member = document["rings"][0]["members"][0]
+    for bad in ({k: v for k, v in member.items() if k != "score"}, {**member, "x": 1},
+                {**member, "score": 2}, {**member, "type": "device"}, [member]):
+        with pytest.raises(fields._Refused):
+            fields.MEMBER.quick("2")(bad)
+    with pytest.raises(fields._Refused):
+        fields.RING.quick("2")({**document["rings"][0], "members": [{**member, "id": ""}]})
+    document["rings"][1]["members"][0]["id"] = ""
+    with pytest.raises(InputError, match=r"rings\[1\]\.members\[0\]\.id: is empty"):
+        RunReport.from_json(json.dumps(document))
+
+
+@pytest.mark.parametrize(("levels", "deep"), [(run.MAX_DEPTH, False),
+                                               (run.MAX_DEPTH + 1, True)])
+def test_nesting_is_counted_in_lists_and_objects_only(levels: int, deep: bool) -> None:
+    value: Any = "a scalar does not count"
+    for level in range(levels):
+        value = [value, 1] if level % 2 else {"x": value, "y": "z"}
+    assert run._too_deep(value) is deep
+    assert run._too_deep([[], {"k": [value]}]) is True
