@@ -729,8 +729,9 @@ def _read_parquet(path: Path, spec: TableSpec, mapping: Mapping,
     return _RawTable(pd.DataFrame(columns), np.arange(1, n + 1, dtype=np.int64), [], typed)
 
 
-#: Text bytes of a Parquet column up to which its chunks are joined as ``string`` (32-bit
-#: offsets) before the one cast to ``large_string``; beyond, cast first, then joined.
+#: Bytes of a Parquet text column (text, offsets, validity) up to which its chunks are
+#: joined as ``string`` (32-bit offsets) before the one cast to ``large_string``; beyond,
+#: cast first, then joined.
 _JOIN_AS_STRING = 1 << 30
 
 

@@ -133,7 +133,12 @@ def checked_score(value: Any, where: Where) -> float:
     """A number from 0 to 1."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise Invalid(f"{at(where)}expected a number, got {kind(value)}")
-    if not (math.isfinite(value) and 0 <= value <= 1):
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:  # an integer too large for a float
+        raise Invalid(f"{at(where)}a whole number of {len(str(abs(value)))} digits is not "
+                      "a score from 0 to 1") from None
+    if not (finite and 0 <= value <= 1):
         raise Invalid(f"{at(where)}{value!r} is not a score from 0 to 1")
     return float(value)
 
@@ -340,8 +345,9 @@ class Record:
 
         A record is first read the quick way (:meth:`quick`); one it refuses is read
         again field by field, which gives the same record or the error naming where."""
+        quick = self._quick_readers.get(version) or self.quick(version)
         try:
-            return (self._quick_readers.get(version) or self.quick(version))(value)
+            return quick(value)
         except Exception:  # read again below: the same record, or the error naming where
             pass
         plan = self._plans.get(version) or self._plan(version)
@@ -371,9 +377,10 @@ class Record:
                 raise ValueError(f"field name {f.name!r} is not an identifier")
             namespace[f"quick_{i}"] = _quick(f.type, version)
             items.append(f"{f.name}=quick_{i}(value[{f.name!r}])")
-        # as many keys as fields, each field's key read: exactly the fields' keys
+        # a plain dict (no __missing__) of as many keys as fields, each field's key
+        # read: exactly the fields' keys
         exec("def quick(value):\n"
-             f"    if not isinstance(value, dict) or len(value) != {len(fields)}:\n"
+             f"    if type(value) is not dict or len(value) != {len(fields)}:\n"
              "        raise Refused\n"
              f"    return make({', '.join(items)})\n", namespace)
         reader: Callable[[Any], Any] = namespace["quick"]

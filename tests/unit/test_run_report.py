@@ -136,6 +136,8 @@ MALFORMED = [
      "rings[0].score: expected a number, got the string '0.9'"),
     (_malformed(_document(), **{"rings.0.score": 1.5}),
      "rings[0].score: 1.5 is not a score from 0 to 1"),
+    (_malformed(_document(), **{"rings.0.members.0.score": 10**400}),
+     "rings[0].members[0].score: a whole number of 401 digits is not a score from 0 to 1"),
     (_malformed(_document(), **{"rings.1.risk": "urgent"}),
      "rings[1].risk: 'urgent' is not one of high, medium, low"),
     (_malformed(_document(), **{"rings.0.members.1.type": "device"}),
